@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/**
+ * The local stack's metrics API (`GET /_local/metrics`), read by its dashboard and by the load-test verifier.
+ * Timestamps are real epoch milliseconds; `timeScale` says how compressed periods and cooldowns are
+ * (a cooldown of C seconds in the spec lasts C / timeScale real seconds).
+ */
+export const LOCAL_METRICS_PATH = '/_local/metrics';
+export const LOCAL_ADMIN_PREFIX = '/_local';
+
+export const InstanceStateSchema = z.enum(['Pending', 'InService', 'Draining', 'Terminated', 'Failed']);
+
+export const MetricPointSchema = z.object({
+  /** End of the period, epoch ms. */
+  t: z.number(),
+  /** InService instances at the end of the period. */
+  instances: z.number().int().nonnegative(),
+  invocations: z.number().int().nonnegative(),
+  /** Per instance per (simulated) minute, as CloudWatch reports it. */
+  invocationsPerInstance: z.number().nonnegative(),
+  /** Maximum concurrent requests seen in the period. */
+  concurrentRequests: z.number().int().nonnegative(),
+  modelLatencyP50Ms: z.number().nonnegative(),
+  modelLatencyP95Ms: z.number().nonnegative(),
+  invocation4xxErrors: z.number().int().nonnegative(),
+  invocation5xxErrors: z.number().int().nonnegative(),
+});
+export type MetricPoint = z.infer<typeof MetricPointSchema>;
+
+export const ScalingActivitySchema = z.object({
+  /** When the new desired count was set, epoch ms. */
+  t: z.number(),
+  direction: z.enum(['out', 'in', 'replace']),
+  fromDesired: z.number().int().nonnegative(),
+  toDesired: z.number().int().nonnegative(),
+  cause: z.string(),
+});
+export type ScalingActivity = z.infer<typeof ScalingActivitySchema>;
+
+export const EndpointMetricsSchema = z.object({
+  name: z.string(),
+  desiredInstances: z.number().int().nonnegative(),
+  instances: z.array(z.object({ id: z.string(), state: InstanceStateSchema, inFlight: z.number().int().nonnegative() })),
+  series: z.array(MetricPointSchema),
+  scalingActivities: z.array(ScalingActivitySchema),
+});
+export type EndpointMetrics = z.infer<typeof EndpointMetricsSchema>;
+
+export const LambdaPointSchema = z.object({
+  t: z.number(),
+  /** Maximum concurrent executions in the period. */
+  concurrentExecutions: z.number().int().nonnegative(),
+  invocations: z.number().int().nonnegative(),
+  throttles: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  durationP95Ms: z.number().nonnegative(),
+});
+export type LambdaPoint = z.infer<typeof LambdaPointSchema>;
+
+export const LocalMetricsSchema = z.object({
+  startedAt: z.number(),
+  now: z.number(),
+  timeScale: z.number().positive(),
+  /** Real length of one metric period in ms (spec period / timeScale). */
+  periodMs: z.number().positive(),
+  autoscaling: z.object({
+    minInstances: z.number().int(),
+    maxInstances: z.number().int(),
+    metric: z.string(),
+    targetValue: z.number(),
+    scaleOutCooldownSeconds: z.number(),
+    scaleInCooldownSeconds: z.number(),
+  }),
+  endpoints: z.array(EndpointMetricsSchema),
+  lambda: z.object({
+    functionName: z.string(),
+    reservedConcurrency: z.number().int().positive(),
+    /** Highest concurrent executions ever seen, and throttles since start. */
+    maxConcurrentExecutions: z.number().int().nonnegative(),
+    totalThrottles: z.number().int().nonnegative(),
+    series: z.array(LambdaPointSchema),
+  }),
+});
+export type LocalMetrics = z.infer<typeof LocalMetricsSchema>;

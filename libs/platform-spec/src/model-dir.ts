@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { Backbone, TrainingMode } from './schema.js';
+
+/**
+ * The model-dir contract between the training package (writer) and the model server (reader).
+ * A model dir holds `model.onnx` + `metadata.json`; the server reads nothing else, so every preprocessing
+ * parameter lives in `metadata.json`. Exported as JSON Schema (schemas/model-metadata.schema.json) which the
+ * Python training tests validate their output against.
+ */
+export const MODEL_FILE = 'model.onnx';
+export const METADATA_FILE = 'metadata.json';
+export const EVALUATION_FILE = 'evaluation.json';
+export const MODEL_METADATA_SCHEMA_VERSION = 1;
+
+const Triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const ModelMetadataSchema = z
+  .object({
+    schemaVersion: z.literal(MODEL_METADATA_SCHEMA_VERSION),
+    /** Identifies this model build in responses and logs, e.g. `resnet50-single-20261124T120000Z`. */
+    modelVersion: z.string().min(1).max(128),
+    createdAt: z.iso.datetime({ offset: true }),
+    architecture: z.union([Backbone, z.string().min(1)]),
+    trainingMode: TrainingMode,
+    /** Class names in output-index order (ImageFolder's sorted folder names). */
+    classNames: z.array(z.string().min(1)).min(1),
+    numClasses: z.number().int().positive(),
+    input: z.object({
+      /** ONNX graph input name. */
+      name: z.string().min(1),
+      layout: z.literal('NCHW'),
+      channels: z.literal(3),
+      height: z.number().int().positive(),
+      width: z.number().int().positive(),
+      dtype: z.literal('float32'),
+    }),
+    output: z.object({
+      /** ONNX graph output name. */
+      name: z.string().min(1),
+      /** `logits` → the server applies softmax; `probabilities` → used as is. */
+      kind: z.enum(['logits', 'probabilities']),
+    }),
+    preprocessing: z.object({
+      /**
+       * `resize-shorter-center-crop`: resize so the shorter side is `resizeShorterSide`, then centre-crop
+       * to input height×width (torchvision Resize + CenterCrop). `stretch`: resize straight to height×width.
+       */
+      policy: z.enum(['resize-shorter-center-crop', 'stretch']),
+      resizeShorterSide: z.number().int().positive(),
+      /** Pixel values are scaled to 0..1, then (x - mean) / std per RGB channel. */
+      mean: Triple,
+      std: Triple.refine((s) => s.every((v) => v > 0), 'std values must be positive'),
+      colorSpace: z.literal('RGB'),
+    }),
+    onnx: z.object({ opset: z.number().int().min(7), dynamicBatch: z.boolean() }),
+    framework: z.record(z.string(), z.string()),
+    /** Final metrics (val_acc, val_loss, test_top1, ...). */
+    metrics: z.record(z.string(), z.number()),
+    hyperparameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .refine((m) => m.numClasses === m.classNames.length, {
+    message: 'numClasses must equal the number of classNames',
+    path: ['numClasses'],
+  });
+export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
+
+/** JSON Schema of metadata.json (draft 2020-12), for non-TypeScript readers and writers. */
+export function modelMetadataJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(ModelMetadataSchema, { target: 'draft-2020-12', io: 'input' }) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...schema,
+    $id: 'https://dogbreed.dev/schemas/model-metadata.schema.json',
+    title: 'dogbreed model-dir metadata.json',
+    description:
+      'Written by the training package next to model.onnx; read by the model server. Generated from the zod schema in libs/platform-spec/src/model-dir.ts — do not edit by hand.',
+  };
+}

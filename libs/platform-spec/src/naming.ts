@@ -1,0 +1,30 @@
+import type { CiStage, PlatformSpec } from './schema.js';
+
+/** Derived names: one function per name so no consumer rebuilds them by hand. */
+
+/** IAM role ARN a CI stage assumes (account from the workflow's `vars.AWS_ACCOUNT_ID`). */
+export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): string {
+  return `arn:aws:iam::${account}:role/${spec.ci.roles[stage].roleName}`;
+}
+
+/** The `sub` claim GitHub puts in the OIDC token for a stage: environment-gated jobs lose the ref. */
+export function ciSubjectClaim(spec: PlatformSpec, stage: CiStage): string {
+  const { owner, repo, deployBranch } = spec.ci.github;
+  const env = spec.ci.roles[stage].environment;
+  return env ? `repo:${owner}/${repo}:environment:${env}` : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
+}
+
+/** The PyTorch training image (AWS Deep Learning Containers) for a region. */
+export function pytorchTrainingImageUri(spec: PlatformSpec, region: string, device: 'cpu' | 'gpu'): string {
+  const account = region.startsWith('cn-') ? '727897471807' : '763104351884';
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const { pytorchVersion, pythonVersion } = spec.training;
+  const suffix = device === 'gpu' ? `gpu-${pythonVersion}-cu121` : `cpu-${pythonVersion}`;
+  return `${account}.dkr.ecr.${region}.${domain}/pytorch-training:${pytorchVersion}-${suffix}-ubuntu20.04-sagemaker`;
+}
+
+/** The instance type's device kind: GPU families (g*, p*) vs CPU. */
+export function instanceDevice(instanceType: string): 'cpu' | 'gpu' {
+  const family = instanceType.replace(/^ml\./, '').split('.')[0] ?? '';
+  return /^(g|p)\d/.test(family) ? 'gpu' : 'cpu';
+}

@@ -1,0 +1,238 @@
+import { z } from 'zod';
+
+/** SageMaker instance types: `ml.<family>.<size>`, e.g. ml.m5.large, ml.g4dn.xlarge, ml.p4d.24xlarge. */
+export const SageMakerInstanceType = z
+  .string()
+  .regex(
+    /^ml\.[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge)$/,
+    'must be a SageMaker instance type of the form ml.<family>.<size>, e.g. ml.m5.large',
+  );
+
+/** EC2 instance types: `<family>.<size>`, e.g. g4dn.xlarge. */
+export const Ec2InstanceType = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal)$/,
+    'must be an EC2 instance type of the form <family>.<size>, e.g. g4dn.xlarge',
+  );
+
+const ResourceName = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be alphanumeric with single hyphens (SageMaker naming rules)')
+  .max(63, 'must be at most 63 characters');
+
+const PositiveInt = z.number().int().positive();
+const NonNegativeInt = z.number().int().nonnegative();
+
+export const TrainingMode = z.enum(['single', 'multi']);
+export type TrainingMode = z.infer<typeof TrainingMode>;
+
+export const EndpointSpecSchema = z.object({
+  /** The SageMaker endpoint name (also the endpoint config and model name prefix). */
+  name: ResourceName,
+  /** Which training run produces the model this endpoint serves. */
+  trainingMode: TrainingMode,
+  variantName: ResourceName,
+  instanceType: SageMakerInstanceType,
+  initialInstanceCount: PositiveInt,
+  /** Where the model artifact lives: a key in the model bucket on AWS, a directory (relative to the repo) locally. */
+  modelArtifact: z.object({
+    s3Key: z.string().min(1).regex(/\.tar\.gz$/, 'must end in .tar.gz (SageMaker model data)'),
+    localDir: z.string().min(1),
+  }),
+});
+export type EndpointSpec = z.infer<typeof EndpointSpecSchema>;
+
+export const ScalingMetric = z.enum([
+  'SageMakerVariantInvocationsPerInstance',
+  'SageMakerVariantConcurrentRequestsPerModelHighResolution',
+]);
+export type ScalingMetric = z.infer<typeof ScalingMetric>;
+
+export const AutoscalingSpecSchema = z
+  .object({
+    minInstances: PositiveInt,
+    maxInstances: PositiveInt,
+    metric: ScalingMetric,
+    /**
+     * Target value of the metric. For InvocationsPerInstance: invocations per instance per minute
+     * (AWS's method: peak sustainable RPS of one instance × safety factor 0.5 × 60).
+     */
+    targetValue: z.number().positive(),
+    scaleOutCooldownSeconds: NonNegativeInt,
+    scaleInCooldownSeconds: NonNegativeInt,
+    /** Period over which the metric is aggregated (CloudWatch: 60 s for invocation metrics). */
+    metricPeriodSeconds: PositiveInt,
+    /** Consecutive periods below the target (×0.9) before target tracking scales in (CloudWatch: 15). */
+    scaleInEvaluationPeriods: PositiveInt,
+    /** Consecutive periods above the target before target tracking scales out (CloudWatch: 3). */
+    scaleOutEvaluationPeriods: PositiveInt,
+  })
+  .refine((a) => a.maxInstances >= a.minInstances, {
+    message: 'maxInstances must be greater than or equal to minInstances',
+    path: ['maxInstances'],
+  });
+export type AutoscalingSpec = z.infer<typeof AutoscalingSpecSchema>;
+
+export const InvokerSpecSchema = z
+  .object({
+    functionName: ResourceName,
+    runtime: z.literal('nodejs22.x'),
+    architecture: z.enum(['arm64', 'x86_64']),
+    /** Reserved concurrency: the 8th concurrent synchronous invoke is throttled with 429. */
+    reservedConcurrency: PositiveInt,
+    /** Provisioned concurrency on the `live` alias; 0 = off. */
+    provisionedConcurrency: NonNegativeInt,
+    memoryMb: z.number().int().min(128).max(10240),
+    timeoutSeconds: z.number().int().min(1).max(900),
+    /** Lambda's synchronous payload limit (request and response). */
+    maxRequestBytes: PositiveInt,
+    /** Largest decoded image accepted (base64 adds ~33% on the wire, so this is below the request limit). */
+    maxImageBytes: PositiveInt,
+    defaultTopK: PositiveInt,
+    maxTopK: PositiveInt,
+    /** Time budget for one InvokeEndpoint call including retries; must fit inside the function timeout. */
+    endpointTimeoutMs: PositiveInt,
+    maxAttempts: PositiveInt,
+    logRetentionDays: PositiveInt,
+    /** Optional `{"s3Uri": ...}` input, read only from these bucket prefixes (never arbitrary URLs). */
+    s3Input: z.object({ enabled: z.boolean(), prefix: z.string() }),
+  })
+  .refine((i) => i.maxImageBytes <= i.maxRequestBytes, {
+    message: 'maxImageBytes must not exceed maxRequestBytes',
+    path: ['maxImageBytes'],
+  })
+  .refine((i) => i.defaultTopK <= i.maxTopK, { message: 'defaultTopK must not exceed maxTopK', path: ['defaultTopK'] })
+  .refine((i) => i.endpointTimeoutMs < i.timeoutSeconds * 1000, {
+    message: 'endpointTimeoutMs must be below the function timeout',
+    path: ['endpointTimeoutMs'],
+  })
+  .refine((i) => i.provisionedConcurrency <= i.reservedConcurrency, {
+    message: 'provisionedConcurrency must not exceed reservedConcurrency',
+    path: ['provisionedConcurrency'],
+  });
+export type InvokerSpec = z.infer<typeof InvokerSpecSchema>;
+
+export const ModelServerSpecSchema = z.object({
+  port: z.number().int().min(1).max(65535),
+  /** SageMaker real-time endpoints accept at most ~6 MB; 5 MiB is the safe cap. */
+  maxBodyBytes: PositiveInt,
+  /** sharp's limitInputPixels: refuses decompression bombs before decoding. */
+  maxInputPixels: PositiveInt,
+  /** onnxruntime intra-op threads; 0 = one per vCPU. */
+  intraOpThreads: NonNegativeInt,
+  /** Requests waiting for inference beyond this are refused with 503 (back-pressure). */
+  maxQueueDepth: PositiveInt,
+  /** Micro-batching: group concurrent requests into one ORT run. */
+  batching: z.object({ enabled: z.boolean(), maxBatchSize: PositiveInt, maxDelayMs: NonNegativeInt }),
+});
+export type ModelServerSpec = z.infer<typeof ModelServerSpecSchema>;
+
+export const Backbone = z.enum(['resnet50', 'mobilenet_v3_large']);
+export type Backbone = z.infer<typeof Backbone>;
+
+export const TrainingSpecSchema = z.object({
+  /** Development notebook (cheap CPU). */
+  notebookInstanceType: SageMakerInstanceType,
+  /** Single-instance training job (CPU). */
+  singleInstanceType: SageMakerInstanceType,
+  /** Multi-instance training job (GPU). */
+  multiInstanceType: SageMakerInstanceType,
+  /** Number of instances of the multi-instance run. */
+  multiInstanceCount: z.number().int().min(2, 'a multi-instance run needs at least 2 instances'),
+  /** Managed spot training. */
+  spot: z.boolean(),
+  maxRuntimeSeconds: PositiveInt,
+  /** With spot: how long to wait for capacity plus run (must be ≥ maxRuntimeSeconds). */
+  maxWaitSeconds: PositiveInt,
+  /** PyTorch training container: framework and Python version (the image URI is built per region). */
+  pytorchVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version like 2.3.0'),
+  pythonVersion: z.string().regex(/^py3\d{1,2}$/, 'must be like py311'),
+  /** Plain-EC2 training path. */
+  ec2InstanceType: Ec2InstanceType,
+  volumeSizeGb: PositiveInt,
+  hyperparameters: z.object({
+    backbone: Backbone,
+    epochs: PositiveInt,
+    batchSize: PositiveInt,
+    learningRate: z.number().positive(),
+    freezeBackbone: z.boolean(),
+    earlyStoppingPatience: PositiveInt,
+    imageSize: PositiveInt,
+  }),
+}).refine((t) => !t.spot || t.maxWaitSeconds >= t.maxRuntimeSeconds, {
+  message: 'maxWaitSeconds must be at least maxRuntimeSeconds when spot is on',
+  path: ['maxWaitSeconds'],
+});
+export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
+
+export const CiStage = z.enum(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']);
+export type CiStage = z.infer<typeof CiStage>;
+
+export const CiSpecSchema = z.object({
+  github: z.object({
+    owner: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub owner name'),
+    repo: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a GitHub repository name'),
+    /** The branch that deploys. */
+    deployBranch: z.string().min(1),
+  }),
+  /** One IAM role per CI stage; the workflows assume exactly these names. */
+  roles: z.record(CiStage, z.object({ roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/), environment: z.string().optional() })),
+});
+export type CiSpec = z.infer<typeof CiSpecSchema>;
+
+const PrincipalArn = z
+  .string()
+  .regex(
+    /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/,
+    'must be an IAM principal ARN: account root, user, role or SSO permission-set role',
+  );
+
+export const AccessSpecSchema = z.object({
+  /** Principals allowed to assume each people role (named users/roles, SSO permission-set roles, or an account root). */
+  operators: z.array(PrincipalArn),
+  viewers: z.array(PrincipalArn),
+  clients: z.array(PrincipalArn),
+  maxSessionDurationSeconds: z.number().int().min(3600).max(43200),
+  notebook: z.object({
+    enabled: z.boolean(),
+    instanceType: SageMakerInstanceType,
+    idleStopMinutes: z.number().int().min(5),
+    volumeSizeGb: z.number().int().min(5),
+  }),
+});
+export type AccessSpec = z.infer<typeof AccessSpecSchema>;
+
+export const LocalStackSpecSchema = z.object({
+  host: z.string().min(1),
+  /** Router + admin + dashboard port (InvokeEndpoint REST API, Lambda Invoke API, function URL, metrics). */
+  port: z.number().int().min(0).max(65535),
+  /** Compresses metric periods and cooldowns: 60 means one real second stands for one minute. */
+  timeScale: z.number().positive(),
+  /** Idle model-server processes start listening on ports from here upward (0 = any free port). */
+  instanceBasePort: z.number().int().min(0).max(65535),
+});
+export type LocalStackSpec = z.infer<typeof LocalStackSpecSchema>;
+
+export const PlatformSpecSchema = z.object({
+  project: z.object({
+    name: ResourceName,
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1'),
+    /** Account to deploy to; absent = environment-agnostic synth. */
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+    tags: z.record(z.string(), z.string()),
+  }),
+  endpoints: z.object({ single: EndpointSpecSchema, multi: EndpointSpecSchema }),
+  autoscaling: AutoscalingSpecSchema,
+  invoker: InvokerSpecSchema,
+  modelServer: ModelServerSpecSchema,
+  training: TrainingSpecSchema,
+  ci: CiSpecSchema,
+  access: AccessSpecSchema,
+  localStack: LocalStackSpecSchema,
+}).refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
+  message: 'the two endpoints must have different names',
+  path: ['endpoints', 'multi', 'name'],
+});
+export type PlatformSpec = z.infer<typeof PlatformSpecSchema>;
+export type PlatformSpecInput = z.input<typeof PlatformSpecSchema>;

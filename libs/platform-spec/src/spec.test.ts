@@ -1,0 +1,140 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  buildSpec,
+  ciSubjectClaim,
+  endpointList,
+  instanceDevice,
+  loadPlatformSpec,
+  PLATFORM_SPEC,
+  pytorchTrainingImageUri,
+  SpecOverrideError,
+  SpecValidationError,
+} from './index.js';
+
+function issuesOf(fn: () => unknown): { path: string; message: string }[] {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SpecValidationError);
+    return [...(err as SpecValidationError).issues];
+  }
+  throw new Error('expected a SpecValidationError');
+}
+
+describe('defaults', () => {
+  it('names both endpoints with ml.m5.large and one initial instance', () => {
+    expect(endpointList(PLATFORM_SPEC).map((e) => [e.name, e.instanceType, e.initialInstanceCount])).toEqual([
+      ['dogbreed-single-instance', 'ml.m5.large', 1],
+      ['dogbreed-multi-instance', 'ml.m5.large', 1],
+    ]);
+  });
+
+  it('autoscales 1→4 on InvocationsPerInstance with 30 s out / 300 s in cooldowns', () => {
+    expect(PLATFORM_SPEC.autoscaling).toMatchObject({
+      minInstances: 1,
+      maxInstances: 4,
+      metric: 'SageMakerVariantInvocationsPerInstance',
+      scaleOutCooldownSeconds: 30,
+      scaleInCooldownSeconds: 300,
+    });
+    expect(PLATFORM_SPEC.autoscaling.targetValue).toBeGreaterThan(0);
+  });
+
+  it('reserves 7 concurrent invoker executions on nodejs22.x within Lambda payload limits', () => {
+    expect(PLATFORM_SPEC.invoker.reservedConcurrency).toBe(7);
+    expect(PLATFORM_SPEC.invoker.runtime).toBe('nodejs22.x');
+    expect(PLATFORM_SPEC.invoker.maxRequestBytes).toBeLessThanOrEqual(6 * 1024 * 1024);
+    expect(PLATFORM_SPEC.invoker.endpointTimeoutMs).toBeLessThan(PLATFORM_SPEC.invoker.timeoutSeconds * 1000);
+  });
+
+  it('trains on the spec instance types: notebook t3.medium, m5.xlarge / g4dn.xlarge, 2 instances for multi', () => {
+    expect(PLATFORM_SPEC.training).toMatchObject({
+      notebookInstanceType: 'ml.t3.medium',
+      singleInstanceType: 'ml.m5.xlarge',
+      multiInstanceType: 'ml.g4dn.xlarge',
+      multiInstanceCount: 2,
+    });
+    expect(PLATFORM_SPEC.access.notebook.instanceType).toBe('ml.t3.medium');
+  });
+
+  it('has a distinct CI role per stage', () => {
+    const names = Object.values(PLATFORM_SPEC.ci.roles).map((r) => r.roleName);
+    expect(new Set(names).size).toBe(5);
+  });
+});
+
+describe('invalid overrides are rejected naming the field', () => {
+  it.each([
+    ['max < min', { autoscaling: { minInstances: 3, maxInstances: 2 } }, 'autoscaling.maxInstances'],
+    ['negative cooldown', { autoscaling: { scaleInCooldownSeconds: -1 } }, 'autoscaling.scaleInCooldownSeconds'],
+    ['concurrency 0', { invoker: { reservedConcurrency: 0 } }, 'invoker.reservedConcurrency'],
+    ['bad instance type', { endpoints: { single: { instanceType: 'm5.large' } } }, 'endpoints.single.instanceType'],
+    ['bad training type', { training: { singleInstanceType: 'ml.m5.huge' } }, 'training.singleInstanceType'],
+    ['bad EC2 type', { training: { ec2InstanceType: 'ml.g4dn.xlarge' } }, 'training.ec2InstanceType'],
+    ['same endpoint names', { endpoints: { multi: { name: 'dogbreed-single-instance' } } }, 'endpoints.multi.name'],
+    ['multi with 1 instance', { training: { multiInstanceCount: 1 } }, 'training.multiInstanceCount'],
+    ['bad region', { project: { region: 'mars-1' } }, 'project.region'],
+    ['bad principal', { access: { operators: ['alice'] } }, 'access.operators.0'],
+  ])('%s', (_name, override, field) => {
+    const issues = issuesOf(() => buildSpec(override));
+    expect(issues.map((i) => i.path)).toContain(field);
+  });
+
+  it('puts the field in the message', () => {
+    expect(() => buildSpec({ autoscaling: { minInstances: 3, maxInstances: 2 } })).toThrow(
+      /autoscaling\.maxInstances: maxInstances must be greater than or equal to minInstances/,
+    );
+  });
+});
+
+describe('loadPlatformSpec', () => {
+  it('applies file, then inline JSON, then explicit overrides', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spec-'));
+    const file = join(dir, 'spec.json');
+    writeFileSync(file, JSON.stringify({ autoscaling: { maxInstances: 6, targetValue: 100 } }));
+    const spec = loadPlatformSpec(
+      { DOGBREED_SPEC_FILE: file, DOGBREED_SPEC_JSON: '{"autoscaling":{"targetValue":50}}' },
+      { invoker: { reservedConcurrency: 3 } },
+    );
+    expect(spec.autoscaling.maxInstances).toBe(6);
+    expect(spec.autoscaling.targetValue).toBe(50);
+    expect(spec.invoker.reservedConcurrency).toBe(3);
+    expect(spec.autoscaling.minInstances).toBe(1);
+  });
+
+  it('replaces arrays instead of merging them', () => {
+    const principal = 'arn:aws:iam::123456789012:role/Admin';
+    const spec = loadPlatformSpec({ DOGBREED_SPEC_JSON: JSON.stringify({ access: { operators: [principal] } }) });
+    expect(spec.access.operators).toEqual([principal]);
+  });
+
+  it('fails clearly on unreadable or malformed overrides', () => {
+    expect(() => loadPlatformSpec({ DOGBREED_SPEC_FILE: '/nonexistent/spec.json' })).toThrow(SpecOverrideError);
+    expect(() => loadPlatformSpec({ DOGBREED_SPEC_JSON: '{not json' })).toThrow(/DOGBREED_SPEC_JSON is not valid JSON/);
+    expect(() => loadPlatformSpec({ DOGBREED_SPEC_JSON: '[1]' })).toThrow(/must be a JSON object/);
+  });
+
+  it('does not mutate the defaults', () => {
+    loadPlatformSpec({ DOGBREED_SPEC_JSON: '{"autoscaling":{"maxInstances":9}}' });
+    expect(buildSpec().autoscaling.maxInstances).toBe(4);
+  });
+});
+
+describe('derived names', () => {
+  it('trusts environments for gated stages and the deploy branch otherwise', () => {
+    expect(ciSubjectClaim(PLATFORM_SPEC, 'validate')).toBe('repo:dogbreed-org/dogbreed:ref:refs/heads/main');
+    expect(ciSubjectClaim(PLATFORM_SPEC, 'deployInfra')).toBe('repo:dogbreed-org/dogbreed:environment:infra');
+  });
+
+  it('builds region-aware PyTorch image URIs and tells GPU families apart', () => {
+    expect(pytorchTrainingImageUri(PLATFORM_SPEC, 'eu-west-1', 'gpu')).toBe(
+      '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker',
+    );
+    expect(instanceDevice('ml.g4dn.xlarge')).toBe('gpu');
+    expect(instanceDevice('ml.p4d.24xlarge')).toBe('gpu');
+    expect(instanceDevice('ml.m5.xlarge')).toBe('cpu');
+  });
+});
