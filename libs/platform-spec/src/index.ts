@@ -6,3 +6,4 @@ export * from './model-dir.js';
 export * from './wire.js';
 export * from './local-stack-api.js';
 export * from './naming.js';
+export * from './env-names.js';

@@ -36,3 +36,4 @@ export function sampleMetadata(classNames: string[] = ['cat-like', 'dog-like'], 
 }
 
 export * from './tools.js';
+export * from './tiny-model.js';

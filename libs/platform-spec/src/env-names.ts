@@ -1,0 +1,52 @@
+import type { PlatformSpec } from './schema.js';
+
+/**
+ * Environment variable names shared by the writer (CDK, the local stack, the container) and the reader
+ * (the program). One list, so a name is never spelled twice.
+ */
+export const MODEL_SERVER_ENV = {
+  /** Directory with model.onnx + metadata.json (SageMaker mounts /opt/ml/model). */
+  modelDir: 'MODEL_DIR',
+  /** SageMaker's contract: the port to listen on. */
+  port: 'SAGEMAKER_BIND_TO_PORT',
+  /** Bind address: 0.0.0.0 in the container, 127.0.0.1 in the local stack and tests. */
+  host: 'MODEL_SERVER_HOST',
+  intraOpThreads: 'MODEL_SERVER_INTRA_OP_THREADS',
+  maxQueueDepth: 'MODEL_SERVER_MAX_QUEUE_DEPTH',
+  maxBodyBytes: 'MODEL_SERVER_MAX_BODY_BYTES',
+  batching: 'MODEL_SERVER_BATCHING',
+  maxBatchSize: 'MODEL_SERVER_MAX_BATCH_SIZE',
+  maxBatchDelayMs: 'MODEL_SERVER_MAX_BATCH_DELAY_MS',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+export const INVOKER_ENV = {
+  endpointSingle: 'DOGBREED_ENDPOINT_SINGLE',
+  endpointMulti: 'DOGBREED_ENDPOINT_MULTI',
+  /** `single` or `multi`: the endpoint used when a request names none. */
+  defaultEndpoint: 'DOGBREED_DEFAULT_ENDPOINT',
+  /** Bucket the optional `s3Uri` input may read from (unset = s3Uri input off). */
+  inputBucket: 'DOGBREED_INPUT_BUCKET',
+  inputPrefix: 'DOGBREED_INPUT_PREFIX',
+  endpointTimeoutMs: 'DOGBREED_ENDPOINT_TIMEOUT_MS',
+  maxAttempts: 'DOGBREED_MAX_ATTEMPTS',
+} as const;
+
+/** SSM parameters the infra writes and the launcher / CI read (no copy-pasted ARNs or IDs). */
+export function ssmParameterNames(spec: PlatformSpec) {
+  const p = `/${spec.project.name}`;
+  return {
+    dataBucket: `${p}/buckets/data`,
+    modelBucket: `${p}/buckets/models`,
+    checkpointBucket: `${p}/buckets/checkpoints`,
+    kmsKeyArn: `${p}/kms/key-arn`,
+    trainingRoleArn: `${p}/training/sagemaker-role-arn`,
+    trainingSubnetIds: `${p}/network/private-subnet-ids`,
+    trainingSecurityGroupId: `${p}/network/training-security-group-id`,
+    ec2TrainingInstanceId: `${p}/training/ec2-instance-id`,
+    trainingImageUri: `${p}/training/image-uri`,
+    modelServerImageUri: `${p}/serving/model-server-image-uri`,
+    invokerFunctionUrl: `${p}/invoker/function-url`,
+    invokerFunctionName: `${p}/invoker/function-name`,
+  } as const;
+}

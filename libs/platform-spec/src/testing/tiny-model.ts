@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { toolPaths, workspaceRoot } from './tools.js';
+
+export interface TinyModelOptions {
+  /** Class names, in output order. Default red_dog, green_dog, blue_dog: a solid red image is class 0. */
+  readonly classNames?: readonly string[];
+  /** Input height = width (multiple of 8). @default 32 */
+  readonly size?: number;
+  /** Adds an MLP of `layers`+1 MatMuls of width `hidden` to make inference cost tunable. @default 0 (none) */
+  readonly hidden?: number;
+  readonly layers?: number;
+  readonly modelVersion?: string;
+  readonly trainingMode?: 'single' | 'multi';
+}
+
+/**
+ * Writes a real ONNX model (built with onnx.helper in the training venv) and a metadata.json valid against
+ * the model-dir contract into `dir`. Solid red/green/blue images are classes 0/1/2.
+ */
+export async function createTinyModelDir(dir: string, opts: TinyModelOptions = {}): Promise<void> {
+  const script = join(workspaceRoot(), 'libs/platform-spec/testing-fixtures/make_tiny_model.py');
+  const args = [script, dir, '--size', String(opts.size ?? 32), '--hidden', String(opts.hidden ?? 0)];
+  args.push('--layers', String(opts.layers ?? 0), '--mode', opts.trainingMode ?? 'single');
+  if (opts.classNames) args.push('--classes', opts.classNames.join(','));
+  if (opts.modelVersion) args.push('--version', opts.modelVersion);
+  await promisify(execFile)(toolPaths.python(), args, { timeout: 60_000 });
+}
