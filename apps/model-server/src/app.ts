@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { readBody } from './body.js';
+import type { ServerConfig } from './config.js';
+import { HttpError } from './errors.js';
+import { toErrorResponse } from './error-response.js';
+import type { Logger } from './logger.js';
+import type { ServingModel } from './model/model.js';
+import { predict } from './predictor.js';
+import { checkAccept, checkContentType, parseInvocation } from './request.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+
+/** SageMaker's routes. */
+export const ROUTES = { ping: '/ping', invocations: '/invocations', executionParameters: '/execution-parameters' } as const;
+const METHODS: Record<string, string> = { [ROUTES.ping]: 'GET', [ROUTES.invocations]: 'POST', [ROUTES.executionParameters]: 'GET' };
+const MIB = 1024 * 1024;
+
+/** Mutable serving state shared by the lifecycle (server.ts) and the handler. */
+export interface ServingState {
+  model: ServingModel | undefined;
+  shuttingDown: boolean;
+  /** Invocations admitted and not yet answered. */
+  inFlight: number;
+}
+
+/** GET /execution-parameters for batch transform, derived from the same settings the server runs with. */
+export function executionParameters(config: ServerConfig) {
+  return {
+    MaxConcurrentTransforms: config.batching.enabled ? config.batching.maxBatchSize : 2,
+    BatchStrategy: 'SINGLE_RECORD',
+    MaxPayloadInMB: Math.max(1, Math.floor(config.maxBodyBytes / MIB)),
+  };
+}
+
+/** Admitted invocations (queued + one running batch + decoding) beyond this are refused before the body is read. */
+export function admissionLimit(config: ServerConfig): number {
+  return config.maxQueueDepth + (config.batching.enabled ? config.batching.maxBatchSize : 1);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, requestId: string, close = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    [REQUEST_ID_HEADER]: requestId,
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(text);
+}
+
+/** The request handler: routing, negotiation, admission, error mapping and the access log. Logic lives in the modules it calls. */
+export function createHandler(config: ServerConfig, state: ServingState, logger: Logger) {
+  const limit = admissionLimit(config);
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const startedAt = performance.now();
+    const requestId = requestIdOf(req.headers);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const log = logger.child({ requestId });
+    let admitted = false;
+    let bodyRead = req.method === 'GET' || req.method === 'HEAD';
+    try {
+      const method = METHODS[path];
+      if (!method) throw new HttpError('NOT_FOUND', `no route ${path}; routes are ${Object.values(ROUTES).join(', ')}`);
+      if (req.method !== method) throw new HttpError('METHOD_NOT_ALLOWED', `${path} takes ${method}, not ${req.method}`);
+      if (path === ROUTES.ping) {
+        if (!state.model) throw new HttpError('MODEL_NOT_READY', 'model is loading or warming up');
+        send(res, 200, { status: 'Healthy', modelVersion: state.model.metadata.modelVersion }, requestId);
+      } else if (path === ROUTES.executionParameters) {
+        send(res, 200, executionParameters(config), requestId);
+      } else {
+        checkAccept(req.headers.accept);
+        const contentType = checkContentType(req.headers['content-type']);
+        const model = state.model;
+        if (state.shuttingDown) throw new HttpError('SHUTTING_DOWN', 'server is shutting down');
+        if (!model) throw new HttpError('MODEL_NOT_READY', 'model is loading or warming up');
+        if (state.inFlight >= limit) throw new HttpError('QUEUE_FULL', `server is at its limit of ${limit} requests in flight; retry later`);
+        state.inFlight++;
+        admitted = true;
+        const body = await readBody(req, config.maxBodyBytes);
+        bodyRead = true;
+        const invocation = parseInvocation(contentType, body, config);
+        const response = await predict(model, invocation.image, invocation.topK, config.maxInputPixels, startedAt);
+        send(res, 200, response, requestId);
+      }
+      const fields = { method: req.method, path, status: res.statusCode, ms: performance.now() - startedAt };
+      if (path === ROUTES.invocations) log.info(fields, 'invocation');
+      else log.debug(fields, 'request');
+    } catch (err) {
+      const r = toErrorResponse(err, requestId);
+      if (!res.headersSent) send(res, r.statusCode, r.body, requestId, !bodyRead);
+      const fields = { method: req.method, path, status: r.statusCode, code: r.body.error.code, ms: performance.now() - startedAt };
+      if (r.clientError) log.info(fields, r.body.error.message);
+      else log.error({ ...fields, err }, 'request failed');
+    } finally {
+      if (admitted) state.inFlight--;
+    }
+  };
+}

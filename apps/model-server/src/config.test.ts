@@ -1,0 +1,75 @@
+import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { specWith } from '@dogbreed/platform-spec/testing';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_HOST, SAGEMAKER_MODEL_DIR, effectiveThreads, resolveConfig } from './config.js';
+import { StartupError } from './errors.js';
+
+describe('resolveConfig', () => {
+  it('takes every default from the spec when no variable is set', () => {
+    const c = resolveConfig(PLATFORM_SPEC, {});
+    const ms = PLATFORM_SPEC.modelServer;
+    expect(c).toMatchObject({
+      modelDir: SAGEMAKER_MODEL_DIR,
+      host: DEFAULT_HOST,
+      port: ms.port,
+      intraOpThreads: ms.intraOpThreads,
+      maxQueueDepth: ms.maxQueueDepth,
+      maxBodyBytes: ms.maxBodyBytes,
+      maxInputPixels: ms.maxInputPixels,
+      batching: ms.batching,
+      defaultTopK: PLATFORM_SPEC.invoker.defaultTopK,
+      maxTopK: PLATFORM_SPEC.invoker.maxTopK,
+    });
+  });
+
+  it('follows a changed spec', () => {
+    const spec = specWith({ modelServer: { port: 9191, maxQueueDepth: 3, batching: { enabled: true } } });
+    const c = resolveConfig(spec, {});
+    expect(c.port).toBe(9191);
+    expect(c.maxQueueDepth).toBe(3);
+    expect(c.batching.enabled).toBe(true);
+  });
+
+  it('lets the environment override, with port 0 meaning any free port', () => {
+    const c = resolveConfig(PLATFORM_SPEC, {
+      [MODEL_SERVER_ENV.modelDir]: '/tmp/m',
+      [MODEL_SERVER_ENV.host]: '127.0.0.1',
+      [MODEL_SERVER_ENV.port]: '0',
+      [MODEL_SERVER_ENV.intraOpThreads]: '2',
+      [MODEL_SERVER_ENV.maxQueueDepth]: '5',
+      [MODEL_SERVER_ENV.maxBodyBytes]: '1000',
+      [MODEL_SERVER_ENV.batching]: 'on',
+      [MODEL_SERVER_ENV.maxBatchSize]: '4',
+      [MODEL_SERVER_ENV.maxBatchDelayMs]: '0',
+      [MODEL_SERVER_ENV.logLevel]: 'warn',
+    });
+    expect(c).toMatchObject({
+      modelDir: '/tmp/m',
+      host: '127.0.0.1',
+      port: 0,
+      intraOpThreads: 2,
+      maxQueueDepth: 5,
+      maxBodyBytes: 1000,
+      batching: { enabled: true, maxBatchSize: 4, maxDelayMs: 0 },
+      logLevel: 'warn',
+    });
+  });
+
+  it.each([
+    [MODEL_SERVER_ENV.port, '70000'],
+    [MODEL_SERVER_ENV.port, 'eighty'],
+    [MODEL_SERVER_ENV.maxQueueDepth, '0'],
+    [MODEL_SERVER_ENV.batching, 'maybe'],
+    [MODEL_SERVER_ENV.intraOpThreads, '-1'],
+  ])('refuses %s=%s and names the variable', (name, value) => {
+    expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(StartupError);
+    expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(name);
+  });
+});
+
+describe('effectiveThreads', () => {
+  it('maps 0 to one thread per vCPU and keeps explicit counts', () => {
+    expect(effectiveThreads(0, 6)).toBe(6);
+    expect(effectiveThreads(3, 6)).toBe(3);
+  });
+});

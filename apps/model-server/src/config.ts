@@ -1,0 +1,84 @@
+import { MODEL_SERVER_ENV, type PlatformSpec } from '@dogbreed/platform-spec';
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { StartupError } from './errors.js';
+
+/** SageMaker mounts the model artifact here; MODEL_DIR overrides it (local stack, tests). */
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
+/** The container listens on every interface; the local stack and tests ask for 127.0.0.1. */
+export const DEFAULT_HOST = '0.0.0.0';
+
+export interface ServerConfig {
+  readonly modelDir: string;
+  readonly host: string;
+  /** 0 = any free port (the actual one is logged with `"msg":"listening"`). */
+  readonly port: number;
+  readonly intraOpThreads: number;
+  readonly maxQueueDepth: number;
+  readonly maxBodyBytes: number;
+  readonly maxInputPixels: number;
+  readonly batching: { readonly enabled: boolean; readonly maxBatchSize: number; readonly maxDelayMs: number };
+  readonly defaultTopK: number;
+  readonly maxTopK: number;
+  readonly logLevel: string;
+}
+
+const intFrom = (min: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min));
+
+const EnvSchema = z.object({
+  [MODEL_SERVER_ENV.modelDir]: z.string().min(1).optional(),
+  [MODEL_SERVER_ENV.host]: z.string().min(1).optional(),
+  [MODEL_SERVER_ENV.port]: intFrom(0).pipe(z.number().max(65535)).optional(),
+  [MODEL_SERVER_ENV.intraOpThreads]: intFrom(0).optional(),
+  [MODEL_SERVER_ENV.maxQueueDepth]: intFrom(1).optional(),
+  [MODEL_SERVER_ENV.maxBodyBytes]: intFrom(1).optional(),
+  [MODEL_SERVER_ENV.batching]: z
+    .enum(['true', 'false', '1', '0', 'on', 'off'])
+    .transform((v) => ['true', '1', 'on'].includes(v))
+    .optional(),
+  [MODEL_SERVER_ENV.maxBatchSize]: intFrom(1).optional(),
+  [MODEL_SERVER_ENV.maxBatchDelayMs]: intFrom(0).optional(),
+  [MODEL_SERVER_ENV.logLevel]: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+/**
+ * The server's settings: `spec.modelServer` (and the product-wide top-K bounds from `spec.invoker`), overridden by
+ * the MODEL_SERVER_ENV variables. Pure; fails with every bad variable named.
+ */
+export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): ServerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
+    throw new StartupError(`Invalid model-server environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const ms = spec.modelServer;
+  return {
+    modelDir: e[MODEL_SERVER_ENV.modelDir] ?? SAGEMAKER_MODEL_DIR,
+    host: e[MODEL_SERVER_ENV.host] ?? DEFAULT_HOST,
+    port: e[MODEL_SERVER_ENV.port] ?? ms.port,
+    intraOpThreads: e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
+    maxQueueDepth: e[MODEL_SERVER_ENV.maxQueueDepth] ?? ms.maxQueueDepth,
+    maxBodyBytes: e[MODEL_SERVER_ENV.maxBodyBytes] ?? ms.maxBodyBytes,
+    maxInputPixels: ms.maxInputPixels,
+    batching: {
+      enabled: e[MODEL_SERVER_ENV.batching] ?? ms.batching.enabled,
+      maxBatchSize: e[MODEL_SERVER_ENV.maxBatchSize] ?? ms.batching.maxBatchSize,
+      maxDelayMs: e[MODEL_SERVER_ENV.maxBatchDelayMs] ?? ms.batching.maxDelayMs,
+    },
+    defaultTopK: spec.invoker.defaultTopK,
+    maxTopK: spec.invoker.maxTopK,
+    logLevel: e[MODEL_SERVER_ENV.logLevel] ?? 'info',
+  };
+}
+
+/** `intraOpThreads` 0 means one per vCPU. */
+export function effectiveThreads(intraOpThreads: number, cpus: number = availableParallelism()): number {
+  return intraOpThreads > 0 ? intraOpThreads : Math.max(1, cpus);
+}

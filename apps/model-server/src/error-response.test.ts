@@ -1,0 +1,22 @@
+import { ErrorBodySchema } from '@dogbreed/platform-spec';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, HttpError, InferenceError, type ErrorCode } from './errors.js';
+import { toErrorResponse } from './error-response.js';
+
+describe('toErrorResponse', () => {
+  it.each(Object.keys(ERROR_CODES) as ErrorCode[])('%s gives a valid wire body with its status', (code) => {
+    const r = toErrorResponse(new HttpError(code, 'why'), 'req-1');
+    expect(r.statusCode).toBe(ERROR_CODES[code]);
+    expect(ErrorBodySchema.parse(r.body)).toEqual({ error: { code, message: 'why', requestId: 'req-1' } });
+  });
+
+  it('hides unexpected errors behind 500 INTERNAL_ERROR', () => {
+    const r = toErrorResponse(new TypeError('secret stack detail'));
+    expect(r).toMatchObject({ statusCode: 500, clientError: false, body: { error: { code: 'INTERNAL_ERROR' } } });
+    expect(JSON.stringify(r.body)).not.toContain('secret');
+  });
+
+  it('maps model failures to 5xx with a code', () => {
+    expect(toErrorResponse(new InferenceError('boom'))).toMatchObject({ statusCode: 500, body: { error: { code: 'INFERENCE_FAILED' } } });
+  });
+});

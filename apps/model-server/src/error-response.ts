@@ -1,0 +1,18 @@
+import type { ErrorBody } from '@dogbreed/platform-spec';
+import { HttpError } from './errors.js';
+
+export interface ErrorResponse {
+  readonly statusCode: number;
+  readonly body: ErrorBody;
+  /** Whether the client caused it (4xx) — logged as warn, not error. */
+  readonly clientError: boolean;
+}
+
+/**
+ * Maps anything thrown while serving a request to the wire error body. HttpErrors keep their code and message;
+ * anything else becomes 500 INTERNAL_ERROR without leaking internals (the caller logs the original).
+ */
+export function toErrorResponse(err: unknown, requestId?: string): ErrorResponse {
+  const e = err instanceof HttpError ? err : new HttpError('INTERNAL_ERROR', 'internal error; see the server log for this request id');
+  return { statusCode: e.statusCode, body: e.toJSON(requestId), clientError: e.statusCode < 500 };
+}

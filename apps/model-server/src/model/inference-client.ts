@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+import { InferenceError, StartupError } from '../errors.js';
+import { WorkerMessageSchema, type WorkerMessage } from './protocol.js';
+
+export interface RunResult {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+  /** Time inside session.run, measured in the worker. */
+  readonly inferenceMs: number;
+}
+
+export interface Signature {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+/** The main thread's handle on the inference worker: one ONNX Runtime session, runs posted as messages. */
+export class InferenceWorker {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly signature: Signature,
+  ) {
+    worker.on('message', (raw: unknown) => this.onMessage(raw));
+    worker.on('error', (err) => this.fail(new InferenceError(`inference worker crashed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => this.fail(new InferenceError(`inference worker exited with code ${code}`)));
+  }
+
+  /** Starts the worker and loads the model; rejects with a StartupError when ONNX Runtime refuses the model. */
+  static start(workerUrl: URL, modelBytes: Uint8Array, intraOpThreads: number): Promise<InferenceWorker> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(workerUrl, { workerData: { modelBytes, intraOpThreads } });
+      const onExit = (code: number) => reject(new StartupError(`inference worker exited with code ${code} while loading`));
+      const onError = (err: Error) => reject(new StartupError(`inference worker failed while loading: ${err.message}`, { cause: err }));
+      worker.once('exit', onExit);
+      worker.once('error', onError);
+      worker.once('message', (raw: unknown) => {
+        worker.off('exit', onExit);
+        worker.off('error', onError);
+        const msg = WorkerMessageSchema.safeParse(raw);
+        if (msg.success && msg.data.type === 'ready') {
+          resolve(new InferenceWorker(worker, msg.data));
+          return;
+        }
+        void worker.terminate();
+        reject(new StartupError(msg.success && msg.data.type === 'init-error' ? msg.data.message : 'inference worker sent an unexpected first message'));
+      });
+    });
+  }
+
+  /** Runs one (batched) input tensor. The input buffer is transferred to the worker. */
+  run(inputName: string, outputName: string, data: Float32Array, dims: readonly number[]): Promise<RunResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<RunResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'run', id, inputName, outputName, data, dims: [...dims] }, [data.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new InferenceError('inference worker is closed');
+    await this.worker.terminate();
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = WorkerMessageSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const msg: WorkerMessage = parsed.data;
+    if (msg.type !== 'result' && msg.type !== 'run-error') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.type === 'result') p.resolve({ data: msg.data, dims: msg.dims, inferenceMs: msg.inferenceMs });
+    else p.reject(new InferenceError(`ONNX Runtime failed: ${msg.message}`));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}

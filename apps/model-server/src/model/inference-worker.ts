@@ -1,0 +1,48 @@
+/**
+ * Worker-thread entry (built to dist/apps/model-server/model/inference-worker.js): owns the ONNX Runtime session so
+ * that inference, which onnxruntime-node runs synchronously, never blocks the HTTP event loop.
+ */
+import * as ort from 'onnxruntime-node';
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RunRequestSchema, WorkerInitSchema, type WorkerMessage } from './protocol.js';
+
+if (!parentPort) throw new Error('inference-worker must run in a worker thread');
+const port = parentPort;
+const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+
+async function main(): Promise<void> {
+  const init = WorkerInitSchema.parse(workerData);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(init.modelBytes, {
+      intraOpNumThreads: init.intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+  } catch (err) {
+    post({ type: 'init-error', message: `ONNX Runtime could not load model.onnx: ${(err as Error).message}` });
+    return;
+  }
+  port.on('message', async (raw: unknown) => {
+    const parsed = RunRequestSchema.safeParse(raw);
+    if (!parsed.success) return;
+    const req = parsed.data;
+    try {
+      const input = new ort.Tensor('float32', req.data, req.dims);
+      const start = performance.now();
+      const outputs = await session.run({ [req.inputName]: input }, [req.outputName]);
+      const inferenceMs = performance.now() - start;
+      const out = outputs[req.outputName];
+      if (!out || out.type !== 'float32') throw new Error(`output '${req.outputName}' is missing or not float32`);
+      const data = Float32Array.from(out.data as Float32Array);
+      post({ type: 'result', id: req.id, data, dims: out.dims.map(Number), inferenceMs }, [data.buffer as ArrayBuffer]);
+    } catch (err) {
+      post({ type: 'run-error', id: req.id, message: (err as Error).message });
+    }
+  });
+  post({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });
+}
+
+void main();

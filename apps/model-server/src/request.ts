@@ -1,0 +1,89 @@
+import { PredictionRequestSchema } from '@dogbreed/platform-spec';
+import { HttpError } from './errors.js';
+
+/** Raw image media types accepted on POST /invocations (besides application/json with a base64 image). */
+export const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const JSON_MEDIA_TYPE = 'application/json';
+
+export interface TopKBounds {
+  readonly defaultTopK: number;
+  readonly maxTopK: number;
+}
+
+/** What an invocation asks for: the encoded image bytes and how many classes to return. */
+export interface Invocation {
+  readonly image: Buffer;
+  readonly topK: number;
+}
+
+/** `image/JPEG; charset=x` → `image/jpeg`; undefined when absent or empty. */
+export function mediaType(header: string | undefined): string | undefined {
+  const t = header?.split(';')[0]?.trim().toLowerCase();
+  return t ? t : undefined;
+}
+
+/** Throws 415 unless the content type is one the server reads. Runs before the body is read. */
+export function checkContentType(header: string | undefined): string {
+  const t = mediaType(header);
+  if (t === JSON_MEDIA_TYPE || (IMAGE_MEDIA_TYPES as readonly string[]).includes(t ?? '')) return t as string;
+  throw new HttpError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `Content-Type ${t ? `'${t}'` : '(missing)'} is not supported; send ${[...IMAGE_MEDIA_TYPES, JSON_MEDIA_TYPE].join(', ')}`,
+  );
+}
+
+/** Throws 406 unless `Accept` (absent = anything) admits application/json. */
+export function checkAccept(header: string | undefined): void {
+  if (header === undefined || header.trim() === '') return;
+  for (const part of header.split(',')) {
+    const [range, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
+    if (range === JSON_MEDIA_TYPE || range === 'application/*' || range === '*/*') return;
+  }
+  throw new HttpError('NOT_ACCEPTABLE', `Accept '${header}' does not allow ${JSON_MEDIA_TYPE}, the only response type`);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** Strict base64 (standard or URL-safe, padding optional, an optional `data:...;base64,` prefix). */
+export function decodeBase64(text: string): Buffer {
+  const body = text.replace(/^data:[\w/+.-]+;base64,/, '').replace(/\s+/g, '');
+  const ok = body.length > 0 && (BASE64.test(body) || BASE64URL.test(body)) && body.length % 4 !== 1;
+  if (!ok) throw new HttpError('INVALID_BASE64', 'image is not valid base64');
+  const bytes = Buffer.from(body, BASE64.test(body) ? 'base64' : 'base64url');
+  if (bytes.length === 0) throw new HttpError('INVALID_BASE64', 'image decodes to zero bytes');
+  return bytes;
+}
+
+/** Checks a requested top-K against the product-wide bounds; absent → the default. */
+export function resolveTopK(topK: unknown, bounds: TopKBounds): number {
+  if (topK === undefined) return bounds.defaultTopK;
+  if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > bounds.maxTopK) {
+    throw new HttpError('INVALID_TOP_K', `topK must be an integer from 1 to ${bounds.maxTopK}, got ${JSON.stringify(topK)}`);
+  }
+  return topK;
+}
+
+/** Turns a request body into an Invocation. `contentType` was checked by `checkContentType`. */
+export function parseInvocation(contentType: string, body: Buffer, bounds: TopKBounds): Invocation {
+  if (body.length === 0) throw new HttpError('EMPTY_BODY', 'request body is empty; send an image');
+  if (contentType !== JSON_MEDIA_TYPE) return { image: body, topK: bounds.defaultTopK };
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError('INVALID_JSON', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HttpError('INVALID_REQUEST', 'body must be a JSON object {"image": "<base64>", "topK": n}');
+  }
+  const topK = resolveTopK((value as Record<string, unknown>)['topK'], bounds);
+  const parsed = PredictionRequestSchema.safeParse(value);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new HttpError('INVALID_REQUEST', `body must be {"image": "<base64>", "topK": n} (${where})`);
+  }
+  return { image: decodeBase64(parsed.data.image), topK };
+}

@@ -1,0 +1,109 @@
+import { HttpError } from './errors.js';
+
+export interface SchedulerOptions {
+  /** Items waiting (not yet running) beyond this are refused with 503 QUEUE_FULL. */
+  readonly maxQueueDepth: number;
+  /** 1 = no batching: every item runs alone. */
+  readonly maxBatchSize: number;
+  /** With batching: how long a partial batch waits for company before it runs. */
+  readonly maxDelayMs: number;
+}
+
+interface Pending<T, R> {
+  readonly item: T;
+  readonly resolve: (r: R) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * A bounded queue in front of one runner that executes one batch at a time (ONNX Runtime already uses every
+ * intra-op thread on one run). With `maxBatchSize` > 1 it groups waiting items into one run (micro-batching):
+ * a batch starts when it is full, or `maxDelayMs` after its first item arrived.
+ */
+export class BatchScheduler<T, R> {
+  private readonly queue: Pending<T, R>[] = [];
+  private running = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly runBatch: (items: T[]) => Promise<R[]>,
+    private readonly options: SchedulerOptions,
+  ) {
+    if (options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be at least 1');
+  }
+
+  /** Items waiting to run. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  submit(item: T): Promise<R> {
+    if (this.queue.length >= this.options.maxQueueDepth) {
+      return Promise.reject(
+        new HttpError('QUEUE_FULL', `inference queue is full (${this.options.maxQueueDepth} waiting); retry later`),
+      );
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(): void {
+    if (this.running || this.queue.length === 0) {
+      if (!this.running && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
+      return;
+    }
+    const { maxBatchSize, maxDelayMs } = this.options;
+    if (this.queue.length < maxBatchSize && maxDelayMs > 0) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.dispatch();
+      }, maxDelayMs);
+      return;
+    }
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const batch = this.queue.splice(0, this.options.maxBatchSize);
+    this.running = true;
+    let outcome: Promise<R[]>;
+    try {
+      outcome = this.runBatch(batch.map((p) => p.item));
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome
+      .then(
+        (results) => {
+          if (results.length !== batch.length) {
+            throw new Error(`runner returned ${results.length} results for a batch of ${batch.length}`);
+          }
+          batch.forEach((p, i) => p.resolve(results[i] as R));
+        },
+        (err: unknown) => batch.forEach((p) => p.reject(err)),
+      )
+      .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+      .finally(() => {
+        this.running = false;
+        this.pump();
+      });
+  }
+}
