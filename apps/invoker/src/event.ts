@@ -1,0 +1,186 @@
+import { EndpointChoice } from '@dogbreed/platform-spec';
+import { z } from 'zod';
+import type { InvokerConfig } from './config.js';
+import {
+  BadRequestError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+
+/**
+ * Event parsing: a Lambda function URL / API Gateway HTTP API (payload 2.0) event, or a direct-invoke event
+ * carrying the JSON request itself, becomes one `InvokeRequest`. Pure.
+ */
+
+/** Where the image comes from: base64 text (JSON `image` or a raw body) or an object in the input bucket. */
+export type ImageSource =
+  | { readonly kind: 'base64'; readonly base64: string }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly kind: 's3'; readonly uri: string };
+
+export interface InvokeRequest {
+  /** `http` for function URL / HTTP API events, `direct` for Lambda Invoke with the JSON as the event. */
+  readonly eventKind: 'http' | 'direct';
+  readonly image: ImageSource;
+  readonly topK: number;
+  readonly endpoint: EndpointChoice;
+}
+
+/** The subset of a payload 2.0 event the invoker reads. */
+export const HttpEventSchema = z.object({
+  version: z.string().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  queryStringParameters: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({
+    requestId: z.string(),
+    http: z.object({ method: z.string() }).optional(),
+  }),
+});
+export type HttpEvent = z.infer<typeof HttpEventSchema>;
+
+/** A function URL / HTTP API event has `requestContext` plus headers or a body; a direct invoke has neither. */
+export function isHttpEvent(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as Record<string, unknown>;
+  return typeof e['requestContext'] === 'object' && e['requestContext'] !== null && ('headers' in e || 'body' in e);
+}
+
+/** The request id to put in error bodies: the HTTP API's, else the Lambda invocation's. */
+export function eventRequestId(event: unknown, fallback: string): string {
+  if (!isHttpEvent(event)) return fallback;
+  const id = (event as { requestContext: { requestId?: unknown } }).requestContext.requestId;
+  return typeof id === 'string' && id.length > 0 ? id : fallback;
+}
+
+/** JSON request: `image` (base64) or `s3Uri`, optional `topK` and `endpoint`. Unknown keys are refused. */
+export function jsonRequestSchema(config: Pick<InvokerConfig, 'maxTopK'>) {
+  return z
+    .strictObject({
+      image: z.string().optional(),
+      s3Uri: z.string().min(1).optional(),
+      topK: z.number().int().min(1).max(config.maxTopK).optional(),
+      endpoint: EndpointChoice.optional(),
+    })
+    .refine((r) => (r.image === undefined) !== (r.s3Uri === undefined), {
+      message: 'give exactly one of "image" (base64) or "s3Uri"',
+    });
+}
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.map(String).join('.');
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join('; ');
+}
+
+/** Validates a JSON request object (from a body or a direct invoke). */
+export function parseJsonRequest(
+  value: unknown,
+  config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint'>,
+  eventKind: InvokeRequest['eventKind'],
+): InvokeRequest {
+  const parsed = jsonRequestSchema(config).safeParse(value);
+  if (!parsed.success) throw new BadRequestError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
+  const r = parsed.data;
+  return {
+    eventKind,
+    image: r.s3Uri !== undefined ? { kind: 's3', uri: r.s3Uri } : { kind: 'base64', base64: r.image ?? '' },
+    topK: r.topK ?? config.defaultTopK,
+    endpoint: r.endpoint ?? config.defaultEndpoint,
+  };
+}
+
+/** Query parameters for a raw-image body: `?topK=3&endpoint=multi`. */
+function queryOptions(query: Record<string, string> | undefined, config: Pick<InvokerConfig, 'maxTopK'>) {
+  const schema = z.strictObject({
+    topK: z
+      .string()
+      .regex(/^[0-9]+$/, 'must be an integer')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(config.maxTopK))
+      .optional(),
+    endpoint: EndpointChoice.optional(),
+  });
+  const parsed = schema.safeParse(query ?? {});
+  if (!parsed.success) throw new BadRequestError('INVALID_REQUEST', `Invalid query: ${zodMessage(parsed.error)}`);
+  return parsed.data;
+}
+
+function header(headers: Record<string, string> | undefined, name: string): string | undefined {
+  if (!headers) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+/** `image/jpeg; charset=x` → `image/jpeg`. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  const t = contentType?.split(';')[0]?.trim().toLowerCase();
+  return t ? t : undefined;
+}
+
+const RAW_IMAGE_TYPES = new Set(['image/jpeg', 'image/jpg', 'image/png', 'image/webp', 'application/octet-stream']);
+const isJsonType = (t: string | undefined) => t === undefined || t === 'application/json' || t.endsWith('+json');
+
+/** Parses a function URL / HTTP API payload 2.0 event. */
+export function parseHttpEvent(
+  event: unknown,
+  config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
+): InvokeRequest {
+  const parsed = HttpEventSchema.safeParse(event);
+  if (!parsed.success) throw new BadRequestError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
+  const e = parsed.data;
+  const method = e.requestContext.http?.method?.toUpperCase();
+  if (method !== undefined && method !== 'POST') throw new MethodNotAllowedError(method);
+  const body = e.body ?? '';
+  if (body.length === 0) throw new BadRequestError('EMPTY_BODY', 'The request body is empty');
+  const bodyBytes = e.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+  if (bodyBytes > config.maxRequestBytes) {
+    throw new PayloadTooLargeError(
+      'REQUEST_TOO_LARGE',
+      `The request body is ${bodyBytes} bytes; at most ${config.maxRequestBytes} bytes are accepted`,
+    );
+  }
+  const type = mediaType(header(e.headers, 'content-type'));
+  if (isJsonType(type)) {
+    const text = e.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new BadRequestError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    return parseJsonRequest(value, config, 'http');
+  }
+  if (type !== undefined && RAW_IMAGE_TYPES.has(type)) {
+    const q = queryOptions(e.queryStringParameters, config);
+    return {
+      eventKind: 'http',
+      // Function URLs and HTTP APIs base64-encode binary bodies; a body that is not encoded is taken byte for byte.
+      image: e.isBase64Encoded ? { kind: 'base64', base64: body } : { kind: 'bytes', bytes: Buffer.from(body, 'latin1') },
+      topK: q.topK ?? config.defaultTopK,
+      endpoint: q.endpoint ?? config.defaultEndpoint,
+    };
+  }
+  throw new UnsupportedMediaTypeError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `Content-Type ${type} is not accepted; send application/json or image/jpeg, image/png, image/webp`,
+  );
+}
+
+/** Any supported event → `InvokeRequest`. */
+export function parseEvent(
+  event: unknown,
+  config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
+): InvokeRequest {
+  if (isHttpEvent(event)) return parseHttpEvent(event, config);
+  if (typeof event === 'string') {
+    throw new BadRequestError('INVALID_EVENT', 'A direct invoke must carry a JSON object, not a string');
+  }
+  return parseJsonRequest(event, config, 'direct');
+}

@@ -1,0 +1,87 @@
+import { PayloadTooLargeError, BadRequestError, UnsupportedMediaTypeError } from './errors.js';
+
+/** Image types the model server decodes, recognised by their first bytes (never by a client's claim). */
+export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp';
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The image type from magic bytes: JPEG `FF D8 FF`, PNG's 8-byte signature, WebP `RIFF....WEBP`. */
+export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (bytes.length >= PNG_SIGNATURE.length && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'image/png';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
+function ascii(bytes: Uint8Array, from: number, to: number): string {
+  return String.fromCharCode(...bytes.subarray(from, to));
+}
+
+/**
+ * Standard base64 alphabet with up to two padding characters; the length must also be a multiple of 4.
+ * (A grouped pattern like `(?:[A-Za-z0-9+/]{4})*` overflows V8's regexp stack on a 6 MB string.)
+ */
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const DATA_URL_PREFIX = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
+
+/** Decoded size of a valid base64 string, without decoding it. */
+export function base64DecodedLength(b64: string): number {
+  const padding = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return (b64.length / 4) * 3 - padding;
+}
+
+/** The base64 text of an image, checked: valid base64, not empty, within `maxBytes`, a JPEG/PNG/WebP. */
+export interface CheckedImage {
+  /** Standard padded base64, passed to the endpoint as is (no decode/re-encode on the hot path). */
+  readonly base64: string;
+  readonly bytes: number;
+  readonly type: ImageType;
+}
+
+/**
+ * Validates a base64 image without decoding all of it: syntax by regular expression, size from the length,
+ * type from the first 12 bytes. Accepts a `data:image/...;base64,` prefix and line-wrapped base64.
+ */
+export function checkBase64Image(input: string, maxBytes: number): CheckedImage {
+  let b64 = input.replace(DATA_URL_PREFIX, '');
+  if (/\s/.test(b64)) b64 = b64.replace(/\s+/g, '');
+  if (b64.length === 0) throw new BadRequestError('EMPTY_IMAGE', 'The image is empty');
+  // Cheap size check before the regular expression walks a huge string.
+  const approxBytes = Math.floor((b64.length * 3) / 4);
+  if (approxBytes - 2 > maxBytes) throw imageTooLarge(approxBytes, maxBytes);
+  if (b64.length % 4 !== 0 || !BASE64.test(b64)) throw new BadRequestError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
+  const bytes = base64DecodedLength(b64);
+  if (bytes > maxBytes) throw imageTooLarge(bytes, maxBytes);
+  const type = sniffImageType(Buffer.from(b64.slice(0, 16), 'base64'));
+  if (!type) throw unsupportedImage();
+  return { base64: b64, bytes, type };
+}
+
+/** Same checks for raw bytes (an S3 object or a non-base64 body). */
+export function checkImageBytes(bytes: Uint8Array, maxBytes: number): CheckedImage {
+  if (bytes.length === 0) throw new BadRequestError('EMPTY_IMAGE', 'The image is empty');
+  if (bytes.length > maxBytes) throw imageTooLarge(bytes.length, maxBytes);
+  const type = sniffImageType(bytes);
+  if (!type) throw unsupportedImage();
+  return { base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), bytes: bytes.length, type };
+}
+
+export function imageTooLarge(bytes: number, maxBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError('IMAGE_TOO_LARGE', `The image is ${bytes} bytes; at most ${maxBytes} bytes are accepted`);
+}
+
+function unsupportedImage(): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError('UNSUPPORTED_IMAGE_TYPE', 'The image is not a JPEG, PNG or WebP file');
+}
+
+/** Bytes the JSON envelope `{"image":"","topK":NN}` adds around the base64 text (generous). */
+const JSON_ENVELOPE_BYTES = 64;
+
+/**
+ * The largest image the invoker can accept: the spec's image limit, and no larger than what still fits the
+ * model server's body limit once base64-encoded in the JSON request (`PredictionRequestSchema`).
+ */
+export function effectiveMaxImageBytes(limits: { maxImageBytes: number; maxEndpointBodyBytes: number }): number {
+  const fitsEndpoint = Math.floor((limits.maxEndpointBodyBytes - JSON_ENVELOPE_BYTES) / 4) * 3;
+  return Math.min(limits.maxImageBytes, fitsEndpoint);
+}

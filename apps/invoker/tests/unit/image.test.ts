@@ -1,0 +1,115 @@
+import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
+import { specWith } from '@dogbreed/platform-spec/testing';
+import { describe, expect, it } from 'vitest';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../src/errors.js';
+import {
+  base64DecodedLength,
+  checkBase64Image,
+  checkImageBytes,
+  effectiveMaxImageBytes,
+  sniffImageType,
+} from '../../src/image.js';
+import { solidImage } from '../support/images.js';
+
+const MAX = DEFAULT_SPEC.invoker.maxImageBytes;
+
+describe('sniffImageType', () => {
+  it.each(['png', 'jpeg', 'webp'] as const)('recognises a real %s by its magic bytes', async (format) => {
+    expect(sniffImageType(await solidImage(format))).toBe(`image/${format}`);
+  });
+
+  it.each([
+    ['GIF', Buffer.from('GIF89a......')],
+    ['text', Buffer.from('hello world, not an image')],
+    ['RIFF without WEBP', Buffer.from('RIFF\0\0\0\0WAVEfmt ')],
+    ['truncated PNG signature', Buffer.from([0x89, 0x50, 0x4e, 0x47])],
+    ['empty', Buffer.alloc(0)],
+  ])('refuses %s', (_name, bytes) => {
+    expect(sniffImageType(bytes)).toBeUndefined();
+  });
+});
+
+describe('checkBase64Image', () => {
+  it('accepts a base64 PNG and computes its size without decoding', async () => {
+    const png = await solidImage('png');
+    const checked = checkBase64Image(png.toString('base64'), MAX);
+    expect(checked).toMatchObject({ type: 'image/png', bytes: png.length, base64: png.toString('base64') });
+  });
+
+  it('accepts a data URL prefix and line-wrapped base64', async () => {
+    const jpeg = await solidImage('jpeg');
+    const wrapped = jpeg.toString('base64').replace(/(.{76})/g, '$1\n');
+    expect(checkBase64Image(`data:image/jpeg;base64,${wrapped}`, MAX)).toMatchObject({ type: 'image/jpeg', bytes: jpeg.length });
+  });
+
+  it.each([
+    ['characters outside the alphabet', '/9j/4AAQ$kZJRgABAQ=='],
+    ['a length that is not a multiple of 4', '/9j/4AAQSkZJRgABAQ='],
+    ['padding in the middle', '/9j/4A==QSkZJRgABAQ=='],
+  ])('refuses %s with 400 INVALID_BASE64', (_name, text) => {
+    const err = (() => {
+      try {
+        checkBase64Image(text, MAX);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(err).toMatchObject({ statusCode: 400, code: 'INVALID_BASE64' });
+  });
+
+  it('refuses an empty image with 400 EMPTY_IMAGE', () => {
+    expect(() => checkBase64Image('', MAX)).toThrow(expect.objectContaining({ statusCode: 400, code: 'EMPTY_IMAGE' }));
+  });
+
+  it('refuses an image over the limit with 413 naming the limit', async () => {
+    const png = await solidImage('png');
+    const err = (() => {
+      try {
+        checkBase64Image(png.toString('base64'), png.length - 1);
+      } catch (e) {
+        return e as PayloadTooLargeError;
+      }
+    })();
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect(err?.code).toBe('IMAGE_TOO_LARGE');
+    expect(err?.message).toContain(String(png.length - 1));
+  });
+
+  it('refuses valid base64 of a non-image with 415', () => {
+    expect(() => checkBase64Image(Buffer.from('just some text here').toString('base64'), MAX)).toThrow(
+      UnsupportedMediaTypeError,
+    );
+  });
+
+  it('decoded length matches Buffer for every padding case', () => {
+    for (const n of [1, 2, 3, 4, 5, 100]) {
+      expect(base64DecodedLength(Buffer.alloc(n, 7).toString('base64'))).toBe(n);
+    }
+  });
+});
+
+describe('checkImageBytes', () => {
+  it('encodes raw bytes to base64 after the same checks', async () => {
+    const webp = await solidImage('webp');
+    expect(checkImageBytes(webp, MAX)).toMatchObject({ type: 'image/webp', base64: webp.toString('base64') });
+    expect(() => checkImageBytes(webp, webp.length - 1)).toThrow(PayloadTooLargeError);
+    expect(() => checkImageBytes(new Uint8Array(0), MAX)).toThrow(BadRequestError);
+    expect(() => checkImageBytes(Buffer.from('GIF89a'), MAX)).toThrow(UnsupportedMediaTypeError);
+  });
+});
+
+describe('effectiveMaxImageBytes', () => {
+  it('is the spec image limit when the endpoint body limit leaves room for its base64 JSON', () => {
+    const spec = specWith({ invoker: { maxImageBytes: 1000 } });
+    expect(effectiveMaxImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes })).toBe(1000);
+  });
+
+  it('shrinks to what fits the model server body limit once base64-encoded in JSON', () => {
+    const spec = specWith({});
+    const limit = effectiveMaxImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes });
+    expect(limit).toBeLessThanOrEqual(spec.invoker.maxImageBytes);
+    const jsonBytes = `{"image":"${'A'.repeat(Math.ceil(limit / 3) * 4)}","topK":${spec.invoker.maxTopK}}`.length;
+    expect(jsonBytes).toBeLessThanOrEqual(spec.modelServer.maxBodyBytes);
+  });
+});
