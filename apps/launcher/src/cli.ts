@@ -1,0 +1,104 @@
+import { loadPlatformSpec } from '@dogbreed/platform-spec';
+import { Command, CommanderError, Option } from 'commander';
+import { parseLaunchArgs, type LaunchArgs, type RawOptions } from './args.js';
+import { createAwsClients } from './clients.js';
+import type { AwsClients, LaunchContext, PlannedRequest } from './context.js';
+import { dryRunEc2, launchEc2 } from './ec2/launch.js';
+import { EXIT_CODES, formatError, toLauncherError, UsageError } from './errors.js';
+import { InterruptSignal, type Io } from './io.js';
+import { localCommand } from './local/command.js';
+import { planLocal, runLocal } from './local/run.js';
+import { trainingDir } from './paths.js';
+import { dryRunSageMaker, launchSageMaker } from './sagemaker/launch.js';
+
+/** Prefix of the final stdout line, per target kind (the local stack and CI read it). */
+export const RESULT_KEYS = { local: 'MODEL_DIR', remote: 'MODEL_ARTIFACT' } as const;
+
+export interface CliDeps {
+  io: Io;
+  env: NodeJS.ProcessEnv;
+  interrupts: InterruptSignal;
+  clients?: (region: string) => AwsClients;
+}
+
+export function buildProgram(): Command {
+  return new Command('dogbreed-train')
+    .description('Launch dog-breed classifier training on SageMaker, plain EC2, or here.')
+    .addOption(new Option('--target <target>', 'where to train').choices(['sagemaker', 'ec2', 'local']).makeOptionMandatory())
+    .addOption(new Option('--mode <mode>', 'single- or multi-instance (local: multi-process)').choices(['single', 'multi']).default('single'))
+    .option('--data-dir <dir>', 'local: ImageFolder dataset with train/ valid/ test/')
+    .option('--model-dir <dir>', 'local: where model.onnx + metadata.json are written')
+    .option('--data-prefix <prefix>', 'sagemaker/ec2: key prefix of train/ valid/ test/ in the data bucket', 'dataset/')
+    .option('--epochs <n>', 'override the spec')
+    .option('--backbone <name>', 'tiny_cnn | mobilenet_v3_large | resnet50 (default: the spec)')
+    .option('--image-size <n>', 'override the spec')
+    .option('--batch-size <n>', 'override the spec')
+    .option('--lr <f>', 'learning rate (default: the spec)')
+    .option('--max-steps-per-epoch <n>', 'cap the steps per epoch (quick runs)')
+    .option('--processes <n>', 'multi mode: processes per node (local default 2, ec2 default one per GPU)')
+    .option('--pretrained-weights <uri>', 's3:// URI (sagemaker/ec2) or a path (local) of backbone weights')
+    .option('--job-name <name>', 'training job name / run id (default: <project>-<mode>-<timestamp>)')
+    .option('--region <region>', 'AWS region (default: the spec)')
+    .option('--register <group>', 'register the model in this model package group (PendingManualApproval)')
+    .option('--poll-seconds <n>', 'seconds between status polls', '30')
+    .option('--no-wait', 'sagemaker: create the job and return without following it')
+    .option('--dry-run', 'print the exact API requests as JSON and call nothing')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
+}
+
+async function dryRun(ctx: LaunchContext, env: NodeJS.ProcessEnv): Promise<PlannedRequest[]> {
+  switch (ctx.args.target) {
+    case 'sagemaker':
+      return dryRunSageMaker(ctx);
+    case 'ec2':
+      return dryRunEc2(ctx);
+    case 'local': {
+      const plan = planLocal(ctx, env);
+      return [{ operation: 'spawn', input: localCommand(plan) }];
+    }
+  }
+}
+
+async function launch(ctx: LaunchContext, clients: () => AwsClients, env: NodeJS.ProcessEnv): Promise<string> {
+  switch (ctx.args.target) {
+    case 'sagemaker':
+      return `${RESULT_KEYS.remote}=${await launchSageMaker(ctx, clients())}`;
+    case 'ec2':
+      return `${RESULT_KEYS.remote}=${await launchEc2(ctx, clients())}`;
+    case 'local':
+      return `${RESULT_KEYS.local}=${await runLocal(ctx, env)}`;
+  }
+}
+
+/** Parses, validates, dispatches; returns the exit code. Never throws. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  try {
+    let raw: RawOptions;
+    try {
+      raw = buildProgram().parse(argv, { from: 'user' }).opts<RawOptions>();
+    } catch (err) {
+      if (err instanceof CommanderError) {
+        if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.ok;
+        throw new UsageError(err.message.replace(/^error: /, ''));
+      }
+      throw err;
+    }
+    const args: LaunchArgs = parseLaunchArgs(raw);
+    const spec = loadPlatformSpec(deps.env);
+    const region = args.region ?? spec.project.region;
+    const ctx: LaunchContext = { spec, args, region, trainingDir: trainingDir(deps.env), io, interrupts: deps.interrupts };
+    if (args.dryRun) {
+      io.out(JSON.stringify({ target: args.target, mode: args.mode, region, requests: await dryRun(ctx, deps.env) }, null, 2));
+      return EXIT_CODES.ok;
+    }
+    const makeClients = deps.clients ?? ((r: string) => createAwsClients(r, deps.env));
+    io.out(await launch(ctx, () => makeClients(region), deps.env));
+    return EXIT_CODES.ok;
+  } catch (err) {
+    const e = toLauncherError(err);
+    io.err(formatError(e));
+    return e.exitCode;
+  }
+}

@@ -1,0 +1,92 @@
+import { ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { MissingInfraParameterError } from './errors.js';
+
+/** What the infra publishes in SSM and the launcher needs (see ssmParameterNames in the platform spec). */
+export interface InfraConfig {
+  dataBucket: string;
+  modelBucket: string;
+  checkpointBucket: string;
+  trainingRoleArn: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  /** KMS key for output and volumes; undefined = S3/EBS default encryption. */
+  kmsKeyArn?: string;
+  /** Overrides the PyTorch DLC image built from the spec. */
+  trainingImageUri?: string;
+  /** EC2 target only. */
+  ec2InstanceId?: string;
+  /** --register only. */
+  modelServerImageUri?: string;
+}
+
+type Key = keyof ReturnType<typeof ssmParameterNames>;
+
+const REQUIRED: readonly Key[] = [
+  'dataBucket',
+  'modelBucket',
+  'checkpointBucket',
+  'trainingRoleArn',
+  'trainingSubnetIds',
+  'trainingSecurityGroupId',
+];
+const OPTIONAL: readonly Key[] = ['kmsKeyArn', 'trainingImageUri'];
+
+export interface InfraNeeds {
+  ec2?: boolean;
+  register?: boolean;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Builds the config from name → value (pure; missing required names throw MissingInfraParameterError). */
+export function infraFromValues(spec: PlatformSpec, values: Record<string, string>, needs: InfraNeeds = {}): InfraConfig {
+  const names = ssmParameterNames(spec);
+  const required = [...REQUIRED, ...(needs.ec2 ? (['ec2TrainingInstanceId'] as const) : []), ...(needs.register ? (['modelServerImageUri'] as const) : [])];
+  const missing = required.map((k) => names[k]).filter((n) => !values[n]);
+  if (missing.length > 0) throw new MissingInfraParameterError(missing);
+  const get = (k: Key): string => values[names[k]] ?? '';
+  const config: InfraConfig = {
+    dataBucket: get('dataBucket'),
+    modelBucket: get('modelBucket'),
+    checkpointBucket: get('checkpointBucket'),
+    trainingRoleArn: get('trainingRoleArn'),
+    subnetIds: splitList(get('trainingSubnetIds')),
+    securityGroupIds: splitList(get('trainingSecurityGroupId')),
+  };
+  if (get('kmsKeyArn')) config.kmsKeyArn = get('kmsKeyArn');
+  if (get('trainingImageUri')) config.trainingImageUri = get('trainingImageUri');
+  if (needs.ec2) config.ec2InstanceId = get('ec2TrainingInstanceId');
+  if (needs.register) config.modelServerImageUri = get('modelServerImageUri');
+  return config;
+}
+
+/** For --dry-run: every value is a CloudFormation-style reference to the SSM parameter it would be read from. */
+export function placeholderInfra(spec: PlatformSpec, needs: InfraNeeds = {}): InfraConfig {
+  const names = ssmParameterNames(spec);
+  const values: Record<string, string> = {};
+  for (const k of [...REQUIRED, 'ec2TrainingInstanceId', 'modelServerImageUri'] as const) {
+    values[names[k]] = `{{resolve:ssm:${names[k]}}}`;
+  }
+  return infraFromValues(spec, values, needs);
+}
+
+/** Reads the parameters (GetParameters, 10 names a call). */
+export async function readInfra(ssm: SSMClient, spec: PlatformSpec, needs: InfraNeeds = {}): Promise<InfraConfig> {
+  const names = ssmParameterNames(spec);
+  const keys: Key[] = [...REQUIRED, ...OPTIONAL];
+  if (needs.ec2) keys.push('ec2TrainingInstanceId');
+  if (needs.register) keys.push('modelServerImageUri');
+  const wanted = keys.map((k) => names[k]);
+  const values: Record<string, string> = {};
+  for (let i = 0; i < wanted.length; i += 10) {
+    const out = await ssm.send(new GetParametersCommand({ Names: wanted.slice(i, i + 10), WithDecryption: true }));
+    for (const p of out.Parameters ?? []) if (p.Name && p.Value) values[p.Name] = p.Value;
+  }
+  return infraFromValues(spec, values, needs);
+}

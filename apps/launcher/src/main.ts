@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { runCli } from './cli.js';
+import { InterruptSignal, processIo } from './io.js';
+
+/** dogbreed-train: wiring only (see cli.ts). */
+const interrupts = new InterruptSignal();
+process.on('SIGINT', () => interrupts.trigger());
+const code = await runCli(process.argv.slice(2), { io: processIo(), env: process.env, interrupts });
+process.exit(code);

@@ -1,0 +1,61 @@
+import {
+  DescribeTrainingJobCommand,
+  StopTrainingJobCommand,
+  type DescribeTrainingJobResponse,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InterruptedError, TrainingFailedError } from '../errors.js';
+import type { InterruptSignal, Io } from '../io.js';
+import { progressLines, TERMINAL_STATUSES, type JobSnapshot } from './progress.js';
+
+export interface WaitOptions {
+  pollMs: number;
+  region: string;
+  io: Io;
+  interrupts: InterruptSignal;
+}
+
+export function stopCommandHint(jobName: string, region: string): string {
+  return `stop it with: aws sagemaker stop-training-job --training-job-name ${jobName} --region ${region}`;
+}
+
+/**
+ * Follows the job until it ends, printing progress on stderr. Ctrl-C: asks whether to stop the job
+ * (interactive) or leaves it running and says how to stop it (not a TTY).
+ */
+export async function waitForTrainingJob(
+  sm: SageMakerClient,
+  jobName: string,
+  opts: WaitOptions,
+): Promise<DescribeTrainingJobResponse> {
+  const { io, interrupts } = opts;
+  let prev: JobSnapshot | undefined;
+  let stopRequested = false;
+  for (;;) {
+    const cur = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
+    for (const line of progressLines(jobName, prev, cur)) io.err(line);
+    prev = cur;
+    const status = cur.TrainingJobStatus ?? '';
+    if (TERMINAL_STATUSES.has(status)) {
+      if (status === 'Completed') return cur;
+      if (status === 'Stopped' && stopRequested) throw new InterruptedError(`Training job ${jobName} stopped at your request.`);
+      throw new TrainingFailedError(`Training job ${jobName} ${status.toLowerCase()}: ${cur.FailureReason ?? 'no reason given'}`);
+    }
+    await interrupts.pause(opts.pollMs);
+    if (!interrupts.take()) continue;
+    if (!io.interactive) {
+      throw new InterruptedError(
+        `Stopped following ${jobName}; the training job keeps running.`,
+        stopCommandHint(jobName, opts.region),
+      );
+    }
+    const answer = await io.ask(`Stop training job ${jobName}? [y/N] `);
+    if (/^y(es)?$/i.test(answer.trim())) {
+      await sm.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
+      stopRequested = true;
+      io.err(`[${jobName}] stop requested; waiting for the job to stop`);
+    } else {
+      io.err(`[${jobName}] still running; following it again`);
+    }
+  }
+}
