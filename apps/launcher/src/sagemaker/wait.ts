@@ -4,7 +4,7 @@ import {
   type DescribeTrainingJobResponse,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { InterruptedError, TrainingFailedError } from '../errors.js';
+import { CapacityError, InstanceQuotaError, InterruptedError, TrainingFailedError } from '../errors.js';
 import type { InterruptSignal, Io } from '../io.js';
 import { progressLines, TERMINAL_STATUSES, type JobSnapshot } from './progress.js';
 
@@ -17,6 +17,14 @@ export interface WaitOptions {
 
 export function stopCommandHint(jobName: string, region: string): string {
   return `stop it with: aws sagemaker stop-training-job --training-job-name ${jobName} --region ${region}`;
+}
+
+/** A failed job's reason, typed: SageMaker reports capacity and quota problems as `CapacityError: ...` etc. */
+export function failureError(jobName: string, status: string, reason: string | undefined): Error {
+  const text = reason ?? 'no reason given';
+  if (/^CapacityError\b/i.test(text)) return new CapacityError(`${jobName}: ${text}`);
+  if (/^ResourceLimitExceeded\b/i.test(text)) return new InstanceQuotaError(`${jobName}: ${text}`);
+  return new TrainingFailedError(`Training job ${jobName} ${status.toLowerCase()}: ${text}`);
 }
 
 /**
@@ -39,7 +47,7 @@ export async function waitForTrainingJob(
     if (TERMINAL_STATUSES.has(status)) {
       if (status === 'Completed') return cur;
       if (status === 'Stopped' && stopRequested) throw new InterruptedError(`Training job ${jobName} stopped at your request.`);
-      throw new TrainingFailedError(`Training job ${jobName} ${status.toLowerCase()}: ${cur.FailureReason ?? 'no reason given'}`);
+      throw failureError(jobName, status, cur.FailureReason);
     }
     await interrupts.pause(opts.pollMs);
     if (!interrupts.take()) continue;
