@@ -1,0 +1,155 @@
+import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
+import { specWith } from '@dogbreed/platform-spec/testing';
+import { describe, expect, it } from 'vitest';
+import { loadInvokerConfig } from '../../src/config.js';
+import { eventRequestId, isHttpEvent, mediaType, parseEvent } from '../../src/event.js';
+import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../support/fixtures.js';
+import { solidImage } from '../support/images.js';
+
+const config = loadInvokerConfig({}, specWith({}));
+
+function thrown(fn: () => unknown): Record<string, unknown> {
+  try {
+    fn();
+  } catch (e) {
+    return e as Record<string, unknown>;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('parseEvent: function URL / HTTP API payload 2.0', () => {
+  it('reads a JSON body with image, topK and endpoint', () => {
+    const r = parseEvent(jsonHttpEvent({ image: 'abcd', topK: 3, endpoint: 'multi' }), config);
+    expect(r).toEqual({ eventKind: 'http', image: { kind: 'base64', base64: 'abcd' }, topK: 3, endpoint: 'multi' });
+  });
+
+  it('reads a base64-encoded JSON body and applies the spec defaults', () => {
+    const body = Buffer.from(JSON.stringify({ image: 'abcd' })).toString('base64');
+    const r = parseEvent(httpEvent({ body, isBase64Encoded: true, contentType: 'application/json; charset=utf-8' }), config);
+    expect(r).toMatchObject({ topK: DEFAULT_SPEC.invoker.defaultTopK, endpoint: 'single' });
+  });
+
+  it('reads a JSON body without a content type', () => {
+    expect(parseEvent(httpEvent({ body: '{"image":"abcd"}' }), config).image).toEqual({ kind: 'base64', base64: 'abcd' });
+  });
+
+  it.each(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'])(
+    'passes a raw %s body through as base64, options from the query',
+    async (type) => {
+      const png = await solidImage('png');
+      const r = parseEvent(rawImageHttpEvent(png, type, { topK: '2', endpoint: 'multi' }), config);
+      expect(r).toEqual({ eventKind: 'http', image: { kind: 'base64', base64: png.toString('base64') }, topK: 2, endpoint: 'multi' });
+    },
+  );
+
+  it('takes a raw body that is not base64-encoded byte for byte', () => {
+    const body = Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('latin1');
+    const r = parseEvent(httpEvent({ body, contentType: 'image/jpeg' }), config);
+    expect(r.image).toEqual({ kind: 'bytes', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) });
+  });
+
+  it.each([
+    ['GET', 405, 'METHOD_NOT_ALLOWED'],
+    ['PUT', 405, 'METHOD_NOT_ALLOWED'],
+  ])('refuses method %s with %d', (method, status, code) => {
+    expect(thrown(() => parseEvent(httpEvent({ method, body: '{}' }), config))).toMatchObject({ statusCode: status, code });
+  });
+
+  it('refuses an empty body with 400 EMPTY_BODY', () => {
+    expect(thrown(() => parseEvent(httpEvent({}), config))).toMatchObject({ statusCode: 400, code: 'EMPTY_BODY' });
+  });
+
+  it('refuses invalid JSON with 400 INVALID_JSON', () => {
+    expect(thrown(() => parseEvent(httpEvent({ body: '{"image":', contentType: 'application/json' }), config))).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_JSON',
+    });
+  });
+
+  it('refuses unsupported content types with 415', () => {
+    for (const type of ['text/plain', 'image/gif', 'multipart/form-data; boundary=x']) {
+      expect(thrown(() => parseEvent(httpEvent({ body: 'x', contentType: type }), config))).toMatchObject({
+        statusCode: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      });
+    }
+  });
+
+  it('refuses a body over the Lambda payload limit from the spec with 413', () => {
+    const small = loadInvokerConfig({}, specWith({ invoker: { maxRequestBytes: 100, maxImageBytes: 50 } }));
+    const e = thrown(() => parseEvent(jsonHttpEvent({ image: 'A'.repeat(200) }), small));
+    expect(e).toMatchObject({ statusCode: 413, code: 'REQUEST_TOO_LARGE' });
+    expect(String(e['message'])).toContain('100');
+  });
+
+  it.each([
+    [{ query: { topK: '0' } }],
+    [{ query: { topK: String(DEFAULT_SPEC.invoker.maxTopK + 1) } }],
+    [{ query: { topK: 'many' } }],
+    [{ query: { endpoint: 'other' } }],
+    [{ query: { unknown: '1' } }],
+  ])('refuses bad query options %j with 400', async ({ query }) => {
+    const event = rawImageHttpEvent(await solidImage('png'), 'image/png', query);
+    expect(thrown(() => parseEvent(event, config))).toMatchObject({ statusCode: 400, code: 'INVALID_REQUEST' });
+  });
+
+  it('uses the HTTP request id', () => {
+    expect(eventRequestId(jsonHttpEvent({ image: 'x' }, 'rid-7'), 'lambda')).toBe('rid-7');
+    expect(eventRequestId({ image: 'x' }, 'lambda')).toBe('lambda');
+  });
+});
+
+describe('parseEvent: direct invoke', () => {
+  it('reads the JSON request as the event', () => {
+    expect(parseEvent({ image: 'abcd', topK: 1 }, config)).toEqual({
+      eventKind: 'direct',
+      image: { kind: 'base64', base64: 'abcd' },
+      topK: 1,
+      endpoint: 'single',
+    });
+    expect(parseEvent({ s3Uri: 's3://b/k' }, config).image).toEqual({ kind: 's3', uri: 's3://b/k' });
+  });
+
+  it('uses the configured default endpoint', () => {
+    const multi = loadInvokerConfig({ DOGBREED_DEFAULT_ENDPOINT: 'multi' }, specWith({}));
+    expect(parseEvent({ image: 'abcd' }, multi).endpoint).toBe('multi');
+  });
+
+  it.each([
+    ['neither image nor s3Uri', { topK: 1 }],
+    ['both image and s3Uri', { image: 'abcd', s3Uri: 's3://b/k' }],
+    ['topK 0', { image: 'abcd', topK: 0 }],
+    ['topK above the spec maximum', { image: 'abcd', topK: DEFAULT_SPEC.invoker.maxTopK + 1 }],
+    ['fractional topK', { image: 'abcd', topK: 1.5 }],
+    ['an unknown endpoint', { image: 'abcd', endpoint: 'third' }],
+    ['an unknown key', { image: 'abcd', topk: 3 }],
+    ['an image that is not a string', { image: 42 }],
+    ['null', null],
+    ['an array', [1, 2]],
+  ])('refuses %s with 400 INVALID_REQUEST', (_name, event) => {
+    expect(thrown(() => parseEvent(event, config))).toMatchObject({ statusCode: 400, code: 'INVALID_REQUEST' });
+  });
+
+  it('refuses a string event with 400', () => {
+    expect(thrown(() => parseEvent('{"image":"x"}', config))).toMatchObject({ statusCode: 400, code: 'INVALID_EVENT' });
+  });
+
+  it('takes the topK bound from the spec', () => {
+    const narrow = loadInvokerConfig({}, specWith({ invoker: { maxTopK: 3, defaultTopK: 2 } }));
+    expect(parseEvent({ image: 'abcd' }, narrow).topK).toBe(2);
+    expect(thrown(() => parseEvent({ image: 'abcd', topK: 4 }, narrow))).toMatchObject({ statusCode: 400 });
+  });
+});
+
+describe('helpers', () => {
+  it('tells HTTP events from direct invokes', () => {
+    expect(isHttpEvent(jsonHttpEvent({}))).toBe(true);
+    expect(isHttpEvent({ image: 'x', requestContext: 'no' })).toBe(false);
+    expect(isHttpEvent({ image: 'x' })).toBe(false);
+  });
+
+  it('normalises media types', () => {
+    expect(mediaType('Image/JPEG ; q=1')).toBe('image/jpeg');
+    expect(mediaType(undefined)).toBeUndefined();
+  });
+});
