@@ -1,0 +1,169 @@
+/* global document, fetch, FileReader, setInterval, window */
+// The local stack's dashboard: polls GET /_local/metrics, draws inline-SVG charts, and sends a dropped photo to the
+// invoker's function URL. Plain browser JavaScript, no CDN, no build step.
+'use strict';
+
+const COLORS = ['#2f6fde', '#e2743a', '#3a9d5d', '#8a6fd1', '#d64545', '#1aa3a3'];
+const WINDOW = 120; // periods shown
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, parent) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+/** Draws `lines` ([{name, color, points:[{t, v}], dashed}]) into the svg with id `id`. */
+function drawChart(id, lines, opts) {
+  const svg = $(id);
+  const W = 480, H = 180, L = 40, R = 8, T = 8, B = 20;
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  const all = lines.flatMap((l) => l.points);
+  const tMin = Math.min(...all.map((p) => p.t)), tMax = Math.max(...all.map((p) => p.t));
+  const vMax = Math.max(opts.minMax || 1, ...all.map((p) => p.v)) * 1.1;
+  const x = (t) => L + (tMax > tMin ? ((t - tMin) / (tMax - tMin)) * (W - L - R) : 0);
+  const y = (v) => H - B - (v / vMax) * (H - T - B);
+  for (let k = 0; k <= 4; k++) {
+    const v = (vMax / 4) * k;
+    el('line', { class: 'axis', x1: L, x2: W - R, y1: y(v), y2: y(v) }, svg);
+    el('text', { x: L - 4, y: y(v) + 3, 'text-anchor': 'end' }, svg).textContent = v >= 10 ? Math.round(v) : v.toFixed(1);
+  }
+  if (all.length) {
+    el('text', { x: L, y: H - 4 }, svg).textContent = new Date(tMin).toLocaleTimeString();
+    el('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, svg).textContent = new Date(tMax).toLocaleTimeString();
+  }
+  for (const line of lines) {
+    if (!line.points.length) continue;
+    const d = line.points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
+    el('path', { d, fill: 'none', stroke: line.color, 'stroke-width': 2, 'stroke-dasharray': line.dashed ? '4 3' : 'none', 'data-series': line.name }, svg);
+  }
+  svg.dataset.points = String(all.length);
+  $(`legend-${svg.dataset.chart}`).innerHTML = lines
+    .map((l) => `<span><i style="background:${l.color}"></i>${l.name}</span>`)
+    .join('');
+}
+
+function shortName(name) {
+  return name.replace(/^dogbreed-/, '');
+}
+
+function render(m) {
+  const perSecond = 1000 / m.periodMs;
+  const eps = m.endpoints;
+  const tail = (s) => s.slice(-WINDOW);
+  drawChart('chart-instances', eps.map((e, i) => ({
+    name: shortName(e.name), color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.instances })),
+  })), { minMax: m.autoscaling.maxInstances });
+  drawChart('chart-invocations', eps.map((e, i) => ({
+    name: shortName(e.name), color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.invocations * perSecond })),
+  })), { minMax: 1 });
+  drawChart('chart-latency', eps.flatMap((e, i) => [
+    { name: `${shortName(e.name)} p50`, color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP50Ms })) },
+    { name: `${shortName(e.name)} p95`, color: COLORS[i], dashed: true, points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP95Ms })) },
+  ]), { minMax: 10 });
+  const ls = tail(m.lambda.series);
+  drawChart('chart-lambda', [
+    { name: 'concurrent executions (max)', color: COLORS[0], points: ls.map((p) => ({ t: p.t, v: p.concurrentExecutions })) },
+    { name: 'throttles', color: COLORS[4], points: ls.map((p) => ({ t: p.t, v: p.throttles })) },
+    { name: `reserved concurrency ${m.lambda.reservedConcurrency}`, color: '#999', dashed: true, points: ls.map((p) => ({ t: p.t, v: m.lambda.reservedConcurrency })) },
+  ], { minMax: m.lambda.reservedConcurrency });
+
+  $('endpoints').innerHTML = '';
+  for (const e of eps) {
+    const box = document.createElement('div');
+    box.className = 'endpoint';
+    const inService = e.instances.filter((i) => i.state === 'InService').length;
+    box.innerHTML = `<strong>${e.name}</strong> — desired ${e.desiredInstances}, InService ${inService}`;
+    const list = document.createElement('div');
+    list.className = 'instances';
+    for (const inst of e.instances) {
+      const chip = document.createElement('span');
+      chip.className = `inst ${inst.state}`;
+      chip.textContent = `${inst.id} · ${inst.state} · ${inst.inFlight} in flight`;
+      if (inst.state === 'InService' || inst.state === 'Pending') {
+        const kill = document.createElement('button');
+        kill.textContent = 'kill';
+        kill.title = 'SIGKILL this instance (fault injection)';
+        kill.onclick = () => fetch(`/_local/endpoints/${encodeURIComponent(e.name)}/instances/${encodeURIComponent(inst.id)}/kill`, { method: 'POST' });
+        chip.appendChild(kill);
+      }
+      list.appendChild(chip);
+    }
+    box.appendChild(list);
+    $('endpoints').appendChild(box);
+  }
+  const acts = eps.flatMap((e) => e.scalingActivities.map((a) => ({ ...a, endpoint: e.name }))).sort((a, b) => b.t - a.t).slice(0, 30);
+  $('activities').innerHTML = acts.length ? '' : '<li>none yet</li>';
+  for (const a of acts) {
+    const li = document.createElement('li');
+    li.textContent = `${new Date(a.t).toLocaleTimeString()} ${shortName(a.endpoint)} ${a.direction} ${a.fromDesired}→${a.toDesired}: ${a.cause}`;
+    $('activities').appendChild(li);
+  }
+  const periods = Math.max(0, ...eps.map((e) => e.series.length));
+  $('status').textContent = `time scale ${m.timeScale} · period ${m.periodMs / 1000} s · ${periods} periods · Lambda max concurrency ${m.lambda.maxConcurrentExecutions}/${m.lambda.reservedConcurrency}, throttles ${m.lambda.totalThrottles} · updated ${new Date(m.now).toLocaleTimeString()}`;
+}
+
+async function poll() {
+  try {
+    const res = await fetch('/_local/metrics', { cache: 'no-store' });
+    render(await res.json());
+  } catch (err) {
+    $('status').textContent = `metrics unavailable: ${err}`;
+  }
+}
+
+function readAsBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+async function predict(file) {
+  const status = $('predict-status');
+  const list = $('predictions');
+  list.innerHTML = '';
+  const preview = $('preview');
+  preview.src = URL.createObjectURL(file);
+  preview.hidden = false;
+  status.textContent = `asking the invoker (function URL) about ${file.name}…`;
+  try {
+    const image = await readAsBase64(file);
+    const res = await fetch('/function-url/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image, topK: 5, endpoint: $('endpoint').value }),
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      const msg = (body.error && body.error.message) || body.Message || JSON.stringify(body);
+      status.textContent = `error ${res.status}: ${msg}`;
+      return;
+    }
+    status.textContent = `top-5 from ${body.endpoint} (model ${body.modelVersion})`;
+    for (const p of body.predictions) {
+      const li = document.createElement('li');
+      li.innerHTML = `<span class="label"></span><div><div class="bar" style="width:${(p.probability * 100).toFixed(1)}%"></div></div><span class="p">${(p.probability * 100).toFixed(1)}%</span>`;
+      li.querySelector('.label').textContent = p.label;
+      list.appendChild(li);
+    }
+  } catch (err) {
+    status.textContent = `request failed: ${err}`;
+  }
+}
+
+const drop = $('drop');
+$('file').addEventListener('change', (e) => e.target.files[0] && predict(e.target.files[0]));
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  drop.classList.remove('over');
+  if (e.dataTransfer.files[0]) predict(e.dataTransfer.files[0]);
+});
+window.addEventListener('load', poll);
+setInterval(poll, 1000);

@@ -1,0 +1,52 @@
+/** Every error the local stack raises. HTTP-facing ones carry the AWS wire shape (status, error type, body). */
+
+export class LocalStackError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LocalStackError';
+  }
+}
+
+/** Bad command-line arguments. */
+export class CliUsageError extends LocalStackError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliUsageError';
+  }
+}
+
+/** A model dir is missing or incomplete and cannot (or may not) be trained. */
+export class ModelDirError extends LocalStackError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelDirError';
+  }
+}
+
+/** A child program (model server, launcher, synthetic-data generator) failed. */
+export class ChildProcessError extends LocalStackError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ChildProcessError';
+  }
+}
+
+/**
+ * An AWS API error as the real service sends it: status code, `x-amzn-errortype` header and a restJson1 body.
+ * `Message` and `message` are both set because the SDKs read either spelling depending on the service.
+ */
+export class AwsApiError extends LocalStackError {
+  constructor(
+    readonly statusCode: number,
+    readonly errorType: string,
+    message: string,
+    readonly fields: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'AwsApiError';
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { message: this.message, Message: this.message, ...this.fields };
+  }
+}

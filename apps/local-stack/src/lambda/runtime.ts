@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Log } from '../log.js';
+import type { LambdaRecorder } from '../metrics-recorder.js';
+import { ResultMessageSchema, type FunctionError, type WorkerData } from './protocol.js';
+
+/**
+ * The Lambda service for one function: execution environments are worker threads that import the real bundle.
+ * At most `reservedConcurrency` run at once; a synchronous invoke beyond that is throttled at once (no queue),
+ * as Lambda does. Idle environments are reused (warm); a new one is a real cold start.
+ */
+
+export type InvokeOutcome =
+  | { readonly kind: 'throttled' }
+  | { readonly kind: 'ok'; readonly result: unknown; readonly requestId: string; readonly cold: boolean }
+  | { readonly kind: 'error'; readonly error: FunctionError; readonly requestId: string; readonly cold: boolean };
+
+export interface RuntimeOptions {
+  readonly workerPath: string;
+  readonly workerData: WorkerData;
+  /** process.env of a new environment (the function's configuration + the runtime's variables). */
+  readonly env: () => Record<string, string>;
+  readonly reservedConcurrency: number;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+  readonly recorder: LambdaRecorder;
+  readonly log: Log;
+}
+
+class ExecutionEnvironment {
+  readonly worker: Worker;
+  private nextId = 0;
+  private readonly waiting = new Map<number, (r: { ok: true; result: unknown } | { ok: false; error: FunctionError }) => void>();
+  dead = false;
+  invocations = 0;
+
+  constructor(opts: RuntimeOptions) {
+    this.worker = new Worker(opts.workerPath, {
+      workerData: opts.workerData,
+      env: opts.env(),
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb },
+    });
+    // Function logs go to stderr: the stack's stdout carries only its READY line.
+    this.worker.stdout.pipe(process.stderr, { end: false });
+    this.worker.stderr.pipe(process.stderr, { end: false });
+    this.worker.on('message', (raw: unknown) => {
+      const msg = ResultMessageSchema.parse(raw);
+      const done = this.waiting.get(msg.id);
+      this.waiting.delete(msg.id);
+      done?.(msg.ok ? { ok: true, result: msg.result } : { ok: false, error: msg.error });
+    });
+    const fail = (error: FunctionError) => {
+      this.dead = true;
+      for (const done of this.waiting.values()) done({ ok: false, error });
+      this.waiting.clear();
+    };
+    this.worker.on('error', (err) =>
+      fail({ errorType: 'Runtime.ExitError', errorMessage: `execution environment crashed: ${err.message}`, trace: [] }),
+    );
+    this.worker.on('exit', (code) =>
+      fail({ errorType: 'Runtime.ExitError', errorMessage: `execution environment exited (code ${code})`, trace: [] }),
+    );
+  }
+
+  run(event: unknown, requestId: string, timeoutMs: number) {
+    const id = ++this.nextId;
+    this.invocations += 1;
+    return new Promise<{ ok: true; result: unknown } | { ok: false; error: FunctionError }>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        this.dead = true;
+        void this.worker.terminate();
+        resolve({
+          ok: false,
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutMs / 1000} seconds`, trace: [] },
+        });
+      }, timeoutMs);
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.worker.postMessage({ id, requestId, deadline: Date.now() + timeoutMs, event });
+    });
+  }
+}
+
+export class LambdaRuntime {
+  private inFlight = 0;
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private closed = false;
+  coldStarts = 0;
+
+  constructor(private readonly opts: RuntimeOptions) {}
+
+  get concurrentExecutions(): number {
+    return this.inFlight;
+  }
+
+  get environments(): number {
+    return this.all.size;
+  }
+
+  async invoke(event: unknown): Promise<InvokeOutcome> {
+    if (this.closed || this.inFlight >= this.opts.reservedConcurrency) {
+      this.opts.recorder.throttled();
+      return { kind: 'throttled' };
+    }
+    this.inFlight += 1;
+    this.opts.recorder.started();
+    const requestId = randomUUID();
+    const started = performance.now();
+    let env = this.idle.pop();
+    const cold = env === undefined;
+    if (!env) {
+      env = new ExecutionEnvironment(this.opts);
+      this.all.add(env);
+      this.coldStarts += 1;
+    }
+    let outcome: InvokeOutcome;
+    try {
+      const r = await env.run(event, requestId, this.opts.timeoutMs);
+      outcome = r.ok
+        ? { kind: 'ok', result: r.result, requestId, cold }
+        : { kind: 'error', error: r.error, requestId, cold };
+    } finally {
+      this.inFlight -= 1;
+    }
+    this.opts.recorder.finished(performance.now() - started, outcome.kind === 'error');
+    const broken = outcome.kind === 'error' && outcome.error.errorType.startsWith('Runtime.');
+    if (env.dead || broken || this.closed) {
+      this.all.delete(env);
+      if (!env.dead) void env.worker.terminate();
+    } else {
+      this.idle.push(env);
+    }
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.all].map((e) => e.worker.terminate()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+}

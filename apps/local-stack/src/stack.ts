@@ -1,0 +1,211 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { INVOKER_ENV, type LocalMetrics, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import { ManagedEndpoint } from './endpoints/managed-endpoint.js';
+import { PING_DEADLINE_MS } from './endpoints/pool.js';
+import { LocalStackError } from './errors.js';
+import { LambdaRuntime } from './lambda/runtime.js';
+import type { Log } from './log.js';
+import { LambdaRecorder } from './metrics-recorder.js';
+import { renderPrometheus } from './prometheus.js';
+import { createStackServer } from './server.js';
+import { describeTimeScale, scaledTiming, type ScaledTiming } from './time-scale.js';
+
+/** Composes the local stack: one server, two endpoints, the Lambda runtime, and the period clock. */
+
+export interface StackOptions {
+  readonly spec: PlatformSpec;
+  readonly modelDirs: Readonly<Record<TrainingMode, string>>;
+  readonly modelServerMain: string;
+  readonly invokerBundle: string;
+  readonly workerPath: string;
+  readonly dashboardDir: string;
+  readonly log: Log;
+}
+
+/** The Lambda configuration the execution environments see, as the CDK stack sets it on AWS. */
+export function lambdaEnvironment(spec: PlatformSpec, routerUrl: string): Record<string, string> {
+  const inv = spec.invoker;
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+    TZ: 'UTC',
+    AWS_REGION: spec.project.region,
+    AWS_DEFAULT_REGION: spec.project.region,
+    AWS_ACCESS_KEY_ID: 'local-stack',
+    AWS_SECRET_ACCESS_KEY: 'local-stack',
+    AWS_SESSION_TOKEN: 'local-stack',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: routerUrl,
+    AWS_LAMBDA_FUNCTION_NAME: inv.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(inv.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${inv.functionName}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${inv.runtime}`,
+    // No X-Ray daemon locally: tracing off, as with `sam local`.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    [INVOKER_ENV.endpointSingle]: spec.endpoints.single.name,
+    [INVOKER_ENV.endpointMulti]: spec.endpoints.multi.name,
+    [INVOKER_ENV.defaultEndpoint]: 'single',
+    [INVOKER_ENV.endpointTimeoutMs]: String(inv.endpointTimeoutMs),
+    [INVOKER_ENV.maxAttempts]: String(inv.maxAttempts),
+  };
+  if (inv.s3Input.enabled) env[INVOKER_ENV.inputPrefix] = inv.s3Input.prefix;
+  return env;
+}
+
+export class LocalStack {
+  readonly timing: ScaledTiming;
+  readonly endpoints = new Map<string, ManagedEndpoint>();
+  readonly lambdaRecorder = new LambdaRecorder();
+  readonly lambda: LambdaRuntime;
+  private readonly server: Server;
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+  private nextInstancePort: number;
+  private stopped = false;
+  url = '';
+
+  constructor(private readonly opts: StackOptions) {
+    const { spec } = opts;
+    this.timing = scaledTiming(spec.autoscaling, spec.localStack.timeScale);
+    this.nextInstancePort = spec.localStack.instanceBasePort;
+    this.lambda = new LambdaRuntime({
+      workerPath: opts.workerPath,
+      workerData: {
+        bundlePath: opts.invokerBundle,
+        functionName: spec.invoker.functionName,
+        region: spec.project.region,
+        memoryMb: spec.invoker.memoryMb,
+      },
+      env: () => lambdaEnvironment(spec, this.url),
+      reservedConcurrency: spec.invoker.reservedConcurrency,
+      timeoutMs: spec.invoker.timeoutSeconds * 1000,
+      memoryMb: spec.invoker.memoryMb,
+      recorder: this.lambdaRecorder,
+      log: opts.log,
+    });
+    this.server = createStackServer({
+      spec,
+      endpoints: this.endpoints,
+      lambda: this.lambda,
+      metrics: () => this.metrics(),
+      prometheus: () => this.prometheus(),
+      health: () => this.health(),
+      dashboardDir: opts.dashboardDir,
+      log: opts.log,
+    });
+  }
+
+  private nextPort = (): number => {
+    if (this.nextInstancePort === 0) return 0;
+    return this.nextInstancePort++;
+  };
+
+  /** Listens, starts both endpoints and resolves once every desired instance is InService. */
+  async boot(): Promise<void> {
+    const { spec, log } = this.opts;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(spec.localStack.port, spec.localStack.host, () => resolve());
+    });
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://${spec.localStack.host}:${port}`;
+    log(`listening on ${this.url}`);
+    log(describeTimeScale(spec.autoscaling, spec.localStack.timeScale));
+    for (const mode of ['single', 'multi'] as const) {
+      const e = new ManagedEndpoint(
+        spec.endpoints[mode],
+        spec,
+        this.timing,
+        this.opts.modelDirs[mode],
+        this.opts.modelServerMain,
+        this.nextPort,
+        log,
+      );
+      this.endpoints.set(e.name, e);
+      log(`starting endpoint ${e.name} (${e.desired} instance(s), model ${this.opts.modelDirs[mode]})`);
+      e.start();
+    }
+    const deadline = Date.now() + PING_DEADLINE_MS;
+    while (![...this.endpoints.values()].every((e) => e.ready())) {
+      if (this.stopped) throw new LocalStackError('stopped while starting');
+      if (Date.now() > deadline) throw new LocalStackError(`endpoints not InService after ${PING_DEADLINE_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    this.ticker = setInterval(() => this.closePeriod(), this.timing.periodMs);
+  }
+
+  private closePeriod(): void {
+    const now = Date.now();
+    for (const e of this.endpoints.values()) e.closePeriod(now);
+    this.lambdaRecorder.close(now);
+  }
+
+  metrics(): LocalMetrics {
+    const { spec } = this.opts;
+    const a = spec.autoscaling;
+    return {
+      startedAt: this.startedAt,
+      now: Date.now(),
+      timeScale: this.timing.timeScale,
+      periodMs: this.timing.periodMs,
+      autoscaling: {
+        minInstances: a.minInstances,
+        maxInstances: a.maxInstances,
+        metric: a.metric,
+        targetValue: a.targetValue,
+        scaleOutCooldownSeconds: a.scaleOutCooldownSeconds,
+        scaleInCooldownSeconds: a.scaleInCooldownSeconds,
+      },
+      endpoints: [...this.endpoints.values()].map((e) => e.snapshot()),
+      lambda: {
+        functionName: spec.invoker.functionName,
+        reservedConcurrency: spec.invoker.reservedConcurrency,
+        maxConcurrentExecutions: this.lambdaRecorder.maxConcurrentExecutions,
+        totalThrottles: this.lambdaRecorder.totalThrottles,
+        series: [...this.lambdaRecorder.series],
+      },
+    };
+  }
+
+  prometheus(): string {
+    const endpoints: Record<string, { invocations: number; errors4xx: number; errors5xx: number }> = {};
+    for (const e of this.endpoints.values()) endpoints[e.name] = { ...e.recorder.totals };
+    return renderPrometheus(this.metrics(), {
+      endpoints,
+      lambda: {
+        invocations: this.lambdaRecorder.totalInvocations,
+        errors: this.lambdaRecorder.totalErrors,
+        coldStarts: this.lambda.coldStarts,
+      },
+    });
+  }
+
+  health(): Record<string, unknown> {
+    return {
+      status: 'ok',
+      pid: process.pid,
+      url: this.url,
+      endpoints: [...this.endpoints.values()].map((e) => ({
+        name: e.name,
+        desired: e.desired,
+        inService: e.pool.inService().length,
+        pids: e.pool.list().flatMap((i) => (i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null ? [i.child.pid] : [])),
+      })),
+      lambda: { environments: this.lambda.environments, concurrentExecutions: this.lambda.concurrentExecutions },
+    };
+  }
+
+  /** Stops the clock, the server, the execution environments and every instance (no orphans). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.server.closeAllConnections();
+    const closed = this.server.listening
+      ? new Promise<void>((resolve) => this.server.close(() => resolve()))
+      : Promise.resolve();
+    await Promise.all([this.lambda.close(), ...[...this.endpoints.values()].map((e) => e.close())]);
+    await closed;
+  }
+}
