@@ -1,0 +1,60 @@
+import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AccessStack, type AccessStackProps } from './access-stack.js';
+import { applyPermissionsBoundary } from './permissions-boundary.js';
+
+/** Test fixture: the account the test stacks deploy to. */
+export const TEST_ACCOUNT = '111111111111';
+
+/** The training role the fixture hands the AccessStack. */
+export const TEST_TRAINING_ROLE = (spec: PlatformSpec) => `arn:aws:iam::${TEST_ACCOUNT}:role/${spec.project.name}-training`;
+
+/** The invoker function ARN the fixture hands the AccessStack. */
+export const TEST_INVOKER_ARN = (spec: PlatformSpec) =>
+  `arn:aws:lambda:${spec.project.region}:${TEST_ACCOUNT}:function:${spec.invoker.functionName}`;
+
+export interface AccessFixture {
+  readonly app: App;
+  /** A sibling stack with a VPC (private isolated subnets), a KMS key and the two buckets. */
+  readonly deps: Stack;
+  readonly stack: AccessStack;
+}
+
+/**
+ * An app with the AccessStack built standalone against a test VPC/key/buckets, the permissions boundary applied
+ * to the whole app.
+ */
+export function buildAccessApp(
+  spec: PlatformSpec,
+  options: { readonly props?: Partial<AccessStackProps> } = {},
+): AccessFixture {
+  const app = new App();
+  const env = { account: TEST_ACCOUNT, region: spec.project.region };
+  const deps = new Stack(app, 'AccessTestDeps', { env });
+  const vpc = new ec2.Vpc(deps, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
+  const bucket = (id: string) =>
+    new s3.Bucket(deps, id, { encryption: s3.BucketEncryption.KMS, encryptionKey: kmsKey, enforceSSL: true });
+  const stack = new AccessStack(app, 'AccessTest', {
+    env,
+    spec,
+    vpc,
+    subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    kmsKey,
+    dataBucket: bucket('Data'),
+    modelBucket: bucket('Models'),
+    invokerFunctionArn: TEST_INVOKER_ARN(spec),
+    endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
+    trainingRoleArn: TEST_TRAINING_ROLE(spec),
+    ...options.props,
+  });
+  applyPermissionsBoundary(app, spec);
+  return { app, deps, stack };
+}

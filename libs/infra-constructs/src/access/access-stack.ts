@@ -1,0 +1,94 @@
+import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { DevelopmentWorkspace } from './development-workspace.js';
+import { PeopleRoles } from './people-roles.js';
+import { ProjectPermissionsBoundary } from './permissions-boundary.js';
+
+export interface AccessStackProps extends StackProps {
+  /** The platform spec (principals, session length, notebook, names, region). */
+  readonly spec: PlatformSpec;
+  /** The project's VPC, for the development workspace. */
+  readonly vpc: ec2.IVpc;
+  /** Private subnets for the development workspace. */
+  readonly subnets: ec2.SubnetSelection;
+  /** The project's customer managed key (notebook volume; the buckets' key). */
+  readonly kmsKey: kms.IKey;
+  readonly dataBucket: s3.IBucket;
+  readonly modelBucket: s3.IBucket;
+  /** The invoker function whose URL clients call. */
+  readonly invokerFunctionArn: string;
+  /** The SageMaker endpoints operators update and viewers read (ARNs are built from this stack's account/region). */
+  readonly endpointNames: readonly string[];
+  /**
+   * The SageMaker training role operators pass to CreateTrainingJob.
+   * @default - operators cannot start training jobs
+   */
+  readonly trainingRoleArn?: string;
+  /**
+   * Create the {@link ProjectPermissionsBoundary} in this stack. Leave it on when this stack deploys first (or
+   * alone); turn it off when the app keeps the boundary in an earlier stack (e.g. {@link PermissionsBoundaryStack})
+   * — every stack that consumes this one's inputs must not need the boundary before this stack exists.
+   * @default true
+   */
+  readonly createPermissionsBoundary?: boolean;
+}
+
+/**
+ * Who may access: the permissions boundary, the operator/viewer/client roles and, when the spec enables it, the
+ * development workspace. Call {@link applyPermissionsBoundary} on the app so every role carries the boundary.
+ */
+export class AccessStack extends Stack {
+  /** Undefined when `createPermissionsBoundary` is false. */
+  public readonly permissionsBoundary?: ProjectPermissionsBoundary;
+  public readonly people: PeopleRoles;
+  /** Undefined when `spec.access.notebook.enabled` is false. */
+  public readonly workspace?: DevelopmentWorkspace;
+
+  constructor(scope: Construct, id: string, props: AccessStackProps) {
+    super(scope, id, props);
+    const { spec } = props;
+    if (props.endpointNames.length === 0) throw new Error('AccessStack: endpointNames must name at least one endpoint');
+
+    if (props.createPermissionsBoundary ?? true) {
+      this.permissionsBoundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', { spec });
+    }
+
+    this.people = new PeopleRoles(this, 'People', {
+      spec,
+      endpointNames: props.endpointNames,
+      invokerFunctionArn: props.invokerFunctionArn,
+      ...(props.trainingRoleArn ? { trainingRoleArn: props.trainingRoleArn } : {}),
+    });
+
+    if (spec.access.notebook.enabled) {
+      this.workspace = new DevelopmentWorkspace(this, 'Workspace', {
+        spec,
+        vpc: props.vpc,
+        subnets: props.subnets,
+        kmsKey: props.kmsKey,
+        dataBucket: props.dataBucket,
+        modelBucket: props.modelBucket,
+      });
+    } else {
+      Annotations.of(this).addInfo('AccessStack: spec.access.notebook.enabled is false: no development workspace');
+    }
+  }
+}
+
+export interface PermissionsBoundaryStackProps extends StackProps {
+  readonly spec: PlatformSpec;
+}
+
+/** A stack holding only the {@link ProjectPermissionsBoundary}: deploy it before every other stack of the app. */
+export class PermissionsBoundaryStack extends Stack {
+  public readonly boundary: ProjectPermissionsBoundary;
+
+  constructor(scope: Construct, id: string, props: PermissionsBoundaryStackProps) {
+    super(scope, id, props);
+    this.boundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', { spec: props.spec });
+  }
+}

@@ -1,0 +1,143 @@
+import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { acknowledgeIamWildcards } from './nag.js';
+import { Construct } from 'constructs';
+import { MAX_LIFECYCLE_SCRIPT_BASE64, idleStopOnStartScript } from './idle-stop-script.js';
+import { accessNames, sageMakerArnName } from './names.js';
+
+export interface DevelopmentWorkspaceProps {
+  /** `access.notebook`: instance type, idle stop, volume size; `project.name` for the names. */
+  readonly spec: PlatformSpec;
+  /** The VPC the notebook lives in (no direct internet: it reaches AWS through the VPC endpoints). */
+  readonly vpc: ec2.IVpc;
+  /** Private subnets; the notebook uses the first. Public subnets are refused. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Encrypts the notebook's volume; also the key of the data/model buckets (the role may use it). */
+  readonly kmsKey: kms.IKey;
+  /** Buckets the notebook may read and write, and nothing else in S3. */
+  readonly dataBucket: s3.IBucket;
+  readonly modelBucket: s3.IBucket;
+}
+
+/**
+ * The development workspace: a SageMaker notebook instance of `spec.access.notebook.instanceType` in a private
+ * subnet, without direct internet or root access, with a KMS-encrypted volume, its own execution role scoped to
+ * the data and model buckets, and a lifecycle configuration that stops it after `idleStopMinutes` idle.
+ */
+export class DevelopmentWorkspace extends Construct {
+  public readonly notebook: sagemaker.CfnNotebookInstance;
+  public readonly lifecycleConfig: sagemaker.CfnNotebookInstanceLifecycleConfig;
+  public readonly role: iam.Role;
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The notebook's name (`<project>-workspace`). */
+  public readonly notebookName: string;
+  /** The notebook's ARN (SageMaker lower-cases the name in it). */
+  public readonly notebookArn: string;
+
+  constructor(scope: Construct, id: string, props: DevelopmentWorkspaceProps) {
+    super(scope, id);
+    const { spec } = props;
+    const cfg = spec.access.notebook;
+    if (!cfg.enabled) {
+      throw new Error('DevelopmentWorkspace: spec.access.notebook.enabled is false; do not create the workspace');
+    }
+    const selected = props.vpc.selectSubnets(props.subnets);
+    if (selected.hasPublic) throw new Error('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
+    const subnetId = selected.subnetIds[0];
+    if (!subnetId) throw new Error('DevelopmentWorkspace: the subnet selection matched no subnet');
+
+    const names = accessNames(spec);
+    this.notebookName = names.notebookInstance;
+    this.notebookArn = Stack.of(this).formatArn({
+      service: 'sagemaker',
+      resource: 'notebook-instance',
+      resourceName: sageMakerArnName(this.notebookName),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+
+    const onStart = idleStopOnStartScript(cfg.idleStopMinutes);
+    const onStartBase64 = Buffer.from(onStart, 'utf8').toString('base64');
+    if (onStartBase64.length > MAX_LIFECYCLE_SCRIPT_BASE64) {
+      throw new Error(`DevelopmentWorkspace: the OnStart script is ${onStartBase64.length} base64 chars, over SageMaker's ${MAX_LIFECYCLE_SCRIPT_BASE64}`);
+    }
+    this.lifecycleConfig = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'IdleStop', {
+      notebookInstanceLifecycleConfigName: names.notebookLifecycleConfig,
+      onStart: [{ content: onStartBase64 }],
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `${this.notebookName}: no ingress, HTTPS out to the VPC endpoints only`,
+      allowAllOutbound: false,
+    });
+    // HTTPS out only. The subnet has no route to the internet (and the notebook no direct internet access):
+    // 443 reaches the interface VPC endpoints inside the VPC and S3 through its gateway endpoint, whose
+    // addresses are S3's public ranges (a per-region prefix list that is not known offline).
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the VPC endpoints (interface and S3 gateway)');
+
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `Execution role of the ${this.notebookName} notebook: the data and model buckets, its own stop`,
+    });
+    props.dataBucket.grantReadWrite(this.role);
+    props.modelBucket.grantReadWrite(this.role);
+    props.kmsKey.grantEncryptDecrypt(this.role);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StopAndDescribeItselfOnly',
+        actions: ['sagemaker:StopNotebookInstance', 'sagemaker:DescribeNotebookInstance'],
+        resources: [this.notebookArn],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteItsOwnLogs',
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: '/aws/sagemaker/NotebookInstances:*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
+    this.notebook = new sagemaker.CfnNotebookInstance(this, 'Notebook', {
+      notebookInstanceName: this.notebookName,
+      instanceType: cfg.instanceType,
+      volumeSizeInGb: cfg.volumeSizeGb,
+      roleArn: this.role.roleArn,
+      subnetId,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      directInternetAccess: 'Disabled',
+      rootAccess: 'Disabled',
+      kmsKeyId: props.kmsKey.keyArn,
+      lifecycleConfigName: this.lifecycleConfig.attrNotebookInstanceLifecycleConfigName,
+    });
+    // The role's policy must exist before SageMaker starts the instance (the OnStart script runs at once).
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) this.notebook.node.addDependency(defaultPolicy);
+
+    acknowledgeIamWildcards(this.role, [
+      {
+        finding: /^Action::(s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*|kms:(GenerateDataKey|ReEncrypt)\*)$/,
+        reason: 'CDK grantReadWrite / grantEncryptDecrypt action groups, on the two project buckets and the project key only.',
+      },
+      {
+        finding: /^Resource::[^*]+\/\*$/,
+        reason: 'Objects of the data and model buckets (bucket ARN + /*): the notebook reads and writes datasets and models there.',
+      },
+      {
+        finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/,
+        reason: 'Log streams of the SageMaker notebook log group, named by SageMaker.',
+      },
+    ]);
+  }
+}
