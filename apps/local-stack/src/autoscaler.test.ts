@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricPoint } from '@dogbreed/platform-spec';
+import { specWith } from '@dogbreed/platform-spec/testing';
+import { applyDecision, evaluate, metricValue, targetCapacity, type ScalerState } from './autoscaler.js';
+import { scaledTiming } from './time-scale.js';
+
+const spec = specWith({}); // min 1, max 4, target 300/min, periods 60 s, out 3 periods / 30 s, in 15 periods / 300 s
+const a = spec.autoscaling;
+const timing = scaledTiming(a, 1);
+
+/** `n` periods of 60 s ending at `end`, each with `invocations` on `instances`. */
+function periods(n: number, invocations: number, instances: number, end = 1_000_000): MetricPoint[] {
+  return Array.from({ length: n }, (_, k) => ({
+    t: end - (n - 1 - k) * 60_000,
+    instances,
+    invocations,
+    invocationsPerInstance: invocations / instances,
+    concurrentRequests: 1,
+    modelLatencyP50Ms: 5,
+    modelLatencyP95Ms: 9,
+    invocation4xxErrors: 0,
+    invocation5xxErrors: 0,
+  }));
+}
+const fresh: ScalerState = { desired: 1, lastScaleOutAt: null, lastActivityAt: null };
+
+describe('metricValue', () => {
+  it('scales the period count to per instance per minute with the spec period', () => {
+    const [p] = periods(1, 600, 2);
+    expect(metricValue(p as MetricPoint, 'SageMakerVariantInvocationsPerInstance', 60)).toBe(300);
+    expect(metricValue(p as MetricPoint, 'SageMakerVariantInvocationsPerInstance', 30)).toBe(600);
+  });
+  it('has no value without an InService instance', () => {
+    const [p] = periods(1, 10, 0);
+    expect(metricValue(p as MetricPoint, 'SageMakerVariantInvocationsPerInstance', 60)).toBeUndefined();
+  });
+  it('uses max concurrent requests per instance for the concurrency metric', () => {
+    const p = { ...(periods(1, 10, 2)[0] as MetricPoint), concurrentRequests: 6 };
+    expect(metricValue(p, 'SageMakerVariantConcurrentRequestsPerModelHighResolution', 60)).toBe(3);
+  });
+});
+
+describe('targetCapacity', () => {
+  it.each([
+    [600, 1, 2],
+    [301, 1, 2],
+    [300, 2, 2],
+    [3000, 1, 4], // clamped to max
+    [0, 4, 1], // clamped to min
+  ])('metric %d on %d instance(s) → %d', (value, current, expected) => {
+    expect(targetCapacity(value, current, a)).toBe(expected);
+  });
+});
+
+describe('evaluate: scale-out', () => {
+  it('scales out only after scaleOutEvaluationPeriods periods above the target', () => {
+    const twoHigh = [...periods(1, 100, 1, 880_000), ...periods(2, 900, 1)];
+    expect(evaluate(twoHigh, fresh, 1_000_000, a, timing).action).toBe('none');
+    const d = evaluate(periods(3, 900, 1), fresh, 1_000_000, a, timing);
+    expect(d).toMatchObject({ action: 'scale', direction: 'out', fromDesired: 1, toDesired: 3 });
+  });
+
+  it('never goes above maxInstances', () => {
+    const d = evaluate(periods(3, 100_000, 1), fresh, 1_000_000, a, timing);
+    expect(d).toMatchObject({ action: 'scale', toDesired: a.maxInstances });
+    const at4 = { desired: 4, lastScaleOutAt: 0, lastActivityAt: 0 };
+    expect(evaluate(periods(3, 100_000, 4), at4, 10_000_000, a, timing).action).toBe('none');
+  });
+
+  it('respects the scale-out cooldown', () => {
+    const state = { desired: 2, lastScaleOutAt: 1_000_000 - 10_000, lastActivityAt: 1_000_000 - 10_000 };
+    expect(evaluate(periods(3, 1200, 2), state, 1_000_000, a, timing)).toMatchObject({ action: 'none', reason: 'scale-out cooldown' });
+    expect(evaluate(periods(3, 1200, 2), state, 1_000_000 + 30_000, a, timing)).toMatchObject({ action: 'scale', toDesired: 4 });
+  });
+
+  it('follows the spec: a lower target scales out earlier', () => {
+    const low = specWith({ autoscaling: { targetValue: 50 } }).autoscaling;
+    expect(evaluate(periods(3, 100, 1), fresh, 1_000_000, a, timing).action).toBe('none');
+    expect(evaluate(periods(3, 100, 1), fresh, 1_000_000, low, scaledTiming(low, 1))).toMatchObject({ toDesired: 2 });
+  });
+});
+
+describe('evaluate: scale-in', () => {
+  const at4: ScalerState = { desired: 4, lastScaleOutAt: 0, lastActivityAt: 0 };
+  it('needs scaleInEvaluationPeriods periods below 90% of the target', () => {
+    expect(evaluate(periods(14, 0, 4), at4, 10_000_000, a, timing).action).toBe('none');
+    expect(evaluate(periods(15, 0, 4), at4, 10_000_000, a, timing)).toMatchObject({
+      action: 'scale',
+      direction: 'in',
+      fromDesired: 4,
+      toDesired: 1,
+    });
+  });
+
+  it('does not scale in between 90% and 100% of the target', () => {
+    // 4 instances × 280/min = 93% of 300
+    expect(evaluate(periods(15, 1120, 4), at4, 10_000_000, a, timing).action).toBe('none');
+  });
+
+  it('waits scaleInCooldownSeconds since the last scaling activity of either direction', () => {
+    const recent = { desired: 4, lastScaleOutAt: 10_000_000 - 100_000, lastActivityAt: 10_000_000 - 100_000 };
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000, a, timing)).toMatchObject({ reason: 'scale-in cooldown' });
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000 + 200_000, a, timing)).toMatchObject({ direction: 'in' });
+  });
+
+  it('with a time scale the cooldowns shrink by the same factor', () => {
+    const fast = scaledTiming(a, 60); // scale-in cooldown 300 s → 5 s
+    const recent = { desired: 4, lastScaleOutAt: 10_000_000 - 4_000, lastActivityAt: 10_000_000 - 4_000 };
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000, a, fast).action).toBe('none');
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000 + 1_000, a, fast).action).toBe('scale');
+  });
+});
+
+describe('applyDecision', () => {
+  it('records the scale-out time and the activity time', () => {
+    const d = evaluate(periods(3, 900, 1), fresh, 1_000_000, a, timing);
+    expect(applyDecision(fresh, d, 1_000_000)).toEqual({ desired: 3, lastScaleOutAt: 1_000_000, lastActivityAt: 1_000_000 });
+    expect(applyDecision(fresh, { action: 'none', reason: 'x' }, 5)).toBe(fresh);
+  });
+});
