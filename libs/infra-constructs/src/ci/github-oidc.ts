@@ -1,0 +1,179 @@
+import { aws_iam as iam, Duration, Stack } from 'aws-cdk-lib';
+import { CiStage, ciSubjectClaim, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { Construct } from 'constructs';
+import { acknowledgeWildcards } from '../nag.js';
+import { InfraPropsError } from '../errors.js';
+import { EC2_TRAINER_TAG } from '../training/ec2-trainer.js';
+
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+
+export interface GithubOidcProps {
+  /** The spec: `ci.github` (owner, repo, deploy branch), `ci.roles` (one role per stage), and the resource names. */
+  readonly spec: PlatformSpec;
+  /**
+   * ARN of an existing GitHub OIDC provider (an account holds at most one per URL).
+   * @default - a new provider is created
+   */
+  readonly existingProviderArn?: string;
+  /**
+   * Qualifier of the CDK bootstrap stack whose roles the deploy stages assume.
+   * @default 'hnb659fds'
+   */
+  readonly cdkQualifier?: string;
+  /**
+   * Longest session a CI role grants.
+   * @default Duration.hours(1)
+   */
+  readonly maxSessionDuration?: Duration;
+}
+
+/**
+ * GitHub Actions' OIDC provider and one IAM role per CI stage, named exactly `spec.ci.roles[stage].roleName`. Each
+ * trusts only tokens with `aud` = sts.amazonaws.com and `sub` = `ciSubjectClaim(spec, stage)` (StringEquals, no
+ * wildcards) and holds only its stage's permissions. ARNs of other stacks' resources are built from the spec's names,
+ * so this stack deploys first and depends on nothing.
+ */
+export class GithubOidc extends Construct {
+  public readonly providerArn: string;
+  public readonly roles: Readonly<Record<CiStage, iam.Role>>;
+
+  constructor(scope: Construct, id: string, props: GithubOidcProps) {
+    super(scope, id);
+    const { spec } = props;
+    const qualifier = props.cdkQualifier ?? 'hnb659fds';
+    if (!/^[a-z0-9]{1,10}$/.test(qualifier)) throw new InfraPropsError(`GithubOidc: cdkQualifier must be 1-10 lower-case alphanumerics (got "${qualifier}")`);
+    const missing = CiStage.options.filter((s) => !spec.ci.roles[s]);
+    if (missing.length > 0) throw new InfraPropsError(`GithubOidc: spec.ci.roles lacks a role for stage(s) ${missing.join(', ')}`);
+
+    this.providerArn =
+      props.existingProviderArn ??
+      new iam.OidcProviderNative(this, 'Provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIds: [GITHUB_OIDC_AUDIENCE] })
+        .oidcProviderArn;
+
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, region = stack.region) =>
+      `arn:${stack.partition}:${service}:${region}:${stack.account}:${resource}`;
+    const cdkRole = (kind: string) => `arn:${stack.partition}:iam::${stack.account}:role/cdk-${qualifier}-${kind}-role-${stack.account}-${stack.region}`;
+    const project = spec.project.name;
+    const params = ssmParameterNames(spec);
+    const paramArn = (name: string) => arn('ssm', `parameter${name}`);
+    const endpointArns = [spec.endpoints.single.name, spec.endpoints.multi.name].map((n) => arn('sagemaker', `endpoint/${n.toLowerCase()}`));
+    const functionArn = arn('lambda', `function:${spec.invoker.functionName}`);
+    const cdkStackArn = arn('cloudformation', `stack/${project}-*/*`);
+
+    const statements: Record<CiStage, iam.PolicyStatement[]> = {
+      validate: [
+        new iam.PolicyStatement({ sid: 'CdkLookupAndDiff', actions: ['sts:AssumeRole'], resources: [cdkRole('lookup')] }),
+        new iam.PolicyStatement({ sid: 'ReadStacks', actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], resources: [cdkStackArn] }),
+      ],
+      deployInfra: [
+        new iam.PolicyStatement({
+          sid: 'CdkDeploy',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(cdkRole),
+        }),
+        new iam.PolicyStatement({ sid: 'BootstrapVersion', actions: ['ssm:GetParameter'], resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)] }),
+      ],
+      train: [
+        new iam.PolicyStatement({
+          sid: 'TrainingJobs',
+          actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+          resources: [arn('sagemaker', `training-job/${project}-*`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'PassTrainingRole',
+          actions: ['iam:PassRole'],
+          resources: [`arn:${stack.partition}:iam::${stack.account}:role/${project}-sagemaker-training`],
+          conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadProjectParameters',
+          actions: ['ssm:GetParameter', 'ssm:GetParameters'],
+          resources: [params.dataBucket, params.modelBucket, params.checkpointBucket, params.trainingRoleArn, params.trainingSubnetIds,
+            params.trainingSecurityGroupId, params.trainingImageUri, params.ec2TrainingInstanceId, params.kmsKeyArn].map(paramArn),
+        }),
+        new iam.PolicyStatement({
+          sid: 'TrainingLogs',
+          actions: ['logs:GetLogEvents', 'logs:DescribeLogStreams'],
+          resources: [arn('logs', `log-group:/aws/sagemaker/TrainingJobs:log-stream:${project}-*`), arn('logs', 'log-group:/aws/sagemaker/TrainingJobs')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'StartEc2Trainer',
+          actions: ['ec2:StartInstances', 'ec2:DescribeInstances'],
+          resources: [arn('ec2', 'instance/*')],
+          conditions: { StringEquals: { [`aws:ResourceTag/${EC2_TRAINER_TAG.key}`]: EC2_TRAINER_TAG.value } },
+        }),
+      ],
+      deployEndpoints: [
+        new iam.PolicyStatement({
+          sid: 'CdkDeploy',
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(cdkRole),
+        }),
+        new iam.PolicyStatement({ sid: 'BootstrapVersion', actions: ['ssm:GetParameter'], resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)] }),
+        new iam.PolicyStatement({ sid: 'WatchEndpoints', actions: ['sagemaker:DescribeEndpoint'], resources: endpointArns }),
+        new iam.PolicyStatement({
+          sid: 'ReadParameters',
+          actions: ['ssm:GetParameter'],
+          resources: [params.modelBucket, params.invokerFunctionUrl, params.invokerFunctionName].map(paramArn),
+        }),
+      ],
+      loadTest: [
+        new iam.PolicyStatement({
+          sid: 'CallTheFunctionUrl',
+          actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
+          resources: [functionArn, `${functionArn}:*`],
+        }),
+        new iam.PolicyStatement({ sid: 'DescribeEndpoints', actions: ['sagemaker:DescribeEndpoint'], resources: endpointArns }),
+        new iam.PolicyStatement({
+          sid: 'ReadParameters',
+          actions: ['ssm:GetParameter'],
+          resources: [params.invokerFunctionUrl, params.invokerFunctionName].map(paramArn),
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadMetricsAndScaling',
+          // None of these actions supports resource-level permissions.
+          actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingActivities'],
+          resources: ['*'],
+        }),
+      ],
+    };
+
+    const roles = {} as Record<CiStage, iam.Role>;
+    for (const stage of CiStage.options) {
+      const { roleName, environment } = spec.ci.roles[stage];
+      roles[stage] = new iam.Role(this, `${stage}Role`, {
+        roleName,
+        description: `GitHub Actions stage ${stage} of ${spec.ci.github.owner}/${spec.ci.github.repo}${environment ? ` (environment ${environment})` : ''}`,
+        maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+        assumedBy: new iam.WebIdentityPrincipal(this.providerArn, {
+          StringEquals: {
+            [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+            [`${GITHUB_OIDC_HOST}:sub`]: ciSubjectClaim(spec, stage),
+          },
+        }),
+        inlinePolicies: { [stage]: new iam.PolicyDocument({ statements: statements[stage] }) },
+      });
+    }
+    this.roles = roles;
+
+    acknowledgeWildcards(roles.validate, 'Project stacks are matched by the project-name prefix (stack ids end in a generated suffix).', [
+      new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`),
+    ]);
+    acknowledgeWildcards(
+      roles.train,
+      'Training jobs and their log streams are matched by the project-name prefix; ec2:StartInstances is limited to instances tagged as the trainer by a condition.',
+      [
+        new RegExp(`^Resource::arn:.*:sagemaker:.*:training-job/${project}-\\*$`),
+        new RegExp(`^Resource::arn:.*:log-group:/aws/sagemaker/TrainingJobs:log-stream:${project}-\\*$`),
+        /^Resource::arn:.*:ec2:.*:instance\/\*$/,
+      ],
+    );
+    acknowledgeWildcards(
+      roles.loadTest,
+      'The alias-qualified ARN of the one invoker function, and CloudWatch metric reads / Application Auto Scaling describes, which support no resource scoping.',
+      [new RegExp(`^Resource::arn:.*:lambda:.*:function:${spec.invoker.functionName}:\\*$`), /^Resource::\*$/],
+    );
+  }
+}

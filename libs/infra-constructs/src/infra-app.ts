@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
+import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { MissingBuildOutputError } from './errors.js';
+import { ProjectNagChecks } from './nag.js';
+import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack } from './stacks/stacks.js';
+
+/**
+ * What the model-server Docker build does NOT need from the repository root (Docker ignore syntax). The build
+ * context is the repository root, so everything heavy or unrelated is left out and cdk.out stays small.
+ */
+export const MODEL_SERVER_CONTEXT_EXCLUDES = [
+  '.git',
+  '.nx',
+  '.venv',
+  '.venv-tools',
+  '.whl',
+  '.gl',
+  '.ci',
+  '.local-stack',
+  '**/node_modules',
+  'node_modules',
+  'dist/*',
+  '!dist/apps/model-server',
+  '**/cdk.out',
+  'coverage',
+  'tmp',
+  'test-output',
+  'training',
+  'docs',
+  'apps/infra',
+  'apps/invoker',
+  'apps/launcher',
+  'apps/loadtest',
+  'apps/local-stack',
+  'libs/infra-constructs',
+  '**/tests',
+  '**/bench',
+  '**/*.test.ts',
+  '**/__pycache__',
+] as const;
+
+/** Build outputs and folders the app reads, relative to the repository root. */
+export const INFRA_INPUTS = {
+  invokerBundleDir: 'dist/apps/invoker',
+  invokerBundleFile: 'index.mjs',
+  modelServerDockerfile: 'apps/model-server/Dockerfile',
+  trainingCodeDir: 'training',
+} as const;
+
+export interface InfraPaths {
+  readonly invokerBundleDir: string;
+  readonly modelServerContext: string;
+  readonly modelServerDockerfile: string;
+  readonly trainingCodeDir: string;
+}
+
+/** The inputs under `root`, each checked to exist; a missing one fails with the command that produces it. */
+export function infraPaths(root: string): InfraPaths {
+  const bundle = join(root, INFRA_INPUTS.invokerBundleDir);
+  if (!existsSync(join(bundle, INFRA_INPUTS.invokerBundleFile))) {
+    throw new MissingBuildOutputError(
+      `The invoker bundle ${join(bundle, INFRA_INPUTS.invokerBundleFile)} is missing: build it first with \`npx nx run invoker:build\``,
+    );
+  }
+  if (!existsSync(join(root, INFRA_INPUTS.modelServerDockerfile))) {
+    throw new MissingBuildOutputError(`The model-server Dockerfile ${join(root, INFRA_INPUTS.modelServerDockerfile)} is missing (project model-server)`);
+  }
+  const training = join(root, INFRA_INPUTS.trainingCodeDir, 'train.py');
+  if (!existsSync(training)) throw new MissingBuildOutputError(`The training entry point ${training} is missing (see training/CONTRACT.md)`);
+  return {
+    invokerBundleDir: bundle,
+    modelServerContext: root,
+    modelServerDockerfile: INFRA_INPUTS.modelServerDockerfile,
+    trainingCodeDir: join(root, INFRA_INPUTS.trainingCodeDir),
+  };
+}
+
+export interface InfraStacks {
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly training: TrainingStack;
+  readonly serving: ServingStack;
+  readonly ci: CiStack;
+}
+
+/** Stack names: `<project>-<part>`. */
+export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
+  return `${spec.project.name}-${part}`;
+}
+
+/**
+ * Composes every stack of the deployment on `app` from the spec, tags them with the spec's tags, and applies the
+ * cdk-nag AwsSolutions checks. Account/region come from the spec (no account = environment-agnostic synth).
+ */
+export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): InfraStacks {
+  const env: Environment = { account: spec.project.account, region: spec.project.region };
+  const common = { spec, env };
+  const network = new NetworkStack(app, stackName(spec, 'network'), { ...common, description: 'dogbreed: VPC, endpoints, security groups' });
+  const data = new DataStack(app, stackName(spec, 'data'), { ...common, description: 'dogbreed: KMS key and S3 buckets' });
+  const training = new TrainingStack(app, stackName(spec, 'training'), {
+    ...common,
+    description: 'dogbreed: training role, ECR repository, EC2 trainer',
+    network: network.network,
+    stores: data.stores,
+    trainingCodeDir: paths.trainingCodeDir,
+  });
+  const serving = new ServingStack(app, stackName(spec, 'serving'), {
+    ...common,
+    description: 'dogbreed: model-server endpoints with autoscaling, invoker Lambda',
+    network: network.network,
+    stores: data.stores,
+    invokerBundleDir: paths.invokerBundleDir,
+    modelServerImage: { directory: paths.modelServerContext, file: paths.modelServerDockerfile, exclude: MODEL_SERVER_CONTEXT_EXCLUDES },
+  });
+  const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });
+  for (const [k, v] of Object.entries(spec.project.tags)) Tags.of(app).add(k, v);
+  return { network, data, training, serving, ci };
+}
+
+/** cdk-nag's AWS Solutions rules on every stack of the app: an unacknowledged finding fails the synth. */
+export function applyNagChecks(app: App): void {
+  Validations.of(app).addPlugins(new ProjectNagChecks(app));
+}

@@ -1,0 +1,279 @@
+import {
+  aws_applicationautoscaling as appscaling,
+  aws_cloudwatch as cloudwatch,
+  aws_cloudwatch_actions as cwActions,
+  aws_ec2 as ec2,
+  aws_ecr as ecr,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_s3 as s3,
+  aws_sagemaker as sagemaker,
+  aws_sns as sns,
+  Duration,
+  Stack,
+} from 'aws-cdk-lib';
+import { MODEL_SERVER_ENV, type AutoscalingSpec, type EndpointSpec, type ModelServerSpec } from '@dogbreed/platform-spec';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
+import { DATA_PREFIXES } from '../data/data-stores.js';
+import { InfraPropsError } from '../errors.js';
+
+/** The image a SageMaker model runs: a `DockerImageAsset` or an ECR repository + tag both fit. */
+export interface ModelImage {
+  readonly imageUri: string;
+  readonly repository: ecr.IRepository;
+}
+
+/** Where SageMaker mounts the model data inside the container. */
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
+
+/** Instance families with local NVMe storage reject an endpoint-config volume KMS key (e.g. ml.g4dn, ml.m5d, ml.p4d). */
+export function instanceHasLocalStorage(instanceType: string): boolean {
+  const family = instanceType.replace(/^ml\./, '').split('.')[0] ?? '';
+  return /^[a-z]+\d+[a-z]*d[a-z]*$/.test(family);
+}
+
+export interface SageMakerEndpointProps {
+  /** The endpoint from the spec (`spec.endpoints.single` or `.multi`). */
+  readonly endpoint: EndpointSpec;
+  /** `spec.autoscaling`: bounds, metric, target value and cooldowns of the variant's scaling policy. */
+  readonly autoscaling: AutoscalingSpec;
+  /** `spec.modelServer`: passed to the container as its environment. */
+  readonly modelServer: ModelServerSpec;
+  readonly image: ModelImage;
+  /** Holds the model artifact (`endpoint.modelArtifact.s3Key`) and receives the data capture. */
+  readonly modelBucket: s3.IBucket;
+  /** Encrypts the endpoint's volumes and the captured data. */
+  readonly key: kms.IKey;
+  readonly vpc: ec2.IVpc;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * Percentage of requests captured to S3.
+   * @default 20
+   */
+  readonly captureSamplingPercentage?: number;
+  /**
+   * Alarm when the variant's p90 ModelLatency exceeds this many milliseconds.
+   * @default 1000
+   */
+  readonly modelLatencyThresholdMs?: number;
+  /**
+   * Alarm when Invocation5XXErrors in one metric period reach this count.
+   * @default 1
+   */
+  readonly errorThreshold?: number;
+  /**
+   * Topic the alarms notify.
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * One real-time SageMaker endpoint: the model (custom image, artifact from S3, VPC, network isolation), the endpoint
+ * config (instance type, volume KMS key, data capture to S3 with KMS), the endpoint, the Application Auto Scaling
+ * target on `sagemaker:variant:DesiredInstanceCount` with a target-tracking policy, and alarms on 5xx, model
+ * latency, and the instance count reaching the maximum.
+ */
+export class SageMakerEndpoint extends Construct {
+  public readonly role: iam.Role;
+  public readonly model: sagemaker.CfnModel;
+  public readonly endpointConfig: sagemaker.CfnEndpointConfig;
+  public readonly endpoint: sagemaker.CfnEndpoint;
+  /** The endpoint's ARN (`Ref` of the endpoint). */
+  public readonly endpointArn: string;
+  public readonly endpointName: string;
+  public readonly scalableTarget: appscaling.ScalableTarget;
+  public readonly scalingPolicy: appscaling.TargetTrackingScalingPolicy;
+  public readonly errorAlarm: cloudwatch.Alarm;
+  public readonly latencyAlarm: cloudwatch.Alarm;
+  public readonly atMaxCapacityAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
+    super(scope, id);
+    const { endpoint: ep, autoscaling: as } = props;
+    const where = `SageMakerEndpoint ${ep.name}`;
+    if (ep.initialInstanceCount < as.minInstances || ep.initialInstanceCount > as.maxInstances) {
+      throw new InfraPropsError(
+        `${where}: initialInstanceCount ${ep.initialInstanceCount} must lie within autoscaling min ${as.minInstances} and max ${as.maxInstances}`,
+      );
+    }
+    if (props.subnets.subnetType === ec2.SubnetType.PUBLIC) throw new InfraPropsError(`${where}: subnets must not be public`);
+    const sampling = props.captureSamplingPercentage ?? 20;
+    if (!Number.isInteger(sampling) || sampling < 0 || sampling > 100) {
+      throw new InfraPropsError(`${where}: captureSamplingPercentage must be an integer 0-100 (got ${sampling})`);
+    }
+    const latencyMs = props.modelLatencyThresholdMs ?? 1000;
+    const errorThreshold = props.errorThreshold ?? 1;
+    if (!(latencyMs > 0)) throw new InfraPropsError(`${where}: modelLatencyThresholdMs must be positive (got ${latencyMs})`);
+    if (!(errorThreshold > 0)) throw new InfraPropsError(`${where}: errorThreshold must be positive (got ${errorThreshold})`);
+    const stack = Stack.of(this);
+    this.endpointName = ep.name;
+    const capturePrefix = `${DATA_PREFIXES.dataCapture}${ep.name}`;
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `SageMaker model of ${ep.name}: read its artifact, pull its image, write its capture and logs`,
+    });
+    props.modelBucket.grantRead(this.role, ep.modelArtifact.s3Key);
+    props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
+    props.key.grantEncryptDecrypt(this.role);
+    props.image.repository.grantPull(this.role);
+    const logGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/sagemaker/Endpoints/${ep.name}`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        resources: [logGroupArn, `${logGroupArn}:*`],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:CreateNetworkInterfacePermission',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DeleteNetworkInterfacePermission',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeVpcs',
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeSubnets',
+          'ec2:DescribeSecurityGroups',
+        ],
+        resources: ['*'],
+      }),
+    );
+
+    const ms = props.modelServer;
+    this.model = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      enableNetworkIsolation: true,
+      primaryContainer: {
+        image: props.image.imageUri,
+        modelDataUrl: props.modelBucket.s3UrlForObject(ep.modelArtifact.s3Key),
+        environment: {
+          [MODEL_SERVER_ENV.modelDir]: SAGEMAKER_MODEL_DIR,
+          [MODEL_SERVER_ENV.host]: '0.0.0.0',
+          [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
+          [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
+          [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
+          [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
+          [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
+          [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),
+        },
+      },
+      vpcConfig: {
+        subnets: props.vpc.selectSubnets(props.subnets).subnetIds,
+        securityGroupIds: [props.securityGroup.securityGroupId],
+      },
+    });
+    // The role's policies must exist before SageMaker validates the model (it reads the artifact and image).
+    this.model.node.addDependency(this.role);
+
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
+      kmsKeyId: instanceHasLocalStorage(ep.instanceType) ? undefined : props.key.keyArn,
+      productionVariants: [
+        {
+          variantName: ep.variantName,
+          modelName: this.model.attrModelName,
+          instanceType: ep.instanceType,
+          initialInstanceCount: ep.initialInstanceCount,
+          initialVariantWeight: 1,
+        },
+      ],
+      dataCaptureConfig: {
+        enableCapture: true,
+        initialSamplingPercentage: sampling,
+        destinationS3Uri: props.modelBucket.s3UrlForObject(capturePrefix),
+        kmsKeyId: props.key.keyArn,
+        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+      },
+    });
+
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
+      endpointName: ep.name,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+    });
+    this.endpointArn = this.endpoint.ref;
+
+    // Register the target only once the endpoint exists, and the policy only after the target.
+    this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+      serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+      resourceId: `endpoint/${this.endpoint.attrEndpointName}/variant/${ep.variantName}`,
+      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      minCapacity: as.minInstances,
+      maxCapacity: as.maxInstances,
+    });
+    this.scalableTarget.node.addDependency(this.endpoint);
+    this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('TargetTracking', {
+      predefinedMetric: as.metric as appscaling.PredefinedMetric,
+      targetValue: as.targetValue,
+      scaleOutCooldown: Duration.seconds(as.scaleOutCooldownSeconds),
+      scaleInCooldown: Duration.seconds(as.scaleInCooldownSeconds),
+    });
+
+    const period = Duration.seconds(as.metricPeriodSeconds);
+    const metric = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
+        statistic,
+        period,
+      });
+    this.errorAlarm = new cloudwatch.Alarm(this, 'Errors5xx', {
+      alarmDescription: `${ep.name}: the model container returned 5xx`,
+      metric: metric('Invocation5XXErrors', 'Sum'),
+      threshold: errorThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.latencyAlarm = new cloudwatch.Alarm(this, 'ModelLatency', {
+      alarmDescription: `${ep.name}: p90 model latency above ${latencyMs} ms`,
+      // ModelLatency is reported in microseconds.
+      metric: metric('ModelLatency', 'p90'),
+      threshold: latencyMs * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: as.scaleOutEvaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // SageMaker publishes no instance-count metric for a variant; Invocations / InvocationsPerInstance is the count.
+    this.atMaxCapacityAlarm = new cloudwatch.Alarm(this, 'AtMaxCapacity', {
+      alarmDescription: `${ep.name}: running at the autoscaling maximum of ${as.maxInstances} instances`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'invocations / perInstance',
+        label: 'instances',
+        usingMetrics: { invocations: metric('Invocations', 'Sum'), perInstance: metric('InvocationsPerInstance', 'Sum') },
+        period,
+      }),
+      // The ratio is a float; anything that rounds to the maximum counts.
+      threshold: as.maxInstances - 0.5,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: as.scaleOutEvaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) {
+      const action = new cwActions.SnsAction(props.alarmTopic);
+      for (const alarm of [this.errorAlarm, this.latencyAlarm, this.atMaxCapacityAlarm]) alarm.addAlarmAction(action);
+    }
+
+    acknowledgeWildcards(
+      this.role,
+      'Wildcards are this endpoint\'s own data-capture prefix and log streams, KMS data-key actions on the project key, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions, cloudwatch:PutMetricData limited by namespace).',
+      [
+        ...GRANT_HELPER_ACTIONS,
+        new RegExp(`^Resource::.*/${capturePrefix}/\\*$`),
+        new RegExp(`^Resource::arn:.*:log-group:/aws/sagemaker/Endpoints/${ep.name}:\\*$`),
+        /^Resource::\*$/,
+      ],
+    );
+  }
+}

@@ -1,0 +1,181 @@
+import { aws_ecr_assets as ecrAssets, aws_kms as kms, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
+import { endpointList, pytorchTrainingImageUri, instanceDevice, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { Construct } from 'constructs';
+import { GithubOidc } from '../ci/github-oidc.js';
+import { DataStores } from '../data/data-stores.js';
+import { Network } from '../network/network.js';
+import { publishParameters } from '../parameters.js';
+import { Invoker } from '../serving/invoker.js';
+import { SageMakerEndpoint } from '../serving/sagemaker-endpoint.js';
+import { Ec2Trainer } from '../training/ec2-trainer.js';
+import { subnetIdList, TrainingResources } from '../training/training-resources.js';
+
+export interface SpecStackProps extends StackProps {
+  readonly spec: PlatformSpec;
+}
+
+/** VPC, endpoints, security groups; publishes the training subnets and security group. */
+export class NetworkStack extends Stack {
+  public readonly network: Network;
+
+  constructor(scope: Construct, id: string, props: SpecStackProps) {
+    super(scope, id, props);
+    this.network = new Network(this, 'Network');
+    const names = ssmParameterNames(props.spec);
+    publishParameters(this, 'Parameters', {
+      trainingSubnetIds: {
+        name: names.trainingSubnetIds,
+        value: subnetIdList(this.network.vpc, this.network.privateSubnets),
+        description: 'Private isolated subnets for training jobs (comma-separated)',
+      },
+      trainingSecurityGroupId: {
+        name: names.trainingSecurityGroupId,
+        value: this.network.trainingSecurityGroup.securityGroupId,
+        description: 'Security group of training jobs',
+      },
+    });
+  }
+}
+
+/** KMS key and buckets; publishes their names and the key ARN. */
+export class DataStack extends Stack {
+  public readonly stores: DataStores;
+
+  constructor(scope: Construct, id: string, props: SpecStackProps) {
+    super(scope, id, props);
+    this.stores = new DataStores(this, 'Stores', { namePrefix: props.spec.project.name });
+    const names = ssmParameterNames(props.spec);
+    const s = this.stores;
+    publishParameters(this, 'Parameters', {
+      dataBucket: { name: names.dataBucket, value: s.dataBucket.bucketName, description: 'Datasets bucket' },
+      modelBucket: { name: names.modelBucket, value: s.modelBucket.bucketName, description: 'Model artifacts bucket' },
+      checkpointBucket: { name: names.checkpointBucket, value: s.checkpointBucket.bucketName, description: 'Checkpoints bucket' },
+      kmsKeyArn: { name: names.kmsKeyArn, value: s.key.keyArn, description: 'Project KMS key' },
+    });
+  }
+}
+
+export interface TrainingStackProps extends SpecStackProps {
+  readonly network: Network;
+  readonly stores: DataStores;
+  /** The repository's `training/` folder (the EC2 trainer's code asset). */
+  readonly trainingCodeDir: string;
+}
+
+/** SageMaker training role, model-server ECR repository, the EC2 trainer; publishes role, image URI, instance id. */
+export class TrainingStack extends Stack {
+  public readonly resources: TrainingResources;
+  public readonly ec2Trainer: Ec2Trainer;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    const { spec, network, stores } = props;
+    this.resources = new TrainingResources(this, 'Resources', {
+      projectName: spec.project.name,
+      key: stores.key,
+      dataBucket: stores.dataBucket,
+      modelBucket: stores.modelBucket,
+      checkpointBucket: stores.checkpointBucket,
+    });
+    const single = endpointList(spec).find((e) => e.trainingMode === 'single') ?? spec.endpoints.single;
+    this.ec2Trainer = new Ec2Trainer(this, 'Ec2Trainer', {
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      securityGroup: network.trainingSecurityGroup,
+      training: spec.training,
+      dataBucket: stores.dataBucket,
+      modelBucket: stores.modelBucket,
+      key: stores.key,
+      modelKey: single.modelArtifact.s3Key,
+      trainingCodeDir: props.trainingCodeDir,
+    });
+    const names = ssmParameterNames(spec);
+    publishParameters(this, 'Parameters', {
+      trainingRoleArn: { name: names.trainingRoleArn, value: this.resources.executionRole.roleArn, description: 'SageMaker training execution role' },
+      trainingImageUri: {
+        name: names.trainingImageUri,
+        value: pytorchTrainingImageUri(spec, spec.project.region, instanceDevice(spec.training.singleInstanceType)),
+        description: `PyTorch training image for the single-instance type ${spec.training.singleInstanceType}`,
+      },
+      ec2TrainingInstanceId: { name: names.ec2TrainingInstanceId, value: this.ec2Trainer.instance.instanceId, description: 'EC2 trainer instance' },
+    });
+  }
+}
+
+export interface ServingStackProps extends SpecStackProps {
+  readonly network: Network;
+  readonly stores: DataStores;
+  /** The invoker bundle folder (holds index.mjs). */
+  readonly invokerBundleDir: string;
+  /** Docker build context of the model server (the repository root) and the Dockerfile relative to it. */
+  readonly modelServerImage: { readonly directory: string; readonly file: string; readonly exclude: readonly string[] };
+}
+
+/** The model-server image, both endpoints with autoscaling and alarms, the invoker; publishes image URI and URL. */
+export class ServingStack extends Stack {
+  public readonly image: ecrAssets.DockerImageAsset;
+  public readonly alarmTopic: sns.Topic;
+  public readonly single: SageMakerEndpoint;
+  public readonly multi: SageMakerEndpoint;
+  public readonly invoker: Invoker;
+
+  constructor(scope: Construct, id: string, props: ServingStackProps) {
+    super(scope, id, props);
+    const { spec, network, stores } = props;
+    this.image = new ecrAssets.DockerImageAsset(this, 'ModelServerImage', {
+      directory: props.modelServerImage.directory,
+      file: props.modelServerImage.file,
+      exclude: [...props.modelServerImage.exclude],
+      ignoreMode: IgnoreMode.DOCKER,
+      platform: ecrAssets.Platform.LINUX_AMD64,
+    });
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', { description: 'Alarm topic encryption', enableKeyRotation: true });
+    this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
+    const endpoint = (id: string, which: 'single' | 'multi') =>
+      new SageMakerEndpoint(this, id, {
+        endpoint: spec.endpoints[which],
+        autoscaling: spec.autoscaling,
+        modelServer: spec.modelServer,
+        image: this.image,
+        modelBucket: stores.modelBucket,
+        key: stores.key,
+        vpc: network.vpc,
+        subnets: network.privateSubnets,
+        securityGroup: network.modelSecurityGroup,
+        alarmTopic: this.alarmTopic,
+      });
+    this.single = endpoint('Single', 'single');
+    this.multi = endpoint('Multi', 'multi');
+    this.invoker = new Invoker(this, 'Invoker', {
+      invoker: spec.invoker,
+      code: lambda.Code.fromAsset(props.invokerBundleDir),
+      endpoints: { single: this.single, multi: this.multi },
+      vpc: network.vpc,
+      subnets: network.privateSubnets,
+      securityGroup: network.invokerSecurityGroup,
+      inputBucket: stores.dataBucket,
+      inputKey: stores.key,
+    });
+    const names = ssmParameterNames(spec);
+    publishParameters(this, 'Parameters', {
+      modelServerImageUri: { name: names.modelServerImageUri, value: this.image.imageUri, description: 'Model-server image the endpoints run' },
+      invokerFunctionUrl: { name: names.invokerFunctionUrl, value: this.invoker.functionUrl.url, description: 'Invoker function URL (AWS_IAM)' },
+      invokerFunctionName: { name: names.invokerFunctionName, value: this.invoker.function.functionName, description: 'Invoker function name' },
+    });
+  }
+
+  /** ARNs of the two endpoints, in the spec's order (single, multi). */
+  public get endpointArns(): string[] {
+    return [this.single.endpointArn, this.multi.endpointArn];
+  }
+}
+
+/** The GitHub OIDC provider and the CI roles; depends on no other stack, deployed first. */
+export class CiStack extends Stack {
+  public readonly oidc: GithubOidc;
+
+  constructor(scope: Construct, id: string, props: SpecStackProps & { readonly existingProviderArn?: string }) {
+    super(scope, id, props);
+    this.oidc = new GithubOidc(this, 'GithubOidc', { spec: props.spec, existingProviderArn: props.existingProviderArn });
+  }
+}
