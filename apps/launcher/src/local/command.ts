@@ -17,15 +17,22 @@ export interface LocalRunPlan {
 /** Default number of local processes in multi mode. */
 export const DEFAULT_LOCAL_PROCESSES = 2;
 
+/** Training history and checkpoints of a local run: beside the model dir, one per model dir (no cross-run resume). */
+export function localOutputDir(modelDir: string): string {
+  return `${resolve(modelDir)}-output`;
+}
+
 /**
  * The command line (pure): `python train.py ...` for single, torchrun for multi. `--nproc_per_node` with an
- * underscore: torch 1.13 knows only that spelling, torch 2.x both.
+ * underscore: torch 1.13 knows only that spelling, torch 2.x both. `--redirects 1 --tee 1`: torch 1.13 on
+ * Python 3.11 cannot parse the default `0` (IntFlag iteration skips zero) and crashes; teeing stdout
+ * works on both and keeps the ranks' output streaming (prefixed `[default<rank>]:`).
  */
 export function localCommand(plan: LocalRunPlan): { command: string; args: string[] } {
   const script = resolve(plan.trainingDir, 'train.py');
   const launcher =
     plan.mode === 'multi'
-      ? ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${plan.processes}`, script]
+      ? ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${plan.processes}`, '--redirects', '1', '--tee', '1', script]
       : [script];
   const args = [
     ...launcher,
@@ -33,6 +40,8 @@ export function localCommand(plan: LocalRunPlan): { command: string; args: strin
     resolve(plan.dataDir),
     '--model-dir',
     resolve(plan.modelDir),
+    '--output-dir',
+    localOutputDir(plan.modelDir),
     ...hyperparameterArgv(plan.hyperparameters),
     ...(plan.pretrainedWeights ? ['--pretrained-weights', resolve(plan.pretrainedWeights)] : []),
   ];
