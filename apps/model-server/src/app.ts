@@ -89,8 +89,8 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
       const r = toErrorResponse(err, requestId);
       if (!res.headersSent) send(res, r.statusCode, r.body, requestId, !bodyRead);
       const fields = { method: req.method, path, status: r.statusCode, code: r.body.error.code, ms: performance.now() - startedAt };
-      if (r.clientError) log.info(fields, r.body.error.message);
-      else log.error({ ...fields, err }, 'request failed');
+      if (r.logLevel === 'error') log.error({ ...fields, err }, 'request failed');
+      else log[r.logLevel](fields, r.body.error.message);
     } finally {
       if (admitted) state.inFlight--;
     }

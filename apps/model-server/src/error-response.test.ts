@@ -12,8 +12,13 @@ describe('toErrorResponse', () => {
 
   it('hides unexpected errors behind 500 INTERNAL_ERROR', () => {
     const r = toErrorResponse(new TypeError('secret stack detail'));
-    expect(r).toMatchObject({ statusCode: 500, clientError: false, body: { error: { code: 'INTERNAL_ERROR' } } });
+    expect(r).toMatchObject({ statusCode: 500, logLevel: 'error', body: { error: { code: 'INTERNAL_ERROR' } } });
     expect(JSON.stringify(r.body)).not.toContain('secret');
+  });
+
+  it('logs client errors as info and back-pressure as warn', () => {
+    expect(toErrorResponse(new HttpError('INVALID_IMAGE', 'x')).logLevel).toBe('info');
+    expect(toErrorResponse(new HttpError('QUEUE_FULL', 'x')).logLevel).toBe('warn');
   });
 
   it('maps model failures to 5xx with a code', () => {

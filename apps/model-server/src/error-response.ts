@@ -4,8 +4,8 @@ import { HttpError } from './errors.js';
 export interface ErrorResponse {
   readonly statusCode: number;
   readonly body: ErrorBody;
-  /** Whether the client caused it (4xx) — logged as warn, not error. */
-  readonly clientError: boolean;
+  /** 4xx: the client's doing (info); 503 back-pressure/readiness: warn; other 5xx: error. */
+  readonly logLevel: 'info' | 'warn' | 'error';
 }
 
 /**
@@ -14,5 +14,6 @@ export interface ErrorResponse {
  */
 export function toErrorResponse(err: unknown, requestId?: string): ErrorResponse {
   const e = err instanceof HttpError ? err : new HttpError('INTERNAL_ERROR', 'internal error; see the server log for this request id');
-  return { statusCode: e.statusCode, body: e.toJSON(requestId), clientError: e.statusCode < 500 };
+  const logLevel = e.statusCode < 500 ? 'info' : e.statusCode === 503 ? 'warn' : 'error';
+  return { statusCode: e.statusCode, body: e.toJSON(requestId), logLevel };
 }
