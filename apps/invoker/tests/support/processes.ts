@@ -72,7 +72,8 @@ export async function startModelServer(modelDir: string, timeoutMs = 60_000): Pr
       const timer = setTimeout(() => reject(new Error(`model server did not log "listening" in ${timeoutMs} ms:\n${logs.join('\n')}`)), timeoutMs);
       child.once('exit', (code) => reject(new Error(`model server exited with ${code}:\n${logs.join('\n')}`)));
       child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!child.stdout) throw new Error('model server stdout is not piped');
+      createInterface({ input: child.stdout }).on('line', (line) => {
         logs.push(line);
         try {
           const rec = JSON.parse(line) as { msg?: unknown; port?: unknown };

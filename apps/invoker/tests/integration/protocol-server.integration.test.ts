@@ -1,0 +1,42 @@
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cannedBackend, DUMMY_CREDENTIALS, startInvokeEndpointServer, TEST_REGION, type InvokeEndpointServer } from '../support/invoke-endpoint-server.js';
+
+/** The protocol server itself: it must refuse what real SageMaker refuses, or the handler tests prove nothing. */
+
+let server: InvokeEndpointServer;
+beforeAll(async () => {
+  server = await startInvokeEndpointServer({ endpoints: { known: cannedBackend() } });
+});
+afterAll(() => server.close());
+
+const client = (secretAccessKey: string) =>
+  new SageMakerRuntimeClient({
+    region: TEST_REGION,
+    endpoint: server.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: DUMMY_CREDENTIALS.accessKeyId, secretAccessKey },
+  });
+const command = (EndpointName: string) => new InvokeEndpointCommand({ EndpointName, Body: Buffer.from('{}'), ContentType: 'application/json' });
+
+describe('InvokeEndpoint protocol server', () => {
+  it('accepts a request the SDK signed with the expected credentials', async () => {
+    const out = await client(DUMMY_CREDENTIALS.secretAccessKey).send(command('known'));
+    expect(out.InvokedProductionVariant).toBe('AllTraffic');
+    expect(out.ContentType).toBe('application/json');
+  });
+
+  it('refuses a request signed with another secret (InvalidSignatureException)', async () => {
+    await expect(client('wrong-secret').send(command('known'))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      $metadata: { httpStatusCode: 403 },
+    });
+  });
+
+  it('answers an unknown endpoint with ValidationError, as SageMaker does', async () => {
+    await expect(client(DUMMY_CREDENTIALS.secretAccessKey).send(command('missing'))).rejects.toMatchObject({
+      name: 'ValidationError',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+});
