@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CiStage, ciSubjectClaim, PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+
+/**
+ * The workflows' security properties, read from the YAML itself: OIDC only, the role of each job's own stage,
+ * id-token only where AWS is touched, every third-party action pinned to a commit SHA, the load-test schedule.
+ */
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  id?: string;
+  env?: Record<string, string>;
+}
+interface Job {
+  environment?: string | { name: string };
+  permissions?: Record<string, string> | string;
+  steps?: Step[];
+  needs?: string | string[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+}
+
+const dir = join(workspaceRoot(), '.github', 'workflows');
+const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+const raw = Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+const workflows = Object.fromEntries(files.map((f) => [f, parse(raw[f] ?? '') as Workflow]));
+const CONFIGURE_AWS = 'aws-actions/configure-aws-credentials@';
+
+const jobsOf = (w: Workflow) => Object.entries(w.jobs);
+const touchesAws = (job: Job) => (job.steps ?? []).some((s) => s.uses?.startsWith(CONFIGURE_AWS));
+const envName = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name) ?? '';
+
+/** The stage a job's spec step names (`tsx tools/gha/spec-outputs.ts --stage X`). */
+function stageOf(job: Job): CiStage | undefined {
+  const step = (job.steps ?? []).find((s) => s.run?.includes('tools/gha/spec-outputs.ts'));
+  const m = step?.run?.match(/--stage\s+(\w+)/);
+  return m ? CiStage.parse(m[1]) : undefined;
+}
+
+describe('workflows', () => {
+  it('exist: ci, deploy, loadtest', () => {
+    expect(files).toEqual(expect.arrayContaining(['ci.yml', 'deploy.yml', 'loadtest.yml']));
+  });
+
+  it('pass actionlint', async () => {
+    const actionlint = toolPaths.actionlint();
+    expect(existsSync(actionlint), `actionlint missing at ${actionlint}: run tools/setup.sh`).toBe(true);
+    const { stdout } = await promisify(execFile)(actionlint, ['-color=false', ...files.map((f) => join(dir, f))], {
+      cwd: workspaceRoot(),
+    }).catch((err: { stdout?: string }) => {
+      throw new Error(`actionlint found problems:\n${err.stdout ?? String(err)}`);
+    });
+    expect(stdout).toBe('');
+  });
+
+  it('never use long-lived AWS keys', () => {
+    for (const [file, text] of Object.entries(raw)) {
+      expect(text, file).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key/);
+    }
+  });
+
+  it('pin every third-party action to a commit SHA with a version comment', () => {
+    for (const [file, text] of Object.entries(raw)) {
+      for (const line of text.split('\n').filter((l) => /^\s*(-\s*)?uses:/.test(l))) {
+        const ref = line.replace(/^\s*(-\s*)?uses:\s*/, '');
+        if (ref.startsWith('./')) continue;
+        expect(ref, `${file}: ${line.trim()}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+      }
+    }
+  });
+
+  it('default to read-only contents at the top level', () => {
+    for (const [file, w] of Object.entries(workflows)) {
+      expect(w.permissions, file).toMatchObject({ contents: 'read' });
+      expect(w.permissions?.['id-token'], `${file}: id-token must be granted per job, not workflow-wide`).toBeUndefined();
+    }
+  });
+
+  it('grant id-token: write exactly to the jobs that assume an AWS role', () => {
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const [name, job] of jobsOf(w)) {
+        const perms = typeof job.permissions === 'object' ? job.permissions : {};
+        expect(perms['id-token'] === 'write', `${file}#${name}`).toBe(touchesAws(job));
+      }
+    }
+  });
+
+  it('make every AWS job assume the role of its own stage, whose trust matches the job', () => {
+    let awsJobs = 0;
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const [name, job] of jobsOf(w).filter(([, j]) => touchesAws(j))) {
+        awsJobs++;
+        const stage = stageOf(job);
+        expect(stage, `${file}#${name} must derive its role from the spec (tools/gha/spec-outputs.ts --stage)`).toBeDefined();
+        if (!stage) continue;
+        const configure = (job.steps ?? []).find((s) => s.uses?.startsWith(CONFIGURE_AWS));
+        expect(configure?.with?.['role-to-assume']).toBe('${{ steps.spec.outputs.role-arn }}');
+        expect(configure?.with?.['aws-region']).toBe('${{ steps.spec.outputs.region }}');
+        // The OIDC `sub` GitHub will send for this job must be the one the stage's role trusts.
+        const { owner, repo, deployBranch } = PLATFORM_SPEC.ci.github;
+        const sub = envName(job)
+          ? `repo:${owner}/${repo}:environment:${envName(job)}`
+          : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
+        expect(sub, `${file}#${name}`).toBe(ciSubjectClaim(PLATFORM_SPEC, stage));
+      }
+    }
+    expect(awsJobs).toBeGreaterThanOrEqual(6);
+  });
+
+  it('keep AWS out of ci.yml so pull requests from forks get no role', () => {
+    const ci = workflows['ci.yml'];
+    expect(ci?.on).toHaveProperty('pull_request');
+    expect(raw['ci.yml']).not.toMatch(/id-token|configure-aws-credentials/);
+    expect(raw['ci.yml']).toMatch(/nrwl\/nx-set-shas@/);
+    expect(raw['ci.yml']).toMatch(/nx affected -t lint typecheck build test/);
+  });
+
+  it('deploy in stages on push to main, never two at once', () => {
+    const deploy = workflows['deploy.yml'];
+    expect(deploy?.on).toMatchObject({ push: { branches: [PLATFORM_SPEC.ci.github.deployBranch] } });
+    expect(deploy?.concurrency?.['cancel-in-progress']).toBe(false);
+    const stages = jobsOf(deploy as Workflow).map(([, j]) => stageOf(j));
+    expect(new Set(stages)).toEqual(new Set(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']));
+  });
+
+  it('schedule the load test and verify after it', () => {
+    const lt = workflows['loadtest.yml'];
+    const schedule = (lt?.on['schedule'] ?? []) as { cron: string }[];
+    expect(schedule.length).toBeGreaterThan(0);
+    expect(schedule[0]?.cron).toMatch(/^(\S+\s+){4}\S+$/);
+    expect(lt?.on).toHaveProperty('workflow_dispatch');
+    expect(raw['loadtest.yml']).toMatch(/grafana\/setup-k6-action@/);
+    expect(raw['loadtest.yml']).toMatch(/actions\/upload-artifact@/);
+  });
+});
