@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need (idempotent), then lint, typecheck, build and test of every project.
+# `npm test`: installs what the tests need (idempotent), then every project's lint, typecheck, build and test
+# (two at a time), then the end-to-end suites that start the whole local stack (one at a time: they measure
+# scaling and concurrency and need the machine to themselves).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash tools/setup.sh
 source tools/env.sh
 npx nx run-many -t lint typecheck build test --output-style=static "$@"
+npx nx run-many -t e2e --parallel=1 --output-style=static "$@"
