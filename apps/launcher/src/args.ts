@@ -11,7 +11,9 @@ export type Target = z.infer<typeof Target>;
 
 const PositiveIntArg = z.coerce.number().int().positive();
 
-const S3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/key URI');
+const S3Uri = z
+  .string()
+  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be an s3://bucket/key URI');
 
 /** Hyperparameters the command line may override (undefined = the spec's value). */
 export const HyperparameterOverridesSchema = z.object({
@@ -45,7 +47,10 @@ export const LaunchArgsSchema = z
       .string()
       .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 alphanumeric characters or hyphens')
       .optional(),
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1').optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1')
+      .optional(),
     dryRun: z.boolean().default(false),
     wait: z.boolean().default(true),
     register: z
@@ -57,11 +62,30 @@ export const LaunchArgsSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.target === 'local') {
-      if (!a.dataDir) ctx.addIssue({ code: 'custom', path: ['dataDir'], message: '--data-dir is required for --target local' });
-      if (!a.modelDir) ctx.addIssue({ code: 'custom', path: ['modelDir'], message: '--model-dir is required for --target local' });
-      if (a.register) ctx.addIssue({ code: 'custom', path: ['register'], message: '--register needs an S3 artifact: use --target sagemaker or ec2' });
+      if (!a.dataDir)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dataDir'],
+          message: '--data-dir is required for --target local',
+        });
+      if (!a.modelDir)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['modelDir'],
+          message: '--model-dir is required for --target local',
+        });
+      if (a.register)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['register'],
+          message: '--register needs an S3 artifact: use --target sagemaker or ec2',
+        });
     } else if (a.pretrainedWeights && !S3Uri.safeParse(a.pretrainedWeights).success) {
-      ctx.addIssue({ code: 'custom', path: ['pretrainedWeights'], message: `--pretrained-weights must be an s3:// URI for --target ${a.target}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pretrainedWeights'],
+        message: `--pretrained-weights must be an s3:// URI for --target ${a.target}`,
+      });
     }
     if (a.processes !== undefined && a.mode === 'single' && a.processes > 1) {
       ctx.addIssue({ code: 'custom', path: ['processes'], message: '--processes > 1 needs --mode multi' });

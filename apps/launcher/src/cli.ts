@@ -24,11 +24,23 @@ export interface CliDeps {
 export function buildProgram(): Command {
   return new Command('dogbreed-train')
     .description('Launch dog-breed classifier training on SageMaker, plain EC2, or here.')
-    .addOption(new Option('--target <target>', 'where to train').choices(['sagemaker', 'ec2', 'local']).makeOptionMandatory())
-    .addOption(new Option('--mode <mode>', 'single- or multi-instance (local: multi-process)').choices(['single', 'multi']).default('single'))
+    .addOption(
+      new Option('--target <target>', 'where to train')
+        .choices(['sagemaker', 'ec2', 'local'])
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--mode <mode>', 'single- or multi-instance (local: multi-process)')
+        .choices(['single', 'multi'])
+        .default('single'),
+    )
     .option('--data-dir <dir>', 'local: ImageFolder dataset with train/ valid/ test/')
     .option('--model-dir <dir>', 'local: where model.onnx + metadata.json are written')
-    .option('--data-prefix <prefix>', 'sagemaker/ec2: key prefix of train/ valid/ test/ in the data bucket', 'dataset/')
+    .option(
+      '--data-prefix <prefix>',
+      'sagemaker/ec2: key prefix of train/ valid/ test/ in the data bucket',
+      'dataset/',
+    )
     .option('--epochs <n>', 'override the spec')
     .option('--backbone <name>', 'tiny_cnn | mobilenet_v3_large | resnet50 (default: the spec)')
     .option('--image-size <n>', 'override the spec')
@@ -44,7 +56,11 @@ export function buildProgram(): Command {
     .option('--no-wait', 'sagemaker: create the job and return without following it')
     .option('--dry-run', 'print the exact API requests as JSON and call nothing')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s), outputError: () => undefined });
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+      outputError: () => undefined,
+    });
 }
 
 async function dryRun(ctx: LaunchContext, env: NodeJS.ProcessEnv): Promise<PlannedRequest[]> {
@@ -60,7 +76,11 @@ async function dryRun(ctx: LaunchContext, env: NodeJS.ProcessEnv): Promise<Plann
   }
 }
 
-async function launch(ctx: LaunchContext, clients: () => AwsClients, env: NodeJS.ProcessEnv): Promise<string> {
+async function launch(
+  ctx: LaunchContext,
+  clients: () => AwsClients,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   switch (ctx.args.target) {
     case 'sagemaker':
       return `${RESULT_KEYS.remote}=${await launchSageMaker(ctx, clients())}`;
@@ -88,9 +108,22 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     const args: LaunchArgs = parseLaunchArgs(raw);
     const spec = loadPlatformSpec(deps.env);
     const region = args.region ?? spec.project.region;
-    const ctx: LaunchContext = { spec, args, region, trainingDir: trainingDir(deps.env), io, interrupts: deps.interrupts };
+    const ctx: LaunchContext = {
+      spec,
+      args,
+      region,
+      trainingDir: trainingDir(deps.env),
+      io,
+      interrupts: deps.interrupts,
+    };
     if (args.dryRun) {
-      io.out(JSON.stringify({ target: args.target, mode: args.mode, region, requests: await dryRun(ctx, deps.env) }, null, 2));
+      io.out(
+        JSON.stringify(
+          { target: args.target, mode: args.mode, region, requests: await dryRun(ctx, deps.env) },
+          null,
+          2,
+        ),
+      );
       return EXIT_CODES.ok;
     }
     const makeClients = deps.clients ?? ((r: string) => createAwsClients(r, deps.env));

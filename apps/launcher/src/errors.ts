@@ -55,7 +55,9 @@ export class MissingChannelError extends LauncherError {
     super(
       `Dataset channel(s) missing in S3: ${missing.map((m) => `${m.channel} (${m.uri})`).join(', ')}`,
       EXIT_CODES.missingInput,
-      { hint: 'Upload the dataset (ImageFolder train/ valid/ test/) to the data bucket or pass --data-prefix.' },
+      {
+        hint: 'Upload the dataset (ImageFolder train/ valid/ test/) to the data bucket or pass --data-prefix.',
+      },
     );
     this.name = 'MissingChannelError';
     this.channels = missing.map((m) => m.channel);
@@ -133,10 +135,29 @@ function errorName(err: unknown): string {
   return String(e.name ?? e.Code ?? e.code ?? '');
 }
 
-const QUOTA_NAMES = new Set(['ResourceLimitExceeded', 'ServiceQuotaExceededException', 'InstanceLimitExceeded', 'VcpuLimitExceeded']);
-const CAPACITY_NAMES = new Set(['CapacityError', 'InsufficientInstanceCapacity', 'InsufficientCapacityException']);
-const VALIDATION_NAMES = new Set(['ValidationException', 'ValidationError', 'InvalidParameterValue', 'InvalidParameterException']);
-const CREDENTIAL_NAMES = new Set(['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidClientTokenId']);
+const QUOTA_NAMES = new Set([
+  'ResourceLimitExceeded',
+  'ServiceQuotaExceededException',
+  'InstanceLimitExceeded',
+  'VcpuLimitExceeded',
+]);
+const CAPACITY_NAMES = new Set([
+  'CapacityError',
+  'InsufficientInstanceCapacity',
+  'InsufficientCapacityException',
+]);
+const VALIDATION_NAMES = new Set([
+  'ValidationException',
+  'ValidationError',
+  'InvalidParameterValue',
+  'InvalidParameterException',
+]);
+const CREDENTIAL_NAMES = new Set([
+  'CredentialsProviderError',
+  'ExpiredTokenException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+]);
 
 /** Maps anything thrown to a LauncherError (unknown errors keep their message, exit code 1). */
 export function toLauncherError(err: unknown): LauncherError {
@@ -147,7 +168,8 @@ export function toLauncherError(err: unknown): LauncherError {
     return new MissingCredentialsError({ cause: err });
   }
   if (QUOTA_NAMES.has(name)) return new InstanceQuotaError(message, { cause: err });
-  if (CAPACITY_NAMES.has(name) || /insufficient capacity/i.test(message)) return new CapacityError(message, { cause: err });
+  if (CAPACITY_NAMES.has(name) || /insufficient capacity/i.test(message))
+    return new CapacityError(message, { cause: err });
   if (VALIDATION_NAMES.has(name)) return new RequestValidationError(message, { cause: err });
   if (name === 'ParameterNotFound') return new MissingInfraParameterError([message], { cause: err });
   return new LauncherError(message || name || 'unexpected error', EXIT_CODES.unexpected, { cause: err });

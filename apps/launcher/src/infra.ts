@@ -45,9 +45,17 @@ function splitList(value: string): string[] {
 }
 
 /** Builds the config from name → value (pure; missing required names throw MissingInfraParameterError). */
-export function infraFromValues(spec: PlatformSpec, values: Record<string, string>, needs: InfraNeeds = {}): InfraConfig {
+export function infraFromValues(
+  spec: PlatformSpec,
+  values: Record<string, string>,
+  needs: InfraNeeds = {},
+): InfraConfig {
   const names = ssmParameterNames(spec);
-  const required = [...REQUIRED, ...(needs.ec2 ? (['ec2TrainingInstanceId'] as const) : []), ...(needs.register ? (['modelServerImageUri'] as const) : [])];
+  const required = [
+    ...REQUIRED,
+    ...(needs.ec2 ? (['ec2TrainingInstanceId'] as const) : []),
+    ...(needs.register ? (['modelServerImageUri'] as const) : []),
+  ];
   const missing = required.map((k) => names[k]).filter((n) => !values[n]);
   if (missing.length > 0) throw new MissingInfraParameterError(missing);
   const get = (k: Key): string => values[names[k]] ?? '';
@@ -77,7 +85,11 @@ export function placeholderInfra(spec: PlatformSpec, needs: InfraNeeds = {}): In
 }
 
 /** Reads the parameters (GetParameters, 10 names a call). */
-export async function readInfra(ssm: SSMClient, spec: PlatformSpec, needs: InfraNeeds = {}): Promise<InfraConfig> {
+export async function readInfra(
+  ssm: SSMClient,
+  spec: PlatformSpec,
+  needs: InfraNeeds = {},
+): Promise<InfraConfig> {
   const names = ssmParameterNames(spec);
   const keys: Key[] = [...REQUIRED, ...OPTIONAL];
   if (needs.ec2) keys.push('ec2TrainingInstanceId');
@@ -85,7 +97,9 @@ export async function readInfra(ssm: SSMClient, spec: PlatformSpec, needs: Infra
   const wanted = keys.map((k) => names[k]);
   const values: Record<string, string> = {};
   for (let i = 0; i < wanted.length; i += 10) {
-    const out = await ssm.send(new GetParametersCommand({ Names: wanted.slice(i, i + 10), WithDecryption: true }));
+    const out = await ssm.send(
+      new GetParametersCommand({ Names: wanted.slice(i, i + 10), WithDecryption: true }),
+    );
     for (const p of out.Parameters ?? []) if (p.Name && p.Value) values[p.Name] = p.Value;
   }
   return infraFromValues(spec, values, needs);

@@ -20,7 +20,8 @@ export function flattenMetrics(value: unknown, prefix = ''): Record<string, numb
   if (typeof value === 'number' && Number.isFinite(value)) {
     out[prefix || 'value'] = value;
   } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) Object.assign(out, flattenMetrics(v, prefix ? `${prefix}.${k}` : k));
+    for (const [k, v] of Object.entries(value))
+      Object.assign(out, flattenMetrics(v, prefix ? `${prefix}.${k}` : k));
   }
   return out;
 }
@@ -51,7 +52,9 @@ export function buildCreateModelPackageRequest(plan: ModelPackagePlan): CreateMo
       SupportedResponseMIMETypes: ['application/json'],
       SupportedRealtimeInferenceInstanceTypes: [endpoint.instanceType as never],
     },
-    ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: plan.evaluationUri } } },
+    ModelMetrics: {
+      ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: plan.evaluationUri } },
+    },
     CustomerMetadataProperties: {
       trainingMode: plan.mode,
       ...(plan.trainingJobName ? { trainingJobName: plan.trainingJobName } : {}),
@@ -86,7 +89,9 @@ async function ensureGroup(sm: SageMakerClient, group: string, spec: PlatformSpe
     return false;
   } catch (err) {
     const e = err as { name?: string; message?: string };
-    const absent = e.name === 'ResourceNotFound' || (e.name === 'ValidationException' && /does not exist|not found|could not find/i.test(e.message ?? ''));
+    const absent =
+      e.name === 'ResourceNotFound' ||
+      (e.name === 'ValidationException' && /does not exist|not found|could not find/i.test(e.message ?? ''));
     if (!absent) throw err;
   }
   await sm.send(
@@ -108,9 +113,15 @@ export async function registerModel(
   const { bucket, key } = parseS3Uri(plan.modelDataUrl);
   const evalKey = key.replace(/[^/]*$/, EVALUATION_FILE);
   await deps.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: evalKey, Body: JSON.stringify(evaluation), ContentType: 'application/json' }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: evalKey,
+      Body: JSON.stringify(evaluation),
+      ContentType: 'application/json',
+    }),
   );
-  if (await ensureGroup(deps.sagemaker, plan.group, plan.spec)) deps.log(`created model package group ${plan.group}`);
+  if (await ensureGroup(deps.sagemaker, plan.group, plan.spec))
+    deps.log(`created model package group ${plan.group}`);
   const out = await deps.sagemaker.send(
     new CreateModelPackageCommand(
       buildCreateModelPackageRequest({ ...plan, evaluation, evaluationUri: `s3://${bucket}/${evalKey}` }),

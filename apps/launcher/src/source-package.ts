@@ -44,7 +44,11 @@ export function contentHash(trainingDir: string, files: readonly string[]): stri
   for (const f of files) {
     h.update(f);
     h.update('\0');
-    h.update(createHash('sha256').update(readFileSync(join(trainingDir, f))).digest('hex'));
+    h.update(
+      createHash('sha256')
+        .update(readFileSync(join(trainingDir, f)))
+        .digest('hex'),
+    );
     h.update('\n');
   }
   return h.digest('hex');
@@ -57,11 +61,16 @@ export function sourceKey(hash: string): string {
 /** Packs `trainingDir` (fixed mtimes and modes: the same files give the same archive). */
 export async function packageSource(trainingDir: string): Promise<SourcePackage> {
   if (!existsSync(join(trainingDir, ENTRY_POINT))) {
-    throw new MissingLocalInputError(`${join(trainingDir, ENTRY_POINT)} not found: the training package is missing`);
+    throw new MissingLocalInputError(
+      `${join(trainingDir, ENTRY_POINT)} not found: the training package is missing`,
+    );
   }
   const files = listSourceFiles(trainingDir);
   const hash = contentHash(trainingDir, files);
-  const stream = createTar({ gzip: { portable: true }, cwd: trainingDir, portable: true, mtime: new Date(0), noDirRecurse: true }, files);
+  const stream = createTar(
+    { gzip: { portable: true }, cwd: trainingDir, portable: true, mtime: new Date(0), noDirRecurse: true },
+    files,
+  );
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
   return { files, contentHash: hash, archive: Buffer.concat(chunks), key: sourceKey(hash) };

@@ -8,7 +8,13 @@ import {
   StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -34,11 +40,21 @@ const s3 = mockClient(S3Client);
 const ssm = mockClient(SSMClient);
 
 function clients(): AwsClients {
-  return { sagemaker: new SageMakerClient({ region: 'us-east-1' }), s3: new S3Client({ region: 'us-east-1' }), ssm: new SSMClient({ region: 'us-east-1' }), ec2: new EC2Client({ region: 'us-east-1' }) };
+  return {
+    sagemaker: new SageMakerClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
+    ssm: new SSMClient({ region: 'us-east-1' }),
+    ec2: new EC2Client({ region: 'us-east-1' }),
+  };
 }
 
 function notFound(): S3ServiceException {
-  return new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Not Found' });
+  return new S3ServiceException({
+    name: 'NotFound',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 404 },
+    message: 'Not Found',
+  });
 }
 
 /** Infra published, dataset present, source not yet uploaded. */
@@ -72,7 +88,10 @@ describe('SDK exceptions → launcher errors', () => {
   it('ResourceLimitExceeded (instance quota) → InstanceQuotaError, exit 5', async () => {
     happyInfra();
     sm.on(CreateTrainingJobCommand).rejects(
-      new ResourceLimitExceeded({ $metadata: {}, message: 'The account-level service limit ml.g4dn.xlarge for training job usage is 0 Instances' }),
+      new ResourceLimitExceeded({
+        $metadata: {},
+        message: 'The account-level service limit ml.g4dn.xlarge for training job usage is 0 Instances',
+      }),
     );
     const err = await launchExpectingError();
     expect(err).toBeInstanceOf(InstanceQuotaError);
@@ -84,7 +103,12 @@ describe('SDK exceptions → launcher errors', () => {
   it('ValidationException → RequestValidationError, exit 7', async () => {
     happyInfra();
     sm.on(CreateTrainingJobCommand).rejects(
-      new SageMakerServiceException({ name: 'ValidationException', $fault: 'client', $metadata: {}, message: 'Role is not authorized' }),
+      new SageMakerServiceException({
+        name: 'ValidationException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Role is not authorized',
+      }),
     );
     const err = await launchExpectingError();
     expect(err).toBeInstanceOf(RequestValidationError);
@@ -93,10 +117,16 @@ describe('SDK exceptions → launcher errors', () => {
 
   it('a job failing with CapacityError → CapacityError, exit 6', async () => {
     happyInfra();
-    sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1' });
+    sm.on(CreateTrainingJobCommand).resolves({
+      TrainingJobArn: 'arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1',
+    });
     sm.on(DescribeTrainingJobCommand)
       .resolvesOnce({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' })
-      .resolves({ TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: 'CapacityError: Unable to provision requested ML compute capacity.' });
+      .resolves({
+        TrainingJobStatus: 'Failed',
+        SecondaryStatus: 'Failed',
+        FailureReason: 'CapacityError: Unable to provision requested ML compute capacity.',
+      });
     const err = await launchExpectingError();
     expect(err).toBeInstanceOf(CapacityError);
     expect(err.exitCode).toBe(EXIT_CODES.capacity);
@@ -128,10 +158,15 @@ describe('SDK exceptions → launcher errors', () => {
     sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn' });
     sm.on(DescribeTrainingJobCommand).resolves({
       TrainingJobStatus: 'Completed',
-      ModelArtifacts: { S3ModelArtifacts: 's3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz' },
+      ModelArtifacts: {
+        S3ModelArtifacts:
+          's3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz',
+      },
     });
     const ctx = testContext(PLATFORM_SPEC, { target: 'sagemaker', jobName: 'job-1' });
-    await expect(launchSageMaker(ctx, clients())).resolves.toBe('s3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz');
+    await expect(launchSageMaker(ctx, clients())).resolves.toBe(
+      's3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz',
+    );
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
@@ -154,13 +189,18 @@ describe('Ctrl-C while following a job', () => {
   function interruptedRun(io: ReturnType<typeof memoryIo>) {
     happyInfra();
     sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn' });
-    const ctx = { ...testContext(PLATFORM_SPEC, { target: 'sagemaker', jobName: 'job-1' }, io), interrupts: new InterruptSignal() };
+    const ctx = {
+      ...testContext(PLATFORM_SPEC, { target: 'sagemaker', jobName: 'job-1' }, io),
+      interrupts: new InterruptSignal(),
+    };
     let describes = 0;
     sm.on(DescribeTrainingJobCommand).callsFake(() => {
       describes += 1;
       if (describes === 1) ctx.interrupts.trigger();
       const stopped = sm.commandCalls(StopTrainingJobCommand).length > 0;
-      return stopped && describes > 2 ? { TrainingJobStatus: 'Stopped' } : { TrainingJobStatus: stopped ? 'Stopping' : 'InProgress' };
+      return stopped && describes > 2
+        ? { TrainingJobStatus: 'Stopped' }
+        : { TrainingJobStatus: stopped ? 'Stopping' : 'InProgress' };
     });
     return launchSageMaker(ctx, clients()).catch((e: unknown) => toLauncherError(e));
   }
@@ -177,14 +217,25 @@ describe('Ctrl-C while following a job', () => {
     const io = memoryIo({ interactive: true, answers: ['y'] });
     const err = await interruptedRun(io);
     expect(sm.commandCalls(StopTrainingJobCommand)).toHaveLength(1);
-    expect(err).toMatchObject({ exitCode: EXIT_CODES.interrupted, message: 'Training job job-1 stopped at your request.' });
+    expect(err).toMatchObject({
+      exitCode: EXIT_CODES.interrupted,
+      message: 'Training job job-1 stopped at your request.',
+    });
     expect(io.stderr).toContain('Stop training job job-1? [y/N] ');
   });
 });
 
 describe('missing credentials (the real SDK provider chain)', () => {
   beforeEach(() => {
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) {
+    for (const k of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+    ]) {
       vi.stubEnv(k, undefined);
     }
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
@@ -197,7 +248,11 @@ describe('missing credentials (the real SDK provider chain)', () => {
     ssm.restore();
     try {
       const io = memoryIo();
-      const code = await runCli(['--target', 'sagemaker', '--job-name', 'job-1'], { io, env: process.env, interrupts: new InterruptSignal() });
+      const code = await runCli(['--target', 'sagemaker', '--job-name', 'job-1'], {
+        io,
+        env: process.env,
+        interrupts: new InterruptSignal(),
+      });
       expect(code).toBe(EXIT_CODES.credentials);
       expect(io.stderr.join('\n')).toContain('No AWS credentials found.');
       expect(io.stdout).toEqual([]);

@@ -2,10 +2,16 @@ import { PLATFORM_SPEC, type PlatformSpec, type TrainingMode } from '@dogbreed/p
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { HyperparameterOverridesSchema } from '../src/args.js';
 import { effectiveHyperparameters } from '../src/hyperparameters.js';
-import { buildCreateTrainingJobRequest, defaultJobName, hasInstanceStorage, sagemakerHyperparameters } from '../src/sagemaker/request.js';
+import {
+  buildCreateTrainingJobRequest,
+  defaultJobName,
+  hasInstanceStorage,
+  sagemakerHyperparameters,
+} from '../src/sagemaker/request.js';
 import { parseMetricDefinitions } from '../src/sagemaker/metric-definitions.js';
 import { FIXED_NOW, TEST_INFRA } from './helpers.js';
 
@@ -19,7 +25,11 @@ const METRICS = parseMetricDefinitions(
 );
 const SOURCE_URI = `s3://${TEST_INFRA.modelBucket}/training-source/0123456789abcdef/sourcedir.tar.gz`;
 
-function request(spec: PlatformSpec, mode: TrainingMode, extra: { pretrainedWeightsUri?: string; epochs?: number } = {}) {
+function request(
+  spec: PlatformSpec,
+  mode: TrainingMode,
+  extra: { pretrainedWeightsUri?: string; epochs?: number } = {},
+) {
   return buildCreateTrainingJobRequest({
     spec,
     mode,
@@ -39,41 +49,53 @@ function request(spec: PlatformSpec, mode: TrainingMode, extra: { pretrainedWeig
 
 const GOLDEN_DIR = join(__dirname, 'golden');
 
-/** Exact comparison with the stored JSON; UPDATE_GOLDEN=1 rewrites it (then review the diff). */
-function expectGolden(name: string, value: unknown): void {
+/**
+ * Exact text comparison with the stored JSON, formatted the way the repository's prettier formats it (so
+ * `prettier --write` leaves the goldens alone); UPDATE_GOLDEN=1 rewrites them (then review the diff).
+ */
+async function expectGolden(name: string, value: unknown): Promise<void> {
   const path = join(GOLDEN_DIR, `${name}.json`);
-  const text = `${JSON.stringify(value, null, 2)}\n`;
+  const options = (await resolveConfig(path)) ?? {};
+  const text = await format(JSON.stringify(value, null, 2), { ...options, parser: 'json', filepath: path });
   if (process.env['UPDATE_GOLDEN'] === '1') writeFileSync(path, text);
   expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1 once and review it`).toBe(true);
   expect(text).toBe(readFileSync(path, 'utf8'));
 }
 
 describe('CreateTrainingJob request (golden)', () => {
-  it('single instance, on-demand', () => {
+  it('single instance, on-demand', async () => {
     // Prepare
     const spec = specWith({ training: { spot: false } });
     // Act
     const req = request(spec, 'single', { epochs: 5 });
     // Assess
-    expectGolden('create-training-job.single', req);
+    await expectGolden('create-training-job.single', req);
     expect(req.StoppingCondition).toEqual({ MaxRuntimeInSeconds: spec.training.maxRuntimeSeconds });
     expect(req.EnableManagedSpotTraining).toBe(false);
   });
 
-  it('multi instance (spot per the defaults)', () => {
+  it('multi instance (spot per the defaults)', async () => {
     const req = request(PLATFORM_SPEC, 'multi');
-    expectGolden('create-training-job.multi', req);
+    await expectGolden('create-training-job.multi', req);
     expect(req.ResourceConfig?.InstanceCount).toBe(PLATFORM_SPEC.training.multiInstanceCount);
     expect(req.EnableInterContainerTrafficEncryption).toBe(true);
     // g4dn has NVMe instance storage: SageMaker refuses a volume KMS key there.
     expect(req.ResourceConfig?.VolumeKmsKeyId).toBeUndefined();
   });
 
-  it('single instance with managed spot and pretrained weights', () => {
-    const req = request(PLATFORM_SPEC, 'single', { pretrainedWeightsUri: 's3://dogbreed-data-123456789012/weights/resnet50.pth' });
-    expectGolden('create-training-job.spot', req);
+  it('single instance with managed spot and pretrained weights', async () => {
+    const req = request(PLATFORM_SPEC, 'single', {
+      pretrainedWeightsUri: 's3://dogbreed-data-123456789012/weights/resnet50.pth',
+    });
+    await expectGolden('create-training-job.spot', req);
     expect(req.StoppingCondition?.MaxWaitTimeInSeconds).toBe(PLATFORM_SPEC.training.maxWaitSeconds);
-    expect(req.InputDataConfig?.map((c) => c.ChannelName)).toEqual(['train', 'valid', 'test', 'code', 'pretrained']);
+    expect(req.InputDataConfig?.map((c) => c.ChannelName)).toEqual([
+      'train',
+      'valid',
+      'test',
+      'code',
+      'pretrained',
+    ]);
   });
 });
 
@@ -91,7 +113,12 @@ describe('request follows the spec', () => {
       },
     });
     const req = request(spec, 'multi');
-    expect(req.ResourceConfig).toMatchObject({ InstanceType: 'ml.p3.2xlarge', InstanceCount: 3, VolumeSizeInGB: 50, VolumeKmsKeyId: TEST_INFRA.kmsKeyArn });
+    expect(req.ResourceConfig).toMatchObject({
+      InstanceType: 'ml.p3.2xlarge',
+      InstanceCount: 3,
+      VolumeSizeInGB: 50,
+      VolumeKmsKeyId: TEST_INFRA.kmsKeyArn,
+    });
     expect(req.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 600, MaxWaitTimeInSeconds: 1200 });
     expect(req.AlgorithmSpecification?.TrainingImage).toContain('pytorch-training:2.4.0-gpu-');
     expect(req.Tags).toEqual([
@@ -127,14 +154,19 @@ describe('request follows the spec', () => {
       jobName: 'job-1',
       infra: TEST_INFRA,
       sourceUri: SOURCE_URI,
-      hyperparameters: effectiveHyperparameters(PLATFORM_SPEC.training.hyperparameters, { backbone: 'tiny_cnn', learningRate: 0.01 }),
+      hyperparameters: effectiveHyperparameters(PLATFORM_SPEC.training.hyperparameters, {
+        backbone: 'tiny_cnn',
+        learningRate: 0.01,
+      }),
       metricDefinitions: METRICS,
       dataPrefix: 'dataset/',
     });
     expect(JSON.parse(hp['sagemaker_program'] ?? '')).toBe('train.py');
     expect(JSON.parse(hp['backbone'] ?? '')).toBe('tiny_cnn');
     expect(JSON.parse(hp['lr'] ?? '')).toBe(0.01);
-    expect(JSON.parse(hp['freeze-backbone'] ?? '')).toBe(PLATFORM_SPEC.training.hyperparameters.freezeBackbone);
+    expect(JSON.parse(hp['freeze-backbone'] ?? '')).toBe(
+      PLATFORM_SPEC.training.hyperparameters.freezeBackbone,
+    );
   });
 
   it.each([

@@ -1,7 +1,18 @@
 import { PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeTrainingJobCommand, ListModelPackagesCommand, DescribeModelPackageCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeTrainingJobCommand,
+  ListModelPackagesCommand,
+  DescribeModelPackageCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,107 +28,166 @@ import { motoAvailable, startMoto, type MotoServer } from './moto.js';
 const REGION = PLATFORM_SPEC.project.region;
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-describe.skipIf(!motoAvailable())('contract: the real SDK against moto server mode (skipped: moto_server not installed, run tools/setup.sh)', () => {
-  let moto: MotoServer;
-  let aws: AwsClients;
+describe.skipIf(!motoAvailable())(
+  'contract: the real SDK against moto server mode (skipped: moto_server not installed, run tools/setup.sh)',
+  () => {
+    let moto: MotoServer;
+    let aws: AwsClients;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    const common = { region: REGION, endpoint: moto.endpoint, credentials };
-    aws = {
-      sagemaker: new SageMakerClient(common),
-      s3: new S3Client({ ...common, forcePathStyle: true }),
-      ssm: new SSMClient(common),
-      ec2: new EC2Client(common),
-    };
-    // The infra's SSM parameters and buckets; a dataset in the data bucket.
-    const names = ssmParameterNames(PLATFORM_SPEC);
-    const params = infraParameters(PLATFORM_SPEC, { ...TEST_INFRA, ec2InstanceId: undefined });
-    for (const [Name, Value] of Object.entries(params)) {
-      const list = Name === names.trainingSubnetIds;
-      await aws.ssm.send(new PutParameterCommand({ Name, Value, Type: list ? 'StringList' : 'String' }));
-    }
-    for (const b of [TEST_INFRA.dataBucket, TEST_INFRA.modelBucket, TEST_INFRA.checkpointBucket]) {
-      await aws.s3.send(new CreateBucketCommand({ Bucket: b }));
-    }
-    for (const split of ['train', 'valid', 'test']) {
-      for (const cls of ['beagle', 'pug']) {
-        await aws.s3.send(new PutObjectCommand({ Bucket: TEST_INFRA.dataBucket, Key: `dataset/${split}/${cls}/1.png`, Body: 'png' }));
+    beforeAll(async () => {
+      moto = await startMoto();
+      const common = { region: REGION, endpoint: moto.endpoint, credentials };
+      aws = {
+        sagemaker: new SageMakerClient(common),
+        s3: new S3Client({ ...common, forcePathStyle: true }),
+        ssm: new SSMClient(common),
+        ec2: new EC2Client(common),
+      };
+      // The infra's SSM parameters and buckets; a dataset in the data bucket.
+      const names = ssmParameterNames(PLATFORM_SPEC);
+      const params = infraParameters(PLATFORM_SPEC, { ...TEST_INFRA, ec2InstanceId: undefined });
+      for (const [Name, Value] of Object.entries(params)) {
+        const list = Name === names.trainingSubnetIds;
+        await aws.ssm.send(new PutParameterCommand({ Name, Value, Type: list ? 'StringList' : 'String' }));
       }
-    }
-  });
-
-  afterAll(async () => {
-    await moto?.stop();
-  });
-
-  it('uploads the source, creates the job, describes it and reads its status; registers the model', async () => {
-    // Prepare: the model.tar.gz the job will have written (moto does not run containers).
-    const jobName = 'dogbreed-contract-1';
-    const artifactKey = `training-output/multi/${jobName}/output/model.tar.gz`;
-    const dir = mkdtempSync(join(tmpdir(), 'launcher-moto-'));
-    try {
-      writeFileSync(join(dir, 'evaluation.json'), JSON.stringify({ test_top1: 0.91, test_top5: 0.99, per_class: { pug: 0.9 } }));
-      const chunks: Buffer[] = [];
-      for await (const c of createTar({ gzip: true, cwd: dir }, ['evaluation.json']) as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
-      await aws.s3.send(new PutObjectCommand({ Bucket: TEST_INFRA.modelBucket, Key: artifactKey, Body: Buffer.concat(chunks) }));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    const io = memoryIo();
-    const ctx = testContext(PLATFORM_SPEC, { target: 'sagemaker', mode: 'multi', jobName, register: 'dogbreed-classifiers' }, io);
-
-    // Act
-    const artifact = await launchSageMaker(ctx, aws);
-
-    // Assess: the job as moto stored it is the request we built.
-    expect(artifact).toBe(`s3://${TEST_INFRA.modelBucket}/${artifactKey}`);
-    const job = await aws.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
-    expect(job.TrainingJobStatus).toBe('Completed');
-    expect(job.RoleArn).toBe(TEST_INFRA.trainingRoleArn);
-    expect(job.ResourceConfig).toMatchObject({ InstanceType: PLATFORM_SPEC.training.multiInstanceType, InstanceCount: PLATFORM_SPEC.training.multiInstanceCount });
-    expect(job.VpcConfig).toEqual({ SecurityGroupIds: TEST_INFRA.securityGroupIds, Subnets: TEST_INFRA.subnetIds });
-    expect(job.EnableNetworkIsolation).toBe(true);
-    expect(job.EnableInterContainerTrafficEncryption).toBe(true);
-    expect(job.EnableManagedSpotTraining).toBe(PLATFORM_SPEC.training.spot);
-    expect(job.StoppingCondition?.MaxWaitTimeInSeconds).toBe(PLATFORM_SPEC.training.maxWaitSeconds);
-    expect(job.HyperParameters?.['sagemaker_program']).toBe('"train.py"');
-    const channels = job.InputDataConfig?.map((c) => c.ChannelName);
-    expect(channels).toEqual(['train', 'valid', 'test', 'code']);
-    const code = job.InputDataConfig?.find((c) => c.ChannelName === 'code')?.DataSource?.S3DataSource?.S3Uri ?? '';
-    // The source tarball is in (moto) S3 under its content hash.
-    const key = code.replace(`s3://${TEST_INFRA.modelBucket}/`, '');
-    expect(key).toMatch(/^training-source\/[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
-    const head = await aws.s3.send(new HeadObjectCommand({ Bucket: TEST_INFRA.modelBucket, Key: key }));
-    expect(head.ContentLength).toBeGreaterThan(0);
-    expect(io.stderr.some((l) => l.includes(`[${jobName}] status: - -> Completed`))).toBe(true);
-    // Registration: a package pending approval with the evaluation's metrics.
-    const pkgs = await aws.sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: 'dogbreed-classifiers' }));
-    expect(pkgs.ModelPackageSummaryList).toHaveLength(1);
-    const pkg = await aws.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: pkgs.ModelPackageSummaryList?.[0]?.ModelPackageArn }));
-    expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
-    expect(pkg.CustomerMetadataProperties).toMatchObject({ test_top1: '0.91', 'per_class.pug': '0.9', trainingJobName: jobName });
-    const evalObj = await aws.s3.send(new GetObjectCommand({ Bucket: TEST_INFRA.modelBucket, Key: `training-output/multi/${jobName}/output/evaluation.json` }));
-    expect(JSON.parse(await evalObj.Body!.transformToString())).toMatchObject({ test_top1: 0.91 });
-  });
-
-  it('the golden-style request is accepted as is (single, spot off)', async () => {
-    const req = buildCreateTrainingJobRequest({
-      spec: PLATFORM_SPEC,
-      mode: 'single',
-      region: REGION,
-      jobName: 'dogbreed-contract-2',
-      infra: TEST_INFRA,
-      sourceUri: `s3://${TEST_INFRA.modelBucket}/training-source/x/sourcedir.tar.gz`,
-      hyperparameters: { backbone: 'tiny_cnn', epochs: 1, batchSize: 4, learningRate: 0.01, freezeBackbone: false, earlyStoppingPatience: 1, imageSize: 32 },
-      metricDefinitions: [{ Name: 'val:acc', Regex: 'val_acc=([0-9.]+)' }],
-      dataPrefix: 'dataset/',
+      for (const b of [TEST_INFRA.dataBucket, TEST_INFRA.modelBucket, TEST_INFRA.checkpointBucket]) {
+        await aws.s3.send(new CreateBucketCommand({ Bucket: b }));
+      }
+      for (const split of ['train', 'valid', 'test']) {
+        for (const cls of ['beagle', 'pug']) {
+          await aws.s3.send(
+            new PutObjectCommand({
+              Bucket: TEST_INFRA.dataBucket,
+              Key: `dataset/${split}/${cls}/1.png`,
+              Body: 'png',
+            }),
+          );
+        }
+      }
     });
-    const { CreateTrainingJobCommand } = await import('@aws-sdk/client-sagemaker');
-    await aws.sagemaker.send(new CreateTrainingJobCommand(req));
-    const job = await aws.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'dogbreed-contract-2' }));
-    expect(job.HyperParameters).toEqual(req.HyperParameters);
-    expect(job.OutputDataConfig).toEqual(req.OutputDataConfig);
-    expect(job.CheckpointConfig).toEqual(req.CheckpointConfig);
-  });
-});
+
+    afterAll(async () => {
+      await moto?.stop();
+    });
+
+    it('uploads the source, creates the job, describes it and reads its status; registers the model', async () => {
+      // Prepare: the model.tar.gz the job will have written (moto does not run containers).
+      const jobName = 'dogbreed-contract-1';
+      const artifactKey = `training-output/multi/${jobName}/output/model.tar.gz`;
+      const dir = mkdtempSync(join(tmpdir(), 'launcher-moto-'));
+      try {
+        writeFileSync(
+          join(dir, 'evaluation.json'),
+          JSON.stringify({ test_top1: 0.91, test_top5: 0.99, per_class: { pug: 0.9 } }),
+        );
+        const chunks: Buffer[] = [];
+        for await (const c of createTar({ gzip: true, cwd: dir }, [
+          'evaluation.json',
+        ]) as AsyncIterable<Buffer>)
+          chunks.push(Buffer.from(c));
+        await aws.s3.send(
+          new PutObjectCommand({
+            Bucket: TEST_INFRA.modelBucket,
+            Key: artifactKey,
+            Body: Buffer.concat(chunks),
+          }),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const io = memoryIo();
+      const ctx = testContext(
+        PLATFORM_SPEC,
+        { target: 'sagemaker', mode: 'multi', jobName, register: 'dogbreed-classifiers' },
+        io,
+      );
+
+      // Act
+      const artifact = await launchSageMaker(ctx, aws);
+
+      // Assess: the job as moto stored it is the request we built.
+      expect(artifact).toBe(`s3://${TEST_INFRA.modelBucket}/${artifactKey}`);
+      const job = await aws.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
+      expect(job.TrainingJobStatus).toBe('Completed');
+      expect(job.RoleArn).toBe(TEST_INFRA.trainingRoleArn);
+      expect(job.ResourceConfig).toMatchObject({
+        InstanceType: PLATFORM_SPEC.training.multiInstanceType,
+        InstanceCount: PLATFORM_SPEC.training.multiInstanceCount,
+      });
+      expect(job.VpcConfig).toEqual({
+        SecurityGroupIds: TEST_INFRA.securityGroupIds,
+        Subnets: TEST_INFRA.subnetIds,
+      });
+      expect(job.EnableNetworkIsolation).toBe(true);
+      expect(job.EnableInterContainerTrafficEncryption).toBe(true);
+      expect(job.EnableManagedSpotTraining).toBe(PLATFORM_SPEC.training.spot);
+      expect(job.StoppingCondition?.MaxWaitTimeInSeconds).toBe(PLATFORM_SPEC.training.maxWaitSeconds);
+      expect(job.HyperParameters?.['sagemaker_program']).toBe('"train.py"');
+      const channels = job.InputDataConfig?.map((c) => c.ChannelName);
+      expect(channels).toEqual(['train', 'valid', 'test', 'code']);
+      const code =
+        job.InputDataConfig?.find((c) => c.ChannelName === 'code')?.DataSource?.S3DataSource?.S3Uri ?? '';
+      // The source tarball is in (moto) S3 under its content hash.
+      const key = code.replace(`s3://${TEST_INFRA.modelBucket}/`, '');
+      expect(key).toMatch(/^training-source\/[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
+      const head = await aws.s3.send(new HeadObjectCommand({ Bucket: TEST_INFRA.modelBucket, Key: key }));
+      expect(head.ContentLength).toBeGreaterThan(0);
+      expect(io.stderr.some((l) => l.includes(`[${jobName}] status: - -> Completed`))).toBe(true);
+      // Registration: a package pending approval with the evaluation's metrics.
+      const pkgs = await aws.sagemaker.send(
+        new ListModelPackagesCommand({ ModelPackageGroupName: 'dogbreed-classifiers' }),
+      );
+      expect(pkgs.ModelPackageSummaryList).toHaveLength(1);
+      const pkg = await aws.sagemaker.send(
+        new DescribeModelPackageCommand({
+          ModelPackageName: pkgs.ModelPackageSummaryList?.[0]?.ModelPackageArn,
+        }),
+      );
+      expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
+      expect(pkg.CustomerMetadataProperties).toMatchObject({
+        test_top1: '0.91',
+        'per_class.pug': '0.9',
+        trainingJobName: jobName,
+      });
+      const evalObj = await aws.s3.send(
+        new GetObjectCommand({
+          Bucket: TEST_INFRA.modelBucket,
+          Key: `training-output/multi/${jobName}/output/evaluation.json`,
+        }),
+      );
+      expect(JSON.parse((await evalObj.Body?.transformToString()) ?? 'null')).toMatchObject({
+        test_top1: 0.91,
+      });
+    });
+
+    it('the golden-style request is accepted as is (single, spot off)', async () => {
+      const req = buildCreateTrainingJobRequest({
+        spec: PLATFORM_SPEC,
+        mode: 'single',
+        region: REGION,
+        jobName: 'dogbreed-contract-2',
+        infra: TEST_INFRA,
+        sourceUri: `s3://${TEST_INFRA.modelBucket}/training-source/x/sourcedir.tar.gz`,
+        hyperparameters: {
+          backbone: 'tiny_cnn',
+          epochs: 1,
+          batchSize: 4,
+          learningRate: 0.01,
+          freezeBackbone: false,
+          earlyStoppingPatience: 1,
+          imageSize: 32,
+        },
+        metricDefinitions: [{ Name: 'val:acc', Regex: 'val_acc=([0-9.]+)' }],
+        dataPrefix: 'dataset/',
+      });
+      const { CreateTrainingJobCommand } = await import('@aws-sdk/client-sagemaker');
+      await aws.sagemaker.send(new CreateTrainingJobCommand(req));
+      const job = await aws.sagemaker.send(
+        new DescribeTrainingJobCommand({ TrainingJobName: 'dogbreed-contract-2' }),
+      );
+      expect(job.HyperParameters).toEqual(req.HyperParameters);
+      expect(job.OutputDataConfig).toEqual(req.OutputDataConfig);
+      expect(job.CheckpointConfig).toEqual(req.CheckpointConfig);
+    });
+  },
+);

@@ -14,13 +14,22 @@ import { dataChannelUri, DATA_CHANNELS } from '../sagemaker/request.js';
 import { packageSource, type SourcePackage } from '../source-package.js';
 import { formatMetricLine, parseMetricLine } from '../training-log.js';
 import { uploadSource } from '../sagemaker/launch.js';
-import { buildSendCommandRequest, COMMAND_TERMINAL, ec2ArtifactUri, newOutputLines, type Ec2RunPlan } from './request.js';
+import {
+  buildSendCommandRequest,
+  COMMAND_TERMINAL,
+  ec2ArtifactUri,
+  newOutputLines,
+  type Ec2RunPlan,
+} from './request.js';
 
 export function runIdFor(mode: string, now: Date): string {
   return `${mode}-${now.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
 }
 
-export async function planEc2(ctx: LaunchContext, infra: InfraConfig): Promise<{ plan: Ec2RunPlan; source: SourcePackage }> {
+export async function planEc2(
+  ctx: LaunchContext,
+  infra: InfraConfig,
+): Promise<{ plan: Ec2RunPlan; source: SourcePackage }> {
   const { args, spec } = ctx;
   const source = await packageSource(ctx.trainingDir);
   const plan: Ec2RunPlan = {
@@ -61,7 +70,8 @@ async function ensureInstanceReady(ctx: LaunchContext, aws: AwsClients, id: stri
     ctx.io.err(`starting ${id}`);
   }
   while (state !== 'running') {
-    if (state === 'terminated' || state === 'shutting-down') throw new TrainingFailedError(`instance ${id} is ${state}`);
+    if (state === 'terminated' || state === 'shutting-down')
+      throw new TrainingFailedError(`instance ${id} is ${state}`);
     await ctx.interrupts.pause(pollMs);
     if (ctx.interrupts.take()) throw new InterruptedError(`stopped waiting for ${id} to start`);
     state = await instanceState(aws, id);
@@ -85,7 +95,11 @@ export async function launchEc2(ctx: LaunchContext, aws: AwsClients): Promise<st
   const { plan, source } = await planEc2(ctx, infra);
   await assertChannelsExist(
     aws.s3,
-    DATA_CHANNELS.map((c) => ({ channel: c, uri: dataChannelUri(infra, ctx.args.dataPrefix, c), kind: 'prefix' as const })),
+    DATA_CHANNELS.map((c) => ({
+      channel: c,
+      uri: dataChannelUri(infra, ctx.args.dataPrefix, c),
+      kind: 'prefix' as const,
+    })),
   );
   await uploadSource(aws.s3, { source, sourceUri: plan.sourceUri });
   const startedByUs = await ensureInstanceReady(ctx, aws, plan.instanceId);
@@ -108,7 +122,9 @@ export async function launchEc2(ctx: LaunchContext, aws: AwsClients): Promise<st
   let lastStatus = '';
   for (;;) {
     try {
-      const inv = await aws.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: plan.instanceId }));
+      const inv = await aws.ssm.send(
+        new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: plan.instanceId }),
+      );
       status = inv.Status ?? 'Pending';
       const terminal = COMMAND_TERMINAL.has(status);
       const next = newOutputLines(consumed, inv.StandardOutputContent ?? '', terminal);
@@ -118,7 +134,9 @@ export async function launchEc2(ctx: LaunchContext, aws: AwsClients): Promise<st
       lastStatus = status;
       if (terminal) {
         if (status !== 'Success') {
-          throw new TrainingFailedError(`EC2 training ${status}: ${(inv.StandardErrorContent ?? '').trim().split('\n').slice(-5).join(' | ') || 'no error output'}`);
+          throw new TrainingFailedError(
+            `EC2 training ${status}: ${(inv.StandardErrorContent ?? '').trim().split('\n').slice(-5).join(' | ') || 'no error output'}`,
+          );
         }
         break;
       }
@@ -128,7 +146,8 @@ export async function launchEc2(ctx: LaunchContext, aws: AwsClients): Promise<st
     await ctx.interrupts.pause(ctx.args.pollSeconds * 1000);
     if (!ctx.interrupts.take()) continue;
     const hint = `cancel it with: aws ssm cancel-command --command-id ${commandId} --region ${ctx.region}`;
-    if (!io.interactive) throw new InterruptedError(`Stopped following command ${commandId}; the training keeps running.`, hint);
+    if (!io.interactive)
+      throw new InterruptedError(`Stopped following command ${commandId}; the training keeps running.`, hint);
     if (/^y(es)?$/i.test((await io.ask(`Cancel the training command ${commandId}? [y/N] `)).trim())) {
       await aws.ssm.send(new CancelCommandCommand({ CommandId: commandId, InstanceIds: [plan.instanceId] }));
       throw new InterruptedError(`Training command ${commandId} cancelled at your request.`);

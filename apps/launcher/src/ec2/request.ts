@@ -77,13 +77,29 @@ export function buildSendCommandRequest(plan: Ec2RunPlan): SendCommandRequest {
   };
 }
 
-export const COMMAND_TERMINAL = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling', 'Undeliverable', 'Terminated', 'DeliveryTimedOut', 'ExecutionTimedOut', 'InvalidPlatform', 'AccessDenied']);
+export const COMMAND_TERMINAL = new Set([
+  'Success',
+  'Failed',
+  'Cancelled',
+  'TimedOut',
+  'Cancelling',
+  'Undeliverable',
+  'Terminated',
+  'DeliveryTimedOut',
+  'ExecutionTimedOut',
+  'InvalidPlatform',
+  'AccessDenied',
+]);
 
 /**
  * Complete lines of the command output beyond `consumed` characters (GetCommandInvocation returns the whole
  * output so far); the unterminated tail waits for the next poll unless `final`.
  */
-export function newOutputLines(consumed: number, output: string, final = false): { lines: string[]; consumed: number } {
+export function newOutputLines(
+  consumed: number,
+  output: string,
+  final = false,
+): { lines: string[]; consumed: number } {
   const fresh = output.slice(consumed);
   const end = final ? fresh.length : fresh.lastIndexOf('\n') + 1;
   const lines = fresh

@@ -32,7 +32,17 @@ export function localCommand(plan: LocalRunPlan): { command: string; args: strin
   const script = resolve(plan.trainingDir, 'train.py');
   const launcher =
     plan.mode === 'multi'
-      ? ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${plan.processes}`, '--redirects', '1', '--tee', '1', script]
+      ? [
+          '-m',
+          'torch.distributed.run',
+          '--standalone',
+          `--nproc_per_node=${plan.processes}`,
+          '--redirects',
+          '1',
+          '--tee',
+          '1',
+          script,
+        ]
       : [script];
   const args = [
     ...launcher,

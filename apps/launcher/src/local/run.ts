@@ -26,7 +26,8 @@ export function planLocal(ctx: LaunchContext, env: NodeJS.ProcessEnv = process.e
 
 /** Checks the model dir the training wrote: model.onnx present, metadata.json valid. */
 export function validateModelDir(dir: string): ModelMetadata {
-  if (!existsSync(join(dir, MODEL_FILE))) throw new TrainingFailedError(`training finished but ${join(dir, MODEL_FILE)} is missing`);
+  if (!existsSync(join(dir, MODEL_FILE)))
+    throw new TrainingFailedError(`training finished but ${join(dir, MODEL_FILE)} is missing`);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8'));
@@ -47,10 +48,14 @@ export async function runLocal(ctx: LaunchContext, env: NodeJS.ProcessEnv = proc
   const plan = planLocal(ctx, env);
   const { io } = ctx;
   if (!existsSync(plan.python)) {
-    throw new MissingLocalInputError(`python not found at ${plan.python} (set DOGBREED_PYTHON or run tools/setup.sh)`);
+    throw new MissingLocalInputError(
+      `python not found at ${plan.python} (set DOGBREED_PYTHON or run tools/setup.sh)`,
+    );
   }
-  if (!existsSync(join(plan.trainingDir, 'train.py'))) throw new MissingLocalInputError(`${plan.trainingDir}/train.py not found`);
-  if (!existsSync(plan.dataDir)) throw new MissingLocalInputError(`data dir ${resolve(plan.dataDir)} does not exist`);
+  if (!existsSync(join(plan.trainingDir, 'train.py')))
+    throw new MissingLocalInputError(`${plan.trainingDir}/train.py not found`);
+  if (!existsSync(plan.dataDir))
+    throw new MissingLocalInputError(`data dir ${resolve(plan.dataDir)} does not exist`);
   const { command, args } = localCommand(plan);
   io.err(`running: ${command} ${args.join(' ')}`);
   const child = spawn(command, args, { env: localEnv(plan, env), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,6 +100,8 @@ export async function runLocal(ctx: LaunchContext, env: NodeJS.ProcessEnv = proc
   }
   const dir = resolve(plan.modelDir);
   const meta = validateModelDir(dir);
-  io.err(`model ${meta.modelVersion} (${meta.architecture}, ${meta.numClasses} classes, ${meta.trainingMode}) written to ${dir}`);
+  io.err(
+    `model ${meta.modelVersion} (${meta.architecture}, ${meta.numClasses} classes, ${meta.trainingMode}) written to ${dir}`,
+  );
   return dir;
 }

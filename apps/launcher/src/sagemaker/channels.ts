@@ -11,7 +11,12 @@ export interface ChannelCheck {
 
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.name === 'NoSuchBucket' || e?.$metadata?.httpStatusCode === 404;
+  return (
+    e?.name === 'NotFound' ||
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'NoSuchBucket' ||
+    e?.$metadata?.httpStatusCode === 404
+  );
 }
 
 async function exists(s3: S3Client, check: ChannelCheck): Promise<boolean> {

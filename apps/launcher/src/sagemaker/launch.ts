@@ -44,8 +44,13 @@ export async function planSageMaker(ctx: LaunchContext, infra: InfraConfig): Pro
     dataPrefix: args.dataPrefix,
     ...(args.pretrainedWeights ? { pretrainedWeightsUri: args.pretrainedWeights } : {}),
   });
-  const checks: ChannelCheck[] = DATA_CHANNELS.map((c) => ({ channel: c, uri: dataChannelUri(infra, args.dataPrefix, c), kind: 'prefix' }));
-  if (args.pretrainedWeights) checks.push({ channel: 'pretrained', uri: args.pretrainedWeights, kind: 'object' });
+  const checks: ChannelCheck[] = DATA_CHANNELS.map((c) => ({
+    channel: c,
+    uri: dataChannelUri(infra, args.dataPrefix, c),
+    kind: 'prefix',
+  }));
+  if (args.pretrainedWeights)
+    checks.push({ channel: 'pretrained', uri: args.pretrainedWeights, kind: 'object' });
   return { source, sourceUri, checks, request, artifactUri: modelArtifactUri(infra, args.mode, jobName) };
 }
 
@@ -74,11 +79,16 @@ export function plannedRequests(plan: SageMakerPlan): PlannedRequest[] {
 }
 
 export async function dryRunSageMaker(ctx: LaunchContext): Promise<PlannedRequest[]> {
-  return plannedRequests(await planSageMaker(ctx, placeholderInfra(ctx.spec, { register: Boolean(ctx.args.register) })));
+  return plannedRequests(
+    await planSageMaker(ctx, placeholderInfra(ctx.spec, { register: Boolean(ctx.args.register) })),
+  );
 }
 
 /** Uploads the source unless an object with the same content hash is already there. */
-export async function uploadSource(s3: S3Client, plan: Pick<SageMakerPlan, "source" | "sourceUri">): Promise<boolean> {
+export async function uploadSource(
+  s3: S3Client,
+  plan: Pick<SageMakerPlan, 'source' | 'sourceUri'>,
+): Promise<boolean> {
   const { bucket, key } = parseS3Uri(plan.sourceUri);
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -87,7 +97,14 @@ export async function uploadSource(s3: S3Client, plan: Pick<SageMakerPlan, "sour
     const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     if (e.name !== 'NotFound' && e.$metadata?.httpStatusCode !== 404) throw err;
   }
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: plan.source.archive, ContentType: 'application/gzip' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: plan.source.archive,
+      ContentType: 'application/gzip',
+    }),
+  );
   return true;
 }
 
@@ -98,11 +115,15 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
   const plan = await planSageMaker(ctx, infra);
   await assertChannelsExist(aws.s3, plan.checks);
   const uploaded = await uploadSource(aws.s3, plan);
-  io.err(`source ${uploaded ? 'uploaded to' : 'already at'} ${plan.sourceUri} (${plan.source.files.length} files)`);
+  io.err(
+    `source ${uploaded ? 'uploaded to' : 'already at'} ${plan.sourceUri} (${plan.source.files.length} files)`,
+  );
   const jobName = plan.request.TrainingJobName ?? '';
   const created = await aws.sagemaker.send(new CreateTrainingJobCommand(plan.request));
   const res = plan.request.ResourceConfig;
-  io.err(`created training job ${created.TrainingJobArn ?? jobName} (${res?.InstanceCount} x ${res?.InstanceType}${plan.request.EnableManagedSpotTraining ? ', spot' : ''})`);
+  io.err(
+    `created training job ${created.TrainingJobArn ?? jobName} (${res?.InstanceCount} x ${res?.InstanceType}${plan.request.EnableManagedSpotTraining ? ', spot' : ''})`,
+  );
   if (!args.wait) {
     io.err(`not waiting (--no-wait); the artifact will be at ${plan.artifactUri}`);
     return plan.artifactUri;
@@ -115,12 +136,21 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
   });
   const artifact = done.ModelArtifacts?.S3ModelArtifacts ?? plan.artifactUri;
   if (done.BillableTimeInSeconds !== undefined) {
-    io.err(`billable seconds: ${done.BillableTimeInSeconds}${done.TrainingTimeInSeconds ? ` of ${done.TrainingTimeInSeconds}` : ''}`);
+    io.err(
+      `billable seconds: ${done.BillableTimeInSeconds}${done.TrainingTimeInSeconds ? ` of ${done.TrainingTimeInSeconds}` : ''}`,
+    );
   }
   if (args.register && infra.modelServerImageUri) {
     const arn = await registerModel(
       { sagemaker: aws.sagemaker, s3: aws.s3, log: io.err },
-      { spec: ctx.spec, mode: args.mode, group: args.register, modelDataUrl: artifact, modelServerImageUri: infra.modelServerImageUri, trainingJobName: jobName },
+      {
+        spec: ctx.spec,
+        mode: args.mode,
+        group: args.register,
+        modelDataUrl: artifact,
+        modelServerImageUri: infra.modelServerImageUri,
+        trainingJobName: jobName,
+      },
     );
     io.err(`registered model package ${arn} (PendingManualApproval)`);
   }

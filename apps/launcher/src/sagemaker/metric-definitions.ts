@@ -17,11 +17,15 @@ export function parseMetricDefinitions(text: string, source: string): MetricDefi
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new MissingLocalInputError(`${source} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new MissingLocalInputError(`${source} is not valid JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const parsed = MetricDefinitionsSchema.safeParse(json);
   if (!parsed.success) {
-    throw new MissingLocalInputError(`${source} is not a list of {Name, Regex}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    throw new MissingLocalInputError(
+      `${source} is not a list of {Name, Regex}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
   }
   for (const d of parsed.data) {
     try {

@@ -1,9 +1,15 @@
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
 
 /** The parts of DescribeTrainingJob the progress display follows. */
-export type JobSnapshot = Pick<
-  DescribeTrainingJobResponse,
-  'TrainingJobStatus' | 'SecondaryStatus' | 'SecondaryStatusTransitions' | 'FinalMetricDataList' | 'FailureReason'
+export type JobSnapshot = Partial<
+  Pick<
+    DescribeTrainingJobResponse,
+    | 'TrainingJobStatus'
+    | 'SecondaryStatus'
+    | 'SecondaryStatusTransitions'
+    | 'FinalMetricDataList'
+    | 'FailureReason'
+  >
 >;
 
 export const TERMINAL_STATUSES = new Set(['Completed', 'Failed', 'Stopped']);
@@ -34,7 +40,9 @@ export function progressLines(jobName: string, prev: JobSnapshot | undefined, cu
     lines.push(`[${jobName}] ${cur.SecondaryStatus}`);
   }
   const metrics = metricsText(cur.FinalMetricDataList);
-  if (metrics && metrics !== metricsText(prev?.FinalMetricDataList)) lines.push(`[${jobName}] metrics: ${metrics}`);
-  if (cur.FailureReason && cur.FailureReason !== prev?.FailureReason) lines.push(`[${jobName}] failure: ${cur.FailureReason}`);
+  if (metrics && metrics !== metricsText(prev?.FinalMetricDataList))
+    lines.push(`[${jobName}] metrics: ${metrics}`);
+  if (cur.FailureReason && cur.FailureReason !== prev?.FailureReason)
+    lines.push(`[${jobName}] failure: ${cur.FailureReason}`);
   return lines;
 }

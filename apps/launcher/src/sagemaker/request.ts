@@ -1,4 +1,9 @@
-import { instanceDevice, pytorchTrainingImageUri, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  instanceDevice,
+  pytorchTrainingImageUri,
+  type PlatformSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import type { CreateTrainingJobRequest } from '@aws-sdk/client-sagemaker';
 import type { EffectiveHyperparameters } from '../hyperparameters.js';
 import type { InfraConfig } from '../infra.js';
@@ -29,7 +34,10 @@ export interface TrainingJobPlan {
 }
 
 /** Instance type and count of a mode, from the spec. */
-export function instancesFor(spec: PlatformSpec, mode: TrainingMode): { instanceType: string; instanceCount: number } {
+export function instancesFor(
+  spec: PlatformSpec,
+  mode: TrainingMode,
+): { instanceType: string; instanceCount: number } {
   return mode === 'multi'
     ? { instanceType: spec.training.multiInstanceType, instanceCount: spec.training.multiInstanceCount }
     : { instanceType: spec.training.singleInstanceType, instanceCount: 1 };
@@ -83,7 +91,8 @@ export function sagemakerHyperparameters(plan: TrainingJobPlan): Record<string, 
   };
   if (hp.maxStepsPerEpoch !== undefined) values['max-steps-per-epoch'] = hp.maxStepsPerEpoch;
   if (plan.pretrainedWeightsUri) {
-    values['pretrained-weights'] = `${INPUT_ROOT}/${PRETRAINED_CHANNEL}/${basename(plan.pretrainedWeightsUri)}`;
+    values['pretrained-weights'] =
+      `${INPUT_ROOT}/${PRETRAINED_CHANNEL}/${basename(plan.pretrainedWeightsUri)}`;
   }
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, JSON.stringify(v)]));
 }
@@ -91,7 +100,13 @@ export function sagemakerHyperparameters(plan: TrainingJobPlan): Record<string, 
 function s3Channel(name: string, uri: string, contentType?: string) {
   return {
     ChannelName: name,
-    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: uri, S3DataDistributionType: 'FullyReplicated' as const } },
+    DataSource: {
+      S3DataSource: {
+        S3DataType: 'S3Prefix' as const,
+        S3Uri: uri,
+        S3DataDistributionType: 'FullyReplicated' as const,
+      },
+    },
     InputMode: 'File' as const,
     ...(contentType ? { ContentType: contentType } : {}),
   };
@@ -102,7 +117,8 @@ export function buildCreateTrainingJobRequest(plan: TrainingJobPlan): CreateTrai
   const { spec, mode, infra } = plan;
   const t = spec.training;
   const { instanceType, instanceCount } = instancesFor(spec, mode);
-  const image = infra.trainingImageUri ?? pytorchTrainingImageUri(spec, plan.region, instanceDevice(instanceType));
+  const image =
+    infra.trainingImageUri ?? pytorchTrainingImageUri(spec, plan.region, instanceDevice(instanceType));
   const channels = [
     ...DATA_CHANNELS.map((c) => s3Channel(c, dataChannelUri(infra, plan.dataPrefix, c))),
     s3Channel(CODE_CHANNEL, plan.sourceUri, 'application/x-tar'),

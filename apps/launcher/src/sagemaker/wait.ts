@@ -46,7 +46,8 @@ export async function waitForTrainingJob(
     const status = cur.TrainingJobStatus ?? '';
     if (TERMINAL_STATUSES.has(status)) {
       if (status === 'Completed') return cur;
-      if (status === 'Stopped' && stopRequested) throw new InterruptedError(`Training job ${jobName} stopped at your request.`);
+      if (status === 'Stopped' && stopRequested)
+        throw new InterruptedError(`Training job ${jobName} stopped at your request.`);
       throw failureError(jobName, status, cur.FailureReason);
     }
     await interrupts.pause(opts.pollMs);
