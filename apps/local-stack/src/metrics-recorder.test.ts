@@ -35,7 +35,8 @@ describe('EndpointRecorder', () => {
       invocation4xxErrors: 1,
       invocation5xxErrors: 1,
     });
-    expect(r.totals).toEqual({ invocations: 3, errors4xx: 1, errors5xx: 1 });
+    r.retried();
+    expect(r.totals).toEqual({ invocations: 3, errors4xx: 1, errors5xx: 1, retries: 1 });
   });
 
   it('carries requests still in flight into the next period', () => {

@@ -22,7 +22,7 @@ function push<T>(series: T[], point: T): void {
 export class EndpointRecorder {
   readonly series: MetricPoint[] = [];
   /** Since start (Prometheus counters). */
-  readonly totals = { invocations: 0, errors4xx: 0, errors5xx: 0 };
+  readonly totals = { invocations: 0, errors4xx: 0, errors5xx: 0, retries: 0 };
   private concurrent = 0;
   private invocations = 0;
   private maxConcurrent = 0;
@@ -51,6 +51,11 @@ export class EndpointRecorder {
       this.errors5xx += 1;
       this.totals.errors5xx += 1;
     }
+  }
+
+  /** A request was retried on another instance because its first instance was unreachable. */
+  retried(): void {
+    this.totals.retries += 1;
   }
 
   /** Ends the period at `t` with `instances` InService; `periodSeconds` is the (simulated) spec period. */

@@ -25,7 +25,7 @@ const metrics: LocalMetrics = {
 
 describe('renderPrometheus', () => {
   const text = renderPrometheus(metrics, {
-    endpoints: { 'ep-a': { invocations: 42, errors4xx: 1, errors5xx: 0 } },
+    endpoints: { 'ep-a': { invocations: 42, errors4xx: 1, errors5xx: 0, retries: 2 } },
     lambda: { invocations: 14, errors: 0, coldStarts: 7 },
   });
   it('writes HELP/TYPE and labelled samples', () => {
@@ -33,6 +33,7 @@ describe('renderPrometheus', () => {
     expect(text).toContain('dogbreed_endpoint_instances{endpoint="ep-a",state="InService"} 1');
     expect(text).toContain('dogbreed_endpoint_in_flight_requests{endpoint="ep-a"} 3');
     expect(text).toContain('dogbreed_endpoint_invocations_total{endpoint="ep-a"} 42');
+    expect(text).toContain('dogbreed_endpoint_retries_total{endpoint="ep-a"} 2');
     expect(text).toContain('dogbreed_endpoint_scaling_activities_total{endpoint="ep-a",direction="out"} 1');
     expect(text).toContain('dogbreed_lambda_throttles_total{function="fn"} 7');
     expect(text).toContain('dogbreed_lambda_cold_starts_total{function="fn"} 7');

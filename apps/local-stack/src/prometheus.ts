@@ -3,7 +3,7 @@ import type { LocalMetrics } from '@dogbreed/platform-spec';
 /** `GET /metrics`: the metrics API in Prometheus text exposition format (version 0.0.4), pure. */
 
 export interface Totals {
-  readonly endpoints: Readonly<Record<string, { invocations: number; errors4xx: number; errors5xx: number }>>;
+  readonly endpoints: Readonly<Record<string, { invocations: number; errors4xx: number; errors5xx: number; retries: number }>>;
   readonly lambda: { readonly invocations: number; readonly errors: number; readonly coldStarts: number };
 }
 
@@ -41,6 +41,8 @@ export function renderPrometheus(m: LocalMetrics, totals: Totals): string {
       [{ endpoint: e.name, class: '4xx' }, totals.endpoints[e.name]?.errors4xx ?? 0],
       [{ endpoint: e.name, class: '5xx' }, totals.endpoints[e.name]?.errors5xx ?? 0],
     ]));
+  family('dogbreed_endpoint_retries_total', 'counter', 'Requests retried on another instance after the first one was unreachable.',
+    m.endpoints.map((e) => [{ endpoint: e.name }, totals.endpoints[e.name]?.retries ?? 0]));
   family('dogbreed_endpoint_invocations_per_instance', 'gauge', 'InvocationsPerInstance of the last closed period (per minute).',
     m.endpoints.map((e) => [{ endpoint: e.name }, e.series.at(-1)?.invocationsPerInstance ?? 0]));
   family('dogbreed_endpoint_model_latency_ms', 'gauge', 'ModelLatency percentiles of the last closed period.',

@@ -170,7 +170,7 @@ export class LocalStack {
   }
 
   prometheus(): string {
-    const endpoints: Record<string, { invocations: number; errors4xx: number; errors5xx: number }> = {};
+    const endpoints: Record<string, { invocations: number; errors4xx: number; errors5xx: number; retries: number }> = {};
     for (const e of this.endpoints.values()) endpoints[e.name] = { ...e.recorder.totals };
     return renderPrometheus(this.metrics(), {
       endpoints,

@@ -109,6 +109,7 @@ export async function invokeEndpoint(
       pool.release(instance);
       if (err instanceof InstanceUnreachableError) {
         pool.reportUnreachable(instance);
+        if (attempt === 0) endpoint.recorder.retried();
         continue;
       }
       throw new AwsApiError(500, 'InternalFailure', `Calling ${endpoint.name}/${instance.id} failed: ${(err as Error).message}`);

@@ -79,7 +79,7 @@ describe('the real AWS SDK clients against the local stack', () => {
   });
 
   it('the function URL turns HTTP into a payload 2.0 event and the result into HTTP', async () => {
-    const res = await fetch(`${stack?.url}/function-url/?topK=1`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: red });
+    const res = await fetch(`${stack?.url}/function-url/?topK=1`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(red) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { predictions: { label: string }[] };
     expect(body.predictions.map((p) => p.label)).toEqual(['red_dog']);

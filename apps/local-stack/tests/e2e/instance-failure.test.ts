@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSpec } from '@dogbreed/platform-spec';
+import { makeModelsDir, removeDir, RED, solidPng, startStack, waitFor, type RunningStack } from './harness.js';
+import { runLoad } from './load.js';
+
+// Two instances that target tracking keeps (min 2), so the only change is the kill and its replacement.
+const override = {
+  endpoints: { single: { initialInstanceCount: 2 } },
+  autoscaling: { minInstances: 2 },
+  modelServer: { intraOpThreads: 1 },
+};
+const spec = buildSpec(override);
+const name = spec.endpoints.single.name;
+
+let modelsDir: string;
+let stack: RunningStack | undefined;
+let body: string;
+
+beforeAll(async () => {
+  modelsDir = await makeModelsDir();
+  body = JSON.stringify({ image: (await solidPng(RED, 8)).toString('base64'), topK: 1 });
+  stack = await startStack(modelsDir, override);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  removeDir(modelsDir);
+});
+
+describe('an instance killed under load', () => {
+  it('loses no request (one retry on another instance) and is replaced', async () => {
+    const url = stack?.url as string;
+    const before = await (stack as RunningStack).metrics();
+    const victim = before.endpoints.find((e) => e.name === name)?.instances.find((i) => i.state === 'InService');
+    expect(victim).toBeDefined();
+
+    let killedAt: number | undefined;
+    let killResponse: unknown;
+    const killer = (async () => {
+      // Kill while requests are in flight on the victim.
+      await waitFor('requests in flight on the victim', async () => {
+        const m = await (stack as RunningStack).metrics();
+        const v = m.endpoints.find((e) => e.name === name)?.instances.find((i) => i.id === victim?.id);
+        return (v?.inFlight ?? 0) > 0 ? true : undefined;
+      }, 20_000, 20);
+      const res = await fetch(`${url}/_local/endpoints/${name}/instances/${victim?.id}/kill`, { method: 'POST' });
+      killResponse = { status: res.status, body: await res.json() };
+      killedAt = Date.now();
+    })();
+    const load = await runLoad({
+      url: `${url}/endpoints/${name}/invocations`,
+      body,
+      concurrency: 6,
+      maxRequests: 20_000,
+      maxMs: 30_000,
+      stop: () => killedAt !== undefined && Date.now() - killedAt > 3_000,
+    });
+    await killer;
+
+    expect(killResponse).toMatchObject({ status: 200, body: { killed: victim?.id, state: 'Failed' } });
+    expect(load.sent).toBeGreaterThan(50);
+    expect(load.failures).toEqual([]);
+    expect(load.ok).toBe(load.sent);
+    // The requests that were on the victim were retried once on the other instance.
+    const prom = await (await fetch(`${url}/metrics`)).text();
+    const retries = Number(new RegExp(`dogbreed_endpoint_retries_total\\{endpoint="${name}"\\} (\\d+)`).exec(prom)?.[1]);
+    expect(retries).toBeGreaterThanOrEqual(1);
+
+    const m = await waitFor('a replacement InService', async () => {
+      const x = await (stack as RunningStack).metrics();
+      const e = x.endpoints.find((ep) => ep.name === name);
+      return e && e.instances.filter((i) => i.state === 'InService').length === 2 ? x : undefined;
+    }, 60_000, 250);
+    const e = m.endpoints.find((ep) => ep.name === name);
+    expect(e?.instances.find((i) => i.id === victim?.id)?.state).toBe('Failed');
+    expect(e?.scalingActivities.filter((x) => x.direction === 'replace')).toEqual([
+      expect.objectContaining({ fromDesired: 2, toDesired: 2, cause: expect.stringContaining(victim?.id as string) }),
+    ]);
+    expect(e?.desiredInstances).toBe(2);
+  });
+
+  it('answers 404 for an instance that does not exist', async () => {
+    const res = await fetch(`${stack?.url}/_local/endpoints/${name}/instances/AllTraffic-99/kill`, { method: 'POST' });
+    expect(res.status).toBe(404);
+  });
+});
