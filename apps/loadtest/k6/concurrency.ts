@@ -21,7 +21,11 @@ export default function (): void {
   const kind = classify(res);
   check(res, {
     '200 or 429': () => kind !== 'unexpected',
-    '429 says TooManyRequests': (r) => kind !== 'throttled' || String(r.body ?? '').includes('TooManyRequests'),
+    // Lambda's throttle: x-amzn-ErrorType TooManyRequestsException and/or {"Message":"Rate Exceeded."}.
+    '429 is a Lambda throttle': (r) =>
+      kind !== 'throttled' ||
+      /TooManyRequests/.test(r.headers['X-Amzn-Errortype'] ?? '') ||
+      /Rate Exceeded|TooManyRequests/.test(String(r.body ?? '')),
   });
 }
 

@@ -47,13 +47,17 @@ function syntheticRgb(width: number, height: number): Buffer {
   return px;
 }
 
-async function encode(source: string | undefined, width: number): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+async function encode(source: string | undefined, width: number, quality: number): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
   const height = Math.round((width * 3) / 4);
   const img = source
     ? sharp(source).resize(width, height, { fit: 'cover' })
     : sharp(syntheticRgb(width, height), { raw: { width, height, channels: 3 } });
-  return img.jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer({ resolveWithObject: true });
+  return img.jpeg({ quality, chromaSubsampling: '4:4:4' }).toBuffer({ resolveWithObject: true });
 }
+
+/** Resolutions tried in order: ~1 MP first (a resized phone photo: realistic bytes without a 12 MP decode per request). */
+const WIDTHS = [1024, 1280, 800, 1600, 640, 2048];
+const QUALITIES = [90, 95, 80, 70, 60];
 
 /**
  * Writes `out` once: a JPEG of PAYLOAD_MIN_BYTES..PAYLOAD_MAX_BYTES made from a real dog photo under `photosDir`
@@ -68,14 +72,10 @@ export async function ensurePayload(out: string, photosDir?: string): Promise<Pa
       return { path: out, bytes, width: meta.width, height: meta.height, source: 'cached' };
     }
   }
-  let lo = 256;
-  let hi = 4096;
-  for (let i = 0; i < 12; i++) {
-    const width = Math.round((lo + hi) / 2 / 8) * 8;
-    const { data, info } = await encode(source, width);
-    if (data.length < PAYLOAD_MIN_BYTES) lo = width;
-    else if (data.length > PAYLOAD_MAX_BYTES) hi = width;
-    else {
+  for (const width of WIDTHS) {
+    for (const quality of QUALITIES) {
+      const { data, info } = await encode(source, width, quality);
+      if (data.length < PAYLOAD_MIN_BYTES || data.length > PAYLOAD_MAX_BYTES) continue;
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, data);
       return { path: out, bytes: data.length, width: info.width, height: info.height, source: source ?? 'synthetic' };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlatformSpec, mergeSpec, type PlatformSpec, type SpecOverride } from '@dogbreed/platform-spec';
 import { sharedDir } from '@dogbreed/platform-spec/testing';
@@ -107,10 +107,21 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
   const payload = await ensurePayload(join(o.outDir, 'payload', 'dog.jpg'), photos);
   log(`payload ${payload.path}: ${payload.bytes} bytes, ${payload.width}×${payload.height} (from ${payload.source})`);
 
+  // The stack's own log goes to a file beside the report (it is verbose); its path is printed.
+  mkdirSync(o.outDir, { recursive: true });
+  const stackLogPath = join(o.outDir, 'local-stack.log');
+  const stackLog = createWriteStream(stackLogPath);
   const stack =
     o.mode === 'local' && !o.baseUrl
-      ? await startLocalStack({ timeScale, specOverride: mergeSpec(o.specOverride ?? {}, { localStack: { timeScale } }), modelsDir: o.modelsDir, noTrain: o.noTrain, log })
+      ? await startLocalStack({
+          timeScale,
+          specOverride: mergeSpec(o.specOverride ?? {}, { localStack: { timeScale } }),
+          modelsDir: o.modelsDir,
+          noTrain: o.noTrain,
+          log: (l) => stackLog.write(l + '\n'),
+        })
       : undefined;
+  if (stack) log(`local stack at ${stack.url} (time scale ${timeScale}; log: ${stackLogPath})`);
   try {
     const baseUrl = stack?.url ?? o.baseUrl;
     if (o.mode === 'aws' && !o.functionUrl) throw new Error('AWS mode needs --function-url (the deployed invoker URL)');
@@ -120,7 +131,7 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
     let offered: number | undefined;
     for (const scenario of o.scenarios) {
       const vars: Record<string, string> = { ENDPOINT: o.endpoint, WARMUP_S: String(warmup) };
-      let seconds = 60;
+      let seconds = scenario === 'smoke' ? 10 : 60;
       if (scenario === 'autoscale') seconds = autoscaleProfile(spec, { timeScale, instanceWarmupSeconds: warmup }).totalSeconds;
       if (scenario === 'concurrency') {
         seconds = o.concurrencySeconds ?? 10;
@@ -163,5 +174,6 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
     });
   } finally {
     await stack?.stop();
+    stackLog.end();
   }
 }
