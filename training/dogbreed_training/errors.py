@@ -1,0 +1,38 @@
+"""Typed errors of the training package. Each carries a clear message; `cause` keeps the original error."""
+
+from __future__ import annotations
+
+
+class TrainingError(Exception):
+    """Base class: every error the package raises on purpose."""
+
+    def __init__(self, message: str, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.name = type(self).__name__
+        self.cause = cause
+        if cause is not None:
+            self.__cause__ = cause
+
+
+class ConfigError(TrainingError):
+    """A flag, hyperparameter or environment variable is missing or invalid."""
+
+
+class DatasetError(TrainingError):
+    """The dataset layout is unusable (missing split, no images, classes that differ between splits)."""
+
+
+class CheckpointError(TrainingError):
+    """A checkpoint cannot be read, or belongs to a different run (other classes or backbone)."""
+
+
+class WeightsError(TrainingError):
+    """Pretrained weights cannot be found or do not fit the backbone."""
+
+
+class ExportError(TrainingError):
+    """ONNX export failed or its outputs differ from PyTorch's."""
+
+
+class FetchError(TrainingError):
+    """The dataset archive cannot be downloaded, verified or extracted."""

@@ -1,0 +1,122 @@
+"""ONNX export (dynamic batch axis), parity check against PyTorch, and metadata.json for the model server."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import nn
+
+from dogbreed_training.data import IMAGENET_MEAN, IMAGENET_STD, resize_shorter_side
+from dogbreed_training.errors import ExportError
+
+ONNX_OPSET = 13
+INPUT_NAME = "input"
+OUTPUT_NAME = "logits"
+METADATA_SCHEMA_VERSION = 1
+PARITY_TOLERANCE = 1e-4
+
+
+def export_onnx(model: nn.Module, path: Path, image_size: int, opset: int = ONNX_OPSET) -> None:
+    """TorchScript-based exporter (torch 1.13 … 2.x); on torch versions whose default is the dynamo exporter
+    it is asked for explicitly, so the graph and its names are the same everywhere."""
+    cpu_model = copy.deepcopy(model).to("cpu").eval()
+    dummy = torch.randn(1, 3, image_size, image_size)
+    kwargs = dict(
+        input_names=[INPUT_NAME],
+        output_names=[OUTPUT_NAME],
+        dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        opset_version=opset,
+        do_constant_folding=True,
+    )
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with torch.no_grad():
+            torch.onnx.export(cpu_model, (dummy,), str(path), **kwargs)
+    except Exception as err:
+        raise ExportError(f"ONNX export to {path} failed: {err}", err) from err
+
+
+def onnx_max_abs_diff(model: nn.Module, path: Path, image_size: int, batch: int = 3, seed: int = 0) -> float | None:
+    """Max |PyTorch − onnxruntime| on the same random batch (batch > 1 also proves the dynamic axis);
+    None when onnxruntime is not installed (it is optional in the training container)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    cpu_model = copy.deepcopy(model).to("cpu").eval()
+    x = torch.randn(batch, 3, image_size, image_size, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        expected = cpu_model(x).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})
+    if got.shape != expected.shape:
+        raise ExportError(f"ONNX output shape {got.shape} differs from PyTorch's {expected.shape}")
+    return float(abs(got - expected).max())
+
+
+def framework_versions() -> dict[str, str]:
+    out = {"torch": torch.__version__, "torchvision": torchvision.__version__, "python": platform.python_version()}
+    if torch.version.cuda:
+        out["cuda"] = str(torch.version.cuda)
+    for name in ("onnx", "onnxruntime"):
+        try:
+            out[name] = __import__(name).__version__
+        except ImportError:
+            pass
+    return out
+
+
+def default_model_version(backbone: str, mode: str, now: datetime) -> str:
+    return f"{backbone}-{mode}-{now.strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def build_metadata(
+    *,
+    class_names: list[str],
+    backbone: str,
+    mode: str,
+    image_size: int,
+    metrics: dict[str, float],
+    hyperparameters: dict,
+    model_version: str | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """metadata.json: everything the model server needs besides model.onnx (libs/platform-spec model-dir.ts)."""
+    now = now or datetime.now(timezone.utc)
+    return {
+        "schemaVersion": METADATA_SCHEMA_VERSION,
+        "modelVersion": model_version or default_model_version(backbone, mode, now),
+        "createdAt": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "architecture": backbone,
+        "trainingMode": mode,
+        "classNames": list(class_names),
+        "numClasses": len(class_names),
+        "input": {
+            "name": INPUT_NAME,
+            "layout": "NCHW",
+            "channels": 3,
+            "height": image_size,
+            "width": image_size,
+            "dtype": "float32",
+        },
+        "output": {"name": OUTPUT_NAME, "kind": "logits"},
+        "preprocessing": {
+            "policy": "resize-shorter-center-crop",
+            "resizeShorterSide": resize_shorter_side(image_size),
+            "mean": list(IMAGENET_MEAN),
+            "std": list(IMAGENET_STD),
+            "colorSpace": "RGB",
+        },
+        "onnx": {"opset": ONNX_OPSET, "dynamicBatch": True},
+        "framework": framework_versions(),
+        "metrics": {k: float(v) for k, v in metrics.items()},
+        "hyperparameters": hyperparameters,
+    }

@@ -1,0 +1,281 @@
+"""The training loop: DDP when world size > 1, per-epoch checkpoints, resume, early stopping, final artifacts."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
+
+from dogbreed_training import checkpoint as ckpt
+from dogbreed_training.artifacts import RankZeroWriter
+from dogbreed_training.config import TrainConfig
+from dogbreed_training.data import Batch, DataBundle, ShardSampler, make_loader, train_sampler
+from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, broadcast_object
+from dogbreed_training.errors import ExportError
+from dogbreed_training.evaluate import evaluate
+from dogbreed_training.export import PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
+from dogbreed_training.metrics import EarlyStopping, format_metrics
+from dogbreed_training.model import HEAD_PREFIX, build_model, set_train_mode
+
+MODEL_FILE = "model.onnx"
+METADATA_FILE = "metadata.json"
+EVALUATION_FILE = "evaluation.json"
+CONFUSION_FILE = "confusion_matrix.png"
+# Parity beyond this means a broken export: the run fails rather than ship it.
+PARITY_FAIL = 1e-3
+# With pretrained weights, fine-tuning moves the backbone ten times slower than the new head.
+BACKBONE_LR_FACTOR = 0.1
+
+
+@dataclass
+class EpochStats:
+    loss: float
+    acc: float
+    images: int
+    skipped: int
+    seconds: float
+
+
+@dataclass
+class TrainSummary:
+    epochs_completed: int
+    stopped_early: bool
+    best_epoch: int
+    history: list[dict] = field(default_factory=list)
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, info: DistInfo, data: DataBundle) -> None:
+        self.cfg, self.info, self.data = cfg, info, data
+        self.device = info.device
+        self.writer = RankZeroWriter(info)
+        torch.manual_seed(cfg.seed)
+        self.raw = build_model(
+            cfg.backbone, len(data.class_names), cfg.pretrained_weights, cfg.freeze_backbone, log=self.log
+        ).to(self.device)
+        if info.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.model: torch.nn.Module = DistributedDataParallel(self.raw, device_ids=ids)
+        else:
+            self.model = self.raw
+        head = HEAD_PREFIX[cfg.backbone]
+        head_params = [p for n, p in self.raw.named_parameters() if p.requires_grad and n.startswith(head)]
+        body_params = [p for n, p in self.raw.named_parameters() if p.requires_grad and not n.startswith(head)]
+        body_lr = cfg.lr * (BACKBONE_LR_FACTOR if cfg.pretrained_weights is not None else 1.0)
+        groups = [{"params": head_params, "lr": cfg.lr}]
+        if body_params:
+            groups.append({"params": body_params, "lr": body_lr})
+        self.optimizer = torch.optim.AdamW(groups, weight_decay=1e-4)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=cfg.epochs)
+        self.stopper = EarlyStopping(cfg.early_stopping_patience)
+        self.history: list[dict] = []
+        self.best_state: dict | None = None
+        self.start_epoch = 1
+        pin = self.device.type == "cuda"
+        self.sampler = train_sampler(data.train, info.rank, info.world_size, cfg.seed)
+        self.train_loader = make_loader(
+            data.train, cfg.batch_size, cfg.num_workers, self.sampler, seed=cfg.seed, pin_memory=pin
+        )
+        val_sampler = ShardSampler(len(data.valid), info.rank, info.world_size)
+        self.valid_loader = make_loader(data.valid, cfg.batch_size, cfg.num_workers, val_sampler, pin_memory=pin)
+
+    # -- logging: rank 0 speaks for the job; other ranks only report problems
+    def log(self, message: str) -> None:
+        if self.info.is_main:
+            print(message, flush=True)
+
+    def warn(self, message: str) -> None:
+        print(f"WARNING [rank {self.info.rank}]: {message}", file=sys.stderr, flush=True)
+
+    # -- one optimisation step
+    def _run_batch(self, batch: Batch) -> tuple[float, int, int]:
+        if len(batch) == 0:
+            # Every image of this local batch failed to decode. DDP needs every rank in every step, so run a
+            # zero-weight step on a blank image instead of skipping it (the images are already counted).
+            size = self.cfg.image_size
+            out = self.model(torch.zeros(1, 3, size, size, device=self.device))
+            loss = out.sum() * 0.0
+            correct = n = 0
+        else:
+            x = batch.images.to(self.device, non_blocking=True)
+            y = batch.labels.to(self.device, non_blocking=True)
+            out = self.model(x)
+            loss = F.cross_entropy(out, y)
+            n = len(batch)
+            correct = int((out.argmax(dim=1) == y).sum())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach()) * n, correct, n
+
+    def _run_epoch(self, epoch: int) -> EpochStats:
+        self.sampler.set_epoch(epoch)
+        set_train_mode(self.raw, self.cfg.backbone, self.cfg.freeze_backbone)
+        start = time.perf_counter()
+        loss_sum = correct = n = skipped = 0.0
+        for step, batch in enumerate(self.train_loader):
+            if self.cfg.max_steps_per_epoch and step >= self.cfg.max_steps_per_epoch:
+                break
+            skipped += batch.skipped
+            b_loss, b_correct, b_n = self._run_batch(batch)
+            loss_sum, correct, n = loss_sum + b_loss, correct + b_correct, n + b_n
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        seconds = time.perf_counter() - start
+        loss_sum, correct, n, skipped = all_reduce_sum([loss_sum, correct, n, skipped], self.info)
+        (seconds,) = all_reduce_sum([seconds], self.info)
+        seconds /= self.info.world_size
+        return EpochStats(loss_sum / max(n, 1), correct / max(n, 1), int(n), int(skipped), seconds)
+
+    @torch.no_grad()
+    def _validate(self) -> EpochStats:
+        self.raw.eval()
+        start = time.perf_counter()
+        loss_sum = correct = n = skipped = 0.0
+        for batch in self.valid_loader:
+            skipped += batch.skipped
+            if len(batch) == 0:
+                continue
+            x, y = batch.images.to(self.device), batch.labels.to(self.device)
+            out = self.raw(x)
+            loss_sum += float(F.cross_entropy(out, y, reduction="sum"))
+            correct += int((out.argmax(dim=1) == y).sum())
+            n += len(batch)
+        loss_sum, correct, n, skipped = all_reduce_sum([loss_sum, correct, n, skipped], self.info)
+        return EpochStats(loss_sum / max(n, 1), correct / max(n, 1), int(n), int(skipped), time.perf_counter() - start)
+
+    # -- snapshots (keyed dicts; rank 0 writes, rank 0 reads and broadcasts)
+    def _snapshot(self) -> dict:
+        return {
+            "model_state": self.raw.state_dict(),
+            "optimizer_state": self.optimizer.state_dict(),
+            "scheduler_state": self.scheduler.state_dict(),
+            "early_stopping": self.stopper.state_dict(),
+            "best_model_state": self.best_state,
+            "history": self.history,
+            "class_names": self.data.class_names,
+            "backbone": self.cfg.backbone,
+            "image_size": self.cfg.image_size,
+        }
+
+    def _save_snapshot(self, epoch: int) -> None:
+        if self.info.is_main:
+            path = self.writer.checkpoint(self.cfg.checkpoint_dir, epoch, self._snapshot())
+            self.log(f"checkpoint saved: {path}")
+
+    def _load_snapshot(self) -> None:
+        snap = ckpt.load_latest(self.cfg.checkpoint_dir, log=self.warn) if self.info.is_main else None
+        snap = broadcast_object(snap, self.info)
+        if snap is None:
+            self.log(f"no checkpoint in {self.cfg.checkpoint_dir}: starting at epoch 1")
+            return
+        ckpt.check_compatible(snap, self.data.class_names, self.cfg.backbone, self.cfg.image_size)
+        self.raw.load_state_dict(snap["model_state"])
+        self.optimizer.load_state_dict(snap["optimizer_state"])
+        self.scheduler.load_state_dict(snap["scheduler_state"])
+        self.stopper.load_state_dict(snap["early_stopping"])
+        self.best_state = snap["best_model_state"]
+        self.history = list(snap["history"])
+        self.start_epoch = snap["epoch"] + 1
+        self.log(f"resumed from checkpoint epoch={snap['epoch']}: continuing at epoch {self.start_epoch}")
+
+    def train(self) -> TrainSummary:
+        self._load_snapshot()
+        stopped = self.stopper.should_stop
+        for epoch in range(self.start_epoch, self.cfg.epochs + 1):
+            if stopped:
+                break
+            t = self._run_epoch(epoch)
+            v = self._validate()
+            lr = self.optimizer.param_groups[0]["lr"]
+            if self.stopper.step(epoch, v.loss):
+                self.best_state = {k: x.detach().to("cpu", copy=True) for k, x in self.raw.state_dict().items()}
+            self.scheduler.step()
+            row = {
+                "epoch": epoch,
+                "train_loss": t.loss,
+                "train_acc": t.acc,
+                "val_loss": v.loss,
+                "val_acc": v.acc,
+                "lr": lr,
+                "images_per_sec": t.images / t.seconds if t.seconds > 0 else 0.0,
+                "epoch_seconds": t.seconds,
+                "skipped": t.skipped + v.skipped,
+            }
+            self.history.append(row)
+            self.log(format_metrics(row))
+            self._save_snapshot(epoch)
+            stopped = self.stopper.should_stop
+            if stopped:
+                self.log(
+                    f"early stopping: val_loss has not improved for {self.stopper.patience} epochs "
+                    f"(best epoch {self.stopper.best_epoch})"
+                )
+        if self.best_state is not None:
+            self.raw.load_state_dict(self.best_state)
+        completed = self.history[-1]["epoch"] if self.history else 0
+        return TrainSummary(completed, stopped, self.stopper.best_epoch, self.history)
+
+    # -- final outputs (rank 0), then every rank meets at a barrier
+    def finish(self, summary: TrainSummary) -> None:
+        if self.info.is_main:
+            self._write_outputs(summary)
+        barrier(self.info)
+        print(f"rank={self.info.rank} files_written={len(self.writer.written)}", flush=True)
+
+    def _write_outputs(self, summary: TrainSummary) -> None:
+        cfg, names = self.cfg, self.data.class_names
+        split = "valid" if self.data.test_is_valid else "test"
+        if self.data.test_is_valid:
+            self.warn("no test/ split: evaluation.json reports the validation split")
+        dataset = self.data.valid if self.data.test_is_valid else self.data.test
+        loader = make_loader(dataset, cfg.batch_size, cfg.num_workers)
+        ev = evaluate(self.raw, loader, self.device, len(names))
+        self.log(format_metrics({"test_top1": ev.top1, "test_top5": ev.top5, "test_images": ev.images}))
+        onnx_path = self.writer.onnx(self.raw, cfg.model_dir / MODEL_FILE, cfg.image_size)
+        diff = onnx_max_abs_diff(self.raw, onnx_path, cfg.image_size)
+        if diff is None:
+            self.warn("onnxruntime is not installed: ONNX parity not checked")
+        elif diff > PARITY_FAIL:
+            raise ExportError(f"ONNX outputs differ from PyTorch by {diff:.2e} (> {PARITY_FAIL}); not shipping it")
+        elif diff > PARITY_TOLERANCE:
+            self.warn(f"ONNX outputs differ from PyTorch by {diff:.2e} (> {PARITY_TOLERANCE})")
+        best = next((h for h in self.history if h["epoch"] == summary.best_epoch), None)
+        metrics: dict[str, float] = {
+            "epochs_completed": summary.epochs_completed,
+            "best_epoch": summary.best_epoch,
+            "stopped_early": float(summary.stopped_early),
+            "test_top1": ev.top1,
+            "test_top5": ev.top5,
+            "world_size": self.info.world_size,
+        }
+        if best:
+            metrics.update(val_loss=best["val_loss"], val_acc=best["val_acc"], train_acc=best["train_acc"])
+            metrics["images_per_sec"] = sum(h["images_per_sec"] for h in self.history) / len(self.history)
+        if diff is not None:
+            metrics["onnx_max_abs_diff"] = diff
+        skipped = sum(h["skipped"] for h in self.history) + ev.skipped
+        unreadable = sum(self.data.report[s]["unreadable"] for s in ("train", "valid", "test") if s in self.data.report)
+        metrics["skipped_images"] = skipped + unreadable
+        meta = build_metadata(
+            class_names=names,
+            backbone=cfg.backbone,
+            mode=self.info.mode,
+            image_size=cfg.image_size,
+            metrics=metrics,
+            hyperparameters={**cfg.hyperparameters(), "world_size": self.info.world_size},
+            model_version=cfg.model_version,
+        )
+        self.writer.json(cfg.model_dir / METADATA_FILE, meta)
+        evaluation = ev.to_json(names, split)
+        evaluation["onnxMaxAbsDiff"] = diff
+        evaluation["modelVersion"] = meta["modelVersion"]
+        self.writer.json(cfg.model_dir / EVALUATION_FILE, evaluation)
+        self.writer.confusion_png(ev.confusion, names, cfg.model_dir / CONFUSION_FILE)
+        self.writer.json(cfg.output_dir / "history.json", self.history)
+        self.writer.json(cfg.output_dir / "data_report.json", self.data.report)
+        self.log(f"model dir {cfg.model_dir}: {MODEL_FILE} {METADATA_FILE} {EVALUATION_FILE} {CONFUSION_FILE}")
