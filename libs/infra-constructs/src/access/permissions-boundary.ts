@@ -233,7 +233,7 @@ class PermissionsBoundaryAspect implements IAspect {
       // Same template: IAM refuses a boundary that does not exist yet, so create the policy first.
       node.node.addDependency(boundary.policy);
     } else if (Stage.of(roleStack) === Stage.of(boundaryStack)) {
-      roleStack.addDependency(boundaryStack, `${node.node.path} carries the permissions boundary`);
+      roleStack.addStackDependency(boundaryStack, `${node.node.path} carries the permissions boundary`);
     } else {
       Annotations.of(node).addInfo(
         `The permissions boundary ${boundary.policyName} is in another stage: deploy ${boundaryStack.stackName} first`,

@@ -82,7 +82,7 @@ export interface PolicyStatementJson {
 
 /** Inline policies of a role (the people roles carry one, `access`). */
 export function inlinePolicies(properties: Record<string, Json>): PolicyDocument[] {
-  const policies = (properties['Policies'] ?? []) as { PolicyDocument: PolicyDocument }[];
+  const policies = (properties['Policies'] ?? []) as unknown as { PolicyDocument: PolicyDocument }[];
   return policies.map((p) => p.PolicyDocument);
 }
 
