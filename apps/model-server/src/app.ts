@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { readBody } from './body.js';
+import { drainBody, readBody } from './body.js';
 import type { ServerConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { toErrorResponse } from './error-response.js';
@@ -37,13 +37,12 @@ export function admissionLimit(config: ServerConfig): number {
   return config.maxQueueDepth + (config.batching.enabled ? config.batching.maxBatchSize : 1);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string, close = false): void {
+function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     [REQUEST_ID_HEADER]: requestId,
-    ...(close ? { connection: 'close' } : {}),
   });
   res.end(text);
 }
@@ -87,7 +86,9 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
       else log.debug(fields, 'request');
     } catch (err) {
       const r = toErrorResponse(err, requestId);
-      if (!res.headersSent) send(res, r.statusCode, r.body, requestId, !bodyRead);
+      // Refused from the headers alone (415, 406, 503...): answer now, drop the body in the background.
+      if (!bodyRead) void drainBody(req, config.maxBodyBytes);
+      if (!res.headersSent) send(res, r.statusCode, r.body, requestId);
       const fields = { method: req.method, path, status: r.statusCode, code: r.body.error.code, ms: performance.now() - startedAt };
       if (r.logLevel === 'error') log.error({ ...fields, err }, 'request failed');
       else log[r.logLevel](fields, r.body.error.message);

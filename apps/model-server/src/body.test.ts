@@ -22,7 +22,8 @@ describe('readBody', () => {
   });
 
   it('refuses a declared Content-Length over the cap without reading', async () => {
-    const { req } = fakeRequest({ 'content-length': '11' });
+    const { req, stream } = fakeRequest({ 'content-length': '11' });
+    stream.end(Buffer.alloc(11));
     await expect(readBody(req, 10)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', statusCode: 413 });
   });
 
@@ -31,10 +32,10 @@ describe('readBody', () => {
     const p = readBody(req, 10);
     stream.write(Buffer.alloc(6));
     stream.write(Buffer.alloc(6));
+    stream.end(Buffer.alloc(6));
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).code).toBe('PAYLOAD_TOO_LARGE');
-    stream.end(Buffer.alloc(6));
   });
 
   it('cuts the socket when a client keeps sending far past the cap', async () => {
