@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { MissingBuildOutputError } from './errors.js';
@@ -49,6 +50,17 @@ export const INFRA_INPUTS = {
   trainingCodeDir: 'training',
 } as const;
 
+/** The repository root (the folder holding nx.json) above `fromUrl` (e.g. `import.meta.url`). */
+export function findWorkspaceRoot(fromUrl: string): string {
+  let dir = dirname(fileURLToPath(fromUrl));
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new MissingBuildOutputError(`no nx.json above ${fromUrl}: run the app from the repository`);
+    dir = up;
+  }
+  return dir;
+}
+
 export interface InfraPaths {
   readonly invokerBundleDir: string;
   readonly modelServerContext: string;
@@ -95,6 +107,8 @@ export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
  * cdk-nag AwsSolutions checks. Account/region come from the spec (no account = environment-agnostic synth).
  */
 export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): InfraStacks {
+  // Log delivery to the access-log bucket through a bucket policy (no legacy ACL); must be set before any child.
+  app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
   const common = { spec, env };
   const network = new NetworkStack(app, stackName(spec, 'network'), { ...common, description: 'dogbreed: VPC, endpoints, security groups' });

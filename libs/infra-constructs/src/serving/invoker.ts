@@ -140,7 +140,8 @@ export class Invoker extends Construct {
       environment,
     });
     // ENI permissions must be in place before Lambda creates the function's network interfaces.
-    this.function.node.addDependency(this.role);
+    const rolePolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (rolePolicy) this.function.node.addDependency(rolePolicy);
 
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: INVOKER_ALIAS,

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib';
 import { MODEL_SERVER_ENV, type AutoscalingSpec, type EndpointSpec, type ModelServerSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
+import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
 
@@ -175,7 +175,8 @@ export class SageMakerEndpoint extends Construct {
       },
     });
     // The role's policies must exist before SageMaker validates the model (it reads the artifact and image).
-    this.model.node.addDependency(this.role);
+    const rolePolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (rolePolicy) this.model.node.addDependency(rolePolicy);
 
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
       kmsKeyId: instanceHasLocalStorage(ep.instanceType) ? undefined : props.key.keyArn,
@@ -203,7 +204,7 @@ export class SageMakerEndpoint extends Construct {
     });
     this.endpointArn = this.endpoint.ref;
 
-    // Register the target only once the endpoint exists, and the policy only after the target.
+    // The resource id names the endpoint's attribute, so the target is registered only once the endpoint exists.
     this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
       serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
       resourceId: `endpoint/${this.endpoint.attrEndpointName}/variant/${ep.variantName}`,
@@ -211,7 +212,6 @@ export class SageMakerEndpoint extends Construct {
       minCapacity: as.minInstances,
       maxCapacity: as.maxInstances,
     });
-    this.scalableTarget.node.addDependency(this.endpoint);
     this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('TargetTracking', {
       predefinedMetric: as.metric as appscaling.PredefinedMetric,
       targetValue: as.targetValue,

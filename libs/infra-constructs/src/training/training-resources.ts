@@ -1,6 +1,6 @@
 import { aws_ec2 as ec2, aws_ecr as ecr, aws_iam as iam, aws_kms as kms, aws_s3 as s3, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
+import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/**
+ * The CDK app: the platform spec in force (defaults + DOGBREED_SPEC_FILE / DOGBREED_SPEC_JSON), every stack composed
+ * from it, cdk-nag's AwsSolutions checks on all of them (an unacknowledged finding fails the synth).
+ */
+import { App } from 'aws-cdk-lib';
+import { loadPlatformSpec } from '@dogbreed/platform-spec';
+import { applyNagChecks, composeInfra, findWorkspaceRoot, infraPaths } from '@dogbreed/infra-constructs';
+
+const app = new App();
+composeInfra(app, loadPlatformSpec(), infraPaths(findWorkspaceRoot(import.meta.url)));
+applyNagChecks(app);
+app.synth();

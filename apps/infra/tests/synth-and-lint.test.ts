@@ -1,0 +1,45 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const appDir = join(workspaceRoot(), 'apps', 'infra');
+const out = mkdtempSync(join(tmpdir(), 'infra-synth-'));
+let templates: string[] = [];
+
+// One real `cdk synth` through the CLI (cdk.json's app command), with no AWS credentials in the environment.
+beforeAll(() => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const r = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', out], {
+    cwd: appDir,
+    env: { ...env, CDK_DISABLE_VERSION_CHECK: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`cdk synth failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  templates = readdirSync(out).filter((f) => f.endsWith('.template.json')).map((f) => join(out, f));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('nx run infra:synth (offline, no credentials)', () => {
+  it('writes one template per stack', () => {
+    const names = templates.map((t) => t.split('/').pop());
+    for (const part of ['network', 'data', 'training', 'serving', 'ci']) {
+      expect(names).toContain(`${PLATFORM_SPEC.project.name}-${part}.template.json`);
+    }
+  });
+
+  it('cfn-lint is clean on every synthesized template', () => {
+    // W3005 (a DependsOn already implied by a GetAtt) is emitted for CDK's own Lambda and custom-resource constructs.
+    let output = '';
+    try {
+      output = execFileSync(toolPaths.cfnLint(), ['--ignore-checks', 'W3005', '--', ...templates], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      throw new Error(`cfn-lint found problems:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+    expect(output.trim()).toBe('');
+  });
+});
