@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { SpecOverride } from '@dogbreed/platform-spec';
 import { workspaceRoot } from '@dogbreed/platform-spec/testing';
 
@@ -35,8 +36,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<RunningStac
   if (o.noTrain) args.push('--no-train');
   if (o.specOverride) args.push('--spec-json', JSON.stringify(o.specOverride));
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
-  createInterface({ input: child.stderr! }).on('line', (l) => log(`[local-stack] ${l}`));
+  const child: ChildProcess & { stdout: Readable; stderr: Readable } = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  createInterface({ input: child.stderr }).on('line', (l) => log(`[local-stack] ${l}`));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async () => {
@@ -49,7 +50,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<RunningStac
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`local stack not ready within ${o.readyTimeoutMs ?? 120_000} ms`)), o.readyTimeoutMs ?? 120_000);
-    createInterface({ input: child.stdout! }).on('line', (l) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
       const m = READY.exec(l);
       if (m) {
         clearTimeout(timer);

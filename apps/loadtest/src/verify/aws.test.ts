@@ -5,6 +5,7 @@ import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { desiredFromDescription, observationFromAws, toActivityRecords, type AwsClients } from './aws';
+import { nth } from './fixtures';
 import { verify } from './rules';
 
 const spec = PLATFORM_SPEC;
@@ -98,11 +99,11 @@ describe('the verifier on AWS (recorded-shape responses)', () => {
     const results = verify(spec, obs, { offeredConcurrency: 14, expectScaleIn: true });
     expect(results.filter((r) => !r.pass)).toEqual([]);
     // The right questions were asked.
-    expect(asMock.commandCalls(DescribeScalingActivitiesCommand)[0]!.args[0].input).toMatchObject({
+    expect(nth(asMock.commandCalls(DescribeScalingActivitiesCommand), 0).args[0].input).toMatchObject({
       ServiceNamespace: 'sagemaker',
       ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
     });
-    const queries = cwMock.commandCalls(GetMetricDataCommand)[0]!.args[0].input.MetricDataQueries ?? [];
+    const queries = nth(cwMock.commandCalls(GetMetricDataCommand), 0).args[0].input.MetricDataQueries ?? [];
     expect(queries.map((q) => [q.MetricStat?.Metric?.MetricName, q.MetricStat?.Stat])).toEqual([
       ['ConcurrentExecutions', 'Maximum'],
       ['Throttles', 'Sum'],
@@ -116,7 +117,7 @@ describe('the verifier on AWS (recorded-shape responses)', () => {
     const results = verify(spec, obs, { offeredConcurrency: 14, expectScaleIn: false });
     const failed = results.filter((r) => !r.pass);
     expect(failed.map((r) => r.id)).toEqual(['max-instances-reached']);
-    expect(failed[0]!.message).toBe(
+    expect(nth(failed, 0).message).toBe(
       `endpoint ${endpointName} reached only 3 instances, expected 4 (spec autoscaling.maxInstances): ` +
         `the load did not drive InvocationsPerInstance above the target (300) long enough, or scale-out failed`,
     );
@@ -125,7 +126,8 @@ describe('the verifier on AWS (recorded-shape responses)', () => {
   it('fails when scale-outs came faster than the 30 s cooldown', async () => {
     record([activity(5, 2, true), { ...activity(5, 4, true), StartTime: at(5, 20), EndTime: at(6) }], 4, [7], [1]);
     const obs = await observationFromAws(clients(), target);
-    const r = verify(spec, obs, { expectScaleIn: false }).find((x) => x.id === 'scale-out-cooldown')!;
+    const r = verify(spec, obs, { expectScaleIn: false }).find((x) => x.id === 'scale-out-cooldown');
+    if (!r) throw new Error('no scale-out-cooldown check');
     expect(r.pass).toBe(false);
     expect(r.message).toMatch(/only 20\.0 s apart; the scale-out cooldown is 30\.0 s/);
   });
@@ -157,7 +159,7 @@ describe('activity parsing', () => {
     );
     expect(desiredAtStart).toBe(2);
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ fromDesired: 2, toDesired: 4, direction: 'out' });
+    expect(nth(records, 0)).toMatchObject({ fromDesired: 2, toDesired: 4, direction: 'out' });
     expect(fulfilled).toEqual([]);
   });
 });

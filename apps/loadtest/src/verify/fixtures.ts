@@ -27,3 +27,10 @@ export function goodObservation(): Observation {
     },
   };
 }
+
+/** The i-th element, or a test failure (no non-null assertions in tests). */
+export function nth<T>(items: readonly T[], i: number): T {
+  const v = i < 0 ? items[items.length + i] : items[i];
+  if (v === undefined) throw new Error(`no element ${i} (length ${items.length})`);
+  return v;
+}

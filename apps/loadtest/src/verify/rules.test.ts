@@ -1,7 +1,7 @@
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import { goodObservation } from './fixtures';
+import { goodObservation, nth } from './fixtures';
 import { allPassed, verify, type CheckResult } from './rules';
 
 const byId = (rs: CheckResult[], id: string) => {
@@ -30,7 +30,7 @@ describe('verify', () => {
   it('fails with 3 vs 4 when the endpoint only reached 3 instances', () => {
     const o = goodObservation();
     o.endpoint.instanceSeries = o.endpoint.instanceSeries.map((p) => ({ ...p, instances: Math.min(p.instances, 3) }));
-    o.endpoint.activities[1]!.toDesired = 3;
+    nth(o.endpoint.activities, 1).toDesired = 3;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'max-instances-reached');
     expect(r.pass).toBe(false);
     expect(r.message).toMatch(/reached only 3 instances, expected 4/);
@@ -45,7 +45,7 @@ describe('verify', () => {
 
   it('catches a desired count above the maximum even if never in service', () => {
     const o = goodObservation();
-    o.endpoint.activities.push({ t: o.endpoint.activities[1]!.t + 5000, direction: 'out', fromDesired: 4, toDesired: 5, cause: 'x' });
+    o.endpoint.activities.push({ t: nth(o.endpoint.activities, 1).t + 5000, direction: 'out', fromDesired: 4, toDesired: 5, cause: 'x' });
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'max-instances-never-exceeded');
     expect(r.pass).toBe(false);
     expect(r.message).toContain('went to 5 instances');
@@ -53,7 +53,7 @@ describe('verify', () => {
 
   it('fails scale-outs closer than the time-scaled cooldown (30 s / 60 = 0.5 s)', () => {
     const o = goodObservation();
-    o.endpoint.activities[1]!.t = o.endpoint.activities[0]!.t + 400;
+    nth(o.endpoint.activities, 1).t = nth(o.endpoint.activities, 0).t + 400;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'scale-out-cooldown');
     expect(r.pass).toBe(false);
     expect(r.message).toMatch(/only 0\.40 s apart; the scale-out cooldown is 0\.50 s/);
@@ -63,7 +63,7 @@ describe('verify', () => {
 
   it('fails a scale-in sooner than the scale-in cooldown after the previous activity (300 s / 60 = 5 s)', () => {
     const o = goodObservation();
-    o.endpoint.activities[2]!.t = o.endpoint.activities[1]!.t + 4000;
+    nth(o.endpoint.activities, 2).t = nth(o.endpoint.activities, 1).t + 4000;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: true }), 'scale-in-cooldown');
     expect(r.pass).toBe(false);
     expect(r.message).toMatch(/scaled in 4\.00 s after the previous activity; the scale-in cooldown is 5\.00 s/);
@@ -71,14 +71,14 @@ describe('verify', () => {
 
   it('ignores instance replacements for cooldowns', () => {
     const o = goodObservation();
-    o.endpoint.activities.splice(1, 0, { t: o.endpoint.activities[0]!.t + 100, direction: 'replace', fromDesired: 2, toDesired: 2, cause: 'killed' });
+    o.endpoint.activities.splice(1, 0, { t: nth(o.endpoint.activities, 0).t + 100, direction: 'replace', fromDesired: 2, toDesired: 2, cause: 'killed' });
     expect(byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'scale-out-cooldown').pass).toBe(true);
   });
 
   it('requires a scale-in when the load dropped long enough', () => {
     const o = goodObservation();
     o.endpoint.activities.pop();
-    o.endpoint.instanceSeries.at(-1)!.instances = 4;
+    nth(o.endpoint.instanceSeries, -1).instances = 4;
     o.endpoint.currentInstances = 4;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: true }), 'scaled-in');
     expect(r.pass).toBe(false);

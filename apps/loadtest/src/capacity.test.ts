@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { capacityFromSteps, probeRates, sustainable } from './capacity';
+
+const step = (rps: number, p95Ms: number | undefined, errorRate = 0, droppedIterations = 0) => ({ rps, p95Ms, errorRate, droppedIterations, requests: rps * 10 });
+
+describe('capacity probe math', () => {
+  it('takes the highest rate under the SLO and derives peak × 0.5 × 60', () => {
+    const c = capacityFromSteps([step(20, 900), step(5, 80), step(10, 150), step(15, 400)], { sloP95Ms: 500, specTargetValue: 300 });
+    expect(c.steps.map((s) => [s.rps, s.sustainable])).toEqual([
+      [5, true],
+      [10, true],
+      [15, true],
+      [20, false],
+    ]);
+    expect(c.peakRps).toBe(15);
+    expect(c.impliedTargetValue).toBe(450);
+    expect(c.specTargetValue).toBe(300);
+  });
+
+  it('does not count a lucky step after a failed one, nor steps with errors or dropped iterations', () => {
+    const c = capacityFromSteps([step(5, 80), step(10, 600), step(15, 300)], { sloP95Ms: 500, specTargetValue: 300 });
+    expect(c.peakRps).toBe(5);
+    expect(sustainable(step(5, 80, 0.01), 500, 0.001)).toBe(false);
+    expect(sustainable(step(50, 80, 0, 40), 500, 0.001, 500)).toBe(false);
+    expect(sustainable(step(5, undefined), 500, 0.001)).toBe(false);
+  });
+
+  it('reports zero capacity when the first step already fails', () => {
+    const c = capacityFromSteps([step(5, 800)], { sloP95Ms: 500, specTargetValue: 300, safetyFactor: 0.4 });
+    expect(c).toMatchObject({ peakRps: 0, impliedTargetValue: 0, safetyFactor: 0.4 });
+  });
+
+  it('steps geometrically', () => {
+    expect(probeRates(2, 10, 1.5)).toEqual([2, 3, 4.5, 6.8, 10.1].filter((r) => r <= 10));
+    expect(() => probeRates(0, 10)).toThrow();
+  });
+});
