@@ -5,9 +5,12 @@
  */
 import { App } from 'aws-cdk-lib';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
-import { applyNagChecks, composeInfra, findWorkspaceRoot, infraPaths } from '@dogbreed/infra-constructs';
+import { applyNagChecks, applyPermissionsBoundary, composeInfra, findWorkspaceRoot, infraPaths } from '@dogbreed/infra-constructs';
 
 const app = new App();
-composeInfra(app, loadPlatformSpec(), infraPaths(findWorkspaceRoot(import.meta.url)));
+const spec = loadPlatformSpec();
+composeInfra(app, spec, infraPaths(findWorkspaceRoot(import.meta.url)));
+// Every IAM role of every stack gets the project's permissions boundary (src/access).
+applyPermissionsBoundary(app, spec);
 applyNagChecks(app);
 app.synth();

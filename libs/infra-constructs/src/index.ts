@@ -10,3 +10,4 @@ export * from './ci/github-oidc.js';
 export * from './stacks/stacks.js';
 export * from './infra-app.js';
 export * from './nag.js';
+export * from './access/index.js';

@@ -5,6 +5,7 @@ import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { MissingBuildOutputError } from './errors.js';
 import { ProjectNagChecks } from './nag.js';
+import { AccessStack } from './access/index.js';
 import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack } from './stacks/stacks.js';
 
 /**
@@ -95,6 +96,8 @@ export interface InfraStacks {
   readonly training: TrainingStack;
   readonly serving: ServingStack;
   readonly ci: CiStack;
+  /** People roles, permissions boundary, notebook (issue 12, src/access). */
+  readonly access: AccessStack;
 }
 
 /** Stack names: `<project>-<part>`. */
@@ -129,8 +132,21 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): I
     modelServerImage: { directory: paths.modelServerContext, file: paths.modelServerDockerfile, exclude: MODEL_SERVER_CONTEXT_EXCLUDES },
   });
   const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });
+  const access = new AccessStack(app, stackName(spec, 'access'), {
+    ...common,
+    description: 'dogbreed: people roles, permissions boundary, development notebook',
+    vpc: network.network.vpc,
+    subnets: network.network.privateSubnets,
+    kmsKey: data.stores.key,
+    dataBucket: data.stores.dataBucket,
+    modelBucket: data.stores.modelBucket,
+    // The function URL sits on the `live` alias: clients are granted on its qualified ARN.
+    invokerFunctionArn: serving.invoker.alias.functionArn,
+    endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
+    trainingRoleArn: training.resources.executionRole.roleArn,
+  });
   for (const [k, v] of Object.entries(spec.project.tags)) Tags.of(app).add(k, v);
-  return { network, data, training, serving, ci };
+  return { network, data, training, serving, ci, access };
 }
 
 /** cdk-nag's AWS Solutions rules on every stack of the app: an unacknowledged finding fails the synth. */

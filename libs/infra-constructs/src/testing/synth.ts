@@ -23,7 +23,7 @@ export function synthInfra(spec: PlatformSpec): SynthedInfra {
   return {
     app,
     stacks,
-    templates: { network: t('network'), data: t('data'), training: t('training'), serving: t('serving'), ci: t('ci') },
+    templates: { network: t('network'), data: t('data'), training: t('training'), serving: t('serving'), ci: t('ci'), access: t('access') },
   };
 }
 
