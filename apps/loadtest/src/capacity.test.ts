@@ -15,6 +15,8 @@ describe('capacity probe math', () => {
     expect(c.peakRps).toBe(15);
     expect(c.impliedTargetValue).toBe(450);
     expect(c.specTargetValue).toBe(300);
+    expect(c.lowerBound).toBe(false);
+    expect(capacityFromSteps([step(5, 80)], { sloP95Ms: 500, specTargetValue: 300 }).lowerBound).toBe(true);
   });
 
   it('does not count a lucky step after a failed one, nor steps with errors or dropped iterations', () => {

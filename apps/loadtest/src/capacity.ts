@@ -23,6 +23,8 @@ export interface CapacityResult {
   /** Target value for SageMakerVariantInvocationsPerInstance (per instance per minute). */
   impliedTargetValue: number;
   specTargetValue: number;
+  /** Every step held the SLO: the real peak lies above the last rate tried (peakRps is a lower bound). */
+  lowerBound: boolean;
 }
 
 export function sustainable(step: ProbeStepResult, sloP95Ms: number, maxErrorRate: number, expectedRequests?: number): boolean {
@@ -55,6 +57,7 @@ export function capacityFromSteps(
     peakRps,
     impliedTargetValue: Math.round(peakRps * safetyFactor * 60 * 100) / 100,
     specTargetValue: opts.specTargetValue,
+    lowerBound: judged.length > 0 && judged.every((s) => s.sustainable),
   };
 }
 

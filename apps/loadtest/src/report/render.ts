@@ -42,8 +42,9 @@ export function renderMarkdown(r: Report): string {
     const c = r.capacity;
     out.push('', '### Capacity (one instance)', '');
     out.push(
-      `Peak sustainable rate **${c.peakRps} req/s** at p95 < ${c.sloP95Ms} ms → implied InvocationsPerInstance target ` +
-        `**${c.impliedTargetValue}** (= ${c.peakRps} × ${c.safetyFactor} × 60); the spec has ${c.specTargetValue}.`,
+      `Peak sustainable rate **${c.lowerBound ? '≥ ' : ''}${c.peakRps} req/s** at p95 < ${c.sloP95Ms} ms → implied InvocationsPerInstance target ` +
+        `**${c.impliedTargetValue}** (= ${c.peakRps} × ${c.safetyFactor} × 60); the spec has ${c.specTargetValue}.` +
+        (c.lowerBound ? ' Every step held the SLO: raise --max-rps to find the real peak.' : ''),
     );
     out.push('', '| req/s | p95 ms | error rate | dropped | sustainable |', '|---|---|---|---|---|');
     for (const s of c.steps) out.push(`| ${s.rps} | ${s.p95Ms?.toFixed(1) ?? 'n/a'} | ${(s.errorRate * 100).toFixed(2)}% | ${s.droppedIterations} | ${mark(s.sustainable)} |`);

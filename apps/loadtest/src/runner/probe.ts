@@ -1,3 +1,4 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeSpec, type SpecOverride } from '@dogbreed/platform-spec';
 import { capacityFromSteps, probeRates, type CapacityResult, type ProbeStepResult } from '../capacity';
@@ -39,7 +40,18 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<CapacityResult>
   const override = mergeSpec(o.specOverride ?? {}, ONE_INSTANCE);
   const spec = runSpec({ mode: 'local', specOverride: override, timeScale: 1, env: o.env });
   const payload = await ensurePayload(join(o.outDir, 'payload', 'dog.jpg'), o.photosDir);
-  const stack = o.baseUrl ? undefined : await startLocalStack({ timeScale: 1, specOverride: mergeSpec(override, { localStack: { timeScale: 1 } }), modelsDir: o.modelsDir, noTrain: o.noTrain, log });
+  mkdirSync(o.outDir, { recursive: true });
+  const stackLog = createWriteStream(join(o.outDir, 'local-stack-probe.log'));
+  const stack = o.baseUrl
+    ? undefined
+    : await startLocalStack({
+        timeScale: 1,
+        specOverride: mergeSpec(override, { localStack: { timeScale: 1 } }),
+        modelsDir: o.modelsDir,
+        noTrain: o.noTrain,
+        log: (l) => stackLog.write(l + '\n'),
+      });
+  if (stack) log(`local stack pinned to one instance at ${stack.url} (log: ${join(o.outDir, 'local-stack-probe.log')})`);
   const steps: ProbeStepResult[] = [];
   try {
     for (const rps of probeRates(o.startRps, o.maxRps, o.factor)) {
@@ -65,6 +77,7 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<CapacityResult>
     }
   } finally {
     await stack?.stop();
+    stackLog.end();
   }
   return capacityFromSteps(steps, { sloP95Ms: o.sloP95Ms, specTargetValue: spec.autoscaling.targetValue, stepSeconds: o.stepSeconds });
 }
