@@ -1,6 +1,19 @@
 #!/usr/bin/env bash
-# `npm start`: the local stack (issue: local stack). Not built yet: say what it will run and fail plainly.
-echo "npm start will run the local stack: both SageMaker-style endpoints as pools of model-server processes," >&2
-echo "an InvokeEndpoint-compatible router with autoscaling, the invoker Lambda with reserved concurrency 7," >&2
-echo "and a dashboard, all on 127.0.0.1. The local stack is not built yet (apps/local-stack)." >&2
-exit 1
+# `npm start`: the local stack — both SageMaker-style endpoints as pools of real model-server processes behind an
+# InvokeEndpoint-compatible router with target-tracking autoscaling, the real invoker Lambda bundle with reserved
+# concurrency, and a dashboard, all on 127.0.0.1. Works offline after `npm ci`.
+# Flags go to the local stack: npm start -- --port 0 --time-scale 60 --models-dir DIR --no-train --spec-json JSON
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf '\033[1;34m[start]\033[0m %s\n' "$*" >&2; }
+
+say "1/3 Python environment for training (torch venv; skipped when already installed)"
+bash tools/setup.sh --python-only
+source tools/env.sh
+
+say "2/3 building model-server, invoker, launcher and local-stack with Nx (cached after the first run)"
+NX_DAEMON=false npx nx run-many -t build -p model-server invoker launcher local-stack --output-style=static >&2
+
+say "3/3 starting the local stack (Ctrl-C stops it and every process it started)"
+exec node dist/apps/local-stack/main.js "$@"

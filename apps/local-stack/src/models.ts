@@ -6,7 +6,10 @@ import {
   METADATA_FILE,
   MODEL_FILE,
   ModelMetadataSchema,
+  mergeSpec,
+  SPEC_ENV,
   type ModelMetadata,
+  type SpecOverride,
   type PlatformSpec,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
@@ -18,11 +21,11 @@ import type { Log } from './log.js';
 /** The demo model: a tiny CNN on synthetic coloured shapes, small enough to train on a laptop CPU in a minute. */
 export const DEMO_TRAINING = {
   classes: 4,
-  trainPerClass: 24,
-  validPerClass: 8,
-  testPerClass: 8,
+  trainPerClass: 48,
+  validPerClass: 12,
+  testPerClass: 12,
   imageSize: 64,
-  epochs: 3,
+  epochs: 5,
   backbone: 'tiny_cnn',
   multiProcesses: 2,
 } as const;
@@ -49,9 +52,9 @@ export function readModelDir(dir: string): ModelMetadata | undefined {
   return parsed.data;
 }
 
-function run(cmd: string, args: string[], cwd: string, log: Log, label: string): Promise<string[]> {
+function run(cmd: string, args: string[], cwd: string, log: Log, label: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: string[] = [];
     createInterface({ input: child.stdout }).on('line', (l) => {
       stdout.push(l);
@@ -117,7 +120,8 @@ async function trainDemoModel(
   if (!existsSync(opts.launcherMain)) {
     throw new ModelDirError(`no model in ${modelDir}, and the launcher (${opts.launcherMain}) is not built: run npm start`);
   }
-  const dataDir = join(opts.root, '.local-stack', 'data', 'synthetic');
+  const d = DEMO_TRAINING;
+  const dataDir = join(opts.root, '.local-stack', 'data', `synthetic-${d.classes}x${d.trainPerClass}-${d.imageSize}px`);
   log(`no model for the ${mode}-instance endpoint in ${modelDir}: training a DEMO model first.`);
   log(
     `  The demo model is a ${DEMO_TRAINING.backbone} trained for ${DEMO_TRAINING.epochs} epochs on SYNTHETIC coloured ` +
@@ -160,7 +164,13 @@ async function trainDemoModel(
   ];
   if (mode === 'multi') args.push('--processes', String(DEMO_TRAINING.multiProcesses));
   log(`  training with the launcher's local target (${mode}${mode === 'multi' ? `, ${DEMO_TRAINING.multiProcesses} processes` : ''})`);
-  const lines = await run(process.execPath, args, opts.root, log, `launcher ${mode}`);
+  // The demo trains tiny_cnn from scratch: its "backbone" must learn too (the spec freezes it for pretrained ResNets).
+  const inline = process.env[SPEC_ENV.json];
+  const specJson = mergeSpec(inline ? (JSON.parse(inline) as SpecOverride) : {}, {
+    training: { hyperparameters: { freezeBackbone: false } },
+  });
+  const env = { ...process.env, [SPEC_ENV.json]: JSON.stringify(specJson) };
+  const lines = await run(process.execPath, args, opts.root, log, `launcher ${mode}`, env);
   const last = lines.filter((l) => l.trim()).at(-1) ?? '';
   if (!last.startsWith('MODEL_DIR=')) {
     throw new ChildProcessError(`the launcher's last output line should be MODEL_DIR=..., got: ${last}`);
