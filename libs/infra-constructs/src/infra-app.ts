@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { MissingBuildOutputError } from './errors.js';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack } from './access/index.js';
-import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack } from './stacks/stacks.js';
+import { MissingBuildOutputError, InfraPropsError } from './errors.js';
+import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack, type ModelKeys } from './stacks/stacks.js';
 
 /**
  * What the model-server Docker build does NOT need from the repository root (Docker ignore syntax). The build
@@ -109,7 +109,7 @@ export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
  * Composes every stack of the deployment on `app` from the spec, tags them with the spec's tags, and applies the
  * cdk-nag AwsSolutions checks. Account/region come from the spec (no account = environment-agnostic synth).
  */
-export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): InfraStacks {
+export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, options: { readonly modelKeys?: ModelKeys } = {}): InfraStacks {
   // Log delivery to the access-log bucket through a bucket policy (no legacy ACL); must be set before any child.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
@@ -130,6 +130,7 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): I
     stores: data.stores,
     invokerBundleDir: paths.invokerBundleDir,
     modelServerImage: { directory: paths.modelServerContext, file: paths.modelServerDockerfile, exclude: MODEL_SERVER_CONTEXT_EXCLUDES },
+    modelKeys: options.modelKeys,
   });
   const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });
   const access = new AccessStack(app, stackName(spec, 'access'), {
@@ -152,4 +153,25 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths): I
 /** cdk-nag's AWS Solutions rules on every stack of the app: an unacknowledged finding fails the synth. */
 export function applyNagChecks(app: App): void {
   Validations.of(app).addPlugins(new ProjectNagChecks(app));
+}
+
+/** CDK context keys the deploy pipeline sets to the trained artifacts (`s3://MODEL_BUCKET/KEY.tar.gz`). */
+export const MODEL_DATA_CONTEXT = { single: 'modelDataUrlSingle', multi: 'modelDataUrlMulti' } as const;
+
+/**
+ * Model keys from the context (`--context modelDataUrlSingle=s3://bucket/jobs/x/output/model.tar.gz`): the key part
+ * is used within the model bucket (the launcher writes its outputs there); anything but an s3 `.tar.gz` URI fails.
+ */
+export function modelKeysFromContext(app: App): ModelKeys {
+  const keys: { single?: string; multi?: string } = {};
+  for (const mode of ['single', 'multi'] as const) {
+    const value: unknown = app.node.tryGetContext(MODEL_DATA_CONTEXT[mode]);
+    if (value === undefined || value === '') continue;
+    const m = typeof value === 'string' ? /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\.tar\.gz)$/.exec(value) : null;
+    if (!m?.[1]) {
+      throw new InfraPropsError(`context ${MODEL_DATA_CONTEXT[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`);
+    }
+    keys[mode] = m[1];
+  }
+  return keys;
 }

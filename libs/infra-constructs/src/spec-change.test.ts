@@ -4,6 +4,7 @@ import { INVOKER_ENV, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platfor
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InfraPropsError } from './errors.js';
+import { MODEL_DATA_CONTEXT, modelKeysFromContext } from './infra-app.js';
 import { Network } from './network/network.js';
 import { Invoker } from './serving/invoker.js';
 import { instanceHasLocalStorage } from './serving/sagemaker-endpoint.js';
@@ -23,9 +24,12 @@ const changed: PlatformSpec = specWith({
   invoker: { reservedConcurrency: 11, provisionedConcurrency: 2, logRetentionDays: 14, s3Input: { enabled: true, prefix: 'uploads/' } },
 });
 
+const TRAINED_KEY = 'jobs/dogbreed-single-20261124/output/model.tar.gz';
+
 let infra: SynthedInfra;
 beforeAll(() => {
-  infra = synthInfra(changed);
+  // As the deploy pipeline does after its train stage: the single endpoint gets the new artifact.
+  infra = synthInfra(changed, { [MODEL_DATA_CONTEXT.single]: `s3://dogbreed-models-example/${TRAINED_KEY}` });
 });
 
 describe('a spec change reaches the template', () => {
@@ -121,5 +125,28 @@ describe('props are checked at synth with clear messages', () => {
     expect(instanceHasLocalStorage('ml.m5.large')).toBe(false);
     expect(instanceHasLocalStorage('ml.g4dn.xlarge')).toBe(true);
     expect(instanceHasLocalStorage('ml.m5d.large')).toBe(true);
+  });
+});
+
+describe('model artifacts from the deploy pipeline', () => {
+  const modelDataUrls = () =>
+    Object.values(infra.templates.serving.findResources('AWS::SageMaker::Model')).map((r) =>
+      JSON.stringify((r as { Properties: { PrimaryContainer: { ModelDataUrl: unknown } } }).Properties.PrimaryContainer.ModelDataUrl),
+    );
+
+  it('a trained artifact given as context replaces the spec key of its endpoint only', () => {
+    const urls = modelDataUrls();
+    expect(urls.filter((u) => u.includes(TRAINED_KEY))).toHaveLength(1);
+    expect(urls.filter((u) => u.includes(changed.endpoints.multi.modelArtifact.s3Key))).toHaveLength(1);
+    expect(urls.some((u) => u.includes(changed.endpoints.single.modelArtifact.s3Key))).toBe(false);
+  });
+
+  it('endpoint updates keep the instance count autoscaling set', () => {
+    infra.templates.serving.allResourcesProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: true });
+  });
+
+  it.each(['https://example.com/model.tar.gz', 's3://bucket/model.zip', 's3://bucket/'])('rejects context %s', (bad) => {
+    const app = new App({ context: { [MODEL_DATA_CONTEXT.multi]: bad } });
+    expect(() => modelKeysFromContext(app)).toThrow(InfraPropsError);
   });
 });

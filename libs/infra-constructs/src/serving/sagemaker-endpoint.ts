@@ -43,6 +43,11 @@ export interface SageMakerEndpointProps {
   readonly image: ModelImage;
   /** Holds the model artifact (`endpoint.modelArtifact.s3Key`) and receives the data capture. */
   readonly modelBucket: s3.IBucket;
+  /**
+   * Key of the model.tar.gz in the model bucket, e.g. a training job's output after the pipeline's train stage.
+   * @default endpoint.modelArtifact.s3Key
+   */
+  readonly modelKey?: string;
   /** Encrypts the endpoint's volumes and the captured data. */
   readonly key: kms.IKey;
   readonly vpc: ec2.IVpc;
@@ -116,7 +121,9 @@ export class SageMakerEndpoint extends Construct {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker model of ${ep.name}: read its artifact, pull its image, write its capture and logs`,
     });
-    props.modelBucket.grantRead(this.role, ep.modelArtifact.s3Key);
+    const modelKey = props.modelKey ?? ep.modelArtifact.s3Key;
+    if (!/^[^/].*\.tar\.gz$/.test(modelKey)) throw new InfraPropsError(`${where}: modelKey must be a key ending in .tar.gz (got ${modelKey})`);
+    props.modelBucket.grantRead(this.role, modelKey);
     props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
     props.key.grantEncryptDecrypt(this.role);
     props.image.repository.grantPull(this.role);
@@ -157,7 +164,7 @@ export class SageMakerEndpoint extends Construct {
       enableNetworkIsolation: true,
       primaryContainer: {
         image: props.image.imageUri,
-        modelDataUrl: props.modelBucket.s3UrlForObject(ep.modelArtifact.s3Key),
+        modelDataUrl: props.modelBucket.s3UrlForObject(modelKey),
         environment: {
           [MODEL_SERVER_ENV.modelDir]: SAGEMAKER_MODEL_DIR,
           [MODEL_SERVER_ENV.host]: '0.0.0.0',
@@ -201,6 +208,8 @@ export class SageMakerEndpoint extends Construct {
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: ep.name,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+      // A model update must not reset the instance count Application Auto Scaling has set.
+      retainAllVariantProperties: true,
     });
     this.endpointArn = this.endpoint.ref;
 

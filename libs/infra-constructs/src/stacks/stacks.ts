@@ -109,6 +109,17 @@ export interface ServingStackProps extends SpecStackProps {
   readonly invokerBundleDir: string;
   /** Docker build context of the model server (the repository root) and the Dockerfile relative to it. */
   readonly modelServerImage: { readonly directory: string; readonly file: string; readonly exclude: readonly string[] };
+  /**
+   * Model artifact keys in the model bucket per endpoint (the deploy pipeline passes freshly trained ones).
+   * @default each endpoint's `modelArtifact.s3Key` from the spec
+   */
+  readonly modelKeys?: ModelKeys;
+}
+
+/** Model artifact keys overriding the spec's, per training mode. */
+export interface ModelKeys {
+  readonly single?: string;
+  readonly multi?: string;
 }
 
 /** The model-server image, both endpoints with autoscaling and alarms, the invoker; publishes image URI and URL. */
@@ -138,6 +149,7 @@ export class ServingStack extends Stack {
         modelServer: spec.modelServer,
         image: this.image,
         modelBucket: stores.modelBucket,
+        modelKey: props.modelKeys?.[which],
         key: stores.key,
         vpc: network.vpc,
         subnets: network.privateSubnets,
