@@ -30,7 +30,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def run_cmd(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=TRAINING_DIR, env=env or clean_env(), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=TRAINING_DIR, env=env or clean_env(), capture_output=True, text=True, timeout=timeout
+    )
     return proc
 
 
