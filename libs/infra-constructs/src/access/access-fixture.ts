@@ -10,7 +10,8 @@ import { applyPermissionsBoundary } from './permissions-boundary.js';
 export const TEST_ACCOUNT = '111111111111';
 
 /** The training role the fixture hands the AccessStack. */
-export const TEST_TRAINING_ROLE = (spec: PlatformSpec) => `arn:aws:iam::${TEST_ACCOUNT}:role/${spec.project.name}-training`;
+export const TEST_TRAINING_ROLE = (spec: PlatformSpec) =>
+  `arn:aws:iam::${TEST_ACCOUNT}:role/${spec.project.name}-training`;
 
 /** The invoker function ARN the fixture hands the AccessStack. */
 export const TEST_INVOKER_ARN = (spec: PlatformSpec) =>

@@ -15,7 +15,11 @@ import { AccessStack, PermissionsBoundaryStack } from './access-stack.js';
 import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from './access-fixture.js';
 import { acknowledgeIamWildcards } from './nag.js';
 import { accessNames } from './names.js';
-import { ProjectPermissionsBoundary, applyPermissionsBoundary, permissionsBoundaryArn } from './permissions-boundary.js';
+import {
+  ProjectPermissionsBoundary,
+  applyPermissionsBoundary,
+  permissionsBoundaryArn,
+} from './permissions-boundary.js';
 
 const spec = specWith({
   access: {
@@ -26,36 +30,55 @@ const spec = specWith({
 });
 const names = accessNames(spec);
 const BOUNDARY_ARN = {
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:policy/${names.permissionsBoundaryPolicy}`]],
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':iam::',
+      { Ref: 'AWS::AccountId' },
+      `:policy/${names.permissionsBoundaryPolicy}`,
+    ],
+  ],
 };
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
-const resourcesOf = (stack: Stack) => (Template.fromStack(stack).toJSON() as { Resources: Resources }).Resources;
+const resourcesOf = (stack: Stack) =>
+  (Template.fromStack(stack).toJSON() as { Resources: Resources }).Resources;
 
 /** cdk-nag AwsSolutions over one stack (after synthesis, as the CDK validation phase runs it). */
 function nagErrors(app: App, stack: Stack) {
   app.synth();
   const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
-  return report.violations.filter((v) => v.severity === 'error').map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+  return report.violations
+    .filter((v) => v.severity === 'error')
+    .map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 }
 
 describe('permissions boundary', () => {
   it('is a managed policy with the fixed name from the spec', () => {
     const { stack } = buildAccessApp(spec);
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'dogbreed-permissions-boundary' });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'dogbreed-permissions-boundary',
+    });
     const other = buildAccessApp(specWith({ project: { name: 'catbreed' } })).stack;
-    Template.fromStack(other).hasResourceProperties('AWS::IAM::ManagedPolicy', { ManagedPolicyName: 'catbreed-permissions-boundary' });
+    Template.fromStack(other).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'catbreed-permissions-boundary',
+    });
   });
 
   it('denies every regional action outside the spec region (NotAction keeps global services)', () => {
     const s = specWith({ project: { region: 'eu-west-1' } });
     const res = resourcesOf(buildAccessApp(s).stack);
     const policy = Object.values(res).find((r) => r.Type === 'AWS::IAM::ManagedPolicy');
-    const statements = (policy?.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] }).Statement;
+    const statements = (policy?.Properties?.['PolicyDocument'] as { Statement: Record<string, unknown>[] })
+      .Statement;
     const region = statements.find((st) => st['Sid'] === 'DenyOutsideDeploymentRegion');
     expect(region?.['Effect']).toBe('Deny');
     expect(region?.['Condition']).toEqual({ StringNotEquals: { 'aws:RequestedRegion': ['eu-west-1'] } });
-    expect(region?.['NotAction']).toEqual(expect.arrayContaining(['iam:*', 'sts:*', 'cloudfront:*', 'route53:*', 'support:*']));
+    expect(region?.['NotAction']).toEqual(
+      expect.arrayContaining(['iam:*', 'sts:*', 'cloudfront:*', 'route53:*', 'support:*']),
+    );
   });
 
   it('every role in the access stack carries it, and waits for it', () => {
@@ -75,11 +98,23 @@ describe('permissions boundary', () => {
     const env = { account: TEST_ACCOUNT, region: spec.project.region };
     const first = new PermissionsBoundaryStack(app, 'Boundary', { env, spec });
     const deps = new Stack(app, 'Deps', { env });
-    const vpc = new ec2.Vpc(deps, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    const vpc = new ec2.Vpc(deps, 'Vpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
     const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
     // autoDeleteObjects brings a custom-resource provider role (a raw AWS::IAM::Role CfnResource).
-    const bucket = (id: string) => new s3.Bucket(deps, id, { encryptionKey: kmsKey, autoDeleteObjects: true, removalPolicy: RemovalPolicy.DESTROY });
-    const ci = new iam.Role(deps, 'CiRole', { assumedBy: new iam.WebIdentityPrincipal('arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com') });
+    const bucket = (id: string) =>
+      new s3.Bucket(deps, id, {
+        encryptionKey: kmsKey,
+        autoDeleteObjects: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    const ci = new iam.Role(deps, 'CiRole', {
+      assumedBy: new iam.WebIdentityPrincipal(
+        'arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
+      ),
+    });
     new iam.User(deps, 'SomeUser');
     const access = new AccessStack(app, 'Access', {
       env,
@@ -120,8 +155,12 @@ describe('permissions boundary', () => {
 
   it('refuses a bad additional service prefix', () => {
     const stack = new Stack(new App(), 'S');
-    expect(() => new ProjectPermissionsBoundary(stack, 'B', { spec, additionalServices: ['ec2:*'] })).toThrow(/service prefix/);
-    expect(() => new ProjectPermissionsBoundary(stack, 'C', { spec, passRoleServices: [] })).toThrow(/at least one/);
+    expect(() => new ProjectPermissionsBoundary(stack, 'B', { spec, additionalServices: ['ec2:*'] })).toThrow(
+      /service prefix/,
+    );
+    expect(() => new ProjectPermissionsBoundary(stack, 'C', { spec, passRoleServices: [] })).toThrow(
+      /at least one/,
+    );
   });
 });
 
@@ -134,12 +173,14 @@ describe('cdk-nag and cfn-lint', () => {
       .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
       .flatMap((m) => Object.values(m.data as Record<string, { reason?: string } | string>));
     expect(acks.length).toBeGreaterThan(0);
-    for (const a of acks) expect(typeof a === 'string' ? a : a.reason ?? '').toMatch(/\w{3,}.*\w{3,}/);
+    for (const a of acks) expect(typeof a === 'string' ? a : (a.reason ?? '')).toMatch(/\w{3,}.*\w{3,}/);
   });
 
   it('AwsSolutions: an unexpected wildcard is still reported (acknowledgements are per finding, not blanket)', () => {
     const { app, stack } = buildAccessApp(spec);
-    stack.people.operator?.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:*'], resources: ['*'] }));
+    stack.people.operator?.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:*'], resources: ['*'] }),
+    );
     const errors = nagErrors(app, stack);
     expect(errors.some((e) => e.startsWith('AwsSolutions-IAM5[Action::sagemaker:*]'))).toBe(true);
   });
@@ -148,22 +189,36 @@ describe('cdk-nag and cfn-lint', () => {
     const app = new App();
     const stack = new Stack(app, 'S');
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:*'], resources: ['arn:aws:logs:us-east-1:111111111111:log-group:x'] }));
-    acknowledgeIamWildcards(role, [{ finding: /^Resource::arn:aws:s3:::b\/\*$/, reason: 'objects of bucket b' }]);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:*'],
+        resources: ['arn:aws:logs:us-east-1:111111111111:log-group:x'],
+      }),
+    );
+    acknowledgeIamWildcards(role, [
+      { finding: /^Resource::arn:aws:s3:::b\/\*$/, reason: 'objects of bucket b' },
+    ]);
     expect(nagErrors(app, stack)).toEqual([expect.stringMatching(/^AwsSolutions-IAM5\[Action::logs:\*\]/)]);
   });
 
   it.each([
     ['default spec', spec],
-    ['workspace off', specWith({ access: { ...spec.access, notebook: { ...spec.access.notebook, enabled: false } } })],
+    [
+      'workspace off',
+      specWith({ access: { ...spec.access, notebook: { ...spec.access.notebook, enabled: false } } }),
+    ],
   ])('cfn-lint is clean on the synthesized access template (%s)', (_label, s) => {
     const { stack } = buildAccessApp(s);
     const dir = mkdtempSync(join(tmpdir(), 'access-cfn-lint-'));
     try {
       const file = join(dir, 'access.template.json');
       writeFileSync(file, JSON.stringify(Template.fromStack(stack).toJSON(), null, 1));
-      const run = spawnSync(toolPaths.cfnLint(), ['--regions', s.project.region, '--', file], { encoding: 'utf8' });
+      const run = spawnSync(toolPaths.cfnLint(), ['--regions', s.project.region, '--', file], {
+        encoding: 'utf8',
+      });
       expect(run.error).toBeUndefined();
       expect(`${run.stdout}${run.stderr}`).toBe('');
       expect(run.status).toBe(0);

@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { DevelopmentWorkspace } from './development-workspace.js';
 import { PeopleRoles } from './people-roles.js';
-import { ProjectPermissionsBoundary } from './permissions-boundary.js';
+import { ProjectPermissionsBoundary, type ProjectPermissionsBoundaryProps } from './permissions-boundary.js';
 
 export interface AccessStackProps extends StackProps {
   /** The platform spec (principals, session length, notebook, names, region). */
@@ -51,7 +51,8 @@ export class AccessStack extends Stack {
   constructor(scope: Construct, id: string, props: AccessStackProps) {
     super(scope, id, props);
     const { spec } = props;
-    if (props.endpointNames.length === 0) throw new Error('AccessStack: endpointNames must name at least one endpoint');
+    if (props.endpointNames.length === 0)
+      throw new Error('AccessStack: endpointNames must name at least one endpoint');
 
     if (props.createPermissionsBoundary ?? true) {
       this.permissionsBoundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', { spec });
@@ -74,14 +75,14 @@ export class AccessStack extends Stack {
         modelBucket: props.modelBucket,
       });
     } else {
-      Annotations.of(this).addInfo('AccessStack: spec.access.notebook.enabled is false: no development workspace');
+      Annotations.of(this).addInfo(
+        'AccessStack: spec.access.notebook.enabled is false: no development workspace',
+      );
     }
   }
 }
 
-export interface PermissionsBoundaryStackProps extends StackProps {
-  readonly spec: PlatformSpec;
-}
+export interface PermissionsBoundaryStackProps extends StackProps, ProjectPermissionsBoundaryProps {}
 
 /** A stack holding only the {@link ProjectPermissionsBoundary}: deploy it before every other stack of the app. */
 export class PermissionsBoundaryStack extends Stack {
@@ -89,6 +90,10 @@ export class PermissionsBoundaryStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PermissionsBoundaryStackProps) {
     super(scope, id, props);
-    this.boundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', { spec: props.spec });
+    this.boundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', {
+      spec: props.spec,
+      ...(props.additionalServices ? { additionalServices: props.additionalServices } : {}),
+      ...(props.passRoleServices ? { passRoleServices: props.passRoleServices } : {}),
+    });
   }
 }

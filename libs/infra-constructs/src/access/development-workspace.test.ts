@@ -20,7 +20,8 @@ function notebookTemplate(s = spec) {
 function onStartScript(t: Template): string {
   const configs = Object.values(t.findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig'));
   expect(configs).toHaveLength(1);
-  const content = (configs[0] as { Properties: { OnStart: { Content: string }[] } }).Properties.OnStart[0]?.Content ?? '';
+  const content =
+    (configs[0] as { Properties: { OnStart: { Content: string }[] } }).Properties.OnStart[0]?.Content ?? '';
   return Buffer.from(content, 'base64').toString('utf8');
 }
 
@@ -38,7 +39,9 @@ describe('development workspace', () => {
       KmsKeyId: { 'Fn::ImportValue': Match.stringLikeRegexp('Key') },
       SubnetId: { 'Fn::ImportValue': Match.stringLikeRegexp('privateSubnet') },
       SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('WorkspaceSecurityGroup'), 'GroupId'] }],
-      LifecycleConfigName: { 'Fn::GetAtt': [Match.stringLikeRegexp('WorkspaceIdleStop'), 'NotebookInstanceLifecycleConfigName'] },
+      LifecycleConfigName: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('WorkspaceIdleStop'), 'NotebookInstanceLifecycleConfigName'],
+      },
     });
   });
 
@@ -58,7 +61,9 @@ describe('development workspace', () => {
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupEgress: [Match.objectLike({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })],
     });
-    const groups = Object.values(t.findResources('AWS::EC2::SecurityGroup')) as { Properties: Record<string, unknown> }[];
+    const groups = Object.values(t.findResources('AWS::EC2::SecurityGroup')) as {
+      Properties: Record<string, unknown>;
+    }[];
     for (const g of groups) expect(g.Properties['SecurityGroupIngress']).toBeUndefined();
     t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
@@ -71,7 +76,10 @@ describe('development workspace', () => {
             Sid: 'StopAndDescribeItselfOnly',
             Action: ['sagemaker:StopNotebookInstance', 'sagemaker:DescribeNotebookInstance'],
             Resource: {
-              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`:notebook-instance/${names.notebookInstance}$`)])],
+              'Fn::Join': [
+                '',
+                Match.arrayWith([Match.stringLikeRegexp(`:notebook-instance/${names.notebookInstance}$`)]),
+              ],
             },
           }),
         ]),
@@ -90,14 +98,21 @@ describe('development workspace', () => {
     expect(s3Resources.length).toBeGreaterThan(0);
     const text = JSON.stringify(s3Resources);
     expect(text).not.toContain('"*"');
-    const buckets = new Set([...text.matchAll(/ExportsOutputFnGetAtt(\w+?)[0-9A-F]{8}Arn/g)].map((m) => m[1]));
+    const buckets = new Set(
+      [...text.matchAll(/ExportsOutputFnGetAtt(\w+?)[0-9A-F]{8}Arn/g)].map((m) => m[1]),
+    );
     expect([...buckets].sort()).toEqual(['Data', 'Models']);
   });
 
   it('follows the spec: another instance type, idle time and volume size', () => {
-    const s = specWith({ access: { notebook: { instanceType: 'ml.t3.large', idleStopMinutes: 15, volumeSizeGb: 50 } } });
+    const s = specWith({
+      access: { notebook: { instanceType: 'ml.t3.large', idleStopMinutes: 15, volumeSizeGb: 50 } },
+    });
     const other = notebookTemplate(s);
-    other.hasResourceProperties('AWS::SageMaker::NotebookInstance', { InstanceType: 'ml.t3.large', VolumeSizeInGB: 50 });
+    other.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
+      InstanceType: 'ml.t3.large',
+      VolumeSizeInGB: 50,
+    });
     expect(onStartScript(other)).toContain('IDLE_STOP_MINUTES", "15"');
   });
 
@@ -108,7 +123,9 @@ describe('development workspace', () => {
     off.resourceCountIs('AWS::SageMaker::NotebookInstanceLifecycleConfig', 0);
     off.resourceCountIs('AWS::EC2::SecurityGroup', 0);
     expect(stack.workspace).toBeUndefined();
-    expect(Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('no development workspace'))).toHaveLength(1);
+    expect(
+      Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('no development workspace')),
+    ).toHaveLength(1);
   });
 
   describe('props are checked at synth', () => {
@@ -122,25 +139,47 @@ describe('development workspace', () => {
         ],
       });
       const kmsKey = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-      return { stack, vpc, kmsKey, dataBucket: new s3.Bucket(stack, 'D'), modelBucket: new s3.Bucket(stack, 'M') };
+      return {
+        stack,
+        vpc,
+        kmsKey,
+        dataBucket: new s3.Bucket(stack, 'D'),
+        modelBucket: new s3.Bucket(stack, 'M'),
+      };
     }
 
     it('refuses public subnets', () => {
       const d = deps();
-      expect(() => new DevelopmentWorkspace(d.stack, 'W', { spec, ...d, subnets: { subnetType: ec2.SubnetType.PUBLIC } })).toThrow(/private/);
+      expect(
+        () =>
+          new DevelopmentWorkspace(d.stack, 'W', {
+            spec,
+            ...d,
+            subnets: { subnetType: ec2.SubnetType.PUBLIC },
+          }),
+      ).toThrow(/private/);
     });
 
     it('refuses a disabled workspace', () => {
       const d = deps();
       const off = specWith({ access: { notebook: { enabled: false } } });
       expect(
-        () => new DevelopmentWorkspace(d.stack, 'W', { spec: off, ...d, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } }),
+        () =>
+          new DevelopmentWorkspace(d.stack, 'W', {
+            spec: off,
+            ...d,
+            subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          }),
       ).toThrow(/enabled is false/);
     });
 
     it('accepts private isolated subnets', () => {
       const d = deps();
-      const w = new DevelopmentWorkspace(d.stack, 'W', { spec, ...d, subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+      const w = new DevelopmentWorkspace(d.stack, 'W', {
+        spec,
+        ...d,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      });
       expect(w.notebookName).toBe(names.notebookInstance);
     });
   });

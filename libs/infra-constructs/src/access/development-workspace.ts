@@ -44,10 +44,13 @@ export class DevelopmentWorkspace extends Construct {
     const { spec } = props;
     const cfg = spec.access.notebook;
     if (!cfg.enabled) {
-      throw new Error('DevelopmentWorkspace: spec.access.notebook.enabled is false; do not create the workspace');
+      throw new Error(
+        'DevelopmentWorkspace: spec.access.notebook.enabled is false; do not create the workspace',
+      );
     }
     const selected = props.vpc.selectSubnets(props.subnets);
-    if (selected.hasPublic) throw new Error('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
+    if (selected.hasPublic)
+      throw new Error('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
     const subnetId = selected.subnetIds[0];
     if (!subnetId) throw new Error('DevelopmentWorkspace: the subnet selection matched no subnet');
 
@@ -63,7 +66,9 @@ export class DevelopmentWorkspace extends Construct {
     const onStart = idleStopOnStartScript(cfg.idleStopMinutes);
     const onStartBase64 = Buffer.from(onStart, 'utf8').toString('base64');
     if (onStartBase64.length > MAX_LIFECYCLE_SCRIPT_BASE64) {
-      throw new Error(`DevelopmentWorkspace: the OnStart script is ${onStartBase64.length} base64 chars, over SageMaker's ${MAX_LIFECYCLE_SCRIPT_BASE64}`);
+      throw new Error(
+        `DevelopmentWorkspace: the OnStart script is ${onStartBase64.length} base64 chars, over SageMaker's ${MAX_LIFECYCLE_SCRIPT_BASE64}`,
+      );
     }
     this.lifecycleConfig = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'IdleStop', {
       notebookInstanceLifecycleConfigName: names.notebookLifecycleConfig,
@@ -78,7 +83,11 @@ export class DevelopmentWorkspace extends Construct {
     // HTTPS out only. The subnet has no route to the internet (and the notebook no direct internet access):
     // 443 reaches the interface VPC endpoints inside the VPC and S3 through its gateway endpoint, whose
     // addresses are S3's public ranges (a per-region prefix list that is not known offline).
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the VPC endpoints (interface and S3 gateway)');
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to the VPC endpoints (interface and S3 gateway)',
+    );
 
     this.role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
@@ -97,7 +106,12 @@ export class DevelopmentWorkspace extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteItsOwnLogs',
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
         resources: [
           Stack.of(this).formatArn({
             service: 'logs',
@@ -127,12 +141,15 @@ export class DevelopmentWorkspace extends Construct {
 
     acknowledgeIamWildcards(this.role, [
       {
-        finding: /^Action::(s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*|kms:(GenerateDataKey|ReEncrypt)\*)$/,
-        reason: 'CDK grantReadWrite / grantEncryptDecrypt action groups, on the two project buckets and the project key only.',
+        finding:
+          /^Action::(s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*|kms:(GenerateDataKey|ReEncrypt)\*)$/,
+        reason:
+          'CDK grantReadWrite / grantEncryptDecrypt action groups, on the two project buckets and the project key only.',
       },
       {
         finding: /^Resource::[^*]+\/\*$/,
-        reason: 'Objects of the data and model buckets (bucket ARN + /*): the notebook reads and writes datasets and models there.',
+        reason:
+          'Objects of the data and model buckets (bucket ARN + /*): the notebook reads and writes datasets and models there.',
       },
       {
         finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/,

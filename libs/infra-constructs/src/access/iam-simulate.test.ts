@@ -4,7 +4,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_ACCOUNT, TEST_INVOKER_ARN, TEST_TRAINING_ROLE, buildAccessApp } from './access-fixture.js';
 import { accessNames } from './names.js';
-import { inlinePolicies, resolveCfn, roleNamed, type PolicyDocument, type TemplateJson } from './template-policies.js';
+import {
+  inlinePolicies,
+  resolveCfn,
+  roleNamed,
+  type PolicyDocument,
+  type TemplateJson,
+} from './template-policies.js';
 
 /**
  * The synthesized policies evaluated by a real offline IAM engine (@cloud-copilot/iam-simulate: identity
@@ -27,7 +33,11 @@ type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
 
 let template: TemplateJson;
 let boundary: PolicyDocument;
-const identity: Record<'operator' | 'viewer' | 'client', PolicyDocument[]> = { operator: [], viewer: [], client: [] };
+const identity: Record<'operator' | 'viewer' | 'client', PolicyDocument[]> = {
+  operator: [],
+  viewer: [],
+  client: [],
+};
 const trust: Record<'operator' | 'viewer' | 'client', PolicyDocument | undefined> = {
   operator: undefined,
   viewer: undefined,
@@ -41,8 +51,13 @@ beforeAll(() => {
   boundary = resolveCfn(managed?.Properties?.['PolicyDocument'] ?? null, ctx) as unknown as PolicyDocument;
   for (const kind of ['operator', 'viewer', 'client'] as const) {
     const role = roleNamed(template, names[`${kind}Role`]);
-    identity[kind] = inlinePolicies(role.properties).map((d) => resolveCfn(d as never, ctx) as unknown as PolicyDocument);
-    trust[kind] = resolveCfn(role.properties['AssumeRolePolicyDocument'] ?? null, ctx) as unknown as PolicyDocument;
+    identity[kind] = inlinePolicies(role.properties).map(
+      (d) => resolveCfn(d as never, ctx) as unknown as PolicyDocument,
+    );
+    trust[kind] = resolveCfn(
+      role.properties['AssumeRolePolicyDocument'] ?? null,
+      ctx,
+    ) as unknown as PolicyDocument;
   }
 });
 
@@ -69,13 +84,15 @@ async function asRole(
 
 async function decide(simulation: Simulation): Promise<Decision> {
   const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') throw new Error(`simulation input rejected: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === 'error')
+    throw new Error(`simulation input rejected: ${JSON.stringify(result.errors)}`);
   return result.overallResult as Decision;
 }
 
 describe('viewer (iam-simulate)', () => {
   it('is denied sagemaker:UpdateEndpoint on our endpoints', async () => {
-    for (const endpoint of ourEndpoints) expect(await asRole('viewer', 'sagemaker:UpdateEndpoint', endpoint)).not.toBe('Allowed');
+    for (const endpoint of ourEndpoints)
+      expect(await asRole('viewer', 'sagemaker:UpdateEndpoint', endpoint)).not.toBe('Allowed');
   });
 
   it('may describe our endpoints but not another one', async () => {
@@ -94,7 +111,9 @@ describe('operator (iam-simulate)', () => {
   it('may update our endpoints', async () => {
     for (const endpoint of ourEndpoints) {
       expect(await asRole('operator', 'sagemaker:UpdateEndpoint', endpoint)).toBe('Allowed');
-      expect(await asRole('operator', 'sagemaker:UpdateEndpointWeightsAndCapacities', endpoint)).toBe('Allowed');
+      expect(await asRole('operator', 'sagemaker:UpdateEndpointWeightsAndCapacities', endpoint)).toBe(
+        'Allowed',
+      );
     }
   });
 
@@ -102,20 +121,26 @@ describe('operator (iam-simulate)', () => {
     expect(await asRole('operator', 'sagemaker:UpdateEndpoint', otherEndpoint)).not.toBe('Allowed');
   });
 
-  it.each(['iam:CreateUser', 'iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PutRolePolicy', 'iam:CreateAccessKey'])(
-    'is denied %s',
-    async (action) => {
-      const resource = action.includes('User') || action.includes('AccessKey')
+  it.each([
+    'iam:CreateUser',
+    'iam:CreateRole',
+    'iam:AttachRolePolicy',
+    'iam:PutRolePolicy',
+    'iam:CreateAccessKey',
+  ])('is denied %s', async (action) => {
+    const resource =
+      action.includes('User') || action.includes('AccessKey')
         ? `arn:aws:iam::${TEST_ACCOUNT}:user/mallory`
         : `arn:aws:iam::${TEST_ACCOUNT}:role/${names.operatorRole}`;
-      expect(await asRole('operator', action, resource)).not.toBe('Allowed');
-    },
-  );
+    expect(await asRole('operator', action, resource)).not.toBe('Allowed');
+  });
 
   it('is denied KMS key policy changes and VPC changes', async () => {
     const key = `arn:aws:kms:${region}:${TEST_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     expect(await asRole('operator', 'kms:PutKeyPolicy', key)).not.toBe('Allowed');
-    expect(await asRole('operator', 'ec2:CreateVpc', `arn:aws:ec2:${region}:${TEST_ACCOUNT}:vpc/*`)).not.toBe('Allowed');
+    expect(await asRole('operator', 'ec2:CreateVpc', `arn:aws:ec2:${region}:${TEST_ACCOUNT}:vpc/*`)).not.toBe(
+      'Allowed',
+    );
   });
 
   it('may start a training job named with the project prefix on a spec instance type, not another', async () => {
@@ -124,42 +149,64 @@ describe('operator (iam-simulate)', () => {
       'sagemaker:InstanceTypes': spec.training.singleInstanceType,
       'sagemaker:MaxRuntimeInSeconds': String(spec.training.maxRuntimeSeconds),
     };
-    expect(await asRole('operator', 'sagemaker:CreateTrainingJob', job(`${names.trainingJobPrefix}run-1`), within)).toBe('Allowed');
-    expect(await asRole('operator', 'sagemaker:CreateTrainingJob', job('other-run-1'), within)).not.toBe('Allowed');
+    expect(
+      await asRole('operator', 'sagemaker:CreateTrainingJob', job(`${names.trainingJobPrefix}run-1`), within),
+    ).toBe('Allowed');
+    expect(await asRole('operator', 'sagemaker:CreateTrainingJob', job('other-run-1'), within)).not.toBe(
+      'Allowed',
+    );
     expect(
       await asRole('operator', 'sagemaker:CreateTrainingJob', job(`${names.trainingJobPrefix}run-2`), {
         ...within,
         'sagemaker:InstanceTypes': 'ml.p4d.24xlarge',
       }),
     ).not.toBe('Allowed');
-    expect(await asRole('operator', 'sagemaker:StopTrainingJob', job(`${names.trainingJobPrefix}run-1`))).toBe('Allowed');
+    expect(
+      await asRole('operator', 'sagemaker:StopTrainingJob', job(`${names.trainingJobPrefix}run-1`)),
+    ).toBe('Allowed');
   });
 
   it('may pass the training role to SageMaker only', async () => {
     const role = TEST_TRAINING_ROLE(spec);
-    expect(await asRole('operator', 'iam:PassRole', role, { 'iam:PassedToService': 'sagemaker.amazonaws.com' })).toBe('Allowed');
-    expect(await asRole('operator', 'iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' })).not.toBe('Allowed');
+    expect(
+      await asRole('operator', 'iam:PassRole', role, { 'iam:PassedToService': 'sagemaker.amazonaws.com' }),
+    ).toBe('Allowed');
+    expect(
+      await asRole('operator', 'iam:PassRole', role, { 'iam:PassedToService': 'ec2.amazonaws.com' }),
+    ).not.toBe('Allowed');
   });
 
   it('may open the development notebook and no other', async () => {
     const url = 'sagemaker:CreatePresignedNotebookInstanceUrl';
     expect(await asRole('operator', url, sm(`notebook-instance/${names.notebookInstance}`))).toBe('Allowed');
     expect(await asRole('operator', url, sm('notebook-instance/another-notebook'))).not.toBe('Allowed');
-    expect(await asRole('viewer', url, sm(`notebook-instance/${names.notebookInstance}`))).not.toBe('Allowed');
+    expect(await asRole('viewer', url, sm(`notebook-instance/${names.notebookInstance}`))).not.toBe(
+      'Allowed',
+    );
   });
 });
 
 describe('client (iam-simulate)', () => {
   it('may invoke our function through its URL with AWS_IAM auth', async () => {
-    expect(await asRole('client', 'lambda:InvokeFunctionUrl', invoker, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' })).toBe('Allowed');
-    expect(await asRole('client', 'lambda:InvokeFunction', invoker, { 'lambda:InvokedViaFunctionUrl': 'true' })).toBe('Allowed');
+    expect(
+      await asRole('client', 'lambda:InvokeFunctionUrl', invoker, {
+        'lambda:FunctionUrlAuthType': 'AWS_IAM',
+      }),
+    ).toBe('Allowed');
+    expect(
+      await asRole('client', 'lambda:InvokeFunction', invoker, { 'lambda:InvokedViaFunctionUrl': 'true' }),
+    ).toBe('Allowed');
   });
 
   it('is denied a URL without IAM auth, a direct Invoke and any other function', async () => {
-    expect(await asRole('client', 'lambda:InvokeFunctionUrl', invoker, { 'lambda:FunctionUrlAuthType': 'NONE' })).not.toBe('Allowed');
+    expect(
+      await asRole('client', 'lambda:InvokeFunctionUrl', invoker, { 'lambda:FunctionUrlAuthType': 'NONE' }),
+    ).not.toBe('Allowed');
     expect(await asRole('client', 'lambda:InvokeFunction', invoker)).not.toBe('Allowed');
     const other = invoker.replace(spec.invoker.functionName, 'other-function');
-    expect(await asRole('client', 'lambda:InvokeFunctionUrl', other, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' })).not.toBe('Allowed');
+    expect(
+      await asRole('client', 'lambda:InvokeFunctionUrl', other, { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }),
+    ).not.toBe('Allowed');
   });
 
   it.each([
@@ -189,16 +236,29 @@ describe('trust policies (iam-simulate)', () => {
   ] as const;
 
   /** sts:AssumeRole by `principal` (whose own account allows it to assume anything) against the role's trust policy. */
-  async function assume(kind: 'operator' | 'viewer' | 'client', principal: string, context: Record<string, string>) {
+  async function assume(
+    kind: 'operator' | 'viewer' | 'client',
+    principal: string,
+    context: Record<string, string>,
+  ) {
     return decide({
       request: {
         principal,
         action: 'sts:AssumeRole',
-        resource: { resource: `arn:aws:iam::${TEST_ACCOUNT}:role/${names[`${kind}Role`]}`, accountId: TEST_ACCOUNT },
+        resource: {
+          resource: `arn:aws:iam::${TEST_ACCOUNT}:role/${names[`${kind}Role`]}`,
+          accountId: TEST_ACCOUNT,
+        },
         contextVariables: context,
       },
       identityPolicies: [
-        { name: 'caller', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } },
+        {
+          name: 'caller',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+          },
+        },
       ],
       resourcePolicy: trust[kind],
       serviceControlPolicies: [],
@@ -216,7 +276,9 @@ describe('trust policies (iam-simulate)', () => {
   });
 
   it.each(cases)('%s: a principal not in the spec is denied even with MFA', async (kind) => {
-    expect(await assume(kind, 'arn:aws:iam::444444444444:user/mallory', { 'aws:MultiFactorAuthPresent': 'true' })).not.toBe('Allowed');
+    expect(
+      await assume(kind, 'arn:aws:iam::444444444444:user/mallory', { 'aws:MultiFactorAuthPresent': 'true' }),
+    ).not.toBe('Allowed');
   });
 });
 
@@ -246,44 +308,64 @@ describe('permissions boundary (iam-simulate)', () => {
   });
 
   it('denies the same call in another region', async () => {
-    expect(await bounded('sagemaker:UpdateEndpoint', ourEndpoints[0] ?? '', { 'aws:RequestedRegion': 'eu-west-1' })).toBe('ExplicitlyDenied');
+    expect(
+      await bounded('sagemaker:UpdateEndpoint', ourEndpoints[0] ?? '', {
+        'aws:RequestedRegion': 'eu-west-1',
+      }),
+    ).toBe('ExplicitlyDenied');
   });
 
   it('keeps global services reachable from any region (iam, sts)', async () => {
     expect(await bounded('iam:GetRole', role('x'), { 'aws:RequestedRegion': 'us-east-1' })).toBe('Allowed');
-    expect(await bounded('sts:GetCallerIdentity', '*', { 'aws:RequestedRegion': 'eu-west-1' })).toBe('Allowed');
+    expect(await bounded('sts:GetCallerIdentity', '*', { 'aws:RequestedRegion': 'eu-west-1' })).toBe(
+      'Allowed',
+    );
   });
 
   it('denies services outside the project', async () => {
-    expect(await bounded('dynamodb:Scan', `arn:aws:dynamodb:${region}:${TEST_ACCOUNT}:table/t`)).not.toBe('Allowed');
+    expect(await bounded('dynamodb:Scan', `arn:aws:dynamodb:${region}:${TEST_ACCOUNT}:table/t`)).not.toBe(
+      'Allowed',
+    );
   });
 
   it('denies creating a role without this boundary, allows it with', async () => {
     expect(await bounded('iam:CreateRole', role('escalate'))).toBe('ExplicitlyDenied');
-    expect(await bounded('iam:CreateRole', role('escalate'), { 'iam:PermissionsBoundary': `arn:aws:iam::${TEST_ACCOUNT}:policy/admin` })).toBe(
-      'ExplicitlyDenied',
+    expect(
+      await bounded('iam:CreateRole', role('escalate'), {
+        'iam:PermissionsBoundary': `arn:aws:iam::${TEST_ACCOUNT}:policy/admin`,
+      }),
+    ).toBe('ExplicitlyDenied');
+    expect(await bounded('iam:CreateRole', role('bounded'), { 'iam:PermissionsBoundary': boundaryArn })).toBe(
+      'Allowed',
     );
-    expect(await bounded('iam:CreateRole', role('bounded'), { 'iam:PermissionsBoundary': boundaryArn })).toBe('Allowed');
     expect(await bounded('iam:CreateUser', `arn:aws:iam::${TEST_ACCOUNT}:user/u`)).toBe('ExplicitlyDenied');
   });
 
   it('denies attaching or writing a policy on a role without this boundary', async () => {
     expect(await bounded('iam:AttachRolePolicy', role('legacy'))).toBe('ExplicitlyDenied');
     expect(await bounded('iam:PutRolePolicy', role('legacy'))).toBe('ExplicitlyDenied');
-    expect(await bounded('iam:PutRolePolicy', role('bounded'), { 'iam:PermissionsBoundary': boundaryArn })).toBe('Allowed');
+    expect(
+      await bounded('iam:PutRolePolicy', role('bounded'), { 'iam:PermissionsBoundary': boundaryArn }),
+    ).toBe('Allowed');
   });
 
   it('denies removing a boundary and editing or deleting this one', async () => {
-    expect(await bounded('iam:DeleteRolePermissionsBoundary', role(names.operatorRole), { 'iam:PermissionsBoundary': boundaryArn })).toBe(
-      'ExplicitlyDenied',
-    );
+    expect(
+      await bounded('iam:DeleteRolePermissionsBoundary', role(names.operatorRole), {
+        'iam:PermissionsBoundary': boundaryArn,
+      }),
+    ).toBe('ExplicitlyDenied');
     expect(await bounded('iam:CreatePolicyVersion', boundaryArn)).toBe('ExplicitlyDenied');
     expect(await bounded('iam:DeletePolicy', boundaryArn)).toBe('ExplicitlyDenied');
     expect(await bounded('iam:SetDefaultPolicyVersion', boundaryArn)).toBe('ExplicitlyDenied');
   });
 
   it('denies passing a role to a service outside the project (e.g. CloudFormation)', async () => {
-    expect(await bounded('iam:PassRole', role('admin'), { 'iam:PassedToService': 'cloudformation.amazonaws.com' })).toBe('ExplicitlyDenied');
-    expect(await bounded('iam:PassRole', role('training'), { 'iam:PassedToService': 'sagemaker.amazonaws.com' })).toBe('Allowed');
+    expect(
+      await bounded('iam:PassRole', role('admin'), { 'iam:PassedToService': 'cloudformation.amazonaws.com' }),
+    ).toBe('ExplicitlyDenied');
+    expect(
+      await bounded('iam:PassRole', role('training'), { 'iam:PassedToService': 'sagemaker.amazonaws.com' }),
+    ).toBe('Allowed');
   });
 });

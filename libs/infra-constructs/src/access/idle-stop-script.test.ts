@@ -5,7 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IDLE_CHECK_EVERY_MINUTES, MAX_LIFECYCLE_SCRIPT_BASE64, idleCheckPython, idleStopOnStartScript } from './idle-stop-script.js';
+import {
+  IDLE_CHECK_EVERY_MINUTES,
+  MAX_LIFECYCLE_SCRIPT_BASE64,
+  idleCheckPython,
+  idleStopOnStartScript,
+} from './idle-stop-script.js';
 
 /**
  * The idle check run for real: Python against a fake Jupyter API (an HTTP server answering /api/sessions,
@@ -21,7 +26,8 @@ let dir: string;
 let server: Server;
 let jupyter: { sessions: unknown[]; kernels: unknown[]; terminals: unknown[] };
 
-const isoMinutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+const isoMinutesAgo = (m: number) =>
+  new Date(Date.now() - m * 60_000).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'idle-stop-'));
@@ -35,7 +41,10 @@ beforeEach(async () => {
   writeFileSync(join(dir, 'idle-stop.py'), idleCheckPython(IDLE_MINUTES));
   writeFileSync(
     join(dir, 'metadata.json'),
-    JSON.stringify({ ResourceName: NAME, ResourceArn: `arn:aws:sagemaker:eu-west-1:111111111111:notebook-instance/${NAME}` }),
+    JSON.stringify({
+      ResourceName: NAME,
+      ResourceArn: `arn:aws:sagemaker:eu-west-1:111111111111:notebook-instance/${NAME}`,
+    }),
   );
   writeFileSync(join(dir, 'aws'), `#!/bin/sh\necho "$@" > "${join(dir, 'aws-called')}"\n`);
   chmodSync(join(dir, 'aws'), 0o755);
@@ -70,9 +79,13 @@ async function runCheck(startedMinutesAgo: number, jupyterUp = true): Promise<st
 
 describe('idle check (python, run for real)', () => {
   it('stops the instance by its own name and region when every kernel is idle past the limit', async () => {
-    jupyter.sessions = [{ kernel: { execution_state: 'idle', last_activity: isoMinutesAgo(IDLE_MINUTES + 5) } }];
+    jupyter.sessions = [
+      { kernel: { execution_state: 'idle', last_activity: isoMinutesAgo(IDLE_MINUTES + 5) } },
+    ];
     jupyter.kernels = [{ execution_state: 'idle', last_activity: isoMinutesAgo(IDLE_MINUTES + 5) }];
-    expect(await runCheck(IDLE_MINUTES * 3)).toBe(`sagemaker stop-notebook-instance --notebook-instance-name ${NAME} --region eu-west-1`);
+    expect(await runCheck(IDLE_MINUTES * 3)).toBe(
+      `sagemaker stop-notebook-instance --notebook-instance-name ${NAME} --region eu-west-1`,
+    );
   });
 
   it('does not stop when a kernel was active recently', async () => {
@@ -112,13 +125,19 @@ describe('OnStart script', () => {
     const script = idleStopOnStartScript(IDLE_MINUTES);
     writeFileSync(join(dir, 'on-start.sh'), script);
     execFileSync('bash', ['-n', join(dir, 'on-start.sh')]);
-    execFileSync(PYTHON, ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', join(dir, 'idle-stop.py')]);
+    execFileSync(PYTHON, [
+      '-c',
+      'import ast,sys; ast.parse(open(sys.argv[1]).read())',
+      join(dir, 'idle-stop.py'),
+    ]);
     expect(script).toContain(`*/${IDLE_CHECK_EVERY_MINUTES} * * * * root`);
     expect(script).toContain("<<'IDLE_STOP_PY'");
   });
 
   it('fits SageMaker’s lifecycle script size', () => {
-    expect(Buffer.from(idleStopOnStartScript(IDLE_MINUTES)).toString('base64').length).toBeLessThan(MAX_LIFECYCLE_SCRIPT_BASE64);
+    expect(Buffer.from(idleStopOnStartScript(IDLE_MINUTES)).toString('base64').length).toBeLessThan(
+      MAX_LIFECYCLE_SCRIPT_BASE64,
+    );
   });
 
   it.each([0, 4, 7.5])('refuses an idle time of %s minutes', (minutes) => {

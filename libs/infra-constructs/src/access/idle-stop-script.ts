@@ -25,7 +25,9 @@ export const MAX_LIFECYCLE_SCRIPT_BASE64 = 16384;
 /** The idle check itself (Python). Environment variables override the paths and the idle time, for tests. */
 export function idleCheckPython(idleStopMinutes: number): string {
   if (!Number.isInteger(idleStopMinutes) || idleStopMinutes < IDLE_CHECK_EVERY_MINUTES) {
-    throw new Error(`idleStopMinutes must be an integer ≥ ${IDLE_CHECK_EVERY_MINUTES}, got ${idleStopMinutes}`);
+    throw new Error(
+      `idleStopMinutes must be an integer ≥ ${IDLE_CHECK_EVERY_MINUTES}, got ${idleStopMinutes}`,
+    );
   }
   return `#!/usr/bin/env python3
 """Stops this SageMaker notebook instance after ${idleStopMinutes} idle minutes (installed by the lifecycle config)."""

@@ -30,7 +30,8 @@ export function acknowledgeIamWildcards(scope: IConstruct, acks: readonly Wildca
             if (!Array.isArray(findings)) return [];
             for (const finding of findings) {
               const ack = acks.find((a) => a.finding.test(finding));
-              if (ack) Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: ack.reason });
+              if (ack)
+                Validations.of(node).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: ack.reason });
             }
             return [];
           },

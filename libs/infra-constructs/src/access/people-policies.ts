@@ -46,15 +46,34 @@ export interface ProjectResourceArnsInput {
 }
 
 /** Builds the ARNs in `scope`'s stack (account and region of that stack; SageMaker names lower-cased). */
-export function projectResourceArns(scope: IConstruct, spec: PlatformSpec, input: ProjectResourceArnsInput): ProjectResourceArns {
+export function projectResourceArns(
+  scope: IConstruct,
+  spec: PlatformSpec,
+  input: ProjectResourceArnsInput,
+): ProjectResourceArns {
   const stack = Stack.of(scope);
   const names = accessNames(spec);
   const sm = (resource: string, resourceName: string) =>
-    stack.formatArn({ service: 'sagemaker', resource, resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    stack.formatArn({
+      service: 'sagemaker',
+      resource,
+      resourceName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   const logGroup = (name: string) =>
-    stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   const alarm = (name: string) =>
-    stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: name,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   const groups = [
     ...input.endpointNames.map((n) => `/aws/sagemaker/Endpoints/${n}`),
     `/aws/lambda/${spec.invoker.functionName}`,
@@ -80,7 +99,9 @@ export function projectResourceArns(scope: IConstruct, spec: PlatformSpec, input
       `${logGroup('/aws/sagemaker/TrainingJobs')}:log-stream:${names.trainingJobPrefix}*`,
     ],
     invokerFunction: [input.invokerFunctionArn, `${input.invokerFunctionArn}:*`],
-    ...(spec.access.notebook.enabled ? { notebook: sm('notebook-instance', sageMakerArnName(names.notebookInstance)) } : {}),
+    ...(spec.access.notebook.enabled
+      ? { notebook: sm('notebook-instance', sageMakerArnName(names.notebookInstance)) }
+      : {}),
   };
 }
 
@@ -163,7 +184,11 @@ export interface OperatorOptions {
  * Operator: the viewer's reads plus endpoint updates, scaling changes, training start/stop and opening the
  * notebook. No IAM change, no KMS key policy or key creation, no VPC action.
  */
-export function operatorStatements(spec: PlatformSpec, arns: ProjectResourceArns, options: OperatorOptions = {}): iam.PolicyStatement[] {
+export function operatorStatements(
+  spec: PlatformSpec,
+  arns: ProjectResourceArns,
+  options: OperatorOptions = {},
+): iam.PolicyStatement[] {
   const endpointTypes = [...new Set([spec.endpoints.single.instanceType, spec.endpoints.multi.instanceType])];
   const trainingTypes = [...new Set([spec.training.singleInstanceType, spec.training.multiInstanceType])];
   const statements = [
@@ -181,7 +206,9 @@ export function operatorStatements(spec: PlatformSpec, arns: ProjectResourceArns
       sid: 'TagOnCreateOnly',
       actions: ['sagemaker:AddTags'],
       resources: [arns.endpointConfigs, arns.trainingJobs],
-      conditions: { StringEquals: { 'sagemaker:TaggingAction': ['CreateEndpointConfig', 'CreateTrainingJob'] } },
+      conditions: {
+        StringEquals: { 'sagemaker:TaggingAction': ['CreateEndpointConfig', 'CreateTrainingJob'] },
+      },
     }),
     new iam.PolicyStatement({
       sid: 'UpdateProjectEndpoints',

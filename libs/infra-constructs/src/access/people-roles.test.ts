@@ -21,7 +21,9 @@ import {
 const OPERATORS = ['arn:aws:iam::222222222222:role/ops-alice', 'arn:aws:iam::222222222222:user/ops-carol'];
 const VIEWERS = ['arn:aws:iam::222222222222:root'];
 const CLIENTS = ['arn:aws:iam::333333333333:role/partner-app'];
-const spec = specWith({ access: { operators: OPERATORS, viewers: VIEWERS, clients: CLIENTS, maxSessionDurationSeconds: 7200 } });
+const spec = specWith({
+  access: { operators: OPERATORS, viewers: VIEWERS, clients: CLIENTS, maxSessionDurationSeconds: 7200 },
+});
 
 function synth(s: PlatformSpec): TemplateJson {
   return Template.fromStack(buildAccessApp(s).stack).toJSON() as TemplateJson;
@@ -29,7 +31,9 @@ function synth(s: PlatformSpec): TemplateJson {
 
 const ctx = { partition: 'aws', account: TEST_ACCOUNT, region: spec.project.region };
 function policiesOf(template: TemplateJson, roleName: string): PolicyDocument[] {
-  return inlinePolicies(roleNamed(template, roleName).properties).map((d) => resolveCfn(d as never, ctx) as unknown as PolicyDocument);
+  return inlinePolicies(roleNamed(template, roleName).properties).map(
+    (d) => resolveCfn(d as never, ctx) as unknown as PolicyDocument,
+  );
 }
 
 const template = synth(spec);
@@ -41,23 +45,30 @@ function trusted(doc: PolicyDocument): string[] {
 const principalsByKind = { operator: OPERATORS, viewer: VIEWERS, client: CLIENTS };
 
 describe('people roles: trust', () => {
-  it.each(PEOPLE_ROLE_KINDS)('%s trusts exactly the spec principals, requires MFA, and sessions last as the spec says', (kind) => {
-    const { properties } = roleNamed(template, names[`${kind}Role`]);
-    const doc = properties['AssumeRolePolicyDocument'] as unknown as PolicyDocument;
-    // One statement per principal (CDK's CompositePrincipal): every one Allow sts:AssumeRole with MFA.
-    for (const statement of doc.Statement) {
-      expect(statement.Effect).toBe('Allow');
-      expect(statement.Action).toBe('sts:AssumeRole');
-      expect(statement.Condition).toEqual({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
-    }
-    expect(trusted(doc)).toEqual([...principalsByKind[kind]].sort());
-    expect(properties['MaxSessionDuration']).toBe(7200);
-  });
+  it.each(PEOPLE_ROLE_KINDS)(
+    '%s trusts exactly the spec principals, requires MFA, and sessions last as the spec says',
+    (kind) => {
+      const { properties } = roleNamed(template, names[`${kind}Role`]);
+      const doc = properties['AssumeRolePolicyDocument'] as unknown as PolicyDocument;
+      // One statement per principal (CDK's CompositePrincipal): every one Allow sts:AssumeRole with MFA.
+      for (const statement of doc.Statement) {
+        expect(statement.Effect).toBe('Allow');
+        expect(statement.Action).toBe('sts:AssumeRole');
+        expect(statement.Condition).toEqual({ Bool: { 'aws:MultiFactorAuthPresent': 'true' } });
+      }
+      expect(trusted(doc)).toEqual([...principalsByKind[kind]].sort());
+      expect(properties['MaxSessionDuration']).toBe(7200);
+    },
+  );
 
   it('a new principal in the spec shows up in the trust policy', () => {
     const added = 'arn:aws:iam::222222222222:user/ops-dave';
-    const t = synth(specWith({ access: { operators: [...OPERATORS, added], viewers: VIEWERS, clients: CLIENTS } }));
-    const doc = roleNamed(t, names.operatorRole).properties['AssumeRolePolicyDocument'] as unknown as PolicyDocument;
+    const t = synth(
+      specWith({ access: { operators: [...OPERATORS, added], viewers: VIEWERS, clients: CLIENTS } }),
+    );
+    const doc = roleNamed(t, names.operatorRole).properties[
+      'AssumeRolePolicyDocument'
+    ] as unknown as PolicyDocument;
     expect(trusted(doc)).toEqual([...OPERATORS, added].sort());
   });
 
@@ -65,11 +76,16 @@ describe('people roles: trust', () => {
     const s = specWith({ access: { operators: OPERATORS, viewers: [], clients: [] } });
     const { stack } = buildAccessApp(s);
     const t = Template.fromStack(stack);
-    const roleNames = Object.values(t.findResources('AWS::IAM::Role')).map((r) => (r as { Properties: { RoleName?: string } }).Properties.RoleName);
+    const roleNames = Object.values(t.findResources('AWS::IAM::Role')).map(
+      (r) => (r as { Properties: { RoleName?: string } }).Properties.RoleName,
+    );
     expect(roleNames).toContain(names.operatorRole);
     expect(roleNames).not.toContain(names.viewerRole);
     expect(roleNames).not.toContain(names.clientRole);
-    const infos = Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('spec.access.(viewers|clients) is empty'));
+    const infos = Annotations.fromStack(stack).findInfo(
+      '*',
+      Match.stringLikeRegexp('spec.access.(viewers|clients) is empty'),
+    );
     expect(infos).toHaveLength(2);
   });
 
@@ -117,11 +133,15 @@ describe('people roles: what each may do', () => {
   it('operator: endpoint configs and training jobs are bounded by the spec instance types', () => {
     const docs = policiesOf(template, names.operatorRole);
     const statement = (sid: string) => docs.flatMap((d) => d.Statement).find((s) => s.Sid === sid);
-    expect(statement('CreateEndpointConfigsOfSpecInstanceTypes')?.Condition?.['ForAllValues:StringEquals']).toEqual({
+    expect(
+      statement('CreateEndpointConfigsOfSpecInstanceTypes')?.Condition?.['ForAllValues:StringEquals'],
+    ).toEqual({
       'sagemaker:InstanceTypes': [spec.endpoints.single.instanceType],
     });
     expect(statement('StartProjectTrainingJobsWithinSpec')?.Condition).toMatchObject({
-      'ForAllValues:StringEquals': { 'sagemaker:InstanceTypes': [spec.training.singleInstanceType, spec.training.multiInstanceType] },
+      'ForAllValues:StringEquals': {
+        'sagemaker:InstanceTypes': [spec.training.singleInstanceType, spec.training.multiInstanceType],
+      },
       NumericLessThanEquals: { 'sagemaker:MaxRuntimeInSeconds': spec.training.maxRuntimeSeconds },
     });
   });
@@ -129,15 +149,24 @@ describe('people roles: what each may do', () => {
   it('viewer: only Describe*|List*|Get* and the log read actions', () => {
     const actions = allowedActions(policiesOf(template, names.viewerRole));
     expect(actions.length).toBeGreaterThan(5);
-    const readOnly = (a: string) => /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/.test(a) || (LOG_READ_ACTIONS as readonly string[]).includes(a);
+    const readOnly = (a: string) =>
+      /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/.test(a) ||
+      (LOG_READ_ACTIONS as readonly string[]).includes(a);
     expect(actions.filter((a) => !readOnly(a))).toEqual([]);
     // The check above is real: a write action would fail it.
-    expect(['sagemaker:UpdateEndpoint', 'logs:PutLogEvents', 'sagemaker:DescribeEndpoint*'].filter((a) => !readOnly(a))).toHaveLength(3);
+    expect(
+      ['sagemaker:UpdateEndpoint', 'logs:PutLogEvents', 'sagemaker:DescribeEndpoint*'].filter(
+        (a) => !readOnly(a),
+      ),
+    ).toHaveLength(3);
   });
 
   it('client: only InvokeFunctionUrl (AWS_IAM) and InvokeFunction (through the URL) on the invoker', () => {
     const docs = policiesOf(template, names.clientRole);
-    expect([...new Set(allowedActions(docs))].sort()).toEqual(['lambda:InvokeFunction', 'lambda:InvokeFunctionUrl']);
+    expect([...new Set(allowedActions(docs))].sort()).toEqual([
+      'lambda:InvokeFunction',
+      'lambda:InvokeFunctionUrl',
+    ]);
     const invoker = TEST_INVOKER_ARN(spec);
     expect([...new Set(allowedResources(docs))].sort()).toEqual([invoker, `${invoker}:*`]);
     const statements = docs.flatMap((d) => d.Statement);
@@ -151,13 +180,21 @@ describe('people roles: what each may do', () => {
 
   it('no people role has a Deny-less wildcard action', () => {
     for (const kind of PEOPLE_ROLE_KINDS) {
-      expect(allowedActions(policiesOf(template, names[`${kind}Role`])).filter((a) => a.includes('*'))).toEqual([]);
+      expect(
+        allowedActions(policiesOf(template, names[`${kind}Role`])).filter((a) => a.includes('*')),
+      ).toEqual([]);
     }
   });
 
   it('the notebook action follows the workspace switch', () => {
-    const off = synth(specWith({ access: { operators: OPERATORS, viewers: VIEWERS, clients: CLIENTS, notebook: { enabled: false } } }));
-    expect(allowedActions(policiesOf(off, names.operatorRole))).not.toContain('sagemaker:CreatePresignedNotebookInstanceUrl');
+    const off = synth(
+      specWith({
+        access: { operators: OPERATORS, viewers: VIEWERS, clients: CLIENTS, notebook: { enabled: false } },
+      }),
+    );
+    expect(allowedActions(policiesOf(off, names.operatorRole))).not.toContain(
+      'sagemaker:CreatePresignedNotebookInstanceUrl',
+    );
   });
 });
 
@@ -181,8 +218,13 @@ describe('PeopleRole props are checked at synth', () => {
   });
 
   it('PeopleRoles refuses an empty endpoint list', () => {
-    expect(() => new PeopleRoles(stack(), 'P', { spec, endpointNames: [], invokerFunctionArn: TEST_INVOKER_ARN(spec) })).toThrow(
-      /at least one endpoint/,
-    );
+    expect(
+      () =>
+        new PeopleRoles(stack(), 'P', {
+          spec,
+          endpointNames: [],
+          invokerFunctionArn: TEST_INVOKER_ARN(spec),
+        }),
+    ).toThrow(/at least one endpoint/);
   });
 });

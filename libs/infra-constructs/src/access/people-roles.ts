@@ -15,7 +15,8 @@ import {
 /** The context key every people role's trust policy requires to be true. */
 export const MFA_CONDITION = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } as const;
 
-const PRINCIPAL_ARN = /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/;
+const PRINCIPAL_ARN =
+  /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/;
 
 export interface PeopleRoleProps {
   /** Fixed role name, so people can `aws sts assume-role` it without looking anything up. */
@@ -43,18 +44,24 @@ export class PeopleRole extends Construct {
   constructor(scope: Construct, id: string, props: PeopleRoleProps) {
     super(scope, id);
     if (props.principals.length === 0) {
-      throw new Error(`PeopleRole ${props.roleName}: at least one principal is required (a role trusting nobody is useless)`);
+      throw new Error(
+        `PeopleRole ${props.roleName}: at least one principal is required (a role trusting nobody is useless)`,
+      );
     }
     const bad = props.principals.filter((p) => !PRINCIPAL_ARN.test(p));
-    if (bad.length > 0) throw new Error(`PeopleRole ${props.roleName}: not an IAM principal ARN: ${bad.join(', ')}`);
+    if (bad.length > 0)
+      throw new Error(`PeopleRole ${props.roleName}: not an IAM principal ARN: ${bad.join(', ')}`);
     if (new Set(props.principals).size !== props.principals.length) {
       throw new Error(`PeopleRole ${props.roleName}: a principal is listed twice`);
     }
     const seconds = props.maxSessionDuration.toSeconds();
     if (seconds < 3600 || seconds > 43200) {
-      throw new Error(`PeopleRole ${props.roleName}: maxSessionDuration must be 1 to 12 hours, got ${seconds} s`);
+      throw new Error(
+        `PeopleRole ${props.roleName}: maxSessionDuration must be 1 to 12 hours, got ${seconds} s`,
+      );
     }
-    if (props.statements.length === 0) throw new Error(`PeopleRole ${props.roleName}: at least one policy statement is required`);
+    if (props.statements.length === 0)
+      throw new Error(`PeopleRole ${props.roleName}: at least one policy statement is required`);
 
     const trusted = new iam.PrincipalWithConditions(
       new iam.CompositePrincipal(...props.principals.map((p) => new iam.ArnPrincipal(p))),
@@ -99,16 +106,24 @@ export class PeopleRoles extends Construct {
   constructor(scope: Construct, id: string, props: PeopleRolesProps) {
     super(scope, id);
     const { spec } = props;
-    if (props.endpointNames.length === 0) throw new Error('PeopleRoles: endpointNames must name at least one endpoint');
+    if (props.endpointNames.length === 0)
+      throw new Error('PeopleRoles: endpointNames must name at least one endpoint');
     if (!props.invokerFunctionArn) throw new Error('PeopleRoles: invokerFunctionArn is required');
     const arns = projectResourceArns(this, spec, props);
     const names = accessNames(spec);
     const options: OperatorOptions = props.trainingRoleArn ? { trainingRoleArn: props.trainingRoleArn } : {};
     if (!props.trainingRoleArn) {
-      Annotations.of(this).addInfo('PeopleRoles: no trainingRoleArn: the operator can stop training jobs but not start one');
+      Annotations.of(this).addInfo(
+        'PeopleRoles: no trainingRoleArn: the operator can stop training jobs but not start one',
+      );
     }
 
-    const make = (kind: PeopleRoleKind, roleName: string, description: string, statements: iam.PolicyStatement[]) => {
+    const make = (
+      kind: PeopleRoleKind,
+      roleName: string,
+      description: string,
+      statements: iam.PolicyStatement[],
+    ) => {
       const principals = principalsFor(spec, kind);
       if (principals.length === 0) {
         Annotations.of(this).addInfo(
@@ -126,35 +141,60 @@ export class PeopleRoles extends Construct {
       return role;
     };
 
-    this.operator = make('operator', names.operatorRole, `Operates ${spec.project.name}: endpoints, scaling, training, notebook`, operatorStatements(spec, arns, options));
-    this.viewer = make('viewer', names.viewerRole, `Reads ${spec.project.name}: describe, metrics, logs`, viewerStatements(arns));
-    this.client = make('client', names.clientRole, `Calls the ${spec.project.name} invoker function URL`, clientStatements(arns));
+    this.operator = make(
+      'operator',
+      names.operatorRole,
+      `Operates ${spec.project.name}: endpoints, scaling, training, notebook`,
+      operatorStatements(spec, arns, options),
+    );
+    this.viewer = make(
+      'viewer',
+      names.viewerRole,
+      `Reads ${spec.project.name}: describe, metrics, logs`,
+      viewerStatements(arns),
+    );
+    this.client = make(
+      'client',
+      names.clientRole,
+      `Calls the ${spec.project.name} invoker function URL`,
+      clientStatements(arns),
+    );
 
     const prefix = escapeRegExp(names.trainingJobPrefix.toLowerCase());
     acknowledgeIamWildcards(this, [
       {
         finding: /^Resource::\*$/,
-        reason: 'List* calls, metric reads and scaling Describe* have no resource-level permissions in IAM: "*" is their only resource.',
+        reason:
+          'List* calls, metric reads and scaling Describe* have no resource-level permissions in IAM: "*" is their only resource.',
       },
       {
-        finding: new RegExp(`^Resource::arn:[^*]*:sagemaker:[^*]*:(endpoint-config|model|training-job)/${prefix}\\*$`),
-        reason: 'Endpoint configs, models and training jobs are created over time: the project name prefix is their bound.',
+        finding: new RegExp(
+          `^Resource::arn:[^*]*:sagemaker:[^*]*:(endpoint-config|model|training-job)/${prefix}\\*$`,
+        ),
+        reason:
+          'Endpoint configs, models and training jobs are created over time: the project name prefix is their bound.',
       },
       {
         finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:[^*]*:log-stream:[^*]*\*$/,
-        reason: 'Log streams are named by the services at run time; only streams of the project log groups (training: project jobs).',
+        reason:
+          'Log streams are named by the services at run time; only streams of the project log groups (training: project jobs).',
       },
       {
-        finding: new RegExp(`^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`),
-        reason: 'Target-tracking alarms get generated names under the endpoint; project alarms carry the project prefix.',
+        finding: new RegExp(
+          `^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`,
+        ),
+        reason:
+          'Target-tracking alarms get generated names under the endpoint; project alarms carry the project prefix.',
       },
       {
         finding: /^Resource::arn:[^*]*:application-autoscaling:[^*]*:scalable-target\/\*$/,
-        reason: 'Scalable target ids are random: IAM bounds them by the sagemaker namespace and the variant instance-count dimension.',
+        reason:
+          'Scalable target ids are random: IAM bounds them by the sagemaker namespace and the variant instance-count dimension.',
       },
       {
         finding: /^Resource::[^*]+:\*$/,
-        reason: 'Qualified ARNs of the invoker function (its versions and the live alias): still that one function.',
+        reason:
+          'Qualified ARNs of the invoker function (its versions and the live alias): still that one function.',
       },
     ]);
   }

@@ -1,5 +1,14 @@
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { Annotations, Aspects, AspectPriority, Aws, CfnResource, Stack, Stage, type IAspect } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Aspects,
+  AspectPriority,
+  Aws,
+  CfnResource,
+  Stack,
+  Stage,
+  type IAspect,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { acknowledgeIamWildcards } from './nag.js';
 import { Construct, type IConstruct } from 'constructs';
@@ -58,7 +67,11 @@ export const GLOBAL_ACTIONS = [
 ] as const;
 
 /** Services a project role may pass a role to (anything else, e.g. CloudFormation, would be an escalation path). */
-export const DEFAULT_PASS_ROLE_SERVICES = ['sagemaker.amazonaws.com', 'lambda.amazonaws.com', 'ec2.amazonaws.com'] as const;
+export const DEFAULT_PASS_ROLE_SERVICES = [
+  'sagemaker.amazonaws.com',
+  'lambda.amazonaws.com',
+  'ec2.amazonaws.com',
+] as const;
 
 /** IAM actions whose `iam:PermissionsBoundary` condition key names the boundary the target role/user carries. */
 const PRINCIPAL_CHANGES = [
@@ -98,7 +111,10 @@ export function permissionsBoundaryArn(spec: PlatformSpec): string {
 /** The boundary's statements (a pure function, so tests and the IAM simulator see exactly what is deployed). */
 export function permissionsBoundaryStatements(
   spec: PlatformSpec,
-  options: { readonly additionalServices?: readonly string[]; readonly passRoleServices?: readonly string[] } = {},
+  options: {
+    readonly additionalServices?: readonly string[];
+    readonly passRoleServices?: readonly string[];
+  } = {},
 ): iam.PolicyStatement[] {
   const boundaryArn = permissionsBoundaryArn(spec);
   const services = [...new Set([...PROJECT_SERVICE_PREFIXES, ...(options.additionalServices ?? [])])];
@@ -185,10 +201,15 @@ export class ProjectPermissionsBoundary extends Construct {
     super(scope, id);
     Object.defineProperty(this, BOUNDARY_SYMBOL, { value: true });
     for (const s of props.additionalServices ?? []) {
-      if (!/^[a-z0-9-]+$/.test(s)) throw new Error(`ProjectPermissionsBoundary: additionalServices entry '${s}' is not a service prefix`);
+      if (!/^[a-z0-9-]+$/.test(s))
+        throw new Error(
+          `ProjectPermissionsBoundary: additionalServices entry '${s}' is not a service prefix`,
+        );
     }
     if (props.passRoleServices?.length === 0) {
-      throw new Error('ProjectPermissionsBoundary: passRoleServices must name at least one service (omit it for the default)');
+      throw new Error(
+        'ProjectPermissionsBoundary: passRoleServices must name at least one service (omit it for the default)',
+      );
     }
     this.policyName = accessNames(props.spec).permissionsBoundaryPolicy;
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
@@ -214,7 +235,10 @@ function topStack(c: IConstruct): Stack {
   return stack;
 }
 
-const IAM_PRINCIPAL_TYPES = new Set<string>([iam.CfnRole.CFN_RESOURCE_TYPE_NAME, iam.CfnUser.CFN_RESOURCE_TYPE_NAME]);
+const IAM_PRINCIPAL_TYPES = new Set<string>([
+  iam.CfnRole.CFN_RESOURCE_TYPE_NAME,
+  iam.CfnUser.CFN_RESOURCE_TYPE_NAME,
+]);
 
 /** Sets the boundary on every IAM role and user; see {@link applyPermissionsBoundary}. */
 class PermissionsBoundaryAspect implements IAspect {

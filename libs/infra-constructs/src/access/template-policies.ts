@@ -54,7 +54,10 @@ export function resolveCfn(value: Json, ctx: ResolveContext): Json {
 }
 
 export interface TemplateJson {
-  readonly Resources: Record<string, { Type: string; Properties?: Record<string, Json>; DependsOn?: string | string[] }>;
+  readonly Resources: Record<
+    string,
+    { Type: string; Properties?: Record<string, Json>; DependsOn?: string | string[] }
+  >;
 }
 
 /** An IAM role of the template by its fixed RoleName. */
@@ -89,13 +92,17 @@ export function inlinePolicies(properties: Record<string, Json>): PolicyDocument
 /** Every Allow action of the documents. */
 export function allowedActions(docs: readonly PolicyDocument[]): string[] {
   return docs.flatMap((d) =>
-    d.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : s.Action ? [s.Action] : [])),
+    d.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
+      Array.isArray(s.Action) ? s.Action : s.Action ? [s.Action] : [],
+    ),
   );
 }
 
 /** Every resource an Allow statement names (after resolution: strings). */
 export function allowedResources(docs: readonly PolicyDocument[]): Json[] {
   return docs.flatMap((d) =>
-    d.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? null])),
+    d.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
+      Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? null],
+    ),
   );
 }
