@@ -115,7 +115,7 @@ export class RequestValidationError extends LauncherError {
 
 /** The training ran but did not complete. */
 export class TrainingFailedError extends LauncherError {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions & { hint?: string }) {
     super(message, EXIT_CODES.trainingFailed, options);
     this.name = 'TrainingFailedError';
   }
@@ -157,7 +157,12 @@ const CREDENTIAL_NAMES = new Set([
   'ExpiredTokenException',
   'UnrecognizedClientException',
   'InvalidClientTokenId',
+  // EC2 and S3 name an unknown or invalid key differently from the JSON services.
+  'AuthFailure',
+  'InvalidAccessKeyId',
 ]);
+/** The credentials work but their identity lacks an IAM permission (SSM/SageMaker, S3, EC2 spellings). */
+const ACCESS_DENIED_NAMES = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
 
 /** Maps anything thrown to a LauncherError (unknown errors keep their message, exit code 1). */
 export function toLauncherError(err: unknown): LauncherError {
@@ -171,6 +176,12 @@ export function toLauncherError(err: unknown): LauncherError {
   if (CAPACITY_NAMES.has(name) || /insufficient capacity/i.test(message))
     return new CapacityError(message, { cause: err });
   if (VALIDATION_NAMES.has(name)) return new RequestValidationError(message, { cause: err });
+  if (ACCESS_DENIED_NAMES.has(name)) {
+    return new LauncherError(`Access denied: ${message || name}`, EXIT_CODES.unexpected, {
+      cause: err,
+      hint: 'The AWS identity in use lacks a permission for this call: check the role or profile (aws sts get-caller-identity) and its IAM policies.',
+    });
+  }
   if (name === 'ParameterNotFound') return new MissingInfraParameterError([message], { cause: err });
   return new LauncherError(message || name || 'unexpected error', EXIT_CODES.unexpected, { cause: err });
 }
