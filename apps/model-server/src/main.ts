@@ -4,6 +4,7 @@
  * Wiring only; the logic lives in the modules imported here.
  */
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
+import sharp from 'sharp';
 import { resolveConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { startServer } from './server.js';
@@ -16,6 +17,8 @@ function fail(err: unknown, logger?: Logger): never {
 }
 
 async function main(): Promise<void> {
+  // Every request carries a different image: libvips' operation cache would only hold memory.
+  sharp.cache(false);
   let logger: Logger | undefined;
   try {
     const config = resolveConfig(loadPlatformSpec(process.env), process.env);

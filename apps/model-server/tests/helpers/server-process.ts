@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 /** The build output other projects spawn too (the local stack runs exactly this file). */
 export const BUILT_SERVER = join(workspaceRoot(), 'dist/apps/model-server/main.js');
+/** The container's entrypoint script, copied beside main.js by the build. */
+export const BUILT_SERVE = join(workspaceRoot(), 'dist/apps/model-server/serve');
 
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -33,11 +35,15 @@ export function killAll(): void {
  * Starts the BUILT server on 127.0.0.1 and a free port (SAGEMAKER_BIND_TO_PORT=0) and resolves once its
  * `"msg":"listening"` line says which port. Rejects with stderr if it exits first.
  */
-export function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export function startServerProcess(
+  env: Record<string, string>,
+  command: readonly string[] = [process.execPath, BUILT_SERVER],
+): Promise<ServerProcess> {
   if (!existsSync(BUILT_SERVER)) {
     throw new Error(`${BUILT_SERVER} is missing: run \`npx nx build model-server\` (the nx test target does it)`);
   }
-  const child = spawn(process.execPath, [BUILT_SERVER], {
+  const [exe, ...argv] = command as [string, ...string[]];
+  const child = spawn(exe, argv, {
     env: { ...process.env, [MODEL_SERVER_ENV.port]: '0', [MODEL_SERVER_ENV.host]: '127.0.0.1', [MODEL_SERVER_ENV.intraOpThreads]: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidImage } from '../helpers/images.js';
-import { killAll, startServerProcess, waitForPing, type ServerProcess } from '../helpers/server-process.js';
+import { BUILT_SERVE, killAll, startServerProcess, waitForPing, type ServerProcess } from '../helpers/server-process.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog'];
 const root = mkdtempSync(join(tmpdir(), 'model-server-it-'));
@@ -169,6 +169,12 @@ describe('/ping and startup', () => {
     const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: wrong });
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toContain('outputs 3 classes but metadata.json lists 5');
+  });
+
+  it('starts the same server through the container entrypoint `serve`', async () => {
+    const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: modelDir }, ['sh', BUILT_SERVE]);
+    await waitForPing(server.url);
+    expect(await server.stop()).toBe(0);
   });
 
   it('refuses a bad environment variable by name', async () => {

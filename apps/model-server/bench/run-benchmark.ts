@@ -1,0 +1,187 @@
+/**
+ * Benchmark (an Nx target, not a test): the BUILT server with a MobileNetV3-Large-sized model (133 classes,
+ * random init), images/s and p50/p95 at concurrency 1, 2, 4, 8 with micro-batching off and on, and in the same run
+ * the same weights through PyTorch eager (torch.no_grad, same thread count) on the same JPEGs.
+ * Writes dist/benchmarks/model-server.json and prints a table.
+ *
+ *   npx nx benchmark model-server [-- --threads 2 --requests 64 --max-seconds 60]
+ */
+import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
+import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs, promisify } from 'node:util';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { effectiveThreads } from '../src/config.js';
+import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
+import { summarise, type LevelFigures, type Sample } from './stats.js';
+
+const LEVELS = [1, 2, 4, 8] as const;
+const TARGETS = { speedupVsPytorch: 1.5, overheadVsModel: 0.15 } as const;
+const run = promisify(execFile);
+
+const args = parseArgs({
+  options: {
+    threads: { type: 'string' },
+    requests: { type: 'string', default: '64' },
+    'max-seconds': { type: 'string', default: '60' },
+    'pytorch-requests': { type: 'string', default: '30' },
+    out: { type: 'string', default: 'dist/benchmarks/model-server.json' },
+  },
+}).values;
+
+const root = workspaceRoot();
+const spec = loadPlatformSpec(process.env);
+const threads = args.threads ? Number(args.threads) : effectiveThreads(spec.modelServer.intraOpThreads);
+const requestsPerLevel = Number(args.requests);
+const maxSeconds = Number(args['max-seconds']);
+const benchDir = join(root, 'dist/benchmarks');
+const modelDir = join(benchDir, 'model-server-model');
+
+async function ensureModel(): Promise<void> {
+  if (existsSync(join(modelDir, 'model.onnx')) && existsSync(join(modelDir, 'weights.pt'))) return;
+  console.log('exporting mobilenet_v3_large(num_classes=133) to ONNX ...');
+  await run(toolPaths.python(), [join(root, 'apps/model-server/bench/export_mobilenet_v3.py'), modelDir], { timeout: 300_000 });
+}
+
+/** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */
+async function images(): Promise<{ source: string; paths: string[] }> {
+  const photos = sharedDir() && join(sharedDir() as string, 'data/dogs-mini/test');
+  if (photos && existsSync(photos)) {
+    const paths = readdirSync(photos)
+      .sort()
+      .flatMap((d) => readdirSync(join(photos, d)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4).map((f) => join(photos, d, f)));
+    return { source: 'dogs-mini test photos', paths };
+  }
+  const dir = join(benchDir, 'generated-images');
+  mkdirSync(dir, { recursive: true });
+  const paths: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const raw = Buffer.alloc(500 * 375 * 3);
+    for (let p = 0; p < raw.length; p++) raw[p] = (p * (i + 7) + ((p / 1500) | 0) * 13) & 0xff;
+    const file = join(dir, `img-${i}.jpg`);
+    await sharp(raw, { raw: { width: 500, height: 375, channels: 3 } }).jpeg({ quality: 85 }).toFile(file);
+    paths.push(file);
+  }
+  return { source: 'generated 500x375 JPEGs', paths };
+}
+
+async function level(url: string, bodies: Buffer[], concurrency: number): Promise<LevelFigures> {
+  const samples: Sample[] = [];
+  let next = 0;
+  const deadline = performance.now() + maxSeconds * 1000;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < requestsPerLevel && performance.now() < deadline) {
+      const body = bodies[next++ % bodies.length] as Buffer;
+      const t0 = performance.now();
+      const res = await fetch(`${url}/invocations`, { method: 'POST', body, headers: { 'content-type': 'image/jpeg' } });
+      const parsed = PredictionResponseSchema.parse(await res.json());
+      samples.push({ clientMs: performance.now() - t0, ...parsed.timingsMs });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return summarise(concurrency, samples, (performance.now() - start) / 1000);
+}
+
+async function serverRun(batching: boolean, bodies: Buffer[]): Promise<LevelFigures[]> {
+  const server = await startServerProcess({
+    [MODEL_SERVER_ENV.modelDir]: modelDir,
+    [MODEL_SERVER_ENV.intraOpThreads]: String(threads),
+    [MODEL_SERVER_ENV.batching]: String(batching),
+    [MODEL_SERVER_ENV.logLevel]: 'warn',
+  });
+  try {
+    await waitForPing(server.url);
+    await level(server.url, bodies, 2); // warm-up (JIT, allocator, ORT arenas)
+    const out: LevelFigures[] = [];
+    for (const c of LEVELS) out.push(await level(server.url, bodies, c));
+    return out;
+  } finally {
+    await server.stop();
+  }
+}
+
+const PytorchSchema = z.object({
+  framework: z.string(),
+  threads: z.number(),
+  requests: z.number(),
+  imagesPerSecond: z.number(),
+  p50Ms: z.number(),
+  p95Ms: z.number(),
+  modelMeanMs: z.number(),
+  modelOnlyImagesPerSecond: z.number(),
+});
+
+async function pytorch(paths: string[]): Promise<z.infer<typeof PytorchSchema>> {
+  const list = join(benchDir, 'bench-images.txt');
+  writeFileSync(list, paths.join('\n'));
+  const { stdout } = await run(
+    toolPaths.python(),
+    [join(root, 'apps/model-server/bench/pytorch_baseline.py'), modelDir, list, '--threads', String(threads), '--requests', args['pytorch-requests']],
+    { timeout: maxSeconds * 4 * 1000 },
+  );
+  return PytorchSchema.parse(JSON.parse(stdout.trim().split('\n').pop() as string));
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+
+async function main(): Promise<void> {
+  mkdirSync(benchDir, { recursive: true });
+  await ensureModel();
+  const imgs = await images();
+  const bodies = imgs.paths.map((p) => readFileSync(p));
+  const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as { architecture: string; numClasses: number };
+  console.log(`model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${threads} intra-op thread(s)`);
+  const loadBefore = loadavg();
+  const off = await serverRun(false, bodies);
+  const on = await serverRun(true, bodies);
+  const torch = await pytorch(imgs.paths);
+  const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
+  const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  const c1 = off[0] as LevelFigures;
+  const summary = {
+    best: { batching: best.batching, concurrency: best.concurrency, imagesPerSecond: best.imagesPerSecond },
+    speedupVsPytorch: best.imagesPerSecond / torch.imagesPerSecond,
+    speedupTarget: TARGETS.speedupVsPytorch,
+    overheadVsModelAtConcurrency1: c1.overheadVsModel,
+    serverShareOutsideModelAtConcurrency1: c1.serverShareOutsideModel,
+    overheadTarget: TARGETS.overheadVsModel,
+  };
+  const report = {
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    model: { dir: modelDir, architecture: meta.architecture, numClasses: meta.numClasses },
+    images: { source: imgs.source, count: bodies.length },
+    threads,
+    requestsPerLevel,
+    server: { batchingOff: off, batchingOn: on },
+    pytorch: torch,
+    summary,
+  };
+  writeFileSync(join(root, args.out), `${JSON.stringify(report, null, 2)}\n`);
+
+  console.log('\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model');
+  for (const r of all) {
+    console.log(
+      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)}`,
+    );
+  }
+  console.log(`pytorch   1    ${f1(torch.imagesPerSecond).padStart(6)} ${f1(torch.p50Ms).padStart(8)} ${f1(torch.p95Ms).padStart(7)}  (model only ${f1(torch.modelMeanMs)} ms)`);
+  console.log(
+    `\nbest server ${f1(best.imagesPerSecond)} img/s (batching ${best.batching ? 'on' : 'off'}, concurrency ${best.concurrency}) = ${summary.speedupVsPytorch.toFixed(2)}× PyTorch eager (target ≥ ${TARGETS.speedupVsPytorch}×)`,
+  );
+  console.log(`overhead outside the model at concurrency 1: ${pct(c1.overheadVsModel)} of model time (target ≤ ${pct(TARGETS.overheadVsModel)})`);
+  console.log(`figures written to ${args.out}`);
+}
+
+main().catch((err: unknown) => {
+  killAll();
+  console.error(err);
+  process.exit(1);
+});

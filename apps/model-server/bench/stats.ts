@@ -1,0 +1,58 @@
+/** Small statistics for the benchmark (pure, unit-tested). */
+
+/** Nearest-rank percentile of `values` (p in 0..100); NaN for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export interface Sample {
+  /** Client-side latency of one request. */
+  readonly clientMs: number;
+  readonly decode: number;
+  readonly preprocess: number;
+  readonly inference: number;
+  readonly total: number;
+}
+
+export interface LevelFigures {
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly imagesPerSecond: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly meanDecodeMs: number;
+  readonly meanPreprocessMs: number;
+  readonly meanInferenceMs: number;
+  readonly meanServerTotalMs: number;
+  /** Client latency outside the model (HTTP, body, decode, preprocess, queue, messaging) ÷ model time. */
+  readonly overheadVsModel: number;
+  /** Share of the server's own time (`timingsMs.total`) spent outside `inference`. */
+  readonly serverShareOutsideModel: number;
+}
+
+/** Figures for one concurrency level from its samples and wall-clock seconds. */
+export function summarise(concurrency: number, samples: readonly Sample[], wallSeconds: number): LevelFigures {
+  const client = samples.map((s) => s.clientMs);
+  const inference = mean(samples.map((s) => s.inference));
+  const total = mean(samples.map((s) => s.total));
+  return {
+    concurrency,
+    requests: samples.length,
+    imagesPerSecond: samples.length / wallSeconds,
+    p50Ms: percentile(client, 50),
+    p95Ms: percentile(client, 95),
+    meanDecodeMs: mean(samples.map((s) => s.decode)),
+    meanPreprocessMs: mean(samples.map((s) => s.preprocess)),
+    meanInferenceMs: inference,
+    meanServerTotalMs: total,
+    overheadVsModel: (mean(client) - inference) / inference,
+    serverShareOutsideModel: (total - inference) / total,
+  };
+}
