@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -169,10 +168,6 @@ def _resolve_weights(flag: str | None, env: Mapping[str, str]) -> Path | None:
     return Path(raw) if raw else None
 
 
-def in_sagemaker(env: Mapping[str, str]) -> bool:
-    return bool(env.get("SM_TRAINING_ENV") or env.get("SM_MODEL_DIR") or env.get("SM_CURRENT_HOST"))
-
-
 def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
     a = build_parser().parse_args(list(argv))
     data = _pick(a.data_dir, env, "SM_CHANNEL_TRAIN", "SM_CHANNEL_TRAINING")
@@ -225,7 +220,3 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
         model_version=a.model_version,
         dist_port=a.dist_port,
     )
-
-
-def environ() -> Mapping[str, str]:
-    return dict(os.environ)

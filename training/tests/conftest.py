@@ -42,6 +42,13 @@ def run_train(args: list[str], env: dict[str, str] | None = None, timeout: float
     return proc
 
 
+def shared_dogs() -> Path | None:
+    """Real photos beside the checkout (../shared/data/dogs-mini); None when absent (tests skip)."""
+    shared = Path(os.environ.get("DOGBREED_SHARED_DIR", WORKSPACE.parent / "shared"))
+    dogs = shared / "data" / "dogs-mini"
+    return dogs if (dogs / "train").is_dir() else None
+
+
 def add_broken_files(root: Path, class_name: str) -> list[Path]:
     """A file that is not an image at all and a truncated PNG, both with image names."""
     folder = root / "train" / class_name

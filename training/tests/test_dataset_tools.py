@@ -6,14 +6,13 @@ import functools
 import hashlib
 import http.server
 import json
-import os
 import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import add_broken_files
+from conftest import add_broken_files, shared_dogs
 
 from dogbreed_training.check_dataset import check_dataset
 from dogbreed_training.check_dataset import main as check_main
@@ -118,14 +117,8 @@ def test_fetch_from_local_archive_and_refuses_path_traversal(dataset: Path, tmp_
     assert not (tmp_path.parent / "escaped.txt").exists()
 
 
-def _shared_dogs() -> Path | None:
-    shared = Path(os.environ.get("DOGBREED_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-    dogs = shared / "data" / "dogs-mini"
-    return dogs if dogs.is_dir() else None
-
-
-@pytest.mark.skipif(_shared_dogs() is None, reason="real photos live in ../shared/data/dogs-mini (absent here)")
+@pytest.mark.skipif(shared_dogs() is None, reason="real photos live in ../shared/data/dogs-mini (absent here)")
 def test_checker_on_real_dog_photos() -> None:
-    report = check_dataset(_shared_dogs())
+    report = check_dataset(shared_dogs())
     assert report["ok"] and report["splits"]["train"]["classes"] == 10
     assert report["unreadableTotal"] == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -81,3 +82,44 @@ def test_checkpoint_of_other_classes_is_refused(shapes_dir: Path, tmp_path: Path
     proc = run_cmd(cmd)
     assert proc.returncode == 2
     assert "CheckpointError" in proc.stderr and "other classes" in proc.stderr
+
+
+def test_sagemaker_multi_instance_env(shapes_dir: Path, tmp_path: Path) -> None:
+    """Two "instances" on this machine, each with its own SageMaker dirs, as SageMaker starts them (plain
+    `python train.py` per host, SM_HOSTS/SM_CURRENT_HOST). Only the first host's rank 0 writes anything."""
+    from dogbreed_training.distributed import free_port
+
+    hosts = ["127.0.0.1", "localhost"]  # sorted: 127.0.0.1 is the first host, the rendezvous master
+    port = str(free_port())
+    procs = []
+    for host in hosts:
+        d = tmp_path / host
+        env = clean_env(
+            SM_HOSTS=json.dumps(hosts),
+            SM_CURRENT_HOST=host,
+            SM_NUM_GPUS="0",
+            SM_CHANNEL_TRAIN=str(shapes_dir),
+            SM_MODEL_DIR=str(d / "model"),
+            SM_OUTPUT_DATA_DIR=str(d / "output"),
+        )
+        cmd = [sys.executable, str(TRAIN_PY), "--epochs", "2", *FAST_ARGS, "--dist-port", port]
+        cmd += ["--checkpoint-dir", str(d / "checkpoints")]
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outs = []
+    try:
+        for p in procs:
+            outs.append(p.communicate(timeout=240)[0])
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert [p.returncode for p in procs] == [0, 0], "\n".join(o[-2000:] for o in outs)
+    assert "launching 1 local ranks (sagemaker, world size 2, master 127.0.0.1:" in outs[0]
+    assert "world_size=2 launcher=sagemaker backend=gloo" in outs[0]
+    first, second = tmp_path / hosts[0], tmp_path / hosts[1]
+    assert sorted(p.name for p in (first / "model").iterdir()) == MODEL_FILES
+    assert json.loads((first / "model" / "metadata.json").read_text())["trainingMode"] == "multi"
+    assert len(list((first / "checkpoints").iterdir())) == 2
+    assert not (second / "model").exists() and not (second / "output").exists()
+    assert not (second / "checkpoints").exists()
+    assert "rank=1 files_written=0" in outs[1]
