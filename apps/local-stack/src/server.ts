@@ -172,9 +172,10 @@ export function createStackServer(deps: ServerDeps): Server {
     if (method === 'POST' && (m = KILL_PATH.exec(path))) {
       const endpoint = deps.endpoints.get(decodeURIComponent(m[1] as string));
       const id = decodeURIComponent(m[2] as string);
+      const inFlight = endpoint?.pool.list().find((i) => i.id === id)?.inFlight ?? 0;
       const killed = endpoint?.pool.kill(id);
       if (!killed) return sendJson(res, 404, { message: `no running instance ${id} in endpoint ${m[1]}` });
-      return sendJson(res, 200, { endpoint: endpoint?.name, killed: id, state: killed.state });
+      return sendJson(res, 200, { endpoint: endpoint?.name, killed: id, state: killed.state, inFlight });
     }
     const file = method === 'GET' ? dashboard.get(path) : undefined;
     if (file) {
