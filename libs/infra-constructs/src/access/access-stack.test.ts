@@ -147,6 +147,34 @@ describe('permissions boundary', () => {
     expect(first.dependencies).toEqual([]);
   });
 
+  it('a boundary in a stack that consumes the role stack fails the synth with what to do instead', () => {
+    // AccessStack holding the boundary while consuming a stack that has roles: a deployment cycle.
+    const app = new App();
+    const env = { account: TEST_ACCOUNT, region: spec.project.region };
+    const deps = new Stack(app, 'Deps', { env });
+    const vpc = new ec2.Vpc(deps, 'Vpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
+    new iam.Role(deps, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new AccessStack(app, 'Access', {
+      env,
+      spec,
+      vpc,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      kmsKey,
+      dataBucket: new s3.Bucket(deps, 'Data', { encryptionKey: kmsKey }),
+      modelBucket: new s3.Bucket(deps, 'Models', { encryptionKey: kmsKey }),
+      invokerFunctionArn: TEST_INVOKER_ARN(spec),
+      endpointNames: [spec.endpoints.single.name],
+    });
+    applyPermissionsBoundary(app, spec);
+    expect(() => app.synth()).toThrow(
+      /Deps\/ServiceRole.*deploys before Access.*createPermissionsBoundary: false/s,
+    );
+  });
+
   it('the ARN helper builds the name-based ARN without an export', () => {
     const stack = new Stack(new App(), 'S');
     expect(stack.resolve(permissionsBoundaryArn(spec))).toEqual(BOUNDARY_ARN);

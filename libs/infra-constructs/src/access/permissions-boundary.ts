@@ -235,6 +235,18 @@ function topStack(c: IConstruct): Stack {
   return stack;
 }
 
+/** Whether `stack` depends on `other`, directly or through other stacks. */
+function dependsOn(stack: Stack, other: Stack, seen = new Set<Stack>()): boolean {
+  for (const d of stack.dependencies) {
+    if (d === other) return true;
+    if (!seen.has(d)) {
+      seen.add(d);
+      if (dependsOn(d, other, seen)) return true;
+    }
+  }
+  return false;
+}
+
 const IAM_PRINCIPAL_TYPES = new Set<string>([
   iam.CfnRole.CFN_RESOURCE_TYPE_NAME,
   iam.CfnUser.CFN_RESOURCE_TYPE_NAME,
@@ -257,7 +269,21 @@ class PermissionsBoundaryAspect implements IAspect {
       // Same template: IAM refuses a boundary that does not exist yet, so create the policy first.
       node.node.addDependency(boundary.policy);
     } else if (Stage.of(roleStack) === Stage.of(boundaryStack)) {
-      roleStack.addStackDependency(boundaryStack, `${node.node.path} carries the permissions boundary`);
+      // Decided once the app is prepared (cross-stack references have become stack dependencies by then):
+      // a boundary stack that itself depends on the role's stack would be a deployment cycle.
+      node.node.addValidation({
+        validate: () => {
+          if (dependsOn(boundaryStack, roleStack)) {
+            return [
+              `${node.node.path} must carry the permissions boundary ${boundary.policyName}, but its stack ${roleStack.stackName} ` +
+                `deploys before ${boundaryStack.stackName}, which holds the boundary: put the boundary in a stack deployed first ` +
+                '(PermissionsBoundaryStack, and AccessStack with createPermissionsBoundary: false)',
+            ];
+          }
+          roleStack.addStackDependency(boundaryStack, `${node.node.path} carries the permissions boundary`);
+          return [];
+        },
+      });
     } else {
       Annotations.of(node).addInfo(
         `The permissions boundary ${boundary.policyName} is in another stage: deploy ${boundaryStack.stackName} first`,
