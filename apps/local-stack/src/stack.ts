@@ -191,6 +191,7 @@ export class LocalStack {
         name: e.name,
         desired: e.desired,
         inService: e.pool.inService().length,
+        instances: e.pool.list().map((i) => ({ id: i.id, state: i.state, pid: i.child.pid ?? null })),
         pids: e.pool.list().flatMap((i) => (i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null ? [i.child.pid] : [])),
       })),
       lambda: { environments: this.lambda.environments, concurrentExecutions: this.lambda.concurrentExecutions },

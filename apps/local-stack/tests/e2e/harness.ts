@@ -17,7 +17,11 @@ export interface RunningStack {
   readonly child: ChildProcess;
   readonly stderr: string[];
   metrics(): Promise<LocalMetrics>;
-  health(): Promise<{ pid: number; endpoints: { name: string; pids: number[] }[]; lambda: { concurrentExecutions: number } }>;
+  health(): Promise<{
+    pid: number;
+    endpoints: { name: string; pids: number[]; instances: { id: string; pid: number | null }[] }[];
+    lambda: { concurrentExecutions: number };
+  }>;
   /** SIGTERM, wait for a clean exit; returns the exit code. Kills the whole group if it does not exit. */
   stop(): Promise<number | null>;
 }

@@ -17,9 +17,8 @@ let stack: RunningStack | undefined;
 let body: string;
 
 beforeAll(async () => {
-  // Requests slow enough (heavier model, a noisy image to decode) that some are in flight on the victim when it dies.
-  modelsDir = await makeModelsDir({ hidden: 1024, layers: 6 });
-  body = JSON.stringify({ image: (await noisyPng(900)).toString('base64'), topK: 1 });
+  modelsDir = await makeModelsDir();
+  body = JSON.stringify({ image: (await noisyPng(64)).toString('base64'), topK: 1 });
   stack = await startStack(modelsDir, override);
 });
 
@@ -37,8 +36,14 @@ describe('an instance killed under load', () => {
 
     let killedAt: number | undefined;
     let killResponse: { status: number; body: { killed: string; state: string; inFlight: number } } | undefined;
+    const victimPid = (await (stack as RunningStack).health()).endpoints
+      .find((e) => e.name === name)
+      ?.instances.find((i) => i.id === victim?.id)?.pid;
+    expect(victimPid).toBeGreaterThan(0);
     const killer = (async () => {
-      // Kill while requests are in flight on the victim.
+      // The victim hangs first (SIGSTOP), so requests routed to it are certainly unfinished when it is killed.
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(victimPid as number, 'SIGSTOP');
       await waitFor('requests in flight on the victim', async () => {
         const m = await (stack as RunningStack).metrics();
         const v = m.endpoints.find((e) => e.name === name)?.instances.find((i) => i.id === victim?.id);
