@@ -11,6 +11,9 @@ import jsonschema
 import pytest
 from conftest import FAST_ARGS, METADATA_SCHEMA, TRAIN_PY, clean_env, run_cmd, run_train
 
+from dogbreed_training.distributed import free_port
+from dogbreed_training.synthetic import make_dataset
+
 MODEL_FILES = ["confusion_matrix.png", "evaluation.json", "metadata.json", "model.onnx"]
 
 
@@ -75,8 +78,6 @@ def test_resume_continues_at_the_next_epoch(shapes_dir: Path, tmp_path: Path, pr
 def test_checkpoint_of_other_classes_is_refused(shapes_dir: Path, tmp_path: Path) -> None:
     run_train(["--data-dir", str(shapes_dir), *dirs(tmp_path), *FAST_ARGS, "--epochs", "1"])
     other = tmp_path / "other-data"
-    from dogbreed_training.synthetic import make_dataset
-
     make_dataset(other, classes=3, per_split={"train": 4, "valid": 2}, size=48)
     cmd = [sys.executable, str(TRAIN_PY), "--data-dir", str(other), *dirs(tmp_path), *FAST_ARGS, "--epochs", "2"]
     proc = run_cmd(cmd)
@@ -87,8 +88,6 @@ def test_checkpoint_of_other_classes_is_refused(shapes_dir: Path, tmp_path: Path
 def test_sagemaker_multi_instance_env(shapes_dir: Path, tmp_path: Path) -> None:
     """Two "instances" on this machine, each with its own SageMaker dirs, as SageMaker starts them (plain
     `python train.py` per host, SM_HOSTS/SM_CURRENT_HOST). Only the first host's rank 0 writes anything."""
-    from dogbreed_training.distributed import free_port
-
     hosts = ["127.0.0.1", "localhost"]  # sorted: 127.0.0.1 is the first host, the rendezvous master
     port = str(free_port())
     procs = []

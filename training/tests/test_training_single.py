@@ -10,13 +10,14 @@ import jsonschema
 import numpy as np
 import onnxruntime as ort
 import torch
-from conftest import METADATA_SCHEMA
+from conftest import FAST_ARGS, METADATA_SCHEMA, run_train
 from PIL import Image
 
 from dogbreed_training.data import eval_transform
 from dogbreed_training.export import PARITY_TOLERANCE
 from dogbreed_training.metrics import metric_definitions, scrape
 from dogbreed_training.model import build_model
+from dogbreed_training.synthetic import make_dataset
 
 CHANCE = 1 / 4
 
@@ -104,3 +105,22 @@ def test_history_and_checkpoints(single_run: dict) -> None:
     assert [h["epoch"] for h in history] == [1, 2, 3, 4, 5, 6]
     kept = sorted(p.name for p in (single_run["out"] / "checkpoints").iterdir())
     assert kept == ["checkpoint-epoch-0005.pt", "checkpoint-epoch-0006.pt"]
+
+
+def test_early_stopping_on_validation_loss(tmp_path: Path) -> None:
+    """Validation labels rotated by one class: the better the model learns train/, the worse val_loss gets."""
+    names = make_dataset(tmp_path / "d", classes=4, per_split={"train": 16, "valid": 4}, size=48)
+    valid = tmp_path / "d" / "valid"
+    for n in names:
+        (valid / n).rename(valid / f"tmp-{n}")
+    for i, n in enumerate(names):
+        (valid / f"tmp-{n}").rename(valid / names[(i + 1) % len(names)])
+    args = ["--data-dir", str(tmp_path / "d"), "--model-dir", str(tmp_path / "m"), "--output-dir", str(tmp_path / "o")]
+    proc = run_train([*args, *FAST_ARGS, "--epochs", "12", "--early-stopping-patience", "2"])
+    epochs = [ln for ln in proc.stdout.splitlines() if ln.startswith("epoch=")]
+    assert "early stopping: val_loss has not improved for 2 epochs" in proc.stdout
+    assert len(epochs) < 12
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert meta["metrics"]["stopped_early"] == 1.0
+    assert meta["metrics"]["epochs_completed"] == meta["metrics"]["best_epoch"] + 2
+    assert json.loads((tmp_path / "m" / "evaluation.json").read_text())["split"] == "valid"
