@@ -74,10 +74,11 @@ def confusion_png(confusion: torch.Tensor, class_names: list[str], path: Path, t
     cell = max(4, min(40, 800 // max(n, 1)))
     label_w = 160 if cell >= 10 else 40
     top = 30
-    size = (label_w + n * cell + 10, top + n * cell + 10)
+    title = title or f"confusion matrix ({n} classes; rows true, columns predicted)"
+    size = (max(label_w + n * cell + 10, 7 * len(title) + 8), top + n * cell + 10)
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
-    draw.text((4, 8), title or f"confusion matrix ({n} classes; rows true, columns predicted)", fill="black")
+    draw.text((4, 8), title, fill="black")
     rows = confusion.sum(dim=1).clamp(min=1).float()
     norm = confusion.float() / rows.unsqueeze(1)
     for i in range(n):
@@ -87,6 +88,8 @@ def confusion_png(confusion: torch.Tensor, class_names: list[str], path: Path, t
             colour = (shade, shade, 255) if i == j else (255, shade, shade)
             x0, y0 = label_w + j * cell, top + i * cell
             draw.rectangle([x0, y0, x0 + cell - 1, y0 + cell - 1], fill=colour, outline=(220, 220, 220))
+            if cell >= 24 and int(confusion[i, j]):
+                draw.text((x0 + 3, y0 + cell // 2 - 5), str(int(confusion[i, j])), fill="black" if v < 0.5 else "white")
         if cell >= 10:
             draw.text((4, top + i * cell + max(0, cell // 2 - 5)), class_names[i][:24], fill="black")
         elif i % 10 == 0:
