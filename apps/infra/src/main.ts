@@ -7,7 +7,6 @@ import { App } from 'aws-cdk-lib';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import {
   applyNagChecks,
-  applyPermissionsBoundary,
   composeInfra,
   findWorkspaceRoot,
   infraPaths,
@@ -18,7 +17,5 @@ const app = new App();
 const spec = loadPlatformSpec();
 // Freshly trained artifacts arrive as context from the deploy pipeline; otherwise the spec's keys.
 composeInfra(app, spec, infraPaths(findWorkspaceRoot(import.meta.url)), { modelKeys: modelKeysFromContext(app) });
-// Every IAM role of every stack gets the project's permissions boundary (src/access).
-applyPermissionsBoundary(app, spec);
 applyNagChecks(app);
 app.synth();

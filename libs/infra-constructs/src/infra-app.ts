@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
-import { AccessStack } from './access/index.js';
+import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
 import { MissingBuildOutputError, InfraPropsError } from './errors.js';
 import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack, type ModelKeys } from './stacks/stacks.js';
 
@@ -96,8 +96,10 @@ export interface InfraStacks {
   readonly training: TrainingStack;
   readonly serving: ServingStack;
   readonly ci: CiStack;
-  /** People roles, permissions boundary, notebook (issue 12, src/access). */
+  /** People roles and the development notebook (issue 12, src/access). */
   readonly access: AccessStack;
+  /** The permissions boundary every role of every stack carries; deployed before all of them. */
+  readonly boundary: PermissionsBoundaryStack;
 }
 
 /** Stack names: `<project>-<part>`. */
@@ -114,6 +116,11 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
   const common = { spec, env };
+  // First: every role in the other stacks references this managed policy (applyPermissionsBoundary adds the dependency).
+  const boundary = new PermissionsBoundaryStack(app, stackName(spec, 'boundary'), {
+    ...common,
+    description: 'dogbreed: the permissions boundary of every project role',
+  });
   const network = new NetworkStack(app, stackName(spec, 'network'), { ...common, description: 'dogbreed: VPC, endpoints, security groups' });
   const data = new DataStack(app, stackName(spec, 'data'), { ...common, description: 'dogbreed: KMS key and S3 buckets' });
   const training = new TrainingStack(app, stackName(spec, 'training'), {
@@ -135,7 +142,8 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
   const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });
   const access = new AccessStack(app, stackName(spec, 'access'), {
     ...common,
-    description: 'dogbreed: people roles, permissions boundary, development notebook',
+    description: 'dogbreed: people roles, development notebook',
+    createPermissionsBoundary: false,
     vpc: network.network.vpc,
     subnets: network.network.privateSubnets,
     kmsKey: data.stores.key,
@@ -147,7 +155,9 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
     trainingRoleArn: training.resources.executionRole.roleArn,
   });
   for (const [k, v] of Object.entries(spec.project.tags)) Tags.of(app).add(k, v);
-  return { network, data, training, serving, ci, access };
+  // Every IAM role of every stack gets the project's permissions boundary (and a dependency on its stack).
+  applyPermissionsBoundary(app, spec);
+  return { network, data, training, serving, ci, access, boundary };
 }
 
 /** cdk-nag's AWS Solutions rules on every stack of the app: an unacknowledged finding fails the synth. */

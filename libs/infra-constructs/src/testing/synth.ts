@@ -23,7 +23,7 @@ export function synthInfra(spec: PlatformSpec, context: Record<string, string> =
   return {
     app,
     stacks,
-    templates: { network: t('network'), data: t('data'), training: t('training'), serving: t('serving'), ci: t('ci'), access: t('access') },
+    templates: { network: t('network'), data: t('data'), training: t('training'), serving: t('serving'), ci: t('ci'), access: t('access'), boundary: t('boundary') },
   };
 }
 
