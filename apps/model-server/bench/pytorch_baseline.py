@@ -37,7 +37,7 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     with open(os.path.join(a.model_dir, "metadata.json")) as f:
         meta = json.load(f)
-    model = build(meta["numClasses"])
+    model = build(meta["numClasses"], meta["architecture"])
     model.load_state_dict(torch.load(os.path.join(a.model_dir, "weights.pt")))
     model.eval()
     pre = meta["preprocessing"]

@@ -16,6 +16,7 @@ describe('bench stats', () => {
     const f = summarise(2, [s, s, s, s], 2);
     expect(f.imagesPerSecond).toBe(2);
     expect(f.overheadVsModel).toBeCloseTo(0.2);
+    expect(f.overheadVsModelMedian).toBeCloseTo(0.2);
     expect(f.serverShareOutsideModel).toBeCloseTo(1 / 11);
   });
 });

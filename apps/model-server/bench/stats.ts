@@ -33,6 +33,8 @@ export interface LevelFigures {
   readonly meanServerTotalMs: number;
   /** Client latency outside the model (HTTP, body, decode, preprocess, queue, messaging) ÷ model time. */
   readonly overheadVsModel: number;
+  /** The same from medians (robust to the odd descheduled request on a busy machine). */
+  readonly overheadVsModelMedian: number;
   /** Share of the server's own time (`timingsMs.total`) spent outside `inference`. */
   readonly serverShareOutsideModel: number;
 }
@@ -53,6 +55,7 @@ export function summarise(concurrency: number, samples: readonly Sample[], wallS
     meanInferenceMs: inference,
     meanServerTotalMs: total,
     overheadVsModel: (mean(client) - inference) / inference,
+    overheadVsModelMedian: percentile(samples.map((s) => s.clientMs - s.inference), 50) / percentile(samples.map((s) => s.inference), 50),
     serverShareOutsideModel: (total - inference) / total,
   };
 }
