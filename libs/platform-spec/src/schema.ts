@@ -87,7 +87,10 @@ export const InvokerSpecSchema = z
     timeoutSeconds: z.number().int().min(1).max(900),
     /** Lambda's synchronous payload limit (request and response). */
     maxRequestBytes: PositiveInt,
-    /** Largest decoded image accepted (base64 adds ~33% on the wire, so this is below the request limit). */
+    /**
+     * Largest decoded image accepted (base64 adds ~33% inside Lambda's request, so this is below maxRequestBytes);
+     * sent raw to the endpoint, so also at most modelServer.maxBodyBytes.
+     */
     maxImageBytes: PositiveInt,
     defaultTopK: PositiveInt,
     maxTopK: PositiveInt,
@@ -233,6 +236,10 @@ export const PlatformSpecSchema = z.object({
 }).refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
   message: 'the two endpoints must have different names',
   path: ['endpoints', 'multi', 'name'],
+}).refine((s) => s.invoker.maxImageBytes <= s.modelServer.maxBodyBytes, {
+  // The invoker sends the image as the raw InvokeEndpoint body, so an image it accepts must fit the container's cap.
+  message: 'invoker.maxImageBytes must not exceed modelServer.maxBodyBytes (the image is sent to the endpoint as the raw body)',
+  path: ['invoker', 'maxImageBytes'],
 });
 export type PlatformSpec = z.infer<typeof PlatformSpecSchema>;
 export type PlatformSpecInput = z.input<typeof PlatformSpecSchema>;

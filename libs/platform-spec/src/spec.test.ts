@@ -78,9 +78,21 @@ describe('invalid overrides are rejected naming the field', () => {
     ['multi with 1 instance', { training: { multiInstanceCount: 1 } }, 'training.multiInstanceCount'],
     ['bad region', { project: { region: 'mars-1' } }, 'project.region'],
     ['bad principal', { access: { operators: ['alice'] } }, 'access.operators.0'],
+    [
+      'image over the model server body cap',
+      { invoker: { maxImageBytes: 5 * 1024 * 1024 + 1 }, modelServer: { maxBodyBytes: 5 * 1024 * 1024 } },
+      'invoker.maxImageBytes',
+    ],
   ])('%s', (_name, override, field) => {
     const issues = issuesOf(() => buildSpec(override));
     expect(issues.map((i) => i.path)).toContain(field);
+  });
+
+  it('explains why the image limit must fit the model server body cap', () => {
+    expect(() => buildSpec({ modelServer: { maxBodyBytes: 4 * 1024 * 1024 } })).toThrow(
+      /invoker\.maxImageBytes: invoker\.maxImageBytes must not exceed modelServer\.maxBodyBytes/,
+    );
+    expect(buildSpec({ invoker: { maxImageBytes: 1000 }, modelServer: { maxBodyBytes: 1000 } }).invoker.maxImageBytes).toBe(1000);
   });
 
   it('puts the field in the message', () => {
