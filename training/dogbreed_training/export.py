@@ -20,6 +20,8 @@ INPUT_NAME = "input"
 OUTPUT_NAME = "logits"
 METADATA_SCHEMA_VERSION = 1
 PARITY_TOLERANCE = 1e-4
+# Parity beyond this means a broken export: the run fails rather than ship it (between the two: a warning).
+PARITY_FAIL = 1e-3
 
 
 def export_onnx(model: nn.Module, path: Path, image_size: int, opset: int = ONNX_OPSET) -> None:

@@ -17,7 +17,7 @@ from dogbreed_training.data import Batch, DataBundle, ShardSampler, make_loader,
 from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, broadcast_object
 from dogbreed_training.errors import ExportError
 from dogbreed_training.evaluate import evaluate
-from dogbreed_training.export import PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
+from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
 from dogbreed_training.metrics import EarlyStopping, format_metrics
 from dogbreed_training.model import HEAD_PREFIX, build_model, set_train_mode
 
@@ -25,8 +25,6 @@ MODEL_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
 EVALUATION_FILE = "evaluation.json"
 CONFUSION_FILE = "confusion_matrix.png"
-# Parity beyond this means a broken export: the run fails rather than ship it.
-PARITY_FAIL = 1e-3
 # With pretrained weights, fine-tuning moves the backbone ten times slower than the new head.
 BACKBONE_LR_FACTOR = 0.1
 

@@ -14,7 +14,7 @@ from conftest import FAST_ARGS, METADATA_SCHEMA, run_train
 from PIL import Image
 
 from dogbreed_training.data import eval_transform
-from dogbreed_training.export import PARITY_TOLERANCE
+from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE
 from dogbreed_training.metrics import metric_definitions, scrape
 from dogbreed_training.model import build_model
 from dogbreed_training.synthetic import make_dataset
@@ -124,3 +124,28 @@ def test_early_stopping_on_validation_loss(tmp_path: Path) -> None:
     assert meta["metrics"]["stopped_early"] == 1.0
     assert meta["metrics"]["epochs_completed"] == meta["metrics"]["best_epoch"] + 2
     assert json.loads((tmp_path / "m" / "evaluation.json").read_text())["split"] == "valid"
+
+
+def test_default_backbone_frozen_with_local_pretrained_weights(shapes_dir: Path, tmp_path: Path) -> None:
+    """The production configuration (resnet50, frozen backbone, weights from an input channel), kept short."""
+    from torchvision import models
+
+    channel = tmp_path / "pretrained"
+    channel.mkdir()
+    reference = models.resnet50(weights=None)  # stands for the ImageNet file: same keys and shapes
+    torch.save(reference.state_dict(), channel / "resnet50.pth")
+    args = ["--data-dir", str(shapes_dir), "--model-dir", str(tmp_path / "m"), "--output-dir", str(tmp_path / "o")]
+    args += ["--backbone", "resnet50", "--freeze-backbone", "true", "--pretrained-weights", str(channel)]
+    args += ["--image-size", "64", "--epochs", "1", "--max-steps-per-epoch", "2", "--batch-size", "8"]
+    proc = run_train([*args, "--num-workers", "0", "--device", "cpu"])
+    frozen = {k: v for k, v in reference.state_dict().items() if not k.startswith("fc.")}
+    assert f"loaded {len(frozen)} pretrained tensors for resnet50" in proc.stdout
+    assert "TRAINS FROM SCRATCH" not in proc.stderr
+    snap = torch.load(tmp_path / "o" / "checkpoints" / "checkpoint-epoch-0001.pt", weights_only=False)
+    body = {k: v for k, v in snap["model_state"].items() if not k.startswith("fc.")}
+    assert all(torch.equal(body[k], frozen[k]) for k in frozen)  # weights and BatchNorm statistics untouched
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
+    assert meta["architecture"] == "resnet50" and meta["hyperparameters"]["pretrained"] is True
+    # Random "pretrained" features give this head logits far larger than real ones, so float32 rounding is larger
+    # too; the run's own gate applies here (the 1e-4 parity is shown on real-scale logits in the other tests).
+    assert meta["metrics"]["onnx_max_abs_diff"] < PARITY_FAIL
