@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
+import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
 
 /** The image a SageMaker model runs: a `DockerImageAsset` or an ECR repository + tag both fit. */
 export interface ModelImage {
@@ -141,22 +142,7 @@ export class SageMakerEndpoint extends Construct {
         conditions: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*', 'aws/sagemaker/*'] } },
       }),
     );
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
-    );
+    this.role.addToPolicy(sagemakerVpcAccessStatement());
 
     const ms = props.modelServer;
     this.model = new sagemaker.CfnModel(this, 'Model', {

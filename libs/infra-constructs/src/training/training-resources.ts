@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
+import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
 
 export interface TrainingResourcesProps {
   /** Project name: prefix of the role name, the ECR repository and the training job names. */
@@ -85,22 +86,7 @@ export class TrainingResources extends Construct {
       }),
     );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'ec2:CreateNetworkInterface',
-          'ec2:CreateNetworkInterfacePermission',
-          'ec2:DeleteNetworkInterface',
-          'ec2:DeleteNetworkInterfacePermission',
-          'ec2:DescribeNetworkInterfaces',
-          'ec2:DescribeVpcs',
-          'ec2:DescribeDhcpOptions',
-          'ec2:DescribeSubnets',
-          'ec2:DescribeSecurityGroups',
-        ],
-        resources: ['*'],
-      }),
-    );
+    role.addToPolicy(sagemakerVpcAccessStatement());
     acknowledgeWildcards(
       role,
       'Wildcards are object keys under the project prefixes, KMS data-key actions on the one project key, this project\'s log streams, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions SageMaker needs, cloudwatch:PutMetricData limited by a namespace condition).',
