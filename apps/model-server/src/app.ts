@@ -1,3 +1,4 @@
+import { CUSTOM_ATTRIBUTES_HEADER } from '@dogbreed/platform-spec';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { drainBody, readBody } from './body.js';
@@ -14,6 +15,8 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 export const ROUTES = { ping: '/ping', invocations: '/invocations', executionParameters: '/execution-parameters' } as const;
 const METHODS: Record<string, string> = { [ROUTES.ping]: 'GET', [ROUTES.invocations]: 'POST', [ROUTES.executionParameters]: 'GET' };
 const MIB = 1024 * 1024;
+/** Node lower-cases header names. */
+const CUSTOM_ATTRIBUTES_KEY = CUSTOM_ATTRIBUTES_HEADER.toLowerCase();
 
 /** Mutable serving state shared by the lifecycle (server.ts) and the handler. */
 export interface ServingState {
@@ -77,7 +80,8 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
         admitted = true;
         const body = await readBody(req, config.maxBodyBytes);
         bodyRead = true;
-        const invocation = parseInvocation(contentType, body, config);
+        const attributes = req.headers[CUSTOM_ATTRIBUTES_KEY];
+        const invocation = parseInvocation(contentType, body, config, Array.isArray(attributes) ? attributes.join(',') : attributes);
         const response = await predict(model, invocation.image, invocation.topK, config.maxInputPixels, startedAt);
         send(res, 200, response, requestId);
       }

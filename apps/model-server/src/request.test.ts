@@ -70,6 +70,53 @@ describe('parseInvocation', () => {
     expect(parseInvocation('image/jpeg', PIXEL, bounds)).toEqual({ image: PIXEL, topK: bounds.defaultTopK });
   });
 
+  it('reads top-K for a raw image from the custom-attributes header, ignoring other attributes', () => {
+    expect(parseInvocation('image/png', PIXEL, bounds, 'topK=1')).toEqual({ image: PIXEL, topK: 1 });
+    expect(parseInvocation('image/webp', PIXEL, bounds, 'trace=abc; topK = 3 ;x=y')).toEqual({ image: PIXEL, topK: 3 });
+    expect(parseInvocation('image/jpeg', PIXEL, bounds, `topK=${bounds.maxTopK}`).topK).toBe(bounds.maxTopK);
+  });
+
+  it.each([undefined, '', 'trace=abc', ' ; '])('uses the default top-K when the header gives none (%j)', (header) => {
+    expect(parseInvocation('image/jpeg', PIXEL, bounds, header).topK).toBe(bounds.defaultTopK);
+  });
+
+  it('keeps a JSON body exactly as before: its topK (or the default), the header unread', () => {
+    const body = json({ image: PIXEL.toString('base64'), topK: 2 });
+    expect(parseInvocation('application/json', body, bounds, 'topK=1').topK).toBe(2);
+    expect(parseInvocation('application/json', json({ image: PIXEL.toString('base64') }), bounds, 'garbage').topK).toBe(
+      bounds.defaultTopK,
+    );
+  });
+
+  it.each([
+    ['INVALID_TOP_K', 'topK=0'],
+    ['INVALID_TOP_K', `topK=${bounds.maxTopK + 1}`],
+    ['INVALID_TOP_K', 'topK=2.5'],
+    ['INVALID_TOP_K', 'topK=-1'],
+    ['INVALID_TOP_K', 'topK=x'],
+    ['INVALID_TOP_K', 'topK=0x3'],
+    ['INVALID_TOP_K', 'topK=1e1'],
+    ['INVALID_TOP_K', 'topK='],
+    ['INVALID_TOP_K', 'topK=99999999999999999999'],
+    ['INVALID_CUSTOM_ATTRIBUTES', 'topK'],
+    ['INVALID_CUSTOM_ATTRIBUTES', 'topK=1;topK=2'],
+    ['INVALID_CUSTOM_ATTRIBUTES', '=3'],
+    ['INVALID_CUSTOM_ATTRIBUTES', `topK=1;pad=${'x'.repeat(1024)}`],
+  ])('%s for a raw image with custom attributes %j', (code, header) => {
+    expect(codeOf(() => parseInvocation('image/png', PIXEL, bounds, header))).toBe(code);
+  });
+
+  it('answers 400 for a malformed header with a message naming it', () => {
+    try {
+      parseInvocation('image/png', PIXEL, bounds, 'topK');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).statusCode).toBe(400);
+      expect((err as HttpError).message).toMatch(/X-Amzn-SageMaker-Custom-Attributes: .*not key=value/);
+    }
+  });
+
   it('reads a JSON body', () => {
     const inv = parseInvocation('application/json', json({ image: PIXEL.toString('base64'), topK: 2 }), bounds);
     expect(inv).toEqual({ image: PIXEL, topK: 2 });

@@ -1,4 +1,4 @@
-import { PredictionRequestSchema } from '@dogbreed/platform-spec';
+import { CustomAttributesError, parseCustomAttributes, PredictionRequestSchema } from '@dogbreed/platform-spec';
 import { HttpError } from './errors.js';
 
 /** Raw image media types accepted on POST /invocations (besides application/json with a base64 image). */
@@ -66,10 +66,37 @@ export function resolveTopK(topK: unknown, bounds: TopKBounds): number {
   return topK;
 }
 
-/** Turns a request body into an Invocation. `contentType` was checked by `checkContentType`. */
-export function parseInvocation(contentType: string, body: Buffer, bounds: TopKBounds): Invocation {
+/** Custom-attribute key that carries top-K beside a raw image body (`X-Amzn-SageMaker-Custom-Attributes: topK=3`). */
+export const TOP_K_ATTRIBUTE = 'topK';
+
+/**
+ * Top-K from the custom-attributes header: absent → the default; a malformed header → 400 INVALID_CUSTOM_ATTRIBUTES;
+ * a value that is not a decimal integer in bounds → 400 INVALID_TOP_K. Other attributes are ignored.
+ */
+export function topKFromCustomAttributes(header: string | undefined, bounds: TopKBounds): number {
+  let attrs: Record<string, string>;
+  try {
+    attrs = parseCustomAttributes(header);
+  } catch (err) {
+    if (!(err instanceof CustomAttributesError)) throw err;
+    throw new HttpError('INVALID_CUSTOM_ATTRIBUTES', `X-Amzn-SageMaker-Custom-Attributes: ${err.message}`, { cause: err });
+  }
+  const raw = attrs[TOP_K_ATTRIBUTE];
+  return resolveTopK(raw !== undefined && /^\d{1,6}$/.test(raw) ? Number(raw) : raw, bounds);
+}
+
+/**
+ * Turns a request body into an Invocation. `contentType` was checked by `checkContentType`. A raw image body takes
+ * its top-K from the custom-attributes header; a JSON body from its `topK` field (the header is not read).
+ */
+export function parseInvocation(
+  contentType: string,
+  body: Buffer,
+  bounds: TopKBounds,
+  customAttributes?: string,
+): Invocation {
   if (body.length === 0) throw new HttpError('EMPTY_BODY', 'request body is empty; send an image');
-  if (contentType !== JSON_MEDIA_TYPE) return { image: body, topK: bounds.defaultTopK };
+  if (contentType !== JSON_MEDIA_TYPE) return { image: body, topK: topKFromCustomAttributes(customAttributes, bounds) };
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));

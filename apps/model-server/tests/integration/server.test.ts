@@ -1,5 +1,7 @@
 import {
+  CUSTOM_ATTRIBUTES_HEADER,
   ErrorBodySchema,
+  formatCustomAttributes,
   METADATA_FILE,
   MODEL_FILE,
   MODEL_SERVER_ENV,
@@ -85,6 +87,20 @@ describe('a ready server', () => {
     expect(body.predictions).toHaveLength(Math.min(defaultTopK, CLASSES.length));
     expect(body.modelVersion).toBe('tiny-color-1');
     expect(body.timingsMs.total).toBeGreaterThanOrEqual(body.timingsMs.inference);
+  });
+
+  it('reads top-K for a raw image from X-Amzn-SageMaker-Custom-Attributes', async () => {
+    const png = await solidImage([5, 250, 5], 'png');
+    const headers = { 'content-type': 'image/png', accept: 'application/json' };
+    const one = await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: formatCustomAttributes({ topK: 1 }) });
+    expect(one.status).toBe(200);
+    expect(PredictionResponseSchema.parse(await one.json()).predictions.map((p) => p.label)).toEqual(['green_dog']);
+    const other = await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: 'trace=x; topK=2' });
+    expect(PredictionResponseSchema.parse(await other.json()).predictions).toHaveLength(2);
+
+    await expectError(await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: 'topK' }), 400, 'INVALID_CUSTOM_ATTRIBUTES');
+    const tooMany = formatCustomAttributes({ topK: maxTopK + 1 });
+    await expectError(await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: tooMany }), 400, 'INVALID_TOP_K');
   });
 
   it('reads a JSON body with a base64 image and topK, and echoes the request id', async () => {
