@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from dogbreed_training.config import SPLIT_NAMES
-from dogbreed_training.data import IMAGE_ERRORS, image_is_readable, is_image_file, list_classes
+from dogbreed_training.data import IMAGE_ERRORS, image_is_readable, list_classes, scan_split
 
 
 def _decodes(path: Path) -> bool:
@@ -38,24 +38,13 @@ def check_dataset(root: Path, deep: bool = False) -> dict:
             if split != "test":
                 problems.append(f"missing split {split}/ (accepted names: {', '.join(names)})")
             continue
-        per_class: dict[str, int] = {}
-        unreadable: list[str] = []
-        for cls in list_classes(folder):
-            count = 0
-            for path in sorted((folder / cls).rglob("*")):
-                if not is_image_file(path):
-                    continue
-                if readable(path):
-                    count += 1
-                else:
-                    unreadable.append(str(path.relative_to(root)))
-            per_class[cls] = count
+        scan = scan_split(folder, list_classes(folder), readable=readable)
         splits[split] = {
             "dir": folder.name,
-            "classes": len(per_class),
-            "images": sum(per_class.values()),
-            "perClass": per_class,
-            "unreadable": unreadable,
+            "classes": len(scan.per_class),
+            "images": len(scan.samples),
+            "perClass": scan.per_class,
+            "unreadable": [str(Path(u).relative_to(root)) for u in scan.unreadable],
         }
     mismatch: dict[str, dict[str, list[str]]] = {}
     if "train" in splits:

@@ -10,7 +10,7 @@ import torch
 import torch.multiprocessing as mp
 
 from dogbreed_training.config import TrainConfig, parse_config
-from dogbreed_training.data import load_datasets
+from dogbreed_training.data import load_datasets, unreadable_total
 from dogbreed_training.distributed import LaunchPlan, init_distributed, plan_launch, rank_env, shutdown
 from dogbreed_training.errors import TrainingError
 from dogbreed_training.trainer import Trainer
@@ -29,10 +29,9 @@ def run(cfg: TrainConfig, env: Mapping[str, str], launcher: str) -> None:
         data = load_datasets(cfg.train_dir, cfg.valid_dir, cfg.test_dir, cfg.image_size)
         if info.is_main:
             r = data.report
-            unreadable = sum(r[s]["unreadable"] for s in ("train", "valid", "test") if s in r)
             print(
                 f"data: classes={r['classes']} train={r['train']['images']} valid={r['valid']['images']} "
-                f"test={r.get('test', {}).get('images', 0)} unreadable_skipped={unreadable}",
+                f"test={r.get('test', {}).get('images', 0)} unreadable_skipped={unreadable_total(r)}",
                 flush=True,
             )
         trainer = Trainer(cfg, info, data)

@@ -95,8 +95,11 @@ class SplitScan:
         }
 
 
-def scan_split(split_dir: Path, class_names: Sequence[str], verify: bool = True) -> SplitScan:
-    """Lists `split_dir/<class>/<image>` against the training classes; unreadable files are left out and listed."""
+def scan_split(
+    split_dir: Path, class_names: Sequence[str], readable: Callable[[Path], bool] | None = image_is_readable
+) -> SplitScan:
+    """Lists `split_dir/<class>/<image>` against the training classes; files `readable` refuses are left out and
+    listed (None: no check)."""
     found = list_classes(split_dir)
     index = {c: i for i, c in enumerate(class_names)}
     scan = SplitScan(split_dir=split_dir)
@@ -109,7 +112,7 @@ def scan_split(split_dir: Path, class_names: Sequence[str], verify: bool = True)
             for path in sorted(folder.rglob("*")):
                 if not is_image_file(path):
                     continue
-                if verify and not image_is_readable(path):
+                if readable is not None and not readable(path):
                     scan.unreadable.append(str(path))
                     continue
                 scan.samples.append((path, index[cls]))
@@ -180,6 +183,21 @@ class DataBundle:
     report: dict
 
 
+def _known_classes_only(scan: SplitScan) -> SplitScan:
+    """A class that train/ lacks would shift ImageFolder's indices silently: refuse it."""
+    if scan.unknown_classes:
+        raise DatasetError(
+            f"{scan.split_dir} has classes that train/ lacks: {', '.join(scan.unknown_classes)} "
+            "(run `python -m dogbreed_training.check_dataset` for the full comparison)"
+        )
+    return scan
+
+
+def unreadable_total(report: dict) -> int:
+    """Files left out at scan time, over all splits of a `DataBundle.report`."""
+    return sum(report[s]["unreadable"] for s in ("train", "valid", "test") if s in report)
+
+
 def load_datasets(train_dir: Path, valid_dir: Path, test_dir: Path | None, image_size: int) -> DataBundle:
     class_names = list_classes(train_dir)
     if not class_names:
@@ -188,18 +206,12 @@ def load_datasets(train_dir: Path, valid_dir: Path, test_dir: Path | None, image
     empty = [c for c, n in train.per_class.items() if n == 0]
     if empty:
         raise DatasetError(f"classes without readable training images in {train_dir}: {', '.join(empty)}")
-    valid = scan_split(valid_dir, class_names)
-    for scan in (valid,):
-        if scan.unknown_classes:
-            raise DatasetError(
-                f"{scan.split_dir} has classes that train/ lacks: {', '.join(scan.unknown_classes)} "
-                "(run `python -m dogbreed_training.check_dataset` for the full comparison)"
-            )
+    valid = _known_classes_only(scan_split(valid_dir, class_names))
     if not valid.samples:
         raise DatasetError(f"no readable images in the validation split {valid_dir}")
-    test = scan_split(test_dir, class_names) if test_dir is not None and test_dir.is_dir() else None
-    if test is not None and test.unknown_classes:
-        raise DatasetError(f"{test.split_dir} has classes that train/ lacks: {', '.join(test.unknown_classes)}")
+    test = None
+    if test_dir is not None and test_dir.is_dir():
+        test = _known_classes_only(scan_split(test_dir, class_names))
     report = {"classes": len(class_names), "train": train.report(), "valid": valid.report()}
     if test is not None:
         report["test"] = test.report()

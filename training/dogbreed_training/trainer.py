@@ -13,7 +13,7 @@ from torch.nn.parallel import DistributedDataParallel
 from dogbreed_training import checkpoint as ckpt
 from dogbreed_training.artifacts import RankZeroWriter
 from dogbreed_training.config import TrainConfig
-from dogbreed_training.data import Batch, DataBundle, ShardSampler, make_loader, train_sampler
+from dogbreed_training.data import Batch, DataBundle, ShardSampler, make_loader, train_sampler, unreadable_total
 from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, broadcast_object
 from dogbreed_training.errors import ExportError
 from dogbreed_training.evaluate import evaluate
@@ -257,8 +257,7 @@ class Trainer:
         if diff is not None:
             metrics["onnx_max_abs_diff"] = diff
         skipped = sum(h["skipped"] for h in self.history) + ev.skipped
-        unreadable = sum(self.data.report[s]["unreadable"] for s in ("train", "valid", "test") if s in self.data.report)
-        metrics["skipped_images"] = skipped + unreadable
+        metrics["skipped_images"] = skipped + unreadable_total(self.data.report)
         meta = build_metadata(
             class_names=names,
             backbone=cfg.backbone,
