@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import { sharedDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
-import { endpointRequestBody } from '../src/endpoint.js';
-import { checkImageBytes, effectiveMaxImageBytes } from '../src/image.js';
+import { invokeEndpointInput } from '../src/endpoint.js';
+import { checkImageBytes, maxAcceptedImageBytes } from '../src/image.js';
 import { loadInvokerConfig } from '../src/config.js';
 import { solidImage } from '../tests/support/images.js';
 import { cannedBackend, DUMMY_CREDENTIALS, startInvokeEndpointServer, TEST_REGION } from '../tests/support/invoke-endpoint-server.js';
@@ -57,9 +57,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'invoker-bench-'));
   try {
     const { bytes, source } = await payloadImage();
-    const image = checkImageBytes(bytes, effectiveMaxImageBytes(config));
-    const jsonBody = endpointRequestBody(image, config.defaultTopK);
-    const event = { image: image.base64, topK: config.defaultTopK };
+    const image = checkImageBytes(bytes, maxAcceptedImageBytes(config));
+    // The direct call sends exactly what the handler sends: the raw image, its type, topK in CustomAttributes.
+    const direct = invokeEndpointInput(endpointName, image, config.defaultTopK);
+    const event = { image: image.bytes.toString('base64'), topK: config.defaultTopK };
     const env: NodeJS.ProcessEnv = {
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
@@ -107,12 +108,21 @@ async function main(): Promise<void> {
     // Added latency: handler vs direct SDK call, interleaved in one warm process (see latency-runner.mjs).
     const eventFile = join(work, 'event.json');
     writeFileSync(eventFile, JSON.stringify(event));
-    const bodyFile = join(work, 'body.json');
-    writeFileSync(bodyFile, jsonBody);
+    const bodyFile = join(work, 'body.bin');
+    writeFileSync(bodyFile, image.bytes);
     const latencyOut = join(work, 'latency.json');
     await run(
       process.execPath,
-      [join(workspaceRoot(), 'apps/invoker/bench/latency-runner.mjs'), bundle, eventFile, bodyFile, latencyOut, String(LATENCY_SAMPLES)],
+      [
+        join(workspaceRoot(), 'apps/invoker/bench/latency-runner.mjs'),
+        bundle,
+        eventFile,
+        bodyFile,
+        String(direct.ContentType),
+        String(direct.CustomAttributes),
+        latencyOut,
+        String(LATENCY_SAMPLES),
+      ],
       { env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' }, cwd: workspaceRoot(), timeout: 300_000, maxBuffer: 256 * 1024 * 1024 },
     );
     const { handlerMs: nodeHandler, directMs: nodeDirect } = JSON.parse(readFileSync(latencyOut, 'utf8')) as { handlerMs: number[]; directMs: number[] };
@@ -141,7 +151,7 @@ async function main(): Promise<void> {
     const report = {
       measuredAt: new Date().toISOString(),
       node: process.version,
-      payload: { source, imageBytes: image.bytes, requestBodyBytes: jsonBody.length },
+      payload: { source, imageBytes: image.bytes.length, contentType: image.type, customAttributes: direct.CustomAttributes },
       samples: { initRuns: INIT_RUNS, latency: LATENCY_SAMPLES },
       bundle: { path: 'dist/apps/invoker/index.mjs', bytes: bundleBytes, limitBytes: BUNDLE_LIMIT_BYTES },
       nodeInvoker: node,
@@ -165,7 +175,7 @@ async function main(): Promise<void> {
       ['direct call p50 ms', String(node.directP50Ms), String(python.directP50Ms)],
       ['added latency p50 ms', String(node.addedP50Ms), String(python.addedP50Ms)],
     ];
-    console.log(`\nInvoker benchmark (payload: ${source}, ${image.bytes} bytes; ${LATENCY_SAMPLES} samples)`);
+    console.log(`\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${LATENCY_SAMPLES} samples)`);
     console.log(`${'metric'.padEnd(38)} ${'node bundle'.padEnd(18)} python boto3 ${boto3Version}`);
     for (const [m, n, p] of rows) console.log(`${m.padEnd(38)} ${n.padEnd(18)} ${p}`);
     console.log(

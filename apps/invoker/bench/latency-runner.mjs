@@ -1,12 +1,13 @@
 // Added latency, interleaved so that machine noise hits both sides alike: in one warm Node process, each round
-// calls the bundled handler once and the same InvokeEndpoint directly with the SDK once (same server, same body).
-//   node latency-runner.mjs BUNDLE EVENT_JSON BODY_FILE OUT_JSON ROUNDS
+// calls the bundled handler once and the same InvokeEndpoint directly with the SDK once (same server, same raw
+// image body, Content-Type and CustomAttributes as the handler sends).
+//   node latency-runner.mjs BUNDLE EVENT_JSON BODY_FILE CONTENT_TYPE CUSTOM_ATTRIBUTES OUT_JSON ROUNDS
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-const [bundle, eventFile, bodyFile, outFile, roundsArg] = process.argv.slice(2);
+const [bundle, eventFile, bodyFile, contentType, customAttributes, outFile, roundsArg] = process.argv.slice(2);
 const { handler } = await import(pathToFileURL(bundle).href);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const body = readFileSync(bodyFile);
@@ -17,8 +18,9 @@ const direct = async () => {
     new InvokeEndpointCommand({
       EndpointName: process.env.DOGBREED_ENDPOINT_SINGLE,
       Body: body,
-      ContentType: 'application/json',
+      ContentType: contentType,
       Accept: 'application/json',
+      CustomAttributes: customAttributes,
     }),
   );
   JSON.parse(Buffer.from(out.Body).toString('utf8'));

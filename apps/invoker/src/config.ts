@@ -13,7 +13,7 @@ export interface InvokerConfig {
   readonly maxRequestBytes: number;
   /** Largest decoded image accepted. */
   readonly maxImageBytes: number;
-  /** Largest body the model server accepts: the JSON sent to the endpoint must fit. */
+  /** Largest body the model server accepts: the raw image sent to the endpoint must fit. */
   readonly maxEndpointBodyBytes: number;
   readonly defaultTopK: number;
   readonly maxTopK: number;

@@ -1,5 +1,14 @@
-import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { ErrorBodySchema, PredictionResponseSchema, type PredictionResponse } from '@dogbreed/platform-spec';
+import {
+  InvokeEndpointCommand,
+  type InvokeEndpointCommandInput,
+  type SageMakerRuntimeClient,
+} from '@aws-sdk/client-sagemaker-runtime';
+import {
+  ErrorBodySchema,
+  formatCustomAttributes,
+  PredictionResponseSchema,
+  type PredictionResponse,
+} from '@dogbreed/platform-spec';
 import {
   BadGatewayError,
   BadRequestError,
@@ -21,26 +30,30 @@ export interface EndpointResult {
   readonly variant: string | undefined;
 }
 
-/** The request body sent to the model server: `PredictionRequestSchema` JSON, built without re-encoding. */
-export function endpointRequestBody(image: CheckedImage, topK: number): string {
-  return `{"image":"${image.base64}","topK":${topK}}`;
+/**
+ * The InvokeEndpoint request: the image's raw bytes as the body with its media type, top-K in SageMaker's
+ * `CustomAttributes` (`X-Amzn-SageMaker-Custom-Attributes: topK=5`, forwarded unchanged to the container), which
+ * reads it with `parseCustomAttributes`. No base64, no JSON envelope: the body is exactly the image.
+ */
+export function invokeEndpointInput(endpointName: string, image: CheckedImage, topK: number): InvokeEndpointCommandInput {
+  return {
+    EndpointName: endpointName,
+    Body: image.bytes,
+    ContentType: image.type,
+    Accept: 'application/json',
+    CustomAttributes: formatCustomAttributes({ topK }),
+  };
 }
 
 export async function invokeEndpoint(
   client: SageMakerRuntimeClient,
-  args: { endpointName: string; body: string; abortSignal?: AbortSignal },
+  args: { endpointName: string; image: CheckedImage; topK: number; abortSignal?: AbortSignal },
 ): Promise<EndpointResult> {
   let out;
   try {
-    out = await client.send(
-      new InvokeEndpointCommand({
-        EndpointName: args.endpointName,
-        Body: Buffer.from(args.body),
-        ContentType: 'application/json',
-        Accept: 'application/json',
-      }),
-      { abortSignal: args.abortSignal },
-    );
+    out = await client.send(new InvokeEndpointCommand(invokeEndpointInput(args.endpointName, args.image, args.topK)), {
+      abortSignal: args.abortSignal,
+    });
   } catch (err) {
     throw mapEndpointError(err);
   }

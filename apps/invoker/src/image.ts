@@ -30,17 +30,18 @@ export function base64DecodedLength(b64: string): number {
   return (b64.length / 4) * 3 - padding;
 }
 
-/** The base64 text of an image, checked: valid base64, not empty, within `maxBytes`, a JPEG/PNG/WebP. */
+/** An image checked: not empty, within the limit, a JPEG/PNG/WebP by its magic bytes. */
 export interface CheckedImage {
-  /** Standard padded base64, passed to the endpoint as is (no decode/re-encode on the hot path). */
-  readonly base64: string;
-  readonly bytes: number;
+  /** The image bytes, sent to the endpoint as the raw InvokeEndpoint body. */
+  readonly bytes: Buffer;
+  /** Sniffed from `bytes`; sent as the InvokeEndpoint `ContentType`. */
   readonly type: ImageType;
 }
 
 /**
- * Validates a base64 image without decoding all of it: syntax by regular expression, size from the length,
- * type from the first 12 bytes. Accepts a `data:image/...;base64,` prefix and line-wrapped base64.
+ * Validates and decodes a base64 image once: syntax by regular expression and size from the length before any
+ * decoding (a body over the limit is refused without allocating it), then one decode, then the type from the bytes.
+ * Accepts a `data:image/...;base64,` prefix and line-wrapped base64.
  */
 export function checkBase64Image(input: string, maxBytes: number): CheckedImage {
   let b64 = input.replace(DATA_URL_PREFIX, '');
@@ -50,20 +51,18 @@ export function checkBase64Image(input: string, maxBytes: number): CheckedImage 
   const approxBytes = Math.floor((b64.length * 3) / 4);
   if (approxBytes - 2 > maxBytes) throw imageTooLarge(approxBytes, maxBytes);
   if (b64.length % 4 !== 0 || !BASE64.test(b64)) throw new BadRequestError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
-  const bytes = base64DecodedLength(b64);
-  if (bytes > maxBytes) throw imageTooLarge(bytes, maxBytes);
-  const type = sniffImageType(Buffer.from(b64.slice(0, 16), 'base64'));
-  if (!type) throw unsupportedImage();
-  return { base64: b64, bytes, type };
+  const size = base64DecodedLength(b64);
+  if (size > maxBytes) throw imageTooLarge(size, maxBytes);
+  return checkImageBytes(Buffer.from(b64, 'base64'), maxBytes);
 }
 
-/** Same checks for raw bytes (an S3 object or a non-base64 body). */
+/** Same checks for raw bytes (an S3 object, a decoded or a non-base64 body); the bytes are kept, not copied. */
 export function checkImageBytes(bytes: Uint8Array, maxBytes: number): CheckedImage {
   if (bytes.length === 0) throw new BadRequestError('EMPTY_IMAGE', 'The image is empty');
   if (bytes.length > maxBytes) throw imageTooLarge(bytes.length, maxBytes);
   const type = sniffImageType(bytes);
   if (!type) throw unsupportedImage();
-  return { base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), bytes: bytes.length, type };
+  return { bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), type };
 }
 
 export function imageTooLarge(bytes: number, maxBytes: number): PayloadTooLargeError {
@@ -74,14 +73,11 @@ function unsupportedImage(): UnsupportedMediaTypeError {
   return new UnsupportedMediaTypeError('UNSUPPORTED_IMAGE_TYPE', 'The image is not a JPEG, PNG or WebP file');
 }
 
-/** Bytes the JSON envelope `{"image":"","topK":NN}` adds around the base64 text (generous). */
-const JSON_ENVELOPE_BYTES = 64;
-
 /**
- * The largest image the invoker can accept: the spec's image limit, and no larger than what still fits the
- * model server's body limit once base64-encoded in the JSON request (`PredictionRequestSchema`).
+ * The largest image the invoker accepts: the spec's image limit, and never more than the model server's body
+ * limit, since the image is the raw InvokeEndpoint body. (The spec already requires the first to be at most the
+ * second; the min keeps a hand-built config honest.)
  */
-export function effectiveMaxImageBytes(limits: { maxImageBytes: number; maxEndpointBodyBytes: number }): number {
-  const fitsEndpoint = Math.floor((limits.maxEndpointBodyBytes - JSON_ENVELOPE_BYTES) / 4) * 3;
-  return Math.min(limits.maxImageBytes, fitsEndpoint);
+export function maxAcceptedImageBytes(limits: { maxImageBytes: number; maxEndpointBodyBytes: number }): number {
+  return Math.min(limits.maxImageBytes, limits.maxEndpointBodyBytes);
 }

@@ -1,10 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { InvokerConfig } from './config.js';
-import { endpointRequestBody, invokeEndpoint, mapEndpointError } from './endpoint.js';
+import { invokeEndpoint, mapEndpointError } from './endpoint.js';
 import { HttpError, InternalError } from './errors.js';
 import { parseEvent, type ImageSource } from './event.js';
-import { checkBase64Image, checkImageBytes, effectiveMaxImageBytes, type CheckedImage } from './image.js';
+import { checkBase64Image, checkImageBytes, maxAcceptedImageBytes, type CheckedImage } from './image.js';
 import { errorResult, successResult, type InvokerResult } from './response.js';
 import { allowedS3Location, readS3Image } from './s3-input.js';
 
@@ -73,12 +73,13 @@ export async function runInvocation(
     const request = parseEvent(event, config);
     endpointName = config.endpoints[request.endpoint];
     const abortSignal = AbortSignal.timeout(endpointBudgetMs(config, ctx.remainingTimeMs));
-    const image = await loadImage(request.image, deps, effectiveMaxImageBytes(config), abortSignal);
+    const image = await loadImage(request.image, deps, maxAcceptedImageBytes(config), abortSignal);
     const started = performance.now();
     try {
       const { prediction, variant } = await invokeEndpoint(deps.runtime, {
         endpointName,
-        body: endpointRequestBody(image, request.topK),
+        image,
+        topK: request.topK,
         abortSignal,
       });
       endpointMs = performance.now() - started;

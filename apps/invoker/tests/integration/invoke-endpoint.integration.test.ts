@@ -74,7 +74,7 @@ const reply = (r: BackendReply): Backend => () => r;
 const parse = (body: string) => JSON.parse(body) as Record<string, unknown>;
 
 describe('handler (sources) → real SDK → InvokeEndpoint protocol server', () => {
-  it('direct invoke: signed request, PredictionRequest JSON, validated reply plus the endpoint name', async () => {
+  it('direct invoke: signed request, raw image bytes + topK custom attribute, validated reply plus the endpoint name', async () => {
     singleBackend = cannedBackend();
     const png = await solidImage('png');
     const before = server.calls.length;
@@ -88,9 +88,10 @@ describe('handler (sources) → real SDK → InvokeEndpoint protocol server', ()
     const call = server.calls[before];
     expect(call?.endpointName).toBe(SINGLE);
     expect(call?.signature).toMatchObject({ ok: true, service: 'sagemaker', region: TEST_REGION });
-    expect(call?.headers['content-type']).toBe('application/json');
+    expect(call?.headers['content-type']).toBe('image/png');
     expect(call?.headers['accept']).toBe('application/json');
-    expect(JSON.parse(call?.body.toString() ?? '')).toEqual({ image: png.toString('base64'), topK: 1 });
+    expect(call?.headers['x-amzn-sagemaker-custom-attributes']).toBe('topK=1');
+    expect(call?.body.equals(png)).toBe(true);
   });
 
   it('function URL raw JPEG with ?endpoint=multi calls the multi endpoint', async () => {
@@ -98,7 +99,11 @@ describe('handler (sources) → real SDK → InvokeEndpoint protocol server', ()
     const res = await handler(rawImageHttpEvent(jpeg, 'image/jpeg', { endpoint: 'multi' }), lambdaContext('it-2'));
     expect(res.statusCode).toBe(200);
     expect(parse(res.body)).toMatchObject({ endpoint: MULTI, predictions: [{ label: 'multi-dog' }] });
-    expect(server.calls.at(-1)?.endpointName).toBe(MULTI);
+    const call = server.calls.at(-1);
+    expect(call?.endpointName).toBe(MULTI);
+    expect(call?.headers['content-type']).toBe('image/jpeg');
+    expect(call?.headers['x-amzn-sagemaker-custom-attributes']).toBe(`topK=${spec.invoker.defaultTopK}`);
+    expect(call?.body.equals(jpeg)).toBe(true);
   });
 
   it('a request the invoker refuses never reaches the endpoint', async () => {
@@ -160,9 +165,13 @@ describe('bundled handler (dist/apps/invoker/index.mjs) in a fresh Node process'
     expect(parse(multi?.body ?? '')).toMatchObject({ endpoint: MULTI });
     expect(bad?.statusCode).toBe(400);
     expect(ErrorBodySchema.parse(parse(bad?.body ?? '')).error.code).toBe('INVALID_BASE64');
-    expect(server.calls.slice(before).map((c) => [c.endpointName, c.signature.ok])).toEqual([
-      [SINGLE, true],
-      [MULTI, true],
+    expect(
+      server.calls
+        .slice(before)
+        .map((c) => [c.endpointName, c.signature.ok, c.headers['content-type'], c.headers['x-amzn-sagemaker-custom-attributes'], c.body.equals(png)]),
+    ).toEqual([
+      [SINGLE, true, 'image/png', 'topK=1', true],
+      [MULTI, true, 'image/png', `topK=${spec.invoker.defaultTopK}`, true],
     ]);
   });
 });
@@ -190,7 +199,13 @@ describe('with the real model server behind the protocol server', () => {
   });
 
   it.skipIf(modelServerMissing)('classifies a solid red PNG as class 0 (red_dog), sources and bundle alike', async () => {
-    singleBackend = httpBackend(modelServerUrl());
+    // Record the container's own replies: top-K must reach it in the custom attributes (the handler trims anyway).
+    const containerReplies: BackendReply[] = [];
+    singleBackend = async (req) => {
+      const r = await httpBackend(modelServerUrl())(req);
+      containerReplies.push(r);
+      return r;
+    };
     const red = await solidImage('png', { r: 255, g: 0, b: 0 });
     const res = await handler(rawImageHttpEvent(red, 'image/png', { topK: '2' }), lambdaContext('it-real'));
     expect(res.statusCode, res.body).toBe(200);
@@ -199,6 +214,8 @@ describe('with the real model server behind the protocol server', () => {
     const prediction = PredictionResponseSchema.parse(body);
     expect(prediction.predictions).toHaveLength(2);
     expect(prediction.predictions[0]?.label).toBe('red_dog');
+    const fromContainer = containerReplies.at(-1);
+    expect(fromContainer?.kind === 'container' && PredictionResponseSchema.parse(JSON.parse(fromContainer.body.toString())).predictions).toHaveLength(2);
 
     const green = await solidImage('jpeg', { r: 0, g: 255, b: 0 });
     const run = await runBundle([{ image: green.toString('base64'), topK: 1 }], invokerEnv(server.url));

@@ -1,10 +1,13 @@
+import { CUSTOM_ATTRIBUTES_HEADER, CUSTOM_ATTRIBUTES_MAX_CHARS } from '@dogbreed/platform-spec';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySigV4 } from './sigv4.js';
 
 /**
  * A local server speaking the SageMaker Runtime InvokeEndpoint REST protocol (restJson1):
- * `POST /endpoints/{EndpointName}/invocations` with `Content-Type`/`Accept`; success relays the container's body
+ * `POST /endpoints/{EndpointName}/invocations` with `Content-Type`/`Accept`/`X-Amzn-SageMaker-Custom-Attributes`
+ * (refused with ValidationError beyond 1024 printable ASCII chars, as SageMaker does; otherwise passed to the
+ * container unchanged, like the body and `Content-Type`); success relays the container's body
  * with `Content-Type` and `x-Amzn-Invoked-Production-Variant`; errors carry `x-amzn-errortype` and a JSON body
  * with `message`; a container's non-2xx becomes `ModelError` (424) with `OriginalStatusCode`/`OriginalMessage`.
  * It verifies each request's SigV4 signature (service `sagemaker`) and refuses unsigned or mis-signed ones.
@@ -13,12 +16,16 @@ import { verifySigV4 } from './sigv4.js';
 export const DUMMY_CREDENTIALS = { accessKeyId: 'AKIDINVOKERTEST', secretAccessKey: 'invoker-test-secret' } as const;
 export const TEST_REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
+/** Node lower-cases header names. */
+const CUSTOM_ATTRIBUTES_KEY = CUSTOM_ATTRIBUTES_HEADER.toLowerCase();
 
 export interface ContainerRequest {
   readonly endpointName: string;
   readonly body: Buffer;
   readonly contentType: string | undefined;
   readonly accept: string | undefined;
+  /** `X-Amzn-SageMaker-Custom-Attributes`, unchanged. */
+  readonly customAttributes: string | undefined;
 }
 
 /** What the "container" behind an endpoint does with one request. */
@@ -81,6 +88,13 @@ export async function startInvokeEndpointServer(opts: {
           sendAwsError(res, 403, 'InvalidSignatureException', { message: `Signature rejected: ${signature.reason ?? signature.service}` });
           return;
         }
+        const customAttributes = req.headers[CUSTOM_ATTRIBUTES_KEY];
+        if (typeof customAttributes === 'string' && !/^[\x20-\x7e]{0,1024}$/.test(customAttributes)) {
+          sendAwsError(res, 400, 'ValidationError', {
+            message: `1 validation error detected: Value at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to ${CUSTOM_ATTRIBUTES_MAX_CHARS} and match pattern \\p{ASCII}*`,
+          });
+          return;
+        }
         const backend = opts.endpoints[endpointName];
         if (!backend) {
           sendAwsError(res, 400, 'ValidationError', { message: `Endpoint ${endpointName} of account ${ACCOUNT} not found.` });
@@ -93,6 +107,7 @@ export async function startInvokeEndpointServer(opts: {
             body,
             contentType: req.headers['content-type'],
             accept: req.headers['accept'],
+            customAttributes: typeof customAttributes === 'string' ? customAttributes : undefined,
           });
         } catch (err) {
           sendAwsError(res, 500, 'InternalFailure', { message: `backend failed: ${(err as Error).message}` });
@@ -154,7 +169,7 @@ export function cannedBackend(predictions = [{ label: 'beagle', index: 3, probab
   return () => ({ kind: 'container', status: 200, body });
 }
 
-/** Forwards to a real model server's `POST /invocations` (the SageMaker container contract). */
+/** Forwards to a real model server's `POST /invocations` (the SageMaker container contract), headers as SageMaker does. */
 export function httpBackend(baseUrl: string): Backend {
   return (req) =>
     new Promise<BackendReply>((resolve, reject) => {
@@ -165,6 +180,7 @@ export function httpBackend(baseUrl: string): Backend {
           headers: {
             'content-type': req.contentType ?? 'application/octet-stream',
             accept: req.accept ?? 'application/json',
+            ...(req.customAttributes !== undefined ? { [CUSTOM_ATTRIBUTES_KEY]: req.customAttributes } : {}),
             'content-length': req.body.length,
           },
         },

@@ -12,9 +12,9 @@ import {
 import { ErrorBodySchema } from '@dogbreed/platform-spec';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { endpointRequestBody, invokeEndpoint, mapEndpointError, modelErrorCode } from '../../src/endpoint.js';
+import { invokeEndpoint, invokeEndpointInput, mapEndpointError, modelErrorCode } from '../../src/endpoint.js';
 import { HttpError, RETRY_AFTER_SECONDS } from '../../src/errors.js';
-import { checkBase64Image } from '../../src/image.js';
+import { checkBase64Image, checkImageBytes, type CheckedImage } from '../../src/image.js';
 import { solidImage } from '../support/images.js';
 
 const smMock = mockClient(SageMakerRuntimeClient);
@@ -28,11 +28,13 @@ const prediction = {
 };
 const ok = (body: unknown) => ({ Body: Buffer.from(JSON.stringify(body)) as never, ContentType: 'application/json', InvokedProductionVariant: 'AllTraffic' });
 const meta = { $metadata: {} };
+/** Any valid image for the calls whose request does not matter. */
+const anyImage: CheckedImage = { bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0]), type: 'image/jpeg' };
 
 async function failure(err: unknown): Promise<HttpError> {
   smMock.on(InvokeEndpointCommand).rejects(err as Error);
   try {
-    await invokeEndpoint(client(), { endpointName: 'ep', body: '{}' });
+    await invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 });
   } catch (e) {
     expect(e).toBeInstanceOf(HttpError);
     const body = ErrorBodySchema.parse((e as HttpError).toJSON('r-1'));
@@ -43,20 +45,33 @@ async function failure(err: unknown): Promise<HttpError> {
 }
 
 describe('invokeEndpoint', () => {
-  it('sends PredictionRequestSchema JSON to the named endpoint and returns the validated reply', async () => {
+  it('sends the raw image bytes with their media type and topK in CustomAttributes, and returns the validated reply', async () => {
     smMock.on(InvokeEndpointCommand).resolves(ok(prediction));
     const png = await solidImage('png');
-    const body = endpointRequestBody(checkBase64Image(png.toString('base64'), 1e6), 4);
-    const out = await invokeEndpoint(client(), { endpointName: 'dogbreed-single-instance', body });
+    const image = checkBase64Image(png.toString('base64'), 1e6);
+    const out = await invokeEndpoint(client(), { endpointName: 'dogbreed-single-instance', image, topK: 4 });
     expect(out).toEqual({ prediction, variant: 'AllTraffic' });
     const input = smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input;
-    expect(input).toMatchObject({ EndpointName: 'dogbreed-single-instance', ContentType: 'application/json', Accept: 'application/json' });
-    expect(JSON.parse(Buffer.from(input?.Body as Uint8Array).toString())).toEqual({ image: png.toString('base64'), topK: 4 });
+    expect(input).toMatchObject({
+      EndpointName: 'dogbreed-single-instance',
+      ContentType: 'image/png',
+      Accept: 'application/json',
+      CustomAttributes: 'topK=4',
+    });
+    expect(Buffer.from(input?.Body as Uint8Array).equals(png)).toBe(true);
+  });
+
+  it.each(['jpeg', 'webp'] as const)('sends a %s as image/%s, byte for byte', async (format) => {
+    const bytes = await solidImage(format);
+    const input = invokeEndpointInput('ep', checkImageBytes(bytes, 1e6), 1);
+    expect(input.ContentType).toBe(`image/${format}`);
+    expect(input.CustomAttributes).toBe('topK=1');
+    expect(Buffer.from(input.Body as Uint8Array).equals(bytes)).toBe(true);
   });
 
   it('maps a reply that is not JSON to 502 BAD_MODEL_RESPONSE', async () => {
     smMock.on(InvokeEndpointCommand).resolves({ Body: Buffer.from('<html>') as never });
-    await expect(invokeEndpoint(client(), { endpointName: 'ep', body: '{}' })).rejects.toMatchObject({
+    await expect(invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 })).rejects.toMatchObject({
       statusCode: 502,
       code: 'BAD_MODEL_RESPONSE',
     });
@@ -64,7 +79,7 @@ describe('invokeEndpoint', () => {
 
   it('maps a reply that breaks the wire contract to 502 BAD_MODEL_RESPONSE', async () => {
     smMock.on(InvokeEndpointCommand).resolves(ok({ predictions: [{ label: 'x', probability: 2 }] }));
-    await expect(invokeEndpoint(client(), { endpointName: 'ep', body: '{}' })).rejects.toMatchObject({
+    await expect(invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 })).rejects.toMatchObject({
       statusCode: 502,
       code: 'BAD_MODEL_RESPONSE',
     });

@@ -6,7 +6,7 @@ import {
   base64DecodedLength,
   checkBase64Image,
   checkImageBytes,
-  effectiveMaxImageBytes,
+  maxAcceptedImageBytes,
   sniffImageType,
 } from '../../src/image.js';
 import { solidImage } from '../support/images.js';
@@ -30,16 +30,19 @@ describe('sniffImageType', () => {
 });
 
 describe('checkBase64Image', () => {
-  it('accepts a base64 PNG and computes its size without decoding', async () => {
+  it('decodes a base64 PNG to its exact bytes and type', async () => {
     const png = await solidImage('png');
     const checked = checkBase64Image(png.toString('base64'), MAX);
-    expect(checked).toMatchObject({ type: 'image/png', bytes: png.length, base64: png.toString('base64') });
+    expect(checked.type).toBe('image/png');
+    expect(checked.bytes.equals(png)).toBe(true);
   });
 
   it('accepts a data URL prefix and line-wrapped base64', async () => {
     const jpeg = await solidImage('jpeg');
     const wrapped = jpeg.toString('base64').replace(/(.{76})/g, '$1\n');
-    expect(checkBase64Image(`data:image/jpeg;base64,${wrapped}`, MAX)).toMatchObject({ type: 'image/jpeg', bytes: jpeg.length });
+    const checked = checkBase64Image(`data:image/jpeg;base64,${wrapped}`, MAX);
+    expect(checked.type).toBe('image/jpeg');
+    expect(checked.bytes.equals(jpeg)).toBe(true);
   });
 
   it.each([
@@ -90,26 +93,31 @@ describe('checkBase64Image', () => {
 });
 
 describe('checkImageBytes', () => {
-  it('encodes raw bytes to base64 after the same checks', async () => {
+  it('keeps raw bytes as they are after the same checks', async () => {
     const webp = await solidImage('webp');
-    expect(checkImageBytes(webp, MAX)).toMatchObject({ type: 'image/webp', base64: webp.toString('base64') });
+    const checked = checkImageBytes(webp, MAX);
+    expect(checked.type).toBe('image/webp');
+    expect(checked.bytes.equals(webp)).toBe(true);
+    const view = new Uint8Array(webp.buffer, webp.byteOffset, webp.byteLength);
+    expect(checkImageBytes(view, MAX).bytes.equals(webp)).toBe(true);
     expect(() => checkImageBytes(webp, webp.length - 1)).toThrow(PayloadTooLargeError);
     expect(() => checkImageBytes(new Uint8Array(0), MAX)).toThrow(BadRequestError);
     expect(() => checkImageBytes(Buffer.from('GIF89a'), MAX)).toThrow(UnsupportedMediaTypeError);
   });
 });
 
-describe('effectiveMaxImageBytes', () => {
-  it('is the spec image limit when the endpoint body limit leaves room for its base64 JSON', () => {
-    const spec = specWith({ invoker: { maxImageBytes: 1000 } });
-    expect(effectiveMaxImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes })).toBe(1000);
+describe('maxAcceptedImageBytes', () => {
+  it("is the spec's image limit with the defaults (4.5 MiB: the raw image fits the model server's 5 MiB body)", () => {
+    const limits = { maxImageBytes: DEFAULT_SPEC.invoker.maxImageBytes, maxEndpointBodyBytes: DEFAULT_SPEC.modelServer.maxBodyBytes };
+    expect(maxAcceptedImageBytes(limits)).toBe(Math.floor(4.5 * 1024 * 1024));
   });
 
-  it('shrinks to what fits the model server body limit once base64-encoded in JSON', () => {
-    const spec = specWith({});
-    const limit = effectiveMaxImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes });
-    expect(limit).toBeLessThanOrEqual(spec.invoker.maxImageBytes);
-    const jsonBytes = `{"image":"${'A'.repeat(Math.ceil(limit / 3) * 4)}","topK":${spec.invoker.maxTopK}}`.length;
-    expect(jsonBytes).toBeLessThanOrEqual(spec.modelServer.maxBodyBytes);
+  it('follows an overridden spec image limit', () => {
+    const spec = specWith({ invoker: { maxImageBytes: 1000 } });
+    expect(maxAcceptedImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes })).toBe(1000);
+  });
+
+  it('never exceeds the endpoint body limit, even for a config the spec would refuse', () => {
+    expect(maxAcceptedImageBytes({ maxImageBytes: 2000, maxEndpointBodyBytes: 1500 })).toBe(1500);
   });
 });

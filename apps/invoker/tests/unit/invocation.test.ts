@@ -33,6 +33,9 @@ const prediction = {
 };
 const reply = { Body: Buffer.from(JSON.stringify(prediction)) as never, InvokedProductionVariant: 'AllTraffic' };
 
+/** The input of the (first) InvokeEndpoint command sent. */
+const sentInput = () => smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input;
+
 function deps(env: NodeJS.ProcessEnv = {}) {
   const config = loadInvokerConfig(env, spec);
   return {
@@ -54,8 +57,9 @@ describe('runInvocation', () => {
     expect(body.endpoint).toBe(spec.endpoints.single.name);
     expect(body.predictions).toHaveLength(2);
     expect(out.endpointName).toBe(spec.endpoints.single.name);
-    const sent = JSON.parse(Buffer.from(smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input.Body as Uint8Array).toString());
-    expect(sent).toEqual({ image: png.toString('base64'), topK: 2 });
+    const sent = sentInput();
+    expect(sent).toMatchObject({ ContentType: 'image/png', Accept: 'application/json', CustomAttributes: 'topK=2' });
+    expect(Buffer.from(sent?.Body as Uint8Array).equals(png)).toBe(true);
   });
 
   it('JSON body choosing "multi" calls the multi endpoint named by the environment', async () => {
@@ -68,6 +72,8 @@ describe('runInvocation', () => {
     );
     expect(out.result.statusCode).toBe(200);
     expect(JSON.parse(out.result.body).endpoint).toBe('prod-multi');
+    expect(sentInput()).toMatchObject({ ContentType: 'image/jpeg', CustomAttributes: `topK=${spec.invoker.defaultTopK}` });
+    expect(Buffer.from(sentInput()?.Body as Uint8Array).equals(jpeg)).toBe(true);
   });
 
   it('direct invoke with an s3Uri reads the object from the input bucket', async () => {
@@ -83,8 +89,8 @@ describe('runInvocation', () => {
       deps({ DOGBREED_INPUT_BUCKET: 'inputs-bucket' }),
     );
     expect(out.result.statusCode).toBe(200);
-    const sent = JSON.parse(Buffer.from(smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input.Body as Uint8Array).toString());
-    expect(sent.image).toBe(webp.toString('base64'));
+    expect(sentInput()).toMatchObject({ ContentType: 'image/webp', CustomAttributes: `topK=${spec.invoker.defaultTopK}` });
+    expect(Buffer.from(sentInput()?.Body as Uint8Array).equals(webp)).toBe(true);
   });
 
   it.each([
@@ -99,10 +105,33 @@ describe('runInvocation', () => {
     expect(smMock.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
   });
 
-  it('an image that would not fit the model server body limit → 413 before any call', async () => {
+  it("accepts an image of exactly the spec's limit (4.5 MiB, no base64 headroom needed) and sends it raw", async () => {
+    const limit = spec.invoker.maxImageBytes;
+    expect(limit).toBe(Math.floor(4.5 * 1024 * 1024));
+    // Only the magic bytes are checked here; the model server (mocked) would decode it.
+    const png = Buffer.alloc(limit);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
+    smMock.on(InvokeEndpointCommand).resolves(reply);
+    const out = await runInvocation(rawImageHttpEvent(png, 'image/png'), { requestId: 'r-5a' }, deps());
+    expect(out.result.statusCode).toBe(200);
+    const body = sentInput()?.Body as Uint8Array;
+    expect(body.byteLength).toBe(limit);
+    expect(body.byteLength).toBeLessThanOrEqual(spec.modelServer.maxBodyBytes);
+  });
+
+  it('an image one byte over the spec limit → 413 IMAGE_TOO_LARGE before any call', async () => {
+    const png = Buffer.alloc(spec.invoker.maxImageBytes + 1);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
+    const out = await runInvocation(rawImageHttpEvent(png, 'image/png'), { requestId: 'r-5b' }, deps());
+    expect(out.result.statusCode).toBe(413);
+    expect(out.error?.code).toBe('IMAGE_TOO_LARGE');
+    expect(smMock.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
+  });
+
+  it('an overridden (smaller) spec image limit → 413 before any call', async () => {
     const png = await solidImage('png', { r: 1, g: 2, b: 3 }, 64);
-    const small = specWith({ modelServer: { maxBodyBytes: 200 } });
-    const config = loadInvokerConfig({}, small);
+    const config = loadInvokerConfig({}, specWith({ invoker: { maxImageBytes: 200 } }));
+    expect(png.length).toBeGreaterThan(200);
     const out = await runInvocation({ image: png.toString('base64') }, { requestId: 'r-5' }, { ...deps(), config });
     expect(out.result.statusCode).toBe(413);
     expect(smMock.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
