@@ -1,7 +1,7 @@
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSpec, PredictionResponseSchema } from '@dogbreed/platform-spec';
+import { buildSpec, formatCustomAttributes, PredictionResponseSchema } from '@dogbreed/platform-spec';
 import { instancePids, makeModelsDir, pidsAlive, removeDir, RED, solidPng, startStack, waitFor, type RunningStack } from './harness.js';
 
 const spec = buildSpec();
@@ -39,6 +39,22 @@ describe('the real AWS SDK clients against the local stack', () => {
       expect(body.predictions[0]?.label).toBe('red_dog');
       expect(body.predictions).toHaveLength(2);
     }
+    client.destroy();
+  });
+
+  it('InvokeEndpoint with a raw PNG: Content-Type and topK in CustomAttributes reach the model server (as the invoker sends them)', async () => {
+    const client = new SageMakerRuntimeClient({ endpoint: stack?.url, region: spec.project.region, credentials });
+    const out = await client.send(
+      new InvokeEndpointCommand({
+        EndpointName: spec.endpoints.single.name,
+        ContentType: 'image/png',
+        Accept: 'application/json',
+        CustomAttributes: formatCustomAttributes({ topK: 1 }),
+        Body: red,
+      }),
+    );
+    const body = PredictionResponseSchema.parse(JSON.parse(Buffer.from(out.Body as Uint8Array).toString('utf8')));
+    expect(body.predictions.map((p) => p.label)).toEqual(['red_dog']);
     client.destroy();
   });
 
