@@ -85,6 +85,17 @@ describe('verify', () => {
     expect(r.message).toContain('did not scale in');
   });
 
+  it('counts a scale-in after the peak even when a later scenario scaled the endpoint out again', () => {
+    const o = goodObservation();
+    // … 4, 4, 1 (scaled in), then the concurrency scenario drives it back to 4 by the end of the run.
+    const last = nth(o.endpoint.instanceSeries, -1);
+    o.endpoint.instanceSeries.push({ t: last.t + 4000, instances: 4 });
+    o.endpoint.currentInstances = 4;
+    const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: true }), 'scaled-in');
+    expect(r.pass).toBe(true);
+    expect(r.actual).toMatch(/fewest 1 instance\(s\) after the peak/);
+  });
+
   it('fails when the Lambda never reached its reserved concurrency, or passed it, or did not throttle', () => {
     const o = goodObservation();
     o.lambda.maxConcurrentExecutions = 5;
