@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { toolPaths } from '@dogbreed/platform-spec/testing';
@@ -28,13 +28,16 @@ export interface K6Run {
   log?: (line: string) => void;
 }
 
-/** The k6 command line: spec and targets through env, never baked into the scripts. */
+/**
+ * The k6 command line: spec and targets through env, never baked into the scripts. File paths are made absolute:
+ * k6's `open()` resolves a relative path against the script's folder, not the working directory.
+ */
 export function k6Args(r: K6Run, summaryPath: string): string[] {
   const vars: Record<string, string> = {
     SPEC: JSON.stringify(r.spec),
     MODE: r.mode,
-    PAYLOAD: r.payload,
-    SUMMARY_OUT: summaryPath,
+    PAYLOAD: resolve(r.payload),
+    SUMMARY_OUT: resolve(summaryPath),
     TIME_SCALE: String(r.timeScale),
     ...(r.baseUrl ? { BASE_URL: r.baseUrl } : {}),
     ...(r.functionUrl ? { FUNCTION_URL: r.functionUrl } : {}),
