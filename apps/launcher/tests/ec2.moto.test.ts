@@ -30,24 +30,21 @@ import {
   CreateVpcCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
-  EC2Client,
   RunInstancesCommand,
   StopInstancesCommand,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListCommandsCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListCommandsCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/context.js';
 import { launchEc2 } from '../src/ec2/launch.js';
 import { effectiveHyperparameters } from '../src/hyperparameters.js';
 import { ec2Script } from '../src/ec2/request.js';
 import { FIXED_NOW, infraParameters, memoryIo, TEST_INFRA, testContext, type MemoryIo } from './helpers.js';
-import { motoAvailable, startMoto, type MotoServer } from './moto.js';
+import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 describe.skipIf(!motoAvailable())(
   'contract: the EC2 target with the real SDK against moto server mode (skipped: moto_server not installed, run tools/setup.sh)',
@@ -63,13 +60,7 @@ describe.skipIf(!motoAvailable())(
 
     beforeAll(async () => {
       moto = await startMoto();
-      const common = { region: REGION, endpoint: moto.endpoint, credentials };
-      aws = {
-        sagemaker: new SageMakerClient(common),
-        s3: new S3Client({ ...common, forcePathStyle: true }),
-        ssm: new SSMClient(common),
-        ec2: new EC2Client(common),
-      };
+      aws = motoClients(moto, REGION);
       // The network and the training instance as the infra would have created them, stopped between runs.
       const vpc = await aws.ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
       const VpcId = vpc.Vpc?.VpcId ?? '';

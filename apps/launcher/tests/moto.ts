@@ -1,7 +1,12 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { toolPaths } from '@dogbreed/platform-spec/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import type { AwsClients } from '../src/context.js';
 
 /** moto's server mode on a free loopback port: a real implementation of the AWS APIs. */
 export interface MotoServer {
@@ -54,5 +59,20 @@ export async function startMoto(): Promise<MotoServer> {
         await exited;
       }
     },
+  };
+}
+
+/** The launcher's real SDK clients pointed at moto with dummy credentials (S3 path-style: no DNS per bucket). */
+export function motoClients(moto: MotoServer, region: string): AwsClients {
+  const common = {
+    region,
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+  return {
+    sagemaker: new SageMakerClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    ssm: new SSMClient(common),
+    ec2: new EC2Client(common),
   };
 }

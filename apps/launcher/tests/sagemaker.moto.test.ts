@@ -1,19 +1,16 @@
 import { PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import {
   DescribeTrainingJobCommand,
   ListModelPackagesCommand,
   DescribeModelPackageCommand,
-  SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +20,9 @@ import type { AwsClients } from '../src/context.js';
 import { launchSageMaker } from '../src/sagemaker/launch.js';
 import { buildCreateTrainingJobRequest } from '../src/sagemaker/request.js';
 import { infraParameters, memoryIo, TEST_INFRA, testContext } from './helpers.js';
-import { motoAvailable, startMoto, type MotoServer } from './moto.js';
+import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 describe.skipIf(!motoAvailable())(
   'contract: the real SDK against moto server mode (skipped: moto_server not installed, run tools/setup.sh)',
@@ -36,13 +32,7 @@ describe.skipIf(!motoAvailable())(
 
     beforeAll(async () => {
       moto = await startMoto();
-      const common = { region: REGION, endpoint: moto.endpoint, credentials };
-      aws = {
-        sagemaker: new SageMakerClient(common),
-        s3: new S3Client({ ...common, forcePathStyle: true }),
-        ssm: new SSMClient(common),
-        ec2: new EC2Client(common),
-      };
+      aws = motoClients(moto, REGION);
       // The infra's SSM parameters and buckets; a dataset in the data bucket.
       const names = ssmParameterNames(PLATFORM_SPEC);
       const params = infraParameters(PLATFORM_SPEC, { ...TEST_INFRA, ec2InstanceId: undefined });
