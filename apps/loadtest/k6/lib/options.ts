@@ -15,6 +15,19 @@ import {
  */
 export const env: RunEnv = readEnv();
 
+/** A constant arrival rate of `rps` for `durationS`, with VUs sized for the expected latency (soak, probe). */
+function constantArrival(rps: number, durationS: number, expectedLatencyMs: number) {
+  const step = probeStep(rps, durationS, expectedLatencyMs);
+  return {
+    executor: 'constant-arrival-rate' as const,
+    rate: Math.max(1, Math.round(rps * 60)),
+    timeUnit: '1m',
+    duration: step.duration,
+    preAllocatedVUs: step.preAllocatedVUs,
+    maxVUs: step.maxVUs,
+  };
+}
+
 const common: Options = {
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
   discardResponseBodies: false,
@@ -75,19 +88,9 @@ export function optionsFor(name: ScenarioName): Options {
       // Half the target per instance at minInstances: steady, no scaling expected.
       const a = env.spec.autoscaling;
       const rps = numEnv('RATE', (0.5 * a.minInstances * a.targetValue * env.timeScale) / 60);
-      const step = probeStep(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 200));
       return {
         ...common,
-        scenarios: {
-          soak: {
-            executor: 'constant-arrival-rate',
-            rate: Math.max(1, Math.round(rps * 60)),
-            timeUnit: '1m',
-            duration: step.duration,
-            preAllocatedVUs: step.preAllocatedVUs,
-            maxVUs: step.maxVUs,
-          },
-        },
+        scenarios: { soak: constantArrival(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 200)) },
         thresholds: {
           ...arrivalRateThresholds(slo, Math.ceil(rps * durationS)),
           'http_req_duration{phase:early}': [`p(95)<${slo.p95Ms}`],
@@ -97,20 +100,11 @@ export function optionsFor(name: ScenarioName): Options {
     }
     case 'probe': {
       const rps = numEnv('RATE', 1);
-      const step = probeStep(rps, numEnv('DURATION_S', 10), numEnv('EXPECTED_LATENCY_MS', 100));
+      const durationS = numEnv('DURATION_S', 10);
       return {
         ...common,
-        scenarios: {
-          probe: {
-            executor: 'constant-arrival-rate',
-            rate: Math.max(1, Math.round(rps * 60)),
-            timeUnit: '1m',
-            duration: step.duration,
-            preAllocatedVUs: step.preAllocatedVUs,
-            maxVUs: step.maxVUs,
-          },
-        },
-        thresholds: arrivalRateThresholds(slo, Math.ceil(rps * numEnv('DURATION_S', 10))),
+        scenarios: { probe: constantArrival(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 100)) },
+        thresholds: arrivalRateThresholds(slo, Math.ceil(rps * durationS)),
       };
     }
   }
