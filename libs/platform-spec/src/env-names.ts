@@ -1,4 +1,4 @@
-import type { PlatformSpec } from './schema.js';
+import type { ModelServerSpec, PlatformSpec } from './schema.js';
 
 /**
  * Environment variable names shared by the writer (CDK, the local stack, the container) and the reader
@@ -19,6 +19,22 @@ export const MODEL_SERVER_ENV = {
   maxBatchDelayMs: 'MODEL_SERVER_MAX_BATCH_DELAY_MS',
   logLevel: 'LOG_LEVEL',
 } as const;
+
+/**
+ * The model server's tuning settings as its environment (threads, queue, body cap, batching): one mapping for every
+ * writer — the CDK endpoint model and the local stack's instances. Where to listen and what to load differ per
+ * writer and are added by each (`modelDir`, `port`, `host`).
+ */
+export function modelServerSettingsEnv(ms: ModelServerSpec): Record<string, string> {
+  return {
+    [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
+    [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
+    [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
+    [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
+    [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
+    [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),
+  };
+}
 
 export const INVOKER_ENV = {
   endpointSingle: 'DOGBREED_ENDPOINT_SINGLE',

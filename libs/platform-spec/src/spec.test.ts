@@ -8,6 +8,8 @@ import {
   endpointList,
   instanceDevice,
   loadPlatformSpec,
+  MODEL_SERVER_ENV,
+  modelServerSettingsEnv,
   PLATFORM_SPEC,
   pytorchTrainingImageUri,
   SpecOverrideError,
@@ -148,5 +150,20 @@ describe('derived names', () => {
     expect(instanceDevice('ml.g4dn.xlarge')).toBe('gpu');
     expect(instanceDevice('ml.p4d.24xlarge')).toBe('gpu');
     expect(instanceDevice('ml.m5.xlarge')).toBe('cpu');
+  });
+});
+
+describe('modelServerSettingsEnv', () => {
+  it('maps every tuning setting of the spec to its env var, leaving where-to-listen and what-to-load to the writer', () => {
+    const ms = buildSpec({ modelServer: { intraOpThreads: 3, batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 } } }).modelServer;
+    expect(modelServerSettingsEnv(ms)).toEqual({
+      [MODEL_SERVER_ENV.intraOpThreads]: '3',
+      [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
+      [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
+      [MODEL_SERVER_ENV.batching]: 'true',
+      [MODEL_SERVER_ENV.maxBatchSize]: '16',
+      [MODEL_SERVER_ENV.maxBatchDelayMs]: '5',
+    });
+    expect(Object.keys(modelServerSettingsEnv(ms))).not.toContain(MODEL_SERVER_ENV.modelDir);
   });
 });

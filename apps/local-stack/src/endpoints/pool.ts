@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { MODEL_SERVER_ENV, type EndpointSpec, type PlatformSpec } from '@dogbreed/platform-spec';
+import { MODEL_SERVER_ENV, modelServerSettingsEnv, type EndpointSpec, type PlatformSpec } from '@dogbreed/platform-spec';
 import type { Log } from '../log.js';
 
 export type InstanceState = 'Pending' | 'InService' | 'Draining' | 'Terminated' | 'Failed';
@@ -38,17 +38,11 @@ const KEEP_GONE = 8;
 
 /** Model-server environment variables for one instance, every value from the spec. */
 export function instanceEnv(spec: PlatformSpec, modelDir: string, port: number, host: string): Record<string, string> {
-  const ms = spec.modelServer;
   return {
     [MODEL_SERVER_ENV.modelDir]: modelDir,
     [MODEL_SERVER_ENV.port]: String(port),
     [MODEL_SERVER_ENV.host]: host,
-    [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
-    [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
-    [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
-    [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
-    [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
-    [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),
+    ...modelServerSettingsEnv(spec.modelServer),
   };
 }
 

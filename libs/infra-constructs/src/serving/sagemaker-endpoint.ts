@@ -12,7 +12,13 @@ import {
   Duration,
   Stack,
 } from 'aws-cdk-lib';
-import { MODEL_SERVER_ENV, type AutoscalingSpec, type EndpointSpec, type ModelServerSpec } from '@dogbreed/platform-spec';
+import {
+  MODEL_SERVER_ENV,
+  modelServerSettingsEnv,
+  type AutoscalingSpec,
+  type EndpointSpec,
+  type ModelServerSpec,
+} from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
@@ -144,7 +150,6 @@ export class SageMakerEndpoint extends Construct {
     );
     this.role.addToPolicy(sagemakerVpcAccessStatement());
 
-    const ms = props.modelServer;
     this.model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
       enableNetworkIsolation: true,
@@ -154,12 +159,7 @@ export class SageMakerEndpoint extends Construct {
         environment: {
           [MODEL_SERVER_ENV.modelDir]: SAGEMAKER_MODEL_DIR,
           [MODEL_SERVER_ENV.host]: '0.0.0.0',
-          [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
-          [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
-          [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
-          [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
-          [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
-          [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),
+          ...modelServerSettingsEnv(props.modelServer),
         },
       },
       vpcConfig: {
