@@ -4,4 +4,3 @@ export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$ROOT/node_modu
 export DOGBREED_PYTHON="${DOGBREED_PYTHON:-$ROOT/.venv/bin/python}"
 export NX_DAEMON=false
 export NX_NO_CLOUD=true
-export NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-}"
