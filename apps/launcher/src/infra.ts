@@ -1,4 +1,4 @@
-import { ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { ssmParameterNames, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { MissingInfraParameterError } from './errors.js';
 
@@ -12,8 +12,11 @@ export interface InfraConfig {
   securityGroupIds: string[];
   /** KMS key for output and volumes; undefined = S3/EBS default encryption. */
   kmsKeyArn?: string;
-  /** Overrides the PyTorch DLC image built from the spec. */
-  trainingImageUri?: string;
+  /**
+   * Per mode: overrides the PyTorch DLC image built from the spec. One per mode because the modes run on different
+   * instance types (a CPU image on a GPU instance would train on the CPU).
+   */
+  trainingImageUris?: Partial<Record<TrainingMode, string>>;
   /** EC2 target only. */
   ec2InstanceId?: string;
   /** --register only. */
@@ -30,7 +33,7 @@ const REQUIRED: readonly Key[] = [
   'trainingSubnetIds',
   'trainingSecurityGroupId',
 ];
-const OPTIONAL: readonly Key[] = ['kmsKeyArn', 'trainingImageUri'];
+const OPTIONAL: readonly Key[] = ['kmsKeyArn', 'trainingImageUriSingle', 'trainingImageUriMulti'];
 
 export interface InfraNeeds {
   ec2?: boolean;
@@ -68,7 +71,10 @@ export function infraFromValues(
     securityGroupIds: splitList(get('trainingSecurityGroupId')),
   };
   if (get('kmsKeyArn')) config.kmsKeyArn = get('kmsKeyArn');
-  if (get('trainingImageUri')) config.trainingImageUri = get('trainingImageUri');
+  const images: Partial<Record<TrainingMode, string>> = {};
+  if (get('trainingImageUriSingle')) images.single = get('trainingImageUriSingle');
+  if (get('trainingImageUriMulti')) images.multi = get('trainingImageUriMulti');
+  if (images.single || images.multi) config.trainingImageUris = images;
   if (needs.ec2) config.ec2InstanceId = get('ec2TrainingInstanceId');
   if (needs.register) config.modelServerImageUri = get('modelServerImageUri');
   return config;

@@ -1,4 +1,11 @@
-import { PLATFORM_SPEC, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  instanceDevice,
+  PLATFORM_SPEC,
+  ssmParameterNames,
+  trainingImageUriFor,
+  type PlatformSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,6 +13,7 @@ import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { HyperparameterOverridesSchema } from '../src/args.js';
 import { effectiveHyperparameters } from '../src/hyperparameters.js';
+import { infraFromValues } from '../src/infra.js';
 import {
   buildCreateTrainingJobRequest,
   defaultJobName,
@@ -13,7 +21,7 @@ import {
   sagemakerHyperparameters,
 } from '../src/sagemaker/request.js';
 import { parseMetricDefinitions } from '../src/sagemaker/metric-definitions.js';
-import { FIXED_NOW, TEST_INFRA } from './helpers.js';
+import { FIXED_NOW, infraParameters, TEST_INFRA } from './helpers.js';
 
 /** A fixed list so the goldens do not move when the training package edits its file (its own test covers that). */
 const METRICS = parseMetricDefinitions(
@@ -130,20 +138,30 @@ describe('request follows the spec', () => {
     ]);
   });
 
-  it('uses the image from SSM when the infra publishes one', () => {
+  it("uses the mode's own image from SSM: the CPU image never reaches the multi run's GPU instances", () => {
     const spec = PLATFORM_SPEC;
-    const req = buildCreateTrainingJobRequest({
-      spec,
-      mode: 'single',
-      region: 'eu-west-1',
-      jobName: 'j',
-      infra: { ...TEST_INFRA, trainingImageUri: '1.dkr.ecr.eu-west-1.amazonaws.com/custom:1' },
-      sourceUri: SOURCE_URI,
-      hyperparameters: effectiveHyperparameters(spec.training.hyperparameters, {}),
-      metricDefinitions: METRICS,
-      dataPrefix: 'x/',
+    const names = ssmParameterNames(spec);
+    // What the training stack publishes: one image per mode, from each mode's instance type.
+    const infra = infraFromValues(spec, {
+      ...infraParameters(spec),
+      [names.trainingImageUriSingle]: trainingImageUriFor(spec, 'single'),
+      [names.trainingImageUriMulti]: trainingImageUriFor(spec, 'multi'),
     });
-    expect(req.AlgorithmSpecification?.TrainingImage).toBe('1.dkr.ecr.eu-west-1.amazonaws.com/custom:1');
+    const image = (mode: 'single' | 'multi') =>
+      buildCreateTrainingJobRequest({
+        spec,
+        mode,
+        region: spec.project.region,
+        jobName: 'j',
+        infra,
+        sourceUri: SOURCE_URI,
+        hyperparameters: effectiveHyperparameters(spec.training.hyperparameters, {}),
+        metricDefinitions: METRICS,
+        dataPrefix: 'x/',
+      }).AlgorithmSpecification?.TrainingImage;
+    expect(instanceDevice(spec.training.multiInstanceType)).toBe('gpu');
+    expect(image('multi')).toMatch(/pytorch-training:[\d.]+-gpu-/);
+    expect(image('single')).toMatch(/pytorch-training:[\d.]+-cpu-/);
   });
 
   it('encodes hyperparameters as the SageMaker PyTorch container expects (JSON values)', () => {

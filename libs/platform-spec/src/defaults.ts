@@ -41,7 +41,11 @@ export const DEFAULT_SPEC = {
     metricPeriodSeconds: 60,
     scaleOutEvaluationPeriods: 3,
     scaleInEvaluationPeriods: 15,
+    policy: { type: 'target-tracking' },
+    // Scheduled windows (UTC cron) that change min/max, e.g. a lower minimum off-hours; none by default.
+    schedule: [],
   },
+  alarms: { emails: [] },
   invoker: {
     functionName: 'dogbreed-invoker',
     runtime: 'nodejs22.x',
@@ -79,8 +83,9 @@ export const DEFAULT_SPEC = {
     pythonVersion: 'py311',
     ec2InstanceType: 'g4dn.xlarge',
     volumeSizeGb: 100,
+    ec2PythonPath: '/opt/pytorch/bin/python',
     hyperparameters: {
-      backbone: 'resnet50',
+      backbone: 'efficientnet_lite0',
       epochs: 10,
       batchSize: 32,
       learningRate: 0.001,
@@ -92,11 +97,13 @@ export const DEFAULT_SPEC = {
   ci: {
     github: { owner: 'dogbreed-org', repo: 'dogbreed', deployBranch: 'main' },
     roles: {
-      validate: { roleName: 'dogbreed-ci-validate' },
-      deployInfra: { roleName: 'dogbreed-ci-deploy-infra', environment: 'infra' },
-      train: { roleName: 'dogbreed-ci-train', environment: 'training' },
-      deployEndpoints: { roleName: 'dogbreed-ci-deploy-endpoints', environment: 'production' },
-      loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest' },
+      validate: { roleName: 'dogbreed-ci-validate', maxSessionSeconds: 3600 },
+      deployInfra: { roleName: 'dogbreed-ci-deploy-infra', environment: 'infra', maxSessionSeconds: 3600 },
+      // GitHub-hosted jobs end after 6 h: the training job is followed for at most that long.
+      train: { roleName: 'dogbreed-ci-train', environment: 'training', maxSessionSeconds: 6 * 3600 },
+      // Two endpoint updates of 10+ minutes each, plus the image build and the invoker.
+      deployEndpoints: { roleName: 'dogbreed-ci-deploy-endpoints', environment: 'production', maxSessionSeconds: 90 * 60 },
+      loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 3600 },
     },
   },
   access: {
@@ -111,5 +118,29 @@ export const DEFAULT_SPEC = {
     port: 4566,
     timeScale: 1,
     instanceBasePort: 0,
+  },
+  capacityPlanning: {
+    // An assumption, not a measurement: SageMaker takes minutes to add an instance (endpoint creation often 10+
+    // min). Read yours from the endpoint's scaling activities (StartTime → EndTime) and override.
+    instanceStartupSeconds: 300,
+    // CloudWatch publishes a 1-minute period a minute or more after it ends (docs/aws-facts).
+    metricDelaySeconds: 60,
+    prices: {
+      region: 'us-east-1',
+      asOf: '2025-10',
+      note:
+        'List prices, on-demand, SageMaker real-time inference, USD per instance-hour in us-east-1, read offline from ' +
+        'third-party copies of https://aws.amazon.com/sagemaker/pricing/ (2024 to 2026); the copies disagree for ' +
+        'ml.m5.xlarge (0.23 vs 0.269). No figure was found for ml.c5.large or ml.c6i.large, so they are left out. ' +
+        'Check the pricing page before relying on a number.',
+      instances: {
+        'ml.t3.medium': { usdPerHour: 0.05, source: 'wring.co SageMaker inference guide, 2026-03 (real-time table)' },
+        'ml.m5.large': { usdPerHour: 0.115, source: 'price lists quoting the SageMaker pricing page (us-east-1)' },
+        'ml.m5.xlarge': { usdPerHour: 0.23, source: 'price lists quoting the SageMaker pricing page; one 2025-10 blog says 0.269' },
+        'ml.c5.xlarge': { usdPerHour: 0.204, source: 'price list quoting the SageMaker pricing page (us-east-1)' },
+        'ml.c5.2xlarge': { usdPerHour: 0.408, source: 'price list quoting the SageMaker pricing page (us-east-1)' },
+        'ml.g4dn.xlarge': { usdPerHour: 0.736, source: 'price lists quoting the SageMaker pricing page, us-east-1, 2024 (0.7364)' },
+      },
+    },
   },
 } as const satisfies PlatformSpecInput;

@@ -60,9 +60,32 @@ export function ssmParameterNames(spec: PlatformSpec) {
     trainingSubnetIds: `${p}/network/private-subnet-ids`,
     trainingSecurityGroupId: `${p}/network/training-security-group-id`,
     ec2TrainingInstanceId: `${p}/training/ec2-instance-id`,
-    trainingImageUri: `${p}/training/image-uri`,
+    // One training image per mode: the modes run on different instance types (CPU vs GPU containers).
+    trainingImageUriSingle: `${p}/training/image-uri/single`,
+    trainingImageUriMulti: `${p}/training/image-uri/multi`,
     modelServerImageUri: `${p}/serving/model-server-image-uri`,
     invokerFunctionUrl: `${p}/invoker/function-url`,
     invokerFunctionName: `${p}/invoker/function-name`,
   } as const;
 }
+
+/**
+ * Key prefixes inside the project's buckets: the one spelling every policy, the launcher and the trainers use.
+ * Fixed (not a spec field): a bucket's layout outlives any spec override.
+ */
+export const S3_PREFIXES = {
+  /** Data bucket: the ImageFolder datasets (train/ valid/ test/ below it). */
+  datasets: 'datasets/',
+  /** Model bucket: packaged model.tar.gz artifacts the endpoints serve (the spec's `modelArtifact.s3Key`). */
+  models: 'models/',
+  /** Model bucket: training outputs (SageMaker jobs, and `ec2-<mode>/` runs of the EC2 trainer). */
+  trainingOutput: 'training-output/',
+  /** Model bucket: the launcher's packaged training code (`sourcedir.tar.gz`, by content hash). */
+  trainingSource: 'training-source/',
+  /** Model bucket: pretrained backbone weights, uploaded once and reused by hash. */
+  pretrained: 'pretrained/',
+  /** Model bucket: endpoint data capture. */
+  dataCapture: 'data-capture/',
+  /** Checkpoint bucket: spot-training checkpoints. */
+  checkpoints: 'checkpoints/',
+} as const;

@@ -1,4 +1,4 @@
-import type { CiStage, PlatformSpec } from './schema.js';
+import type { CiStage, PlatformSpec, TrainingMode } from './schema.js';
 
 /** Derived names: one function per name so no consumer rebuilds them by hand. */
 
@@ -27,4 +27,14 @@ export function pytorchTrainingImageUri(spec: PlatformSpec, region: string, devi
 export function instanceDevice(instanceType: string): 'cpu' | 'gpu' {
   const family = instanceType.replace(/^ml\./, '').split('.')[0] ?? '';
   return /^(g|p)\d/.test(family) ? 'gpu' : 'cpu';
+}
+
+/** The training instance type of a mode. */
+export function trainingInstanceType(spec: PlatformSpec, mode: TrainingMode): string {
+  return mode === 'multi' ? spec.training.multiInstanceType : spec.training.singleInstanceType;
+}
+
+/** The PyTorch training image of a mode: CPU or GPU build, from the mode's instance type. */
+export function trainingImageUriFor(spec: PlatformSpec, mode: TrainingMode, region = spec.project.region): string {
+  return pytorchTrainingImageUri(spec, region, instanceDevice(trainingInstanceType(spec, mode)));
 }

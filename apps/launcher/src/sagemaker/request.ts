@@ -118,7 +118,8 @@ export function buildCreateTrainingJobRequest(plan: TrainingJobPlan): CreateTrai
   const t = spec.training;
   const { instanceType, instanceCount } = instancesFor(spec, mode);
   const image =
-    infra.trainingImageUri ?? pytorchTrainingImageUri(spec, plan.region, instanceDevice(instanceType));
+    infra.trainingImageUris?.[mode] ??
+    pytorchTrainingImageUri(spec, plan.region, instanceDevice(instanceType));
   const channels = [
     ...DATA_CHANNELS.map((c) => s3Channel(c, dataChannelUri(infra, plan.dataPrefix, c))),
     s3Channel(CODE_CHANNEL, plan.sourceUri, 'application/x-tar'),

@@ -12,8 +12,8 @@ export interface GithubOidcProps {
   /** The spec: `ci.github` (owner, repo, deploy branch), `ci.roles` (one role per stage), and the resource names. */
   readonly spec: PlatformSpec;
   /**
-   * ARN of an existing GitHub OIDC provider (an account holds at most one per URL).
-   * @default - a new provider is created
+   * ARN of an existing GitHub OIDC provider (an account holds at most one per URL): imported, not created.
+   * @default - `spec.ci.existingOidcProviderArn`; when that is absent too, a new provider is created
    */
   readonly existingProviderArn?: string;
   /**
@@ -21,15 +21,12 @@ export interface GithubOidcProps {
    * @default 'hnb659fds'
    */
   readonly cdkQualifier?: string;
-  /**
-   * Longest session a CI role grants.
-   * @default Duration.hours(1)
-   */
-  readonly maxSessionDuration?: Duration;
 }
 
 /**
- * GitHub Actions' OIDC provider and one IAM role per CI stage, named exactly `spec.ci.roles[stage].roleName`. Each
+ * GitHub Actions' OIDC provider (or the account's existing one, imported by ARN) and one IAM role per CI stage, named
+ * exactly `spec.ci.roles[stage].roleName`, whose MaxSessionDuration is `spec.ci.roles[stage].maxSessionSeconds` (the
+ * workflow requests the same number: STS refuses a longer session than the role allows). Each
  * trusts only tokens with `aud` = sts.amazonaws.com and `sub` = `ciSubjectClaim(spec, stage)` (StringEquals, no
  * wildcards) and holds only its stage's permissions. ARNs of other stacks' resources are built from the spec's names,
  * so this stack deploys first and depends on nothing.
@@ -46,8 +43,18 @@ export class GithubOidc extends Construct {
     const missing = CiStage.options.filter((s) => !spec.ci.roles[s]);
     if (missing.length > 0) throw new InfraPropsError(`GithubOidc: spec.ci.roles lacks a role for stage(s) ${missing.join(', ')}`);
 
+    const existing = props.existingProviderArn ?? spec.ci.existingOidcProviderArn;
+    if (existing !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(existing)) {
+      throw new InfraPropsError(`GithubOidc: existingProviderArn must be the ARN of the ${GITHUB_OIDC_HOST} OIDC provider (got "${existing}")`);
+    }
+    for (const stage of CiStage.options) {
+      const seconds = spec.ci.roles[stage].maxSessionSeconds;
+      if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) {
+        throw new InfraPropsError(`GithubOidc: spec.ci.roles.${stage}.maxSessionSeconds must be an integer from 3600 to 43200 (got ${seconds})`);
+      }
+    }
     this.providerArn =
-      props.existingProviderArn ??
+      existing ??
       new iam.OidcProviderNative(this, 'Provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIds: [GITHUB_OIDC_AUDIENCE] })
         .oidcProviderArn;
 
@@ -91,7 +98,7 @@ export class GithubOidc extends Construct {
           sid: 'ReadProjectParameters',
           actions: ['ssm:GetParameter', 'ssm:GetParameters'],
           resources: [params.dataBucket, params.modelBucket, params.checkpointBucket, params.trainingRoleArn, params.trainingSubnetIds,
-            params.trainingSecurityGroupId, params.trainingImageUri, params.ec2TrainingInstanceId, params.kmsKeyArn].map(paramArn),
+            params.trainingSecurityGroupId, params.trainingImageUriSingle, params.trainingImageUriMulti, params.ec2TrainingInstanceId, params.kmsKeyArn].map(paramArn),
         }),
         new iam.PolicyStatement({
           sid: 'TrainingLogs',
@@ -142,11 +149,11 @@ export class GithubOidc extends Construct {
 
     const roles = {} as Record<CiStage, iam.Role>;
     for (const stage of CiStage.options) {
-      const { roleName, environment } = spec.ci.roles[stage];
+      const { roleName, environment, maxSessionSeconds } = spec.ci.roles[stage];
       roles[stage] = new iam.Role(this, `${stage}Role`, {
         roleName,
         description: `GitHub Actions stage ${stage} of ${spec.ci.github.owner}/${spec.ci.github.repo}${environment ? ` (environment ${environment})` : ''}`,
-        maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+        maxSessionDuration: Duration.seconds(maxSessionSeconds),
         assumedBy: new iam.WebIdentityPrincipal(this.providerArn, {
           StringEquals: {
             [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,

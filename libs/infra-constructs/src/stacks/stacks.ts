@@ -1,5 +1,5 @@
 import { aws_ecr_assets as ecrAssets, aws_kms as kms, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
-import { endpointList, pytorchTrainingImageUri, instanceDevice, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { endpointList, ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { GithubOidc } from '../ci/github-oidc.js';
 import { DataStores } from '../data/data-stores.js';
@@ -92,10 +92,16 @@ export class TrainingStack extends Stack {
     const names = ssmParameterNames(spec);
     publishParameters(this, 'Parameters', {
       trainingRoleArn: { name: names.trainingRoleArn, value: this.resources.executionRole.roleArn, description: 'SageMaker training execution role' },
-      trainingImageUri: {
-        name: names.trainingImageUri,
-        value: pytorchTrainingImageUri(spec, spec.project.region, instanceDevice(spec.training.singleInstanceType)),
-        description: `PyTorch training image for the single-instance type ${spec.training.singleInstanceType}`,
+      // One image per mode: the single run is on a CPU type, the multi run on a GPU type (CPU and GPU containers).
+      trainingImageUriSingle: {
+        name: names.trainingImageUriSingle,
+        value: trainingImageUriFor(spec, 'single'),
+        description: `PyTorch training image of single mode (${trainingInstanceType(spec, 'single')})`,
+      },
+      trainingImageUriMulti: {
+        name: names.trainingImageUriMulti,
+        value: trainingImageUriFor(spec, 'multi'),
+        description: `PyTorch training image of multi mode (${trainingInstanceType(spec, 'multi')})`,
       },
       ec2TrainingInstanceId: { name: names.ec2TrainingInstanceId, value: this.ec2Trainer.instance.instanceId, description: 'EC2 trainer instance' },
     });
