@@ -1,5 +1,5 @@
 import type { EndpointMetrics, EndpointSpec, PlatformSpec, ScalingActivity } from '@dogbreed/platform-spec';
-import { applyDecision, clamp, evaluate, type ScalerState } from '../autoscaler.js';
+import { applyDecision, clamp, evaluate, type ScalerState } from '@dogbreed/autoscaling';
 import type { Log } from '../log.js';
 import { EndpointRecorder } from '../metrics-recorder.js';
 import type { ScaledTiming } from '../time-scale.js';

@@ -1,8 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricPoint } from '@dogbreed/platform-spec';
+import type { AutoscalingSpec, MetricPoint } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
-import { applyDecision, evaluate, metricValue, targetCapacity, type ScalerState } from './autoscaler.js';
-import { scaledTiming } from './time-scale.js';
+import {
+  applyDecision,
+  evaluate,
+  metricValue,
+  targetCapacity,
+  type ScalerState,
+  type ScalerTiming,
+} from './autoscaler.js';
+
+/** Cooldowns of `a` divided by a time scale, as the local stack runs them. */
+function scaledTiming(a: AutoscalingSpec, timeScale: number): ScalerTiming {
+  return {
+    scaleOutCooldownMs: (a.scaleOutCooldownSeconds * 1000) / timeScale,
+    scaleInCooldownMs: (a.scaleInCooldownSeconds * 1000) / timeScale,
+  };
+}
 
 const spec = specWith({}); // min 1, max 4, target 300/min, periods 60 s, out 3 periods / 30 s, in 15 periods / 300 s
 const a = spec.autoscaling;
@@ -69,14 +83,22 @@ describe('evaluate: scale-out', () => {
 
   it('respects the scale-out cooldown', () => {
     const state = { desired: 2, lastScaleOutAt: 1_000_000 - 10_000, lastActivityAt: 1_000_000 - 10_000 };
-    expect(evaluate(periods(3, 1200, 2), state, 1_000_000, a, timing)).toMatchObject({ action: 'none', reason: 'scale-out cooldown' });
-    expect(evaluate(periods(3, 1200, 2), state, 1_000_000 + 30_000, a, timing)).toMatchObject({ action: 'scale', toDesired: 4 });
+    expect(evaluate(periods(3, 1200, 2), state, 1_000_000, a, timing)).toMatchObject({
+      action: 'none',
+      reason: 'scale-out cooldown',
+    });
+    expect(evaluate(periods(3, 1200, 2), state, 1_000_000 + 30_000, a, timing)).toMatchObject({
+      action: 'scale',
+      toDesired: 4,
+    });
   });
 
   it('follows the spec: a lower target scales out earlier', () => {
     const low = specWith({ autoscaling: { targetValue: 50 } }).autoscaling;
     expect(evaluate(periods(3, 100, 1), fresh, 1_000_000, a, timing).action).toBe('none');
-    expect(evaluate(periods(3, 100, 1), fresh, 1_000_000, low, scaledTiming(low, 1))).toMatchObject({ toDesired: 2 });
+    expect(evaluate(periods(3, 100, 1), fresh, 1_000_000, low, scaledTiming(low, 1))).toMatchObject({
+      toDesired: 2,
+    });
   });
 });
 
@@ -99,8 +121,12 @@ describe('evaluate: scale-in', () => {
 
   it('waits scaleInCooldownSeconds since the last scaling activity of either direction', () => {
     const recent = { desired: 4, lastScaleOutAt: 10_000_000 - 100_000, lastActivityAt: 10_000_000 - 100_000 };
-    expect(evaluate(periods(15, 0, 4), recent, 10_000_000, a, timing)).toMatchObject({ reason: 'scale-in cooldown' });
-    expect(evaluate(periods(15, 0, 4), recent, 10_000_000 + 200_000, a, timing)).toMatchObject({ direction: 'in' });
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000, a, timing)).toMatchObject({
+      reason: 'scale-in cooldown',
+    });
+    expect(evaluate(periods(15, 0, 4), recent, 10_000_000 + 200_000, a, timing)).toMatchObject({
+      direction: 'in',
+    });
   });
 
   it('with a time scale the cooldowns shrink by the same factor', () => {
@@ -114,7 +140,11 @@ describe('evaluate: scale-in', () => {
 describe('applyDecision', () => {
   it('records the scale-out time and the activity time', () => {
     const d = evaluate(periods(3, 900, 1), fresh, 1_000_000, a, timing);
-    expect(applyDecision(fresh, d, 1_000_000)).toEqual({ desired: 3, lastScaleOutAt: 1_000_000, lastActivityAt: 1_000_000 });
+    expect(applyDecision(fresh, d, 1_000_000)).toEqual({
+      desired: 3,
+      lastScaleOutAt: 1_000_000,
+      lastActivityAt: 1_000_000,
+    });
     expect(applyDecision(fresh, { action: 'none', reason: 'x' }, 5)).toBe(fresh);
   });
 });

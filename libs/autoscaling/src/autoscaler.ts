@@ -1,10 +1,14 @@
-import type { AutoscalingSpec, MetricPoint, ScalingMetric } from '@dogbreed/platform-spec';
-import type { ScaledTiming } from './time-scale.js';
-
 /**
  * Target tracking as Application Auto Scaling does it for a SageMaker variant, as a pure function:
  * completed metric periods + scaler state + now → decision. No timers, no I/O.
  */
+import type { AutoscalingSpec, MetricPoint, ScalingMetric } from '@dogbreed/platform-spec';
+
+/** Cooldowns in the caller's clock (real ms, or compressed by a time scale as in the local stack). */
+export interface ScalerTiming {
+  readonly scaleOutCooldownMs: number;
+  readonly scaleInCooldownMs: number;
+}
 
 export interface ScalerState {
   /** Current desired instance count. */
@@ -35,7 +39,11 @@ export const SCALE_IN_THRESHOLD_FRACTION = 0.9;
  * ConcurrentRequestsPerModel: the period's maximum concurrent requests per InService instance.
  * Undefined when no instance was InService (CloudWatch has no data point then).
  */
-export function metricValue(point: MetricPoint, metric: ScalingMetric, metricPeriodSeconds: number): number | undefined {
+export function metricValue(
+  point: MetricPoint,
+  metric: ScalingMetric,
+  metricPeriodSeconds: number,
+): number | undefined {
   if (point.instances <= 0) return undefined;
   if (metric === 'SageMakerVariantInvocationsPerInstance') {
     return (point.invocations * (60 / metricPeriodSeconds)) / point.instances;
@@ -65,7 +73,7 @@ export function evaluate(
   state: ScalerState,
   now: number,
   spec: AutoscalingSpec,
-  timing: ScaledTiming,
+  timing: ScalerTiming,
 ): ScalingDecision {
   const latest = series.at(-1);
   if (!latest) return { action: 'none', reason: 'no completed metric period yet' };
@@ -98,7 +106,10 @@ export function evaluate(
     const value = inValues.at(-1) as number;
     const toDesired = targetCapacity(value, current, spec);
     if (toDesired >= state.desired) {
-      return { action: 'none', reason: `metric below target; desired ${state.desired} is already the minimum needed` };
+      return {
+        action: 'none',
+        reason: `metric below target; desired ${state.desired} is already the minimum needed`,
+      };
     }
     if (state.lastActivityAt !== null && now - state.lastActivityAt < timing.scaleInCooldownMs) {
       return { action: 'none', reason: 'scale-in cooldown' };
