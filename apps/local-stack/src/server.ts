@@ -3,11 +3,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { LocalMetrics, PlatformSpec } from '@dogbreed/platform-spec';
-import { LOCAL_ADMIN_PREFIX, LOCAL_METRICS_PATH } from '@dogbreed/platform-spec';
+import {
+  LOCAL_ADMIN_PREFIX,
+  LOCAL_METRICS_PATH,
+  OVERSIZE_BODY_MAX_DISCARD_BYTES,
+  SAGEMAKER_RUNTIME_LIMITS,
+} from '@dogbreed/platform-spec';
+import { checkFrontDoorHeaders, oversizeBody } from './endpoints/front-door.js';
 import { invokeEndpoint } from './endpoints/invoke-endpoint.js';
 import type { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { AwsApiError } from './errors.js';
-import { header, readBody, sendAwsError, sendJson } from './http-util.js';
+import { drainBody, header, readBody, sendAwsError, sendJson } from './http-util.js';
 import { buildFunctionUrlEvent, FUNCTION_URL_THROTTLE_BODY, functionUrlResponse } from './lambda/function-url.js';
 import { INVOKE_PATH, matchesFunction, THROTTLE_BODY } from './lambda/invoke-api.js';
 import type { LambdaRuntime } from './lambda/runtime.js';
@@ -54,25 +60,36 @@ function loadDashboard(dir: string): Map<string, { type: string; body: Buffer }>
 export function createStackServer(deps: ServerDeps): Server {
   const dashboard = loadDashboard(deps.dashboardDir);
   const { spec } = deps;
-  const tooLarge = (what: string) => () =>
-    new AwsApiError(413, 'RequestTooLargeException', `Request must be smaller than ${spec.invoker.maxRequestBytes} bytes for the ${what} operation`);
+  // Lambda words it the same for the Invoke API and the function URL.
+  const lambdaTooLarge = () =>
+    new AwsApiError(
+      413,
+      'RequestTooLargeException',
+      `Request must be smaller than ${spec.invoker.maxRequestBytes} bytes for the InvokeFunction operation`,
+    );
+  const lambdaBody = (req: IncomingMessage) =>
+    readBody(req, { limit: spec.invoker.maxRequestBytes, maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES, tooLarge: lambdaTooLarge });
 
   async function invokeEndpointRoute(req: IncomingMessage, res: ServerResponse, name: string, requestId: string) {
     const endpoint = deps.endpoints.get(decodeURIComponent(name));
     if (!endpoint) {
       throw new AwsApiError(400, 'ValidationError', `Endpoint ${decodeURIComponent(name)} of account 000000000000 not found.`);
     }
-    const body = await readBody(req, spec.modelServer.maxBodyBytes, () =>
-      new AwsApiError(400, 'ValidationError', `Request payload exceeds ${spec.modelServer.maxBodyBytes} bytes.`),
-    );
+    const headers = {
+      contentType: header(req, 'content-type'),
+      accept: header(req, 'accept'),
+      customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
+    };
+    checkFrontDoorHeaders(headers);
+    // The front door's limit, not the container's: a body between the two reaches the container, which refuses it.
+    const body = await readBody(req, {
+      limit: SAGEMAKER_RUNTIME_LIMITS.maxPayloadBytes,
+      maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES,
+      tooLarge: () => oversizeBody(requestId),
+    });
     const out = await invokeEndpoint(
       endpoint,
-      {
-        body,
-        contentType: header(req, 'content-type'),
-        accept: header(req, 'accept'),
-        customAttributes: header(req, 'x-amzn-sagemaker-custom-attributes'),
-      },
+      { body, ...headers },
       { maxQueueDepth: spec.modelServer.maxQueueDepth, region: spec.project.region },
     );
     res.writeHead(200, {
@@ -90,7 +107,7 @@ export function createStackServer(deps: ServerDeps): Server {
       throw new AwsApiError(404, 'ResourceNotFoundException', `Function not found: ${decodeURIComponent(fn)}`, { Type: 'User' });
     }
     const type = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
-    const body = await readBody(req, spec.invoker.maxRequestBytes, tooLarge('Invoke'));
+    const body = await lambdaBody(req);
     if (type === 'DryRun') {
       res.writeHead(204, { 'x-amzn-requestid': requestId });
       res.end();
@@ -112,7 +129,8 @@ export function createStackServer(deps: ServerDeps): Server {
       sendJson(res, 429, THROTTLE_BODY, { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId });
       return;
     }
-    const headers = { 'x-amzn-requestid': outcome.requestId, 'x-amz-executed-version': '$LATEST' };
+    const headers: Record<string, string> = { 'x-amzn-requestid': outcome.requestId, 'x-amz-executed-version': '$LATEST' };
+    if (header(req, 'x-amz-log-type') === 'Tail') headers['x-amz-log-result'] = outcome.logResult;
     if (outcome.kind === 'error') {
       sendJson(res, 200, outcome.error, { ...headers, 'x-amz-function-error': 'Unhandled' });
       return;
@@ -123,7 +141,7 @@ export function createStackServer(deps: ServerDeps): Server {
   async function functionUrlRoute(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, requestId: string) {
     let body: Buffer;
     try {
-      body = await readBody(req, spec.invoker.maxRequestBytes, tooLarge('InvokeFunctionUrl'));
+      body = await lambdaBody(req);
     } catch (err) {
       if (err instanceof AwsApiError) return sendJson(res, 413, { Message: err.message });
       throw err;
@@ -188,11 +206,15 @@ export function createStackServer(deps: ServerDeps): Server {
 
   const server = createServer((req, res) => {
     const requestId = randomUUID();
-    route(req, res, requestId).catch((err: unknown) => {
+    route(req, res, requestId).catch(async (err: unknown) => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
+      // Refused before the body was read (unknown endpoint, bad header): drop the body first so the client,
+      // which may send all of it before reading, gets the error rather than a reset.
+      await drainBody(req, OVERSIZE_BODY_MAX_DISCARD_BYTES);
+      if (res.destroyed) return;
       if (err instanceof AwsApiError) return sendAwsError(res, err, requestId);
       deps.log(`internal error on ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       sendAwsError(res, new AwsApiError(500, 'InternalFailure', (err as Error).message), requestId);

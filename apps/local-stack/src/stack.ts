@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { INVOKER_ENV, type LocalMetrics, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import { INVOKER_ENV, LAMBDA_LIMITS, type LocalMetrics, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { PING_DEADLINE_MS } from './endpoints/pool.js';
 import { LocalStackError } from './errors.js';
@@ -77,6 +77,7 @@ export class LocalStack {
         functionName: spec.invoker.functionName,
         region: spec.project.region,
         memoryMb: spec.invoker.memoryMb,
+        logTailBytes: LAMBDA_LIMITS.logResultTailBytes,
       },
       env: () => lambdaEnvironment(spec, this.url),
       reservedConcurrency: spec.invoker.reservedConcurrency,

@@ -118,3 +118,34 @@ export function parseCustomAttributes(header: string | undefined): Record<string
   }
   return Object.fromEntries(attrs);
 }
+
+/*
+ * Limits AWS services enforce at their own front doors. They are the services' documented numbers, not settings of
+ * this project, so they are constants rather than spec fields; the local stack enforces exactly these (sources in
+ * apps/local-stack/README.md).
+ */
+const MIB = 1024 * 1024;
+
+/** SageMaker Runtime InvokeEndpoint (real-time endpoints), API reference and quotas page. */
+export const SAGEMAKER_RUNTIME_LIMITS = {
+  /** Request payload: 6 MB. */
+  maxPayloadBytes: 6 * MIB,
+  /** `X-Amzn-SageMaker-Custom-Attributes`: at most 1,024 characters of ASCII (`\p{ASCII}*`). */
+  maxCustomAttributesChars: CUSTOM_ATTRIBUTES_MAX_CHARS,
+  /** `Content-Type` and `Accept`: at most 1,024 characters of ASCII each. */
+  maxContentTypeChars: 1024,
+  maxAcceptChars: 1024,
+} as const;
+
+/** Lambda Invoke. */
+export const LAMBDA_LIMITS = {
+  /** `X-Amz-Log-Type: Tail` returns the last 4 KB of the execution log, base64, in `X-Amz-Log-Result`. */
+  logResultTailBytes: 4096,
+} as const;
+
+/**
+ * How much of an oversized request body the local stack reads and drops before it answers 413/400: a client such
+ * as Python's urllib sends the whole body before it reads the answer, so cutting the connection early would show
+ * it a reset instead of the error. Past this many bytes the connection is cut.
+ */
+export const OVERSIZE_BODY_MAX_DISCARD_BYTES = 64 * MIB;

@@ -7,6 +7,8 @@ export const WorkerDataSchema = z.object({
   functionName: z.string().min(1),
   region: z.string().min(1),
   memoryMb: z.number().int().positive(),
+  /** Size of the log tail an invocation reports back (`X-Amz-Log-Result`). */
+  logTailBytes: z.number().int().positive(),
 });
 export type WorkerData = z.infer<typeof WorkerDataSchema>;
 
@@ -26,7 +28,7 @@ export const FunctionErrorSchema = z.object({
 export type FunctionError = z.infer<typeof FunctionErrorSchema>;
 
 export const ResultMessageSchema = z.discriminatedUnion('ok', [
-  z.object({ id: z.number(), ok: z.literal(true), result: z.unknown(), initMs: z.number().optional() }),
-  z.object({ id: z.number(), ok: z.literal(false), error: FunctionErrorSchema, initMs: z.number().optional() }),
+  z.object({ id: z.number(), ok: z.literal(true), result: z.unknown(), initMs: z.number().optional(), logResult: z.string() }),
+  z.object({ id: z.number(), ok: z.literal(false), error: FunctionErrorSchema, initMs: z.number().optional(), logResult: z.string() }),
 ]);
 export type ResultMessage = z.infer<typeof ResultMessageSchema>;

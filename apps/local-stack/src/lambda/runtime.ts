@@ -12,8 +12,19 @@ import { ResultMessageSchema, type FunctionError, type WorkerData } from './prot
 
 export type InvokeOutcome =
   | { readonly kind: 'throttled' }
-  | { readonly kind: 'ok'; readonly result: unknown; readonly requestId: string; readonly cold: boolean }
-  | { readonly kind: 'error'; readonly error: FunctionError; readonly requestId: string; readonly cold: boolean };
+  | { readonly kind: 'ok'; readonly result: unknown; readonly requestId: string; readonly cold: boolean; readonly logResult: string }
+  | {
+      readonly kind: 'error';
+      readonly error: FunctionError;
+      readonly requestId: string;
+      readonly cold: boolean;
+      /** Base64 tail of the execution's log (`X-Amz-Log-Result`). */
+      readonly logResult: string;
+    };
+
+type RunResult =
+  | { ok: true; result: unknown; logResult: string }
+  | { ok: false; error: FunctionError; logResult: string };
 
 export interface RuntimeOptions {
   readonly workerPath: string;
@@ -27,10 +38,16 @@ export interface RuntimeOptions {
   readonly log: Log;
 }
 
+/** The log of an execution the environment could not report itself (it timed out or died). */
+function synthesizedLog(error: FunctionError, requestId?: string): string {
+  const prefix = requestId ? `${new Date().toISOString()} ${requestId} ` : `${new Date().toISOString()} `;
+  return Buffer.from(`${prefix}${error.errorMessage}\n`).toString('base64');
+}
+
 class ExecutionEnvironment {
   readonly worker: Worker;
   private nextId = 0;
-  private readonly waiting = new Map<number, (r: { ok: true; result: unknown } | { ok: false; error: FunctionError }) => void>();
+  private readonly waiting = new Map<number, (r: RunResult) => void>();
   dead = false;
   invocations = 0;
 
@@ -42,18 +59,24 @@ class ExecutionEnvironment {
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb },
     });
-    // Function logs go to stderr: the stack's stdout carries only its READY line.
-    this.worker.stdout.pipe(process.stderr, { end: false });
-    this.worker.stderr.pipe(process.stderr, { end: false });
+    // Function logs go to stderr: the stack's stdout carries only its READY line. A plain write per chunk, not
+    // pipe(): every pipe into process.stderr adds listeners to it, and a burst of environments passes the limit.
+    const forward = (chunk: Buffer) => process.stderr.write(chunk);
+    this.worker.stdout.on('data', forward);
+    this.worker.stderr.on('data', forward);
     this.worker.on('message', (raw: unknown) => {
       const msg = ResultMessageSchema.parse(raw);
       const done = this.waiting.get(msg.id);
       this.waiting.delete(msg.id);
-      done?.(msg.ok ? { ok: true, result: msg.result } : { ok: false, error: msg.error });
+      done?.(
+        msg.ok
+          ? { ok: true, result: msg.result, logResult: msg.logResult }
+          : { ok: false, error: msg.error, logResult: msg.logResult },
+      );
     });
     const fail = (error: FunctionError) => {
       this.dead = true;
-      for (const done of this.waiting.values()) done({ ok: false, error });
+      for (const done of this.waiting.values()) done({ ok: false, error, logResult: synthesizedLog(error) });
       this.waiting.clear();
     };
     this.worker.on('error', (err) =>
@@ -67,15 +90,13 @@ class ExecutionEnvironment {
   run(event: unknown, requestId: string, timeoutMs: number) {
     const id = ++this.nextId;
     this.invocations += 1;
-    return new Promise<{ ok: true; result: unknown } | { ok: false; error: FunctionError }>((resolve) => {
+    return new Promise<RunResult>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         this.dead = true;
         void this.worker.terminate();
-        resolve({
-          ok: false,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutMs / 1000} seconds`, trace: [] },
-        });
+        const error = { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutMs / 1000} seconds`, trace: [] };
+        resolve({ ok: false, error, logResult: synthesizedLog(error, requestId) });
       }, timeoutMs);
       this.waiting.set(id, (r) => {
         clearTimeout(timer);
@@ -123,8 +144,8 @@ export class LambdaRuntime {
     try {
       const r = await env.run(event, requestId, this.opts.timeoutMs);
       outcome = r.ok
-        ? { kind: 'ok', result: r.result, requestId, cold }
-        : { kind: 'error', error: r.error, requestId, cold };
+        ? { kind: 'ok', result: r.result, requestId, cold, logResult: r.logResult }
+        : { kind: 'error', error: r.error, requestId, cold, logResult: r.logResult };
     } finally {
       this.inFlight -= 1;
     }
