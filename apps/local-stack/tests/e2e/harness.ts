@@ -144,6 +144,42 @@ export function pidsAlive(pids: readonly number[]): number[] {
   return pids.filter(alive);
 }
 
+/** A test-controlled gate: requests routed to a held instance stay unanswered until `release()`. */
+export interface Hold {
+  readonly pids: readonly number[];
+  /** Idempotent; safe in `finally`. */
+  release(): void;
+}
+
+/**
+ * Stops (SIGSTOP) every model-server instance of the stack, so every request that reaches one is certainly still
+ * in flight when the test looks, whatever the machine's load; `release()` continues them (SIGCONT).
+ */
+export async function holdInstances(stack: RunningStack): Promise<Hold> {
+  const pids = await instancePids(stack);
+  if (pids.length === 0) throw new Error('no instance to hold');
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  let released = false;
+  return {
+    pids,
+    release() {
+      if (released) return;
+      released = true;
+      for (const pid of pidsAlive(pids)) process.kill(pid, 'SIGCONT');
+    },
+  };
+}
+
+/** Never rejects: a request the test may not reach (an assertion failed first) leaves no unhandled rejection. */
+export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 /** A solid-colour PNG (red → class 0 of the tiny model). */
 export function solidPng(rgb: { r: number; g: number; b: number }, size = 16): Promise<Buffer> {
   return sharp({ create: { width: size, height: size, channels: 3, background: rgb } }).png().toBuffer();

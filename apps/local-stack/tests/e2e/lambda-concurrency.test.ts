@@ -1,19 +1,30 @@
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import { makeModelsDir, noisyPng, removeDir, startStack, waitFor, type RunningStack } from './harness.js';
+import {
+  holdInstances,
+  makeModelsDir,
+  RED,
+  removeDir,
+  settle,
+  solidPng,
+  startStack,
+  waitFor,
+  type RunningStack,
+} from './harness.js';
+
+// Requests are held open by stopping the model servers (SIGSTOP) until the test releases them, never by hoping
+// they are slow: every invoke that reaches the function waits in InvokeEndpoint for exactly as long as the test says.
 
 const spec = buildSpec();
 const reserved = spec.invoker.reservedConcurrency;
 let modelsDir: string;
 let stack: RunningStack | undefined;
-let image: Buffer;
+let body: string;
 
 beforeAll(async () => {
-  // Honest slowness: a heavier model (extra MLP) and a large noisy image that costs real decoding time,
-  // plus the cold start of each new execution environment (importing the bundle).
-  modelsDir = await makeModelsDir({ hidden: 1024, layers: 6 });
-  image = await noisyPng(1400);
+  modelsDir = await makeModelsDir();
+  body = JSON.stringify({ image: (await solidPng(RED)).toString('base64'), topK: 1 });
   stack = await startStack(modelsDir);
 });
 
@@ -22,66 +33,101 @@ afterAll(async () => {
   removeDir(modelsDir);
 });
 
-describe(`reserved concurrency ${reserved}`, () => {
-  it(`${reserved * 2} concurrent slow requests: exactly ${reserved} run, the rest get 429 at once`, async () => {
-    const url = stack?.url as string;
-    const body = JSON.stringify({ image: image.toString('base64'), topK: 3 });
-    // First half through the function URL: they occupy every execution slot.
-    const viaUrl = Array.from({ length: reserved }, () =>
-      fetch(`${url}/function-url/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({
-        status: r.status,
-        body: (await r.json()) as Record<string, unknown>,
-      })),
-    );
-    await waitFor(`${reserved} concurrent executions`, async () =>
-      (await stack?.health())?.lambda.concurrentExecutions === reserved ? true : undefined, 30_000, 10);
-    // Second half through the Lambda Invoke API while all slots are busy.
-    const client = new LambdaClient({ endpoint: url, region: spec.project.region, credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
-    const viaSdk = Array.from({ length: reserved }, () =>
-      client.send(new InvokeCommand({ FunctionName: spec.invoker.functionName, Payload: Buffer.from(body) })).then(
-        (out) => ({ ok: true as const, out }),
-        (err: unknown) => ({ ok: false as const, err }),
-      ),
-    );
-    const sdkResults = await Promise.all(viaSdk);
-    const urlResults = await Promise.all(viaUrl);
+function postFunctionUrl(url: string) {
+  return fetch(`${url}/function-url/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+}
 
-    expect(urlResults.map((r) => r.status)).toEqual(Array(reserved).fill(200));
-    for (const r of urlResults) expect((r.body['predictions'] as unknown[]).length).toBe(3);
-    expect(sdkResults.filter((r) => r.ok)).toHaveLength(0);
-    for (const r of sdkResults) {
-      expect(r.ok).toBe(false);
-      if (r.ok) continue;
-      expect(r.err).toBeInstanceOf(TooManyRequestsException);
-      expect(r.err).toMatchObject({
-        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
-        Type: 'User',
-        $metadata: { httpStatusCode: 429 },
-      });
+async function allSlotsBusy(s: RunningStack) {
+  await waitFor(`${reserved} concurrent executions`, async () =>
+    (await s.health()).lambda.concurrentExecutions === reserved ? true : undefined,
+  );
+}
+
+describe(`reserved concurrency ${reserved}`, () => {
+  it(`${reserved * 2} concurrent requests while every instance is held: exactly ${reserved} run, the rest get 429 at once`, async () => {
+    const s = stack as RunningStack;
+    const client = new LambdaClient({
+      endpoint: s.url,
+      region: spec.project.region,
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+      maxAttempts: 1,
+    });
+    const hold = await holdInstances(s);
+    try {
+      // First half through the function URL: they occupy every execution slot and wait on the held instances.
+      const viaUrl = Array.from({ length: reserved }, () => settle(postFunctionUrl(s.url)));
+      await allSlotsBusy(s);
+      // Second half through the Lambda Invoke API while all slots are certainly busy.
+      const sdkResults = await Promise.all(
+        Array.from({ length: reserved }, () =>
+          settle(
+            client.send(
+              new InvokeCommand({ FunctionName: spec.invoker.functionName, Payload: Buffer.from(body) }),
+            ),
+          ),
+        ),
+      );
+      hold.release();
+      const urlResults = await Promise.all(viaUrl);
+
+      expect(urlResults.map((r) => (r.ok ? r.value.status : String(r.error)))).toEqual(
+        Array(reserved).fill(200),
+      );
+      for (const r of urlResults) if (r.ok) expect(r.value.body['predictions']).toHaveLength(1);
+      expect(sdkResults.filter((r) => r.ok)).toHaveLength(0);
+      for (const r of sdkResults) {
+        if (r.ok) continue;
+        expect(r.error).toBeInstanceOf(TooManyRequestsException);
+        expect(r.error).toMatchObject({
+          Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+          Type: 'User',
+          $metadata: { httpStatusCode: 429 },
+        });
+      }
+    } finally {
+      hold.release();
+      client.destroy();
     }
 
     const m = await waitFor('the throttles in a closed period', async () => {
-      const x = await stack?.metrics();
-      return x && x.lambda.series.reduce((n, p) => n + p.throttles, 0) === reserved ? x : undefined;
+      const x = await s.metrics();
+      return x.lambda.series.reduce((n, p) => n + p.throttles, 0) === reserved ? x : undefined;
     });
     expect(m.lambda.maxConcurrentExecutions).toBe(reserved);
     expect(m.lambda.totalThrottles).toBe(reserved);
     expect(Math.max(...m.lambda.series.map((p) => p.concurrentExecutions))).toBe(reserved);
-    client.destroy();
   });
 
   it('the function URL answers a throttle with 429 {"Message":"Rate Exceeded."}', async () => {
-    const url = stack?.url as string;
-    const body = JSON.stringify({ image: image.toString('base64'), topK: 1 });
-    const held = Array.from({ length: reserved }, () =>
-      fetch(`${url}/function-url/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status),
-    );
-    await waitFor('all slots busy', async () => ((await stack?.health())?.lambda.concurrentExecutions === reserved ? true : undefined), 30_000, 5);
-    const extra = await fetch(`${url}/function-url/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    expect(extra.status).toBe(429);
-    expect(extra.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
-    expect(await extra.json()).toEqual({ Message: 'Rate Exceeded.' });
-    expect(await Promise.all(held)).toEqual(Array(reserved).fill(200));
-    expect((await stack?.metrics())?.lambda.maxConcurrentExecutions).toBe(reserved);
+    const s = stack as RunningStack;
+    const hold = await holdInstances(s);
+    try {
+      const held = Array.from({ length: reserved }, () => settle(postFunctionUrl(s.url)));
+      await allSlotsBusy(s);
+      const extra = await fetch(`${s.url}/function-url/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(extra.status).toBe(429);
+      expect(extra.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+      expect(await extra.json()).toEqual({ Message: 'Rate Exceeded.' });
+      hold.release();
+      const statuses = (await Promise.all(held)).map((r) => (r.ok ? r.value.status : String(r.error)));
+      expect(statuses).toEqual(Array(reserved).fill(200));
+    } finally {
+      hold.release();
+    }
+    expect((await s.metrics()).lambda.maxConcurrentExecutions).toBe(reserved);
+  });
+
+  it('a burst of execution environments leaves no MaxListenersExceededWarning on the stack', () => {
+    // Each environment's stdout and stderr reach the stack's stderr; piping them there piled listeners on it.
+    expect((stack as RunningStack).stderr.join('\n')).not.toContain('MaxListenersExceededWarning');
+    expect((stack as RunningStack).stderr.join('\n')).toContain('START RequestId:');
   });
 });
