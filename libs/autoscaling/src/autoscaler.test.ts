@@ -148,3 +148,108 @@ describe('applyDecision', () => {
     expect(applyDecision(fresh, { action: 'none', reason: 'x' }, 5)).toBe(fresh);
   });
 });
+
+describe('evaluate: step scaling', () => {
+  const step = specWith({
+    autoscaling: {
+      policy: {
+        type: 'step',
+        scaleOut: [
+          { lowerBound: 300, change: 1 },
+          { lowerBound: 600, change: 2 },
+        ],
+        scaleIn: [
+          { upperBound: 150, change: 1 },
+          { upperBound: 50, change: 2 },
+        ],
+      },
+    },
+  }).autoscaling;
+  const at2: ScalerState = { desired: 2, lastScaleOutAt: 0, lastActivityAt: 0 };
+
+  it.each([
+    [299, 'none', 2],
+    [300, 'out', 3],
+    [599, 'out', 3],
+    [600, 'out', 4],
+    [5000, 'out', 4], // +2 from 2, and never above max
+  ])('per-instance metric %d for 3 periods → %s to %d', (perInstance, direction, to) => {
+    const d = evaluate(periods(3, perInstance * 2, 2), at2, 10_000_000, step, timing);
+    if (direction === 'none') expect(d.action).toBe('none');
+    else expect(d).toMatchObject({ action: 'scale', direction, toDesired: to, source: 'policy' });
+  });
+
+  it.each([
+    [150, 'none', 2],
+    [149, 'in', 1],
+    [49, 'in', 1], // −2 from 2, clamped to min 1
+  ])('per-instance metric %d for 15 periods → %s to %d', (perInstance, direction, to) => {
+    const d = evaluate(periods(15, perInstance * 2, 2), at2, 10_000_000, step, timing);
+    if (direction === 'none') expect(d.action).toBe('none');
+    else expect(d).toMatchObject({ action: 'scale', direction, toDesired: to });
+  });
+
+  it('needs the scale-out alarm for scaleOutEvaluationPeriods periods and respects the cooldowns', () => {
+    const twoHigh = [...periods(1, 100, 2, 880_000), ...periods(2, 2000, 2)];
+    expect(evaluate(twoHigh, at2, 1_000_000, step, timing).action).toBe('none');
+    const justOut = { desired: 2, lastScaleOutAt: 1_000_000 - 10_000, lastActivityAt: 1_000_000 - 10_000 };
+    expect(evaluate(periods(3, 2000, 2), justOut, 1_000_000, step, timing)).toMatchObject({
+      reason: 'scale-out cooldown',
+    });
+    expect(evaluate(periods(15, 0, 2), justOut, 1_000_000 + 200_000, step, timing)).toMatchObject({
+      reason: 'scale-in cooldown',
+    });
+    expect(evaluate(periods(15, 0, 2), justOut, 1_000_000 + 290_000, step, timing)).toMatchObject({
+      direction: 'in',
+    });
+  });
+});
+
+describe('evaluate: scheduled windows', () => {
+  // Off-hours 20:00-07:00 UTC: minimum 1; business hours: the policy's minimum 2.
+  const sched = specWith({
+    autoscaling: {
+      minInstances: 2,
+      schedule: [{ name: 'off-hours', start: '0 20 * * *', end: '0 7 * * *', minInstances: 1 }],
+    },
+  }).autoscaling;
+  const day = Date.UTC(2026, 10, 30);
+  const at = (h: number, m = 0) => day + (h * 60 + m) * 60_000;
+
+  it('lets the policy go below the daytime minimum only inside the window', () => {
+    const at2: ScalerState = { desired: 2, lastScaleOutAt: 0, lastActivityAt: 0 };
+    expect(evaluate(periods(15, 0, 2, at(23)), at2, at(23), sched, timing)).toMatchObject({
+      direction: 'in',
+      toDesired: 1,
+    });
+    expect(evaluate(periods(15, 0, 2, at(12)), at2, at(12), sched, timing)).toMatchObject({ action: 'none' });
+  });
+
+  it('raises the count to the minimum the moment the window ends, without waiting for metrics or cooldowns', () => {
+    const at1: ScalerState = { desired: 1, lastScaleOutAt: at(6, 59), lastActivityAt: at(6, 59) };
+    expect(evaluate([], at1, at(6, 59), sched, timing).action).toBe('none');
+    expect(evaluate([], at1, at(7), sched, timing)).toMatchObject({
+      action: 'scale',
+      direction: 'out',
+      toDesired: 2,
+      source: 'schedule',
+      cause: 'end of scheduled window sets minInstances 2',
+    });
+  });
+
+  it('a window maximum below the desired count scales in at once', () => {
+    const capped = specWith({
+      autoscaling: {
+        schedule: [
+          { name: 'night-cap', start: '0 22 * * *', end: '0 6 * * *', minInstances: 1, maxInstances: 2 },
+        ],
+      },
+    }).autoscaling;
+    const at4: ScalerState = { desired: 4, lastScaleOutAt: at(21, 59), lastActivityAt: at(21, 59) };
+    expect(evaluate([], at4, at(22), capped, timing)).toMatchObject({
+      direction: 'in',
+      toDesired: 2,
+      source: 'schedule',
+    });
+  });
+});

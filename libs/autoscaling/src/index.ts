@@ -1,1 +1,2 @@
 export * from './autoscaler.js';
+export * from './schedule.js';

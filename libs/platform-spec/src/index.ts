@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './schema.js';
+export * from './cron.js';
 export { DEFAULT_SPEC } from './defaults.js';
 export * from './load.js';
 export * from './model-dir.js';

@@ -13,8 +13,10 @@ import {
   Stack,
 } from 'aws-cdk-lib';
 import {
+  awsCronFields,
   MODEL_SERVER_ENV,
   modelServerSettingsEnv,
+  parseCron,
   type AutoscalingSpec,
   type EndpointSpec,
   type ModelServerSpec,
@@ -82,11 +84,20 @@ export interface SageMakerEndpointProps {
   readonly alarmTopic?: sns.ITopic;
 }
 
+/** The two halves of a step policy: an alarm and the action it triggers, per direction. */
+export interface StepScaling {
+  readonly scaleOut: appscaling.StepScalingAction;
+  readonly scaleOutAlarm: cloudwatch.Alarm;
+  readonly scaleIn: appscaling.StepScalingAction;
+  readonly scaleInAlarm: cloudwatch.Alarm;
+}
+
 /**
  * One real-time SageMaker endpoint: the model (custom image, artifact from S3, VPC, network isolation), the endpoint
  * config (instance type, volume KMS key, data capture to S3 with KMS), the endpoint, the Application Auto Scaling
- * target on `sagemaker:variant:DesiredInstanceCount` with a target-tracking policy, and alarms on 5xx, model
- * latency, and the instance count reaching the maximum.
+ * target on `sagemaker:variant:DesiredInstanceCount` with the spec's policy (target tracking, or step scaling) and
+ * scheduled actions (two per scheduled window), and alarms on 5xx, model latency, and the instance count reaching
+ * the maximum.
  */
 export class SageMakerEndpoint extends Construct {
   public readonly role: iam.Role;
@@ -97,7 +108,10 @@ export class SageMakerEndpoint extends Construct {
   public readonly endpointArn: string;
   public readonly endpointName: string;
   public readonly scalableTarget: appscaling.ScalableTarget;
-  public readonly scalingPolicy: appscaling.TargetTrackingScalingPolicy;
+  /** Set when `autoscaling.policy.type` is `target-tracking`. */
+  public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
+  /** Set when `autoscaling.policy.type` is `step`. */
+  public readonly stepScaling?: StepScaling;
   public readonly errorAlarm: cloudwatch.Alarm;
   public readonly latencyAlarm: cloudwatch.Alarm;
   public readonly atMaxCapacityAlarm: cloudwatch.Alarm;
@@ -207,12 +221,29 @@ export class SageMakerEndpoint extends Construct {
       minCapacity: as.minInstances,
       maxCapacity: as.maxInstances,
     });
-    this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('TargetTracking', {
-      predefinedMetric: as.metric as appscaling.PredefinedMetric,
-      targetValue: as.targetValue,
-      scaleOutCooldown: Duration.seconds(as.scaleOutCooldownSeconds),
-      scaleInCooldown: Duration.seconds(as.scaleInCooldownSeconds),
-    });
+    if (as.policy.type === 'step') {
+      this.stepScaling = this.addStepScaling(ep, as, as.policy);
+    } else {
+      this.scalingPolicy = this.scalableTarget.scaleToTrackMetric('TargetTracking', {
+        predefinedMetric: as.metric as appscaling.PredefinedMetric,
+        targetValue: as.targetValue,
+        scaleOutCooldown: Duration.seconds(as.scaleOutCooldownSeconds),
+        scaleInCooldown: Duration.seconds(as.scaleInCooldownSeconds),
+      });
+    }
+    // Each window is two scheduled actions: its bounds at the start, the policy's at the end (UTC).
+    for (const w of as.schedule) {
+      this.scalableTarget.scaleOnSchedule(`Schedule-${w.name}-start`, {
+        schedule: appscaling.Schedule.cron(awsCronFields(parseCron(w.start))),
+        minCapacity: w.minInstances,
+        maxCapacity: w.maxInstances ?? as.maxInstances,
+      });
+      this.scalableTarget.scaleOnSchedule(`Schedule-${w.name}-end`, {
+        schedule: appscaling.Schedule.cron(awsCronFields(parseCron(w.end))),
+        minCapacity: as.minInstances,
+        maxCapacity: as.maxInstances,
+      });
+    }
 
     const period = Duration.seconds(as.metricPeriodSeconds);
     const metric = (metricName: string, statistic: string) =>
@@ -270,5 +301,80 @@ export class SageMakerEndpoint extends Construct {
         /^Resource::\*$/,
       ],
     );
+  }
+
+  /**
+   * Step scaling as two alarms on InvocationsPerInstance (per instance per minute, as the spec's bounds are) and two
+   * step actions, so scale-out and scale-in keep their own cooldowns; step bounds are relative to each alarm's
+   * threshold, as Application Auto Scaling wants them.
+   */
+  private addStepScaling(
+    ep: EndpointSpec,
+    as: AutoscalingSpec,
+    policy: Extract<AutoscalingSpec['policy'], { type: 'step' }>,
+  ): StepScaling {
+    const period = Duration.seconds(as.metricPeriodSeconds);
+    const perPeriod = new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName: 'InvocationsPerInstance',
+      dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
+      statistic: 'Sum',
+      period,
+    });
+    const perMinute =
+      as.metricPeriodSeconds === 60
+        ? perPeriod
+        : new cloudwatch.MathExpression({
+            expression: `ipi * ${60 / as.metricPeriodSeconds}`,
+            usingMetrics: { ipi: perPeriod },
+            label: 'InvocationsPerInstance per minute',
+            period,
+          });
+    const outThreshold = policy.scaleOut[0]?.lowerBound ?? 0;
+    const scaleOut = new appscaling.StepScalingAction(this, 'StepScaleOut', {
+      scalingTarget: this.scalableTarget,
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      cooldown: Duration.seconds(as.scaleOutCooldownSeconds),
+    });
+    policy.scaleOut.forEach((s, i) => {
+      const next = policy.scaleOut[i + 1];
+      scaleOut.addAdjustment({
+        adjustment: s.change,
+        lowerBound: s.lowerBound - outThreshold,
+        upperBound: next ? next.lowerBound - outThreshold : undefined,
+      });
+    });
+    const scaleOutAlarm = new cloudwatch.Alarm(this, 'StepScaleOutAlarm', {
+      alarmDescription: `${ep.name}: InvocationsPerInstance at or above ${outThreshold}/min (step scale-out)`,
+      metric: perMinute,
+      threshold: outThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: as.scaleOutEvaluationPeriods,
+    });
+    scaleOutAlarm.addAlarmAction(new cwActions.ApplicationScalingAction(scaleOut));
+
+    const inThreshold = policy.scaleIn[0]?.upperBound ?? 0;
+    const scaleIn = new appscaling.StepScalingAction(this, 'StepScaleIn', {
+      scalingTarget: this.scalableTarget,
+      adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+      cooldown: Duration.seconds(as.scaleInCooldownSeconds),
+    });
+    policy.scaleIn.forEach((s, i) => {
+      const next = policy.scaleIn[i + 1];
+      scaleIn.addAdjustment({
+        adjustment: -s.change,
+        upperBound: s.upperBound - inThreshold,
+        lowerBound: next ? next.upperBound - inThreshold : undefined,
+      });
+    });
+    const scaleInAlarm = new cloudwatch.Alarm(this, 'StepScaleInAlarm', {
+      alarmDescription: `${ep.name}: InvocationsPerInstance below ${inThreshold}/min (step scale-in)`,
+      metric: perMinute,
+      threshold: inThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: as.scaleInEvaluationPeriods,
+    });
+    scaleInAlarm.addAlarmAction(new cwActions.ApplicationScalingAction(scaleIn));
+    return { scaleOut, scaleOutAlarm, scaleIn, scaleInAlarm };
   }
 }
