@@ -69,7 +69,7 @@ export class MissingInfraParameterError extends LauncherError {
   constructor(names: readonly string[], options?: ErrorOptions) {
     super(`SSM parameter(s) not found: ${names.join(', ')}`, EXIT_CODES.missingInput, {
       ...options,
-      hint: 'Deploy the infra stacks first (they publish bucket names, role ARN, subnets and the instance id in SSM).',
+      hint: 'Deploy the infra stacks first (they publish bucket names, role ARN, subnets and the instance id in SSM); the EC2 trainer (and its instance id) exists only when the spec pins its AMI in training.ec2AmiId.',
     });
     this.name = 'MissingInfraParameterError';
   }

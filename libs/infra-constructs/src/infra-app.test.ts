@@ -1,10 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { CiStage, INVOKER_ENV, PLATFORM_SPEC, ciSubjectClaim, ssmParameterNames } from '@dogbreed/platform-spec';
+import { CiStage, INVOKER_ENV, ciSubjectClaim, ssmParameterNames } from '@dogbreed/platform-spec';
+import { specWith } from '@dogbreed/platform-spec/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './ci/github-oidc.js';
 import { nagFindings, synthInfra, type SynthedInfra } from './testing/synth.js';
 
-const spec = PLATFORM_SPEC;
+// The defaults plus a pinned AMI, so the optional EC2 trainer is part of the composition under test.
+const spec = specWith({ training: { ec2AmiId: 'ami-0123456789abcdef0' } });
 let infra: SynthedInfra;
 
 // One synth of the whole app with the default spec, shared by every test in this file.

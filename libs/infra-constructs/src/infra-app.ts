@@ -128,7 +128,6 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
     description: 'dogbreed: training role, ECR repository, EC2 trainer',
     network: network.network,
     stores: data.stores,
-    trainingCodeDir: paths.trainingCodeDir,
   });
   const serving = new ServingStack(app, stackName(spec, 'serving'), {
     ...common,

@@ -1,4 +1,4 @@
-import type { PlatformSpec, TrainingMode } from '@dogbreed/platform-spec';
+import { S3_PREFIXES, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import type { SendCommandRequest } from '@aws-sdk/client-ssm';
 import { hyperparameterArgv, type EffectiveHyperparameters } from '../hyperparameters.js';
 import type { InfraConfig } from '../infra.js';
@@ -24,10 +24,16 @@ export function shellQuote(value: string): string {
 }
 
 export function ec2ArtifactUri(plan: Pick<Ec2RunPlan, 'infra' | 'mode' | 'runId'>): string {
-  return `s3://${plan.infra.modelBucket}/training-output/ec2-${plan.mode}/${plan.runId}/model.tar.gz`;
+  return `s3://${plan.infra.modelBucket}/${S3_PREFIXES.trainingOutput}ec2-${plan.mode}/${plan.runId}/model.tar.gz`;
 }
 
-/** The shell script the instance runs (pure): fetch source and data, train, upload model.tar.gz. */
+/** Exit status of the run command when the spec's interpreter is not on the instance. */
+export const MISSING_PYTHON_EXIT = 3;
+
+/**
+ * The shell script the instance runs (pure): check the interpreter, fetch source and data, train, upload
+ * model.tar.gz. This command is the only thing that trains on the instance (its boot runs nothing).
+ */
 export function ec2Script(plan: Ec2RunPlan): string[] {
   const run = `/opt/${plan.spec.project.name}/runs/${plan.runId}`;
   const artifact = ec2ArtifactUri(plan);
@@ -48,8 +54,10 @@ export function ec2Script(plan: Ec2RunPlan): string[] {
       : ['LAUNCH="$PY"'];
   return [
     'set -euo pipefail',
+    // The AMI decides where PyTorch lives (current DLAMIs: a venv under /opt/pytorch); fail before any work.
+    `PY=${shellQuote(plan.spec.training.ec2PythonPath)}`,
+    `if [ ! -x "$PY" ]; then echo "dogbreed: no Python interpreter at $PY on this instance: set spec training.ec2PythonPath to the AMI's PyTorch interpreter" >&2; exit ${MISSING_PYTHON_EXIT}; fi`,
     `RUN=${run}`,
-    'PY="${DOGBREED_PYTHON:-python3}"',
     'rm -rf "$RUN" && mkdir -p "$RUN/src" "$RUN/data" "$RUN/model" "$RUN/checkpoints" "$RUN/weights"',
     `aws s3 cp ${shellQuote(plan.sourceUri)} "$RUN/source.tar.gz" --only-show-errors`,
     'tar -xzf "$RUN/source.tar.gz" -C "$RUN/src"',

@@ -1,5 +1,5 @@
-import { aws_ecr_assets as ecrAssets, aws_kms as kms, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
-import { endpointList, ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
+import { Annotations, aws_ecr_assets as ecrAssets, aws_kms as kms, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
+import { ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { GithubOidc } from '../ci/github-oidc.js';
 import { DataStores } from '../data/data-stores.js';
@@ -58,14 +58,15 @@ export class DataStack extends Stack {
 export interface TrainingStackProps extends SpecStackProps {
   readonly network: Network;
   readonly stores: DataStores;
-  /** The repository's `training/` folder (the EC2 trainer's code asset). */
-  readonly trainingCodeDir: string;
 }
 
-/** SageMaker training role, model-server ECR repository, the EC2 trainer; publishes role, image URI, instance id. */
+/**
+ * SageMaker training role, model-server ECR repository, the EC2 trainer when the spec pins its AMI
+ * (`training.ec2AmiId`); publishes role, image URIs, instance id.
+ */
 export class TrainingStack extends Stack {
   public readonly resources: TrainingResources;
-  public readonly ec2Trainer: Ec2Trainer;
+  public readonly ec2Trainer?: Ec2Trainer;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -77,18 +78,19 @@ export class TrainingStack extends Stack {
       modelBucket: stores.modelBucket,
       checkpointBucket: stores.checkpointBucket,
     });
-    const single = endpointList(spec).find((e) => e.trainingMode === 'single') ?? spec.endpoints.single;
-    this.ec2Trainer = new Ec2Trainer(this, 'Ec2Trainer', {
-      vpc: network.vpc,
-      subnets: network.privateSubnets,
-      securityGroup: network.trainingSecurityGroup,
-      training: spec.training,
-      dataBucket: stores.dataBucket,
-      modelBucket: stores.modelBucket,
-      key: stores.key,
-      modelKey: single.modelArtifact.s3Key,
-      trainingCodeDir: props.trainingCodeDir,
-    });
+    if (spec.training.ec2AmiId) {
+      this.ec2Trainer = new Ec2Trainer(this, 'Ec2Trainer', {
+        vpc: network.vpc,
+        subnets: network.privateSubnets,
+        securityGroup: network.trainingSecurityGroup,
+        training: spec.training,
+        dataBucket: stores.dataBucket,
+        modelBucket: stores.modelBucket,
+        key: stores.key,
+      });
+    } else {
+      Annotations.of(this).addInfo('No EC2 trainer: spec training.ec2AmiId pins none (the SageMaker path is unaffected).');
+    }
     const names = ssmParameterNames(spec);
     publishParameters(this, 'Parameters', {
       trainingRoleArn: { name: names.trainingRoleArn, value: this.resources.executionRole.roleArn, description: 'SageMaker training execution role' },
@@ -103,7 +105,11 @@ export class TrainingStack extends Stack {
         value: trainingImageUriFor(spec, 'multi'),
         description: `PyTorch training image of multi mode (${trainingInstanceType(spec, 'multi')})`,
       },
-      ec2TrainingInstanceId: { name: names.ec2TrainingInstanceId, value: this.ec2Trainer.instance.instanceId, description: 'EC2 trainer instance' },
+      ec2TrainingInstanceId: this.ec2Trainer && {
+        name: names.ec2TrainingInstanceId,
+        value: this.ec2Trainer.instance.instanceId,
+        description: 'EC2 trainer instance',
+      },
     });
   }
 }
