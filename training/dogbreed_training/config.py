@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from dogbreed_training.errors import ConfigError
+from dogbreed_training.weights import installed_weights
 
-BACKBONES = ("resnet50", "mobilenet_v3_large", "tiny_cnn")
+BACKBONES = ("efficientnet_lite0", "resnet50", "mobilenet_v3_large", "tiny_cnn")
+# `--pretrained-weights none`: train from scratch even when the pinned weights are installed.
+NO_WEIGHTS = "none"
 SAGEMAKER_CHECKPOINT_DIR = "/opt/ml/checkpoints"
 SPLIT_NAMES = {"train": ("train",), "valid": ("valid", "val", "validation"), "test": ("test",)}
 
@@ -48,6 +52,9 @@ class TrainConfig:
     device: str
     model_version: str | None
     dist_port: int
+    feature_cache: bool = True
+    amp: bool = True
+    channels_last: bool = True
 
     def hyperparameters(self) -> dict[str, str | int | float | bool]:
         keep = (
@@ -60,6 +67,7 @@ class TrainConfig:
             "early_stopping_patience",
             "seed",
             "max_steps_per_epoch",
+            "feature_cache",
         )
         d = asdict(self)
         out: dict[str, str | int | float | bool] = {k: d[k] for k in keep}
@@ -122,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     add(*_aliases("batch-size"), dest="batch_size", type=_positive_int, default=d["batchSize"], help="per process")
     add("--lr", "--learning-rate", "--learning_rate", "--learningRate", dest="lr", type=_positive_float)
     add(*_aliases("freeze-backbone"), dest="freeze_backbone", type=str2bool, default=d["freezeBackbone"])
-    add(*_aliases("pretrained-weights"), dest="pretrained_weights", help="torchvision state_dict file or a directory")
+    add(
+        *_aliases("pretrained-weights"),
+        dest="pretrained_weights",
+        help="state_dict file or a directory holding one (env SM_CHANNEL_PRETRAINED); default: the backbone's pinned "
+        f"weights when installed (pretrained-weights.json); `{NO_WEIGHTS}` trains from scratch",
+    )
     add(*_aliases("image-size"), dest="image_size", type=_positive_int, default=d["imageSize"])
     add(
         *_aliases("early-stopping-patience"),
@@ -130,7 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=d["earlyStoppingPatience"],
     )
-    add(*_aliases("num-workers"), dest="num_workers", type=_non_negative_int, default=2)
+    add(*_aliases("num-workers"), dest="num_workers", type=_non_negative_int, help="loader processes (default: auto)")
+    add(
+        *_aliases("feature-cache"),
+        dest="feature_cache",
+        type=str2bool,
+        default=True,
+        help="frozen backbone: compute its features once and train the head on them (no crop/jitter augmentation)",
+    )
+    add("--amp", type=str2bool, default=True, help="mixed precision on GPU (bf16 where supported, else fp16)")
+    add(*_aliases("channels-last"), dest="channels_last", type=str2bool, default=True, help="NHWC on GPU")
     add("--seed", type=int, default=0)
     add(*_aliases("max-steps-per-epoch"), dest="max_steps_per_epoch", type=_non_negative_int, default=0)
     add(
@@ -163,9 +185,19 @@ def _pick(flag: str | None, env: Mapping[str, str], *names: str) -> str | None:
     return None
 
 
-def _resolve_weights(flag: str | None, env: Mapping[str, str]) -> Path | None:
+def _resolve_weights(flag: str | None, env: Mapping[str, str], backbone: str) -> Path | None:
+    """The flag, else the SageMaker channel, else the backbone's pinned weights when tools/setup.sh installed them."""
+    if flag and flag.strip().lower() == NO_WEIGHTS:
+        return None
     raw = _pick(flag, env, "SM_CHANNEL_PRETRAINED", "SM_CHANNEL_WEIGHTS")
-    return Path(raw) if raw else None
+    return Path(raw) if raw else installed_weights(backbone, env)
+
+
+def default_num_workers(device: str, cpus: int | None) -> int:
+    """Loader processes: on a GPU as many as the CPUs allow (decoding is the bottleneck), up to 16; else 2."""
+    if device == "cpu" or cpus is None:
+        return 2
+    return max(2, min(16, cpus - 1))
 
 
 def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
@@ -209,14 +241,17 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
         batch_size=a.batch_size,
         lr=a.lr,
         freeze_backbone=a.freeze_backbone,
-        pretrained_weights=_resolve_weights(a.pretrained_weights, env),
+        pretrained_weights=_resolve_weights(a.pretrained_weights, env, a.backbone),
         image_size=a.image_size,
         early_stopping_patience=a.early_stopping_patience,
-        num_workers=a.num_workers,
+        num_workers=a.num_workers if a.num_workers is not None else default_num_workers(a.device, os.cpu_count()),
         seed=a.seed,
         max_steps_per_epoch=a.max_steps_per_epoch,
         nproc_per_node=a.nproc_per_node,
         device=a.device,
         model_version=a.model_version,
         dist_port=a.dist_port,
+        feature_cache=a.feature_cache,
+        amp=a.amp,
+        channels_last=a.channels_last,
     )

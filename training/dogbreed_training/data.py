@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 from torch.utils.data import DataLoader, Dataset, Sampler
 from torch.utils.data.distributed import DistributedSampler
 from torchvision import transforms
@@ -16,9 +16,6 @@ from torchvision import transforms
 from dogbreed_training.errors import DatasetError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-# torchvision's ImageNet weights were trained with these; metadata.json carries them to the model server.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 # The classic evaluation policy: resize the shorter side to 256 for a 224 crop (ratio kept for other sizes).
 RESIZE_RATIO = 256 / 224
 # Errors PIL raises for files that are not images, truncated or otherwise broken.
@@ -29,28 +26,80 @@ def resize_shorter_side(image_size: int) -> int:
     return int(round(image_size * RESIZE_RATIO))
 
 
-def train_transform(image_size: int) -> Callable:
+def load_rgb(path: Path) -> Image.Image:
+    """Decoded RGB with the EXIF orientation applied: a phone photo taken sideways is upright, as a person sees it
+    (and as the model server's sharp `.rotate()` decodes it)."""
+    with Image.open(path) as im:
+        return ImageOps.exif_transpose(im).convert("RGB")
+
+
+def train_pixels(image_size: int) -> Callable:
+    """Geometry only, on the CPU: a random crop and flip → uint8 CHW. Colour jitter and normalisation run on the
+    batch on the training device (`DevicePrep`), which keeps the loader workers cheap enough to feed a GPU."""
     return transforms.Compose(
         [
             transforms.RandomResizedCrop(image_size, scale=(0.5, 1.0)),
             transforms.RandomHorizontalFlip(),
-            transforms.ColorJitter(brightness=0.2, contrast=0.2, saturation=0.2),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+            transforms.PILToTensor(),
         ]
     )
 
 
-def eval_transform(image_size: int) -> Callable:
-    """Deterministic; exactly what metadata.json tells the model server to do (resize-shorter-center-crop)."""
+def eval_pixels(image_size: int) -> Callable:
+    """Deterministic geometry → uint8 CHW: torchvision `Resize(shorter side)` (PIL bilinear, antialiased) then
+    `CenterCrop`, exactly what metadata.json tells the model server to do (resize-shorter-center-crop)."""
     return transforms.Compose(
         [
             transforms.Resize(resize_shorter_side(image_size)),
             transforms.CenterCrop(image_size),
-            transforms.ToTensor(),
-            transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+            transforms.PILToTensor(),
         ]
     )
+
+
+def eval_transform(image_size: int, mean: Sequence[float], std: Sequence[float]) -> Callable:
+    """The full eval transform on one image (geometry, x/255, (x - mean) / std): the reference for ONNX parity and
+    for the model server's preprocessing."""
+    return transforms.Compose(
+        [eval_pixels(image_size), transforms.ConvertImageDtype(torch.float32), transforms.Normalize(mean, std)]
+    )
+
+
+class DevicePrep:
+    """uint8 batch → normalised float on the device; in training also a per-image colour jitter (brightness,
+    contrast, saturation ± `jitter`, like torchvision's ColorJitter(0.2, 0.2, 0.2) in a fixed order)."""
+
+    def __init__(
+        self,
+        mean: Sequence[float],
+        std: Sequence[float],
+        device: torch.device,
+        jitter: float = 0.2,
+        channels_last: bool = False,
+    ) -> None:
+        self.device = device
+        self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, device=device).view(1, 3, 1, 1)
+        self.jitter = jitter
+        self.channels_last = channels_last
+
+    def _factors(self, n: int) -> torch.Tensor:
+        return (1 + (torch.rand(n, 1, 1, 1) * 2 - 1) * self.jitter).to(self.device)
+
+    def __call__(self, images: torch.Tensor, train: bool = False) -> torch.Tensor:
+        x = images.to(self.device, non_blocking=True)
+        x = x.float().div_(255) if x.dtype == torch.uint8 else x.float()
+        if train and self.jitter > 0:
+            n = x.shape[0]
+            x = (x * self._factors(n)).clamp_(0, 1)
+            gray = (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]).mean(dim=(1, 2, 3), keepdim=True)
+            c = self._factors(n)
+            x = (x * c + gray * (1 - c)).clamp_(0, 1)
+            gray = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+            s = self._factors(n)
+            x = (x * s + gray * (1 - s)).clamp_(0, 1)
+        x = (x - self.mean) / self.std
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
 
 
 def list_classes(split_dir: Path) -> list[str]:
@@ -134,8 +183,7 @@ class SafeImageDataset(Dataset):
     def __getitem__(self, i: int):
         path, label = self.samples[i]
         try:
-            with Image.open(path) as im:
-                image = im.convert("RGB")
+            image = load_rgb(path)
         except IMAGE_ERRORS:
             return None
         return self.transform(image), label
@@ -215,10 +263,10 @@ def load_datasets(train_dir: Path, valid_dir: Path, test_dir: Path | None, image
     report = {"classes": len(class_names), "train": train.report(), "valid": valid.report()}
     if test is not None:
         report["test"] = test.report()
-    ev = eval_transform(image_size)
+    ev = eval_pixels(image_size)
     return DataBundle(
         class_names=class_names,
-        train=SafeImageDataset(train.samples, train_transform(image_size)),
+        train=SafeImageDataset(train.samples, train_pixels(image_size)),
         valid=SafeImageDataset(valid.samples, ev),
         test=SafeImageDataset(test.samples, ev) if test is not None and test.samples else None,
         test_is_valid=test is None or not test.samples,
@@ -237,6 +285,8 @@ def make_loader(
 ) -> DataLoader:
     generator = torch.Generator()
     generator.manual_seed(seed)
+    # Workers that live across epochs and run ahead keep a GPU fed (no re-spawn per epoch, 4 batches in flight).
+    extra = {"persistent_workers": True, "prefetch_factor": 4} if num_workers > 0 else {}
     return DataLoader(
         dataset,
         batch_size=batch_size,
@@ -245,8 +295,8 @@ def make_loader(
         num_workers=num_workers,
         collate_fn=collate_skipping,
         pin_memory=pin_memory,
-        persistent_workers=False,
         generator=generator,
+        **extra,
     )
 
 

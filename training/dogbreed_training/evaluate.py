@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 from PIL import Image, ImageDraw
@@ -49,7 +50,14 @@ def topk_correct(logits: torch.Tensor, labels: torch.Tensor, k: int) -> int:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: DataLoader, device: torch.device, num_classes: int) -> Evaluation:
+def evaluate(
+    model: nn.Module,
+    loader: DataLoader,
+    device: torch.device,
+    num_classes: int,
+    prepare: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> Evaluation:
+    """`prepare` turns a loader batch into the model input on `device` (the trainer's uint8 → normalised step)."""
     model.eval()
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.long)
     top1 = top5 = n = skipped = 0
@@ -58,7 +66,8 @@ def evaluate(model: nn.Module, loader: DataLoader, device: torch.device, num_cla
         skipped += batch.skipped
         if len(batch) == 0:
             continue
-        logits = model(batch.images.to(device)).float().cpu()
+        x = prepare(batch.images) if prepare is not None else batch.images.to(device)
+        logits = model(x).float().cpu()
         pred = logits.argmax(dim=1)
         for t, p in zip(batch.labels.tolist(), pred.tolist(), strict=True):
             confusion[t, p] += 1

@@ -12,8 +12,9 @@ import torch
 import torchvision
 from torch import nn
 
-from dogbreed_training.data import IMAGENET_MEAN, IMAGENET_STD, resize_shorter_side
+from dogbreed_training.data import resize_shorter_side
 from dogbreed_training.errors import ExportError
+from dogbreed_training.weights import normalization
 
 ONNX_OPSET = 13
 INPUT_NAME = "input"
@@ -90,14 +91,21 @@ def build_metadata(
     hyperparameters: dict,
     model_version: str | None = None,
     now: datetime | None = None,
+    kind: str = "trained",
+    description: str | None = None,
 ) -> dict:
-    """metadata.json: everything the model server needs besides model.onnx (libs/platform-spec model-dir.ts)."""
+    """metadata.json: everything the model server needs besides model.onnx (libs/platform-spec model-dir.ts).
+    Mean/std are the backbone's (its pretrained weights' convention, pretrained-weights.json)."""
     now = now or datetime.now(timezone.utc)
+    mean, std = normalization(backbone)
+    description = description or f"{backbone} fine-tuned on {len(class_names)} classes"
     return {
         "schemaVersion": METADATA_SCHEMA_VERSION,
         "modelVersion": model_version or default_model_version(backbone, mode, now),
         "createdAt": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "architecture": backbone,
+        "kind": kind,
+        "description": description,
         "trainingMode": mode,
         "classNames": list(class_names),
         "numClasses": len(class_names),
@@ -113,8 +121,8 @@ def build_metadata(
         "preprocessing": {
             "policy": "resize-shorter-center-crop",
             "resizeShorterSide": resize_shorter_side(image_size),
-            "mean": list(IMAGENET_MEAN),
-            "std": list(IMAGENET_STD),
+            "mean": list(mean),
+            "std": list(std),
             "colorSpace": "RGB",
         },
         "onnx": {"opset": ONNX_OPSET, "dynamicBatch": True},

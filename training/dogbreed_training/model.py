@@ -9,10 +9,14 @@ import torch
 from torch import nn
 from torchvision import models
 
+from dogbreed_training.efficientnet import EfficientNetLite0
 from dogbreed_training.errors import WeightsError
+from dogbreed_training.weights import load_registry, verify
 
 # Parameter-name prefix of each backbone's head (replaced for N classes, always trained).
-HEAD_PREFIX = {"resnet50": "fc.", "mobilenet_v3_large": "classifier.", "tiny_cnn": "fc."}
+HEAD_PREFIX = {"efficientnet_lite0": "_fc.", "resnet50": "fc.", "mobilenet_v3_large": "classifier.", "tiny_cnn": "fc."}
+# The module that maps pooled features to logits (the feature cache runs everything before it once).
+HEAD_ATTR = {"efficientnet_lite0": "_fc", "resnet50": "fc", "mobilenet_v3_large": "classifier", "tiny_cnn": "fc"}
 WEIGHT_SUFFIXES = (".pth", ".pt", ".bin")
 
 
@@ -34,7 +38,9 @@ class TinyCNN(nn.Module):
         return self.fc(torch.flatten(self.features(x), 1))
 
 
-def _base(backbone: str) -> nn.Module:
+def _base(backbone: str, image_size: int) -> nn.Module:
+    if backbone == "efficientnet_lite0":
+        return EfficientNetLite0(image_size=image_size)
     if backbone == "resnet50":
         return models.resnet50(weights=None)
     if backbone == "mobilenet_v3_large":
@@ -45,7 +51,9 @@ def _base(backbone: str) -> nn.Module:
 
 
 def _replace_head(model: nn.Module, backbone: str, num_classes: int) -> None:
-    if backbone in ("resnet50", "tiny_cnn"):
+    if backbone == "efficientnet_lite0":
+        model._fc = nn.Linear(model._fc.in_features, num_classes)
+    elif backbone in ("resnet50", "tiny_cnn"):
         model.fc = nn.Linear(model.fc.in_features, num_classes)
     else:
         last = model.classifier[-1]
@@ -93,18 +101,39 @@ def load_backbone_weights(model: nn.Module, backbone: str, state: dict[str, torc
     return len(body)
 
 
+def check_pinned(backbone: str, file: Path) -> bool:
+    """A file named like the backbone's pinned weights (pretrained-weights.json) must have their hash."""
+    pinned = load_registry().get(backbone)
+    if pinned is None or file.name != pinned.file:
+        return False
+    verify(pinned, file)
+    return True
+
+
 def build_model(
-    backbone: str, num_classes: int, weights: Path | None = None, freeze_backbone: bool = False, log=print
+    backbone: str,
+    num_classes: int,
+    weights: Path | None = None,
+    freeze_backbone: bool = False,
+    log=print,
+    image_size: int = 224,
 ) -> nn.Module:
-    model = _base(backbone)
+    if freeze_backbone and weights is None:
+        raise WeightsError(
+            f"--freeze-backbone true needs pretrained weights: a frozen randomly initialised {backbone} learns "
+            "nothing useful. Install them (tools/setup.sh --python-only), pass --pretrained-weights FILE or the "
+            "SageMaker `pretrained` channel, or train the whole network with --freeze-backbone false"
+        )
+    model = _base(backbone, image_size)
     if weights is not None:
-        n = load_backbone_weights(model, backbone, read_state_dict(weights))
-        log(f"loaded {n} pretrained tensors for {backbone} from {weights}")
+        file = find_weights_file(weights)
+        checked = " (sha256 checked)" if check_pinned(backbone, file) else ""
+        n = load_backbone_weights(model, backbone, read_state_dict(file))
+        log(f"loaded {n} pretrained tensors for {backbone} from {file}{checked}")
     else:
         print(
             f"WARNING: no pretrained weights given (--pretrained-weights / SM_CHANNEL_PRETRAINED): "
-            f"{backbone} TRAINS FROM SCRATCH"
-            + (" and --freeze-backbone keeps its RANDOM features frozen" if freeze_backbone else ""),
+            f"{backbone} TRAINS FROM SCRATCH",
             file=sys.stderr,
             flush=True,
         )
@@ -129,3 +158,21 @@ def set_train_mode(model: nn.Module, backbone: str, freeze_backbone: bool) -> No
 
 def trainable_parameters(model: nn.Module) -> list[nn.Parameter]:
     return [p for p in model.parameters() if p.requires_grad]
+
+
+def body_features(model: nn.Module, backbone: str, x: torch.Tensor) -> torch.Tensor:
+    """Pooled features: the model with its head swapped for identity (in eval mode, dropout is identity too)."""
+    name = HEAD_ATTR[backbone]
+    head = getattr(model, name)
+    setattr(model, name, nn.Identity())
+    try:
+        return model(x)
+    finally:
+        setattr(model, name, head)
+
+
+def head_logits(model: nn.Module, backbone: str, features: torch.Tensor) -> torch.Tensor:
+    """The head on cached features; EfficientNet's dropout before `_fc` stays part of it (active in train mode)."""
+    if backbone == "efficientnet_lite0":
+        return model._fc(model._dropout(features))
+    return getattr(model, HEAD_ATTR[backbone])(features)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass, field
@@ -13,13 +14,25 @@ from torch.nn.parallel import DistributedDataParallel
 from dogbreed_training import checkpoint as ckpt
 from dogbreed_training.artifacts import RankZeroWriter
 from dogbreed_training.config import TrainConfig
-from dogbreed_training.data import Batch, DataBundle, ShardSampler, make_loader, train_sampler, unreadable_total
+from dogbreed_training.data import (
+    Batch,
+    DataBundle,
+    DevicePrep,
+    SafeImageDataset,
+    ShardSampler,
+    eval_pixels,
+    make_loader,
+    train_sampler,
+    unreadable_total,
+)
 from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, broadcast_object
 from dogbreed_training.errors import ExportError
 from dogbreed_training.evaluate import evaluate
 from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
+from dogbreed_training.features import FeatureCache, extract_features
 from dogbreed_training.metrics import EarlyStopping, format_metrics
-from dogbreed_training.model import HEAD_PREFIX, build_model, set_train_mode
+from dogbreed_training.model import HEAD_PREFIX, build_model, head_logits, set_train_mode
+from dogbreed_training.weights import normalization
 
 MODEL_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
@@ -27,6 +40,21 @@ EVALUATION_FILE = "evaluation.json"
 CONFUSION_FILE = "confusion_matrix.png"
 # With pretrained weights, fine-tuning moves the backbone ten times slower than the new head.
 BACKBONE_LR_FACTOR = 0.1
+
+
+def amp_dtype(device: torch.device, enabled: bool) -> torch.dtype | None:
+    """bf16 where the GPU supports it (Ampere and later: no loss scaling needed), else fp16 (T4); None on CPU."""
+    if not enabled or device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def make_grad_scaler(dtype: torch.dtype | None):
+    """fp16 needs loss scaling; torch 2.x moved GradScaler to torch.amp, 1.13 has it in torch.cuda.amp."""
+    if dtype != torch.float16:
+        return None
+    scaler_cls = getattr(torch.amp, "GradScaler", None)
+    return scaler_cls("cuda") if scaler_cls is not None else torch.cuda.amp.GradScaler()
 
 
 @dataclass
@@ -53,8 +81,26 @@ class Trainer:
         self.writer = RankZeroWriter(info)
         torch.manual_seed(cfg.seed)
         self.raw = build_model(
-            cfg.backbone, len(data.class_names), cfg.pretrained_weights, cfg.freeze_backbone, log=self.log
+            cfg.backbone,
+            len(data.class_names),
+            cfg.pretrained_weights,
+            cfg.freeze_backbone,
+            log=self.log,
+            image_size=cfg.image_size,
         ).to(self.device)
+        cuda = self.device.type == "cuda"
+        self.channels_last = cuda and cfg.channels_last
+        if self.channels_last:
+            self.raw = self.raw.to(memory_format=torch.channels_last)
+        mean, std = normalization(cfg.backbone)
+        self.prep = DevicePrep(mean, std, self.device, channels_last=self.channels_last)
+        self.amp = amp_dtype(self.device, cfg.amp)
+        self.scaler = make_grad_scaler(self.amp)
+        # Frozen backbone: its features never change, so compute them once (one process; under DDP every rank
+        # would need every sample's features, so DDP keeps the image pipeline).
+        self.use_cache = cfg.freeze_backbone and cfg.feature_cache and info.world_size == 1
+        self.train_cache: FeatureCache | None = None
+        self.valid_cache: FeatureCache | None = None
         if info.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model: torch.nn.Module = DistributedDataParallel(self.raw, device_ids=ids)
@@ -89,41 +135,120 @@ class Trainer:
     def warn(self, message: str) -> None:
         print(f"WARNING [rank {self.info.rank}]: {message}", file=sys.stderr, flush=True)
 
+    def autocast(self):
+        if self.amp is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type="cuda", dtype=self.amp)
+
+    def _step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            loss.backward()
+            self.optimizer.step()
+
     # -- one optimisation step
-    def _run_batch(self, batch: Batch) -> tuple[float, int, int]:
+    def _run_batch(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """Loss sum and correct count stay on the device (no sync per step); the epoch adds them up once."""
         if len(batch) == 0:
             # Every image of this local batch failed to decode. DDP needs every rank in every step, so run a
             # zero-weight step on a blank image instead of skipping it (the images are already counted).
             size = self.cfg.image_size
-            out = self.model(torch.zeros(1, 3, size, size, device=self.device))
-            loss = out.sum() * 0.0
-            correct = n = 0
-        else:
-            x = batch.images.to(self.device, non_blocking=True)
-            y = batch.labels.to(self.device, non_blocking=True)
+            with self.autocast():
+                out = self.model(self.prep(torch.zeros(1, 3, size, size, dtype=torch.uint8)))
+                loss = out.float().sum() * 0.0
+            zero = torch.zeros((), device=self.device)
+            self._step(loss)
+            return zero, zero, 0
+        x = self.prep(batch.images, train=True)
+        y = batch.labels.to(self.device, non_blocking=True)
+        with self.autocast():
             out = self.model(x)
+            loss = F.cross_entropy(out.float(), y)
+        self._step(loss)
+        n = len(batch)
+        return loss.detach() * n, (out.argmax(dim=1) == y).sum(), n
+
+    def _build_caches(self) -> None:
+        """Features of train/ (as seen by the eval transform, plus its mirror image) and valid/, once."""
+        size, workers = self.cfg.image_size, self.cfg.num_workers
+        start = time.perf_counter()
+        train_eval = SafeImageDataset(self.data.train.samples, eval_pixels(size))
+        loader = make_loader(train_eval, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
+        self.train_cache = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast, mirror=True)
+        loader = make_loader(self.data.valid, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
+        self.valid_cache = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast)
+        seconds = time.perf_counter() - start
+        n = self.train_cache.images + self.valid_cache.images
+        self.log(
+            f"feature cache: {n} images ({self.train_cache.views} views of train/) in {seconds:.1f} s "
+            f"({n / seconds:.1f} images/s); the head trains on cached features without crop/colour augmentation"
+        )
+
+    def _run_cached_epoch(self, epoch: int) -> EpochStats:
+        cache = self.train_cache
+        assert cache is not None
+        set_train_mode(self.raw, self.cfg.backbone, freeze_backbone=True)
+        start = time.perf_counter()
+        gen = torch.Generator().manual_seed(self.cfg.seed * 1000 + epoch)
+        order = torch.randperm(cache.images, generator=gen)
+        view = torch.randint(cache.views, (cache.images,), generator=gen)
+        steps = self.cfg.max_steps_per_epoch or None
+        loss_sum = torch.zeros((), device=self.device)
+        correct = torch.zeros((), device=self.device, dtype=torch.long)
+        n = 0
+        for step, lo in enumerate(range(0, cache.images, self.cfg.batch_size)):
+            if steps is not None and step >= steps:
+                break
+            idx = order[lo : lo + self.cfg.batch_size]
+            f = cache.features[view[idx], idx].to(self.device, non_blocking=True)
+            y = cache.labels[idx].to(self.device, non_blocking=True)
+            out = head_logits(self.raw, self.cfg.backbone, f)
             loss = F.cross_entropy(out, y)
-            n = len(batch)
-            correct = int((out.argmax(dim=1) == y).sum())
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return float(loss.detach()) * n, correct, n
+            self._step(loss)
+            loss_sum += loss.detach() * len(idx)
+            correct += (out.argmax(dim=1) == y).sum()
+            n += len(idx)
+        seconds = time.perf_counter() - start
+        return EpochStats(float(loss_sum) / max(n, 1), int(correct) / max(n, 1), n, 0, seconds)
+
+    @torch.no_grad()
+    def _validate_cached(self) -> EpochStats:
+        cache = self.valid_cache
+        assert cache is not None
+        self.raw.eval()
+        start = time.perf_counter()
+        f, y = cache.features[0].to(self.device), cache.labels.to(self.device)
+        out = head_logits(self.raw, self.cfg.backbone, f)
+        loss = float(F.cross_entropy(out, y, reduction="sum"))
+        correct = int((out.argmax(dim=1) == y).sum())
+        n = cache.images
+        return EpochStats(loss / max(n, 1), correct / max(n, 1), n, cache.skipped, time.perf_counter() - start)
 
     def _run_epoch(self, epoch: int) -> EpochStats:
+        if self.use_cache:
+            return self._run_cached_epoch(epoch)
         self.sampler.set_epoch(epoch)
         set_train_mode(self.raw, self.cfg.backbone, self.cfg.freeze_backbone)
         start = time.perf_counter()
-        loss_sum = correct = n = skipped = 0.0
+        loss_t = torch.zeros((), device=self.device)
+        correct_t = torch.zeros((), device=self.device, dtype=torch.long)
+        n = skipped = 0.0
         for step, batch in enumerate(self.train_loader):
             if self.cfg.max_steps_per_epoch and step >= self.cfg.max_steps_per_epoch:
                 break
             skipped += batch.skipped
             b_loss, b_correct, b_n = self._run_batch(batch)
-            loss_sum, correct, n = loss_sum + b_loss, correct + b_correct, n + b_n
+            loss_t += b_loss
+            correct_t += b_correct
+            n += b_n
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         seconds = time.perf_counter() - start
+        loss_sum, correct = float(loss_t), float(correct_t)
         loss_sum, correct, n, skipped = all_reduce_sum([loss_sum, correct, n, skipped], self.info)
         (seconds,) = all_reduce_sum([seconds], self.info)
         seconds /= self.info.world_size
@@ -131,6 +256,8 @@ class Trainer:
 
     @torch.no_grad()
     def _validate(self) -> EpochStats:
+        if self.use_cache:
+            return self._validate_cached()
         self.raw.eval()
         start = time.perf_counter()
         loss_sum = correct = n = skipped = 0.0
@@ -138,7 +265,7 @@ class Trainer:
             skipped += batch.skipped
             if len(batch) == 0:
                 continue
-            x, y = batch.images.to(self.device), batch.labels.to(self.device)
+            x, y = self.prep(batch.images), batch.labels.to(self.device)
             out = self.raw(x)
             loss_sum += float(F.cross_entropy(out, y, reduction="sum"))
             correct += int((out.argmax(dim=1) == y).sum())
@@ -184,6 +311,8 @@ class Trainer:
     def train(self) -> TrainSummary:
         self._load_snapshot()
         stopped = self.stopper.should_stop
+        if self.use_cache and not stopped and self.start_epoch <= self.cfg.epochs:
+            self._build_caches()
         for epoch in range(self.start_epoch, self.cfg.epochs + 1):
             if stopped:
                 break
@@ -232,7 +361,7 @@ class Trainer:
             self.warn("no test/ split: evaluation.json reports the validation split")
         dataset = self.data.valid if self.data.test_is_valid else self.data.test
         loader = make_loader(dataset, cfg.batch_size, cfg.num_workers)
-        ev = evaluate(self.raw, loader, self.device, len(names))
+        ev = evaluate(self.raw, loader, self.device, len(names), prepare=self.prep)
         self.log(format_metrics({"test_top1": ev.top1, "test_top5": ev.top5, "test_images": ev.images}))
         onnx_path = self.writer.onnx(self.raw, cfg.model_dir / MODEL_FILE, cfg.image_size)
         diff = onnx_max_abs_diff(self.raw, onnx_path, cfg.image_size)

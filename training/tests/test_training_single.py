@@ -18,6 +18,7 @@ from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE
 from dogbreed_training.metrics import metric_definitions, scrape
 from dogbreed_training.model import build_model
 from dogbreed_training.synthetic import make_dataset
+from dogbreed_training.weights import normalization
 
 CHANCE = 1 / 4
 
@@ -61,7 +62,7 @@ def test_onnx_is_the_best_checkpoint_and_matches_pytorch(single_run: dict, shape
     model.eval()
     assert snap["early_stopping"]["best_epoch"] == meta["metrics"]["best_epoch"]
     images = sorted((shapes_dir / "test").rglob("*.png"))[::8]
-    t = eval_transform(48)
+    t = eval_transform(48, *normalization("tiny_cnn"))
     x = torch.stack([t(Image.open(p).convert("RGB")) for p in images])
     with torch.no_grad():
         expected = model(x).numpy()

@@ -21,6 +21,13 @@ export const ModelMetadataSchema = z
     modelVersion: z.string().min(1).max(128),
     createdAt: z.iso.datetime({ offset: true }),
     architecture: z.union([Backbone, z.string().min(1)]),
+    /**
+     * `trained`: fine-tuned on the user's breeds by the training package. `imagenet-dogs`: the pretrained ImageNet
+     * classifier reduced to its 118 dog classes (the local stack's default when nothing was trained). Absent = trained.
+     */
+    kind: z.enum(['trained', 'imagenet-dogs']).optional(),
+    /** One human-readable line saying what this model is (logs, dashboard). */
+    description: z.string().min(1).max(300).optional(),
     trainingMode: TrainingMode,
     /** Class names in output-index order (ImageFolder's sorted folder names). */
     classNames: z.array(z.string().min(1)).min(1),
