@@ -2,7 +2,14 @@ import { sampleMetadata } from '@dogbreed/platform-spec/testing';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
-import { decodeImage, normalizeInto, preprocessSpecOf, sourceBox, type PreprocessSpec } from './preprocess.js';
+import {
+  decodeImage,
+  evalGeometry,
+  normalizeInto,
+  preprocessSpecOf,
+  roundHalfEven,
+  type PreprocessSpec,
+} from './preprocess.js';
 
 const spec224: PreprocessSpec = {
   height: 224,
@@ -13,31 +20,59 @@ const spec224: PreprocessSpec = {
   std: [0.229, 0.224, 0.225],
 };
 
-const solid = (w: number, h: number, rgb: [number, number, number], format: 'png' | 'jpeg' | 'webp' = 'png', alpha = false) =>
-  sharp({ create: { width: w, height: h, channels: alpha ? 4 : 3, background: alpha ? { r: rgb[0], g: rgb[1], b: rgb[2], alpha: 0.5 } : { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+const solid = (
+  w: number,
+  h: number,
+  rgb: [number, number, number],
+  format: 'png' | 'jpeg' | 'webp' = 'png',
+  alpha = false,
+) =>
+  sharp({
+    create: {
+      width: w,
+      height: h,
+      channels: alpha ? 4 : 3,
+      background: alpha
+        ? { r: rgb[0], g: rgb[1], b: rgb[2], alpha: 0.5 }
+        : { r: rgb[0], g: rgb[1], b: rgb[2] },
+    },
+  })
     .toFormat(format)
     .toBuffer();
 
 const codeOf = async (p: Promise<unknown>) => {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return err instanceof HttpError ? err.code : String(err);
 };
 
-describe('sourceBox', () => {
-  it('maps Resize(256) + CenterCrop(224) back onto a landscape source', () => {
-    // 512×384: scale 256/384, crop 224/scale = 336 source pixels, centred.
-    expect(sourceBox(512, 384, spec224)).toEqual({ left: 88, top: 24, width: 336, height: 336 });
+describe('evalGeometry', () => {
+  it('is Resize(256) then CenterCrop(224) on a landscape source', () => {
+    // 512×384 → 341×256 (int(256 * 512 / 384) = 341), crop offsets round((341 - 224) / 2) = round(58.5) = 58.
+    expect(evalGeometry(512, 384, spec224)).toEqual({
+      resizeWidth: 341,
+      resizeHeight: 256,
+      crop: { left: 58, top: 16, width: 224, height: 224 },
+    });
   });
 
-  it('handles portrait sources and never leaves the image', () => {
-    const box = sourceBox(100, 300, spec224);
-    expect(box.width).toBeLessThanOrEqual(100);
-    expect(box.left + box.width).toBeLessThanOrEqual(100);
-    expect(box.top + box.height).toBeLessThanOrEqual(300);
+  it('handles portrait sources and rounds halves to even like Python', () => {
+    expect(evalGeometry(320, 427, spec224)).toEqual({
+      resizeWidth: 256,
+      resizeHeight: 341,
+      crop: { left: 16, top: 58, width: 224, height: 224 },
+    });
+    expect([0.5, 1.5, 2.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, 2, 3]);
   });
 
-  it('uses the whole image when stretching', () => {
-    expect(sourceBox(640, 480, { ...spec224, policy: 'stretch' })).toEqual({ left: 0, top: 0, width: 640, height: 480 });
+  it('resizes straight to the input when stretching', () => {
+    expect(evalGeometry(640, 480, { ...spec224, policy: 'stretch' })).toEqual({
+      resizeWidth: 224,
+      resizeHeight: 224,
+      crop: { left: 0, top: 0, width: 224, height: 224 },
+    });
   });
 });
 
@@ -55,7 +90,9 @@ describe('normalizeInto', () => {
   });
 
   it('refuses a buffer of the wrong size', () => {
-    expect(() => normalizeInto(new Uint8Array(5), 2, [0, 0, 0], [1, 1, 1], new Float32Array(6))).toThrow(RangeError);
+    expect(() => normalizeInto(new Uint8Array(5), 2, [0, 0, 0], [1, 1, 1], new Float32Array(6))).toThrow(
+      RangeError,
+    );
   });
 });
 
@@ -72,19 +109,59 @@ describe('decodeImage', () => {
   it('drops alpha and expands greyscale to three channels', async () => {
     const rgba = await decodeImage(await solid(40, 40, [0, 0, 255], 'png', true), spec, 1_000_000);
     expect(rgba.rgb.length).toBe(spec.width * spec.height * 3);
-    const grey = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } }).greyscale().png().toBuffer();
+    const grey = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#808080' } })
+      .greyscale()
+      .png()
+      .toBuffer();
     expect((await decodeImage(grey, spec, 1_000_000)).rgb.length).toBe(spec.width * spec.height * 3);
   });
 
+  it('applies the EXIF orientation first: a sideways phone photo comes out upright', async () => {
+    // Upright: left half red, right half blue. Stored turned 90° anticlockwise with orientation 6 ("turn 90°
+    // clockwise to view"), as a phone held sideways writes it.
+    const blue = { create: { width: 150, height: 200, channels: 3 as const, background: '#0000ff' } };
+    const upright = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ff0000' } })
+      .composite([{ input: blue, left: 150, top: 0 }])
+      .png()
+      .toBuffer();
+    const stored = await sharp(upright)
+      .rotate(-90)
+      .jpeg({ quality: 95 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect((await sharp(stored).metadata()).width).toBe(200);
+    const img = await decodeImage(stored, { ...spec224, policy: 'stretch' }, 1_000_000);
+    expect([img.sourceWidth, img.sourceHeight]).toEqual([300, 200]);
+    const at = (x: number, y: number) =>
+      Array.from(img.rgb.subarray((y * 224 + x) * 3, (y * 224 + x) * 3 + 3));
+    expect(at(5, 5)[0]).toBeGreaterThan(200); // top left red
+    expect(at(218, 5)[2]).toBeGreaterThan(200); // top right blue
+  });
+
+  it('resizes large photos with libvips (JPEG shrink-on-load) and the rest with the exact Pillow arithmetic', async () => {
+    const big = await solid(1600, 1200, [30, 60, 90], 'jpeg');
+    expect((await decodeImage(big, spec224, 4_000_000)).path).toBe('libvips');
+    const small = await solid(700, 500, [30, 60, 90], 'jpeg');
+    expect((await decodeImage(small, spec224, 4_000_000)).path).toBe('exact');
+  });
+
   it('refuses images over the pixel limit from the header', async () => {
-    expect(await codeOf(decodeImage(await solid(200, 200, [1, 2, 3]), spec, 100 * 100))).toBe('IMAGE_TOO_LARGE');
+    expect(await codeOf(decodeImage(await solid(200, 200, [1, 2, 3]), spec, 100 * 100))).toBe(
+      'IMAGE_TOO_LARGE',
+    );
   });
 
   it('refuses bytes that are no image, truncated JPEGs and other formats', async () => {
-    expect(await codeOf(decodeImage(Buffer.from('not an image at all'), spec, 1_000_000))).toBe('INVALID_IMAGE');
+    expect(await codeOf(decodeImage(Buffer.from('not an image at all'), spec, 1_000_000))).toBe(
+      'INVALID_IMAGE',
+    );
     const jpeg = await solid(300, 300, [9, 99, 199], 'jpeg');
-    expect(await codeOf(decodeImage(jpeg.subarray(0, jpeg.length >> 1), spec, 1_000_000))).toBe('INVALID_IMAGE');
-    const gif = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } }).gif().toBuffer();
+    expect(await codeOf(decodeImage(jpeg.subarray(0, jpeg.length >> 1), spec, 1_000_000))).toBe(
+      'INVALID_IMAGE',
+    );
+    const gif = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#fff' } })
+      .gif()
+      .toBuffer();
     expect(await codeOf(decodeImage(gif, spec, 1_000_000))).toBe('UNSUPPORTED_IMAGE_FORMAT');
   });
 });

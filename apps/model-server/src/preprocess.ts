@@ -1,6 +1,12 @@
+/**
+ * Image bytes → the model's input tensor, exactly as the trainer's eval transform: decode (sharp), EXIF orientation,
+ * torchvision Resize(shorter side) + CenterCrop geometry with Pillow's bilinear arithmetic (resample.ts), then
+ * (x/255 - mean) / std from metadata.json.
+ */
 import type { ModelMetadata } from '@dogbreed/platform-spec';
 import sharp from 'sharp';
 import { HttpError } from './errors.js';
+import { resizeCropRgb, type Crop } from './resample.js';
 
 /** Image formats read from request bodies (sharp can read more, e.g. SVG/TIFF/GIF; those are refused). */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
@@ -21,24 +27,54 @@ export function preprocessSpecOf(meta: ModelMetadata): PreprocessSpec {
   return { height, width, policy, resizeShorterSide, mean, std };
 }
 
-export interface Box {
-  readonly left: number;
-  readonly top: number;
-  readonly width: number;
-  readonly height: number;
+/**
+ * torchvision's eval geometry: `Resize(resizeShorterSide)` (shorter side to that size, the longer one
+ * `int(size * long / short)`, truncated as torchvision does) then `CenterCrop(height, width)` with Python's
+ * round-half-to-even offsets; `stretch` resizes straight to height×width. Sizes are of the upright image.
+ */
+export interface EvalGeometry {
+  readonly resizeWidth: number;
+  readonly resizeHeight: number;
+  readonly crop: Crop;
+}
+
+/** Python's `round()`: halves go to the even neighbour (CenterCrop uses it on `(size - crop) / 2`). */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+export function evalGeometry(srcWidth: number, srcHeight: number, spec: PreprocessSpec): EvalGeometry {
+  if (spec.policy === 'stretch') {
+    return {
+      resizeWidth: spec.width,
+      resizeHeight: spec.height,
+      crop: { left: 0, top: 0, width: spec.width, height: spec.height },
+    };
+  }
+  const s = spec.resizeShorterSide;
+  const [short, long] = srcWidth <= srcHeight ? [srcWidth, srcHeight] : [srcHeight, srcWidth];
+  const newLong = short === s ? long : Math.trunc((s * long) / short);
+  const [resizeWidth, resizeHeight] = srcWidth <= srcHeight ? [s, newLong] : [newLong, s];
+  // A crop larger than the resized image (resizeShorterSide < input size: not what the trainer writes) is clamped
+  // to the image, where torchvision would zero-pad.
+  const width = Math.min(spec.width, resizeWidth);
+  const height = Math.min(spec.height, resizeHeight);
+  const left = roundHalfEven((resizeWidth - width) / 2);
+  const top = roundHalfEven((resizeHeight - height) / 2);
+  return { resizeWidth, resizeHeight, crop: { left, top, width, height } };
 }
 
 /**
- * The region of the source image that ends up in the model input: torchvision's Resize(shorter side) +
- * CenterCrop(height, width), mapped back onto the source so only the crop is resized. `stretch` uses everything.
+ * At or beyond this ratio of the source's shorter side to the resize target, libvips resizes (for JPEG with
+ * shrink-on-load: the DCT decodes at 1/2, 1/4 or 1/8 size, which sharp does from a ratio of 3 up), trading bit
+ * exactness (within a few /255 of torchvision) for a decode several times faster. Below it, the full decode is
+ * cheap and the resize is Pillow's own arithmetic, so pixels equal the trainer's exactly.
  */
-export function sourceBox(srcWidth: number, srcHeight: number, spec: PreprocessSpec): Box {
-  if (spec.policy === 'stretch') return { left: 0, top: 0, width: srcWidth, height: srcHeight };
-  const scale = spec.resizeShorterSide / Math.min(srcWidth, srcHeight);
-  const width = Math.max(1, Math.min(srcWidth, Math.round(spec.width / scale)));
-  const height = Math.max(1, Math.min(srcHeight, Math.round(spec.height / scale)));
-  return { left: Math.round((srcWidth - width) / 2), top: Math.round((srcHeight - height) / 2), width, height };
-}
+export const LIBVIPS_RESIZE_RATIO = 3;
 
 /**
  * Writes an HWC RGB uint8 image into `out` at `offset` as CHW float32, scaled to 0..1 then (x - mean) / std.
@@ -62,23 +98,38 @@ export function normalizeInto(
 
 export interface DecodedImage {
   /** HWC RGB bytes at the model's input size. */
-  readonly rgb: Buffer;
+  readonly rgb: Uint8Array;
+  /** Size of the upright image (EXIF orientation applied). */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
+  /** `exact`: Pillow-identical resize here; `libvips`: sharp's resize (large images, JPEG shrink-on-load). */
+  readonly path: 'exact' | 'libvips';
 }
 
+/** EXIF orientations 5–8 store the image rotated by 90°: width and height swap once it is upright. */
+const swapsAxes = (orientation: number | undefined): boolean =>
+  (orientation ?? 1) >= 5 && (orientation ?? 1) <= 8;
+
 /**
- * Decodes JPEG/PNG/WebP bytes with sharp and resizes them to the model input (crop policy from metadata),
- * as 8-bit sRGB with alpha dropped. Refuses images over `maxInputPixels` from the header alone, before decoding.
+ * Decodes JPEG/PNG/WebP bytes with sharp into the model input: EXIF orientation applied (like the trainer's
+ * `ImageOps.exif_transpose`), torchvision's Resize + CenterCrop (or stretch) from metadata, 8-bit sRGB with
+ * alpha dropped. Refuses images over `maxInputPixels` from the header alone, before decoding.
  */
-export async function decodeImage(bytes: Buffer, spec: PreprocessSpec, maxInputPixels: number): Promise<DecodedImage> {
-  const options = { limitInputPixels: maxInputPixels, failOn: 'warning' as const };
+export async function decodeImage(
+  bytes: Buffer,
+  spec: PreprocessSpec,
+  maxInputPixels: number,
+): Promise<DecodedImage> {
+  // autoOrient as an input option (not `.rotate()`) keeps JPEG shrink-on-load available to sharp.
+  const options = { limitInputPixels: maxInputPixels, failOn: 'warning' as const, autoOrient: true };
   let info: sharp.Metadata;
   try {
     // Header only: the pixel limit is checked below so that a bomb gets its own error code.
-    info = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
+    info = await sharp(bytes, { failOn: 'warning', limitInputPixels: false }).metadata();
   } catch (err) {
-    throw new HttpError('INVALID_IMAGE', `body is not a readable image: ${(err as Error).message}`, { cause: err });
+    throw new HttpError('INVALID_IMAGE', `body is not a readable image: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (!(ACCEPTED_FORMATS as readonly string[]).includes(info.format ?? '')) {
     throw new HttpError(
@@ -86,26 +137,55 @@ export async function decodeImage(bytes: Buffer, spec: PreprocessSpec, maxInputP
       `image format '${info.format ?? 'unknown'}' is not accepted; send ${ACCEPTED_FORMATS.join(', ')}`,
     );
   }
-  const { width, height } = info;
-  if (!width || !height) throw new HttpError('INVALID_IMAGE', 'image has no dimensions');
-  if (width * height > maxInputPixels) {
-    throw new HttpError('IMAGE_TOO_LARGE', `image is ${width}×${height} pixels; the limit is ${maxInputPixels} pixels`);
+  const { width: rawWidth, height: rawHeight } = info;
+  if (!rawWidth || !rawHeight) throw new HttpError('INVALID_IMAGE', 'image has no dimensions');
+  if (rawWidth * rawHeight > maxInputPixels) {
+    throw new HttpError(
+      'IMAGE_TOO_LARGE',
+      `image is ${rawWidth}×${rawHeight} pixels; the limit is ${maxInputPixels} pixels`,
+    );
   }
-  const box = sourceBox(width, height, spec);
+  const [width, height] = swapsAxes(info.orientation) ? [rawHeight, rawWidth] : [rawWidth, rawHeight];
+  const geo = evalGeometry(width, height, spec);
+  const large =
+    spec.policy !== 'stretch' && Math.min(width, height) >= LIBVIPS_RESIZE_RATIO * spec.resizeShorterSide;
   try {
-    let pipeline = sharp(bytes, options);
-    if (box.width !== width || box.height !== height) pipeline = pipeline.extract(box);
-    const { data, info: out } = await pipeline
-      .resize(spec.width, spec.height, { fit: 'fill', kernel: 'linear' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (out.channels !== 3 || out.width !== spec.width || out.height !== spec.height) {
-      throw new Error(`decoder produced ${out.width}×${out.height}×${out.channels}, expected ${spec.width}×${spec.height}×3`);
+    let rgb: Uint8Array;
+    if (large) {
+      // Resize straight from the input so that sharp may shrink on load; the crop is done here, because a sharp
+      // `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
+      const { data, info: out } = await sharp(bytes, options)
+        .resize(geo.resizeWidth, geo.resizeHeight, { fit: 'fill', kernel: 'linear' })
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      if (out.channels !== 3 || out.width !== geo.resizeWidth || out.height !== geo.resizeHeight) {
+        throw new Error(
+          `resize produced ${out.width}×${out.height}×${out.channels}, expected ${geo.resizeWidth}×${geo.resizeHeight}×3`,
+        );
+      }
+      rgb = resizeCropRgb(data, out.width, out.height, out.width, out.height, geo.crop);
+    } else {
+      const { data, info: out } = await sharp(bytes, options)
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      if (out.channels !== 3 || out.width !== width || out.height !== height) {
+        throw new Error(
+          `decoder produced ${out.width}×${out.height}×${out.channels}, expected ${width}×${height}×3`,
+        );
+      }
+      rgb = resizeCropRgb(data, width, height, geo.resizeWidth, geo.resizeHeight, geo.crop);
     }
-    return { rgb: data, sourceWidth: width, sourceHeight: height };
+    if (rgb.length !== spec.width * spec.height * 3) {
+      throw new Error(`preprocessing produced ${rgb.length} bytes, expected ${spec.width}×${spec.height}×3`);
+    }
+    return { rgb, sourceWidth: width, sourceHeight: height, path: large ? 'libvips' : 'exact' };
   } catch (err) {
-    throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, { cause: err });
+    throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }
