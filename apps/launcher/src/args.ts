@@ -1,9 +1,9 @@
-import { TrainingMode } from '@dogbreed/platform-spec';
+import { Backbone, S3_PREFIXES, TrainingMode } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
 
 /** What the training package accepts (a superset of the spec's backbones: tiny_cnn is for tests and CPU demos). */
-export const LauncherBackbone = z.enum(['tiny_cnn', 'mobilenet_v3_large', 'resnet50']);
+export const LauncherBackbone = z.enum(['tiny_cnn', ...Backbone.options]);
 export type LauncherBackbone = z.infer<typeof LauncherBackbone>;
 
 export const Target = z.enum(['sagemaker', 'ec2', 'local']);
@@ -35,12 +35,12 @@ export const LaunchArgsSchema = z
     modelDir: z.string().min(1).optional(),
     /** Local/EC2 multi mode: processes per node. */
     processes: PositiveIntArg.optional(),
-    /** Key prefix of the dataset (train/ valid/ test/) in the data bucket. */
+    /** Key prefix of the dataset (train/ valid/ test/) in the data bucket: the prefix the roles may read. */
     dataPrefix: z
       .string()
       .min(1)
       .transform((p) => p.replace(/^\/+/, '').replace(/\/*$/, '/'))
-      .default('dataset/'),
+      .default(S3_PREFIXES.datasets),
     /** s3:// URI (sagemaker, ec2) or a local path (local) of pretrained backbone weights. */
     pretrainedWeights: z.string().min(1).optional(),
     jobName: z

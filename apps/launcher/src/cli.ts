@@ -1,6 +1,6 @@
-import { loadPlatformSpec } from '@dogbreed/platform-spec';
+import { loadPlatformSpec, S3_PREFIXES } from '@dogbreed/platform-spec';
 import { Command, CommanderError, Option } from 'commander';
-import { parseLaunchArgs, type LaunchArgs, type RawOptions } from './args.js';
+import { LauncherBackbone, parseLaunchArgs, type LaunchArgs, type RawOptions } from './args.js';
 import { createAwsClients } from './clients.js';
 import type { AwsClients, LaunchContext, PlannedRequest } from './context.js';
 import { dryRunEc2, launchEc2 } from './ec2/launch.js';
@@ -39,10 +39,10 @@ export function buildProgram(): Command {
     .option(
       '--data-prefix <prefix>',
       'sagemaker/ec2: key prefix of train/ valid/ test/ in the data bucket',
-      'dataset/',
+      S3_PREFIXES.datasets,
     )
     .option('--epochs <n>', 'override the spec')
-    .option('--backbone <name>', 'tiny_cnn | mobilenet_v3_large | resnet50 (default: the spec)')
+    .option('--backbone <name>', `${LauncherBackbone.options.join(' | ')} (default: the spec)`)
     .option('--image-size <n>', 'override the spec')
     .option('--batch-size <n>', 'override the spec')
     .option('--lr <f>', 'learning rate (default: the spec)')

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { S3_PREFIXES } from '@dogbreed/platform-spec';
 import { create as createTar } from 'tar';
 import { MissingLocalInputError } from './errors.js';
 
@@ -55,7 +56,7 @@ export function contentHash(trainingDir: string, files: readonly string[]): stri
 }
 
 export function sourceKey(hash: string): string {
-  return `training-source/${hash.slice(0, 16)}/sourcedir.tar.gz`;
+  return `${S3_PREFIXES.trainingSource}${hash.slice(0, 16)}/sourcedir.tar.gz`;
 }
 
 /** Packs `trainingDir` (fixed mtimes and modes: the same files give the same archive). */

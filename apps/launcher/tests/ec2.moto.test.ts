@@ -23,7 +23,7 @@
  *    by ec2.test.ts only, and the model.tar.gz the launcher reports is not in moto's S3.
  *  - the pending → running delay, IAM (moto authorises everything) and instance profiles.
  */
-import { PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
+import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -104,7 +104,7 @@ describe.skipIf(!motoAvailable())(
         await aws.s3.send(
           new PutObjectCommand({
             Bucket: TEST_INFRA.dataBucket,
-            Key: `dataset/${split}/pug/1.png`,
+            Key: `${S3_PREFIXES.datasets}${split}/pug/1.png`,
             Body: 'png',
           }),
         );
@@ -164,7 +164,7 @@ describe.skipIf(!motoAvailable())(
           instanceId,
           infra: { ...TEST_INFRA, ec2InstanceId: instanceId },
           sourceUri: `s3://${TEST_INFRA.modelBucket}/${src}`,
-          dataUri: `s3://${TEST_INFRA.dataBucket}/dataset/`,
+          dataUri: `s3://${TEST_INFRA.dataBucket}/${S3_PREFIXES.datasets}`,
           hyperparameters: effectiveHyperparameters(
             PLATFORM_SPEC.training.hyperparameters,
             ctx.args.hyperparameters,

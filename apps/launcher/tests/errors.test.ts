@@ -1,4 +1,4 @@
-import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { PLATFORM_SPEC, S3_PREFIXES } from '@dogbreed/platform-spec';
 import {
   CreateTrainingJobCommand,
   DescribeTrainingJobCommand,
@@ -135,7 +135,7 @@ describe('SDK exceptions → launcher errors', () => {
   it('missing dataset channels: names each, never creates the job (exit 4)', async () => {
     happyInfra();
     s3.on(ListObjectsV2Command).resolves({ KeyCount: 0 });
-    s3.on(ListObjectsV2Command, { Prefix: 'dataset/train/' }).resolves({ KeyCount: 3 });
+    s3.on(ListObjectsV2Command, { Prefix: `${S3_PREFIXES.datasets}train/` }).resolves({ KeyCount: 3 });
     const err = await launchExpectingError();
     expect(err).toBeInstanceOf(MissingChannelError);
     expect((err as MissingChannelError).channels).toEqual(['valid', 'test']);

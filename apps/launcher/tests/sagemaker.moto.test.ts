@@ -1,4 +1,4 @@
-import { PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
+import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
 import {
   DescribeTrainingJobCommand,
   ListModelPackagesCommand,
@@ -48,7 +48,8 @@ describe.skipIf(!motoAvailable())(
           await aws.s3.send(
             new PutObjectCommand({
               Bucket: TEST_INFRA.dataBucket,
-              Key: `dataset/${split}/${cls}/1.png`,
+              // Where the data stores and the SageMaker role put the datasets: the launcher's default prefix.
+              Key: `${S3_PREFIXES.datasets}${split}/${cls}/1.png`,
               Body: 'png',
             }),
           );

@@ -66,6 +66,10 @@ export function ssmParameterNames(spec: PlatformSpec) {
     modelServerImageUri: `${p}/serving/model-server-image-uri`,
     invokerFunctionUrl: `${p}/invoker/function-url`,
     invokerFunctionName: `${p}/invoker/function-name`,
+    // The model artifact each endpoint serves, written by the serving stack itself (so only a deploy that succeeded
+    // records it); deploy-endpoints reuses them when training is skipped.
+    deployedModelSingle: `${p}/serving/deployed-model/single`,
+    deployedModelMulti: `${p}/serving/deployed-model/multi`,
   } as const;
 }
 

@@ -123,7 +123,10 @@ export class GithubOidc extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadParameters',
           actions: ['ssm:GetParameter'],
-          resources: [params.modelBucket, params.invokerFunctionUrl, params.invokerFunctionName].map(paramArn),
+          // deployedModel*: the artifacts the last successful deploy recorded, reused when training is skipped.
+          resources: [params.modelBucket, params.invokerFunctionUrl, params.invokerFunctionName, params.deployedModelSingle, params.deployedModelMulti].map(
+            paramArn,
+          ),
         }),
       ],
       loadTest: [

@@ -63,6 +63,9 @@ export class TrainingResources extends Construct {
     });
     const role = this.executionRole;
     props.dataBucket.grantRead(role, `${DATA_PREFIXES.datasets}*`);
+    // The job's input channels beside the datasets: the launcher's packaged code and the pretrained backbone weights.
+    props.modelBucket.grantRead(role, `${DATA_PREFIXES.trainingSource}*`);
+    props.modelBucket.grantRead(role, `${DATA_PREFIXES.pretrained}*`);
     props.modelBucket.grantReadWrite(role, `${DATA_PREFIXES.trainingOutput}*`);
     props.checkpointBucket.grantReadWrite(role, `${DATA_PREFIXES.checkpoints}*`);
     props.key.grantEncryptDecrypt(role);
@@ -92,7 +95,9 @@ export class TrainingResources extends Construct {
       'Wildcards are object keys under the project prefixes, KMS data-key actions on the one project key, this project\'s log streams, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions SageMaker needs, cloudwatch:PutMetricData limited by a namespace condition).',
       [
         ...GRANT_HELPER_ACTIONS,
-        new RegExp(`^Resource::.*/(${DATA_PREFIXES.datasets}|${DATA_PREFIXES.trainingOutput}|${DATA_PREFIXES.checkpoints})\\*$`),
+        new RegExp(
+          `^Resource::.*/(${DATA_PREFIXES.datasets}|${DATA_PREFIXES.trainingSource}|${DATA_PREFIXES.pretrained}|${DATA_PREFIXES.trainingOutput}|${DATA_PREFIXES.checkpoints})\\*$`,
+        ),
         /^Resource::arn:.*:log-group:\/aws\/sagemaker\/TrainingJobs:\*$/,
         new RegExp(`^Resource::arn:.*:log-group:/aws/sagemaker/TrainingJobs:log-stream:${props.projectName}-\\*$`),
         /^Resource::\*$/,

@@ -36,4 +36,6 @@ export function sampleMetadata(classNames: string[] = ['cat-like', 'dog-like'], 
 }
 
 export * from './tools.js';
+export * from './moto.js';
+export * from './aws-recorder.js';
 export * from './tiny-model.js';

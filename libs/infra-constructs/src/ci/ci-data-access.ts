@@ -1,0 +1,77 @@
+/**
+ * What the CI stage roles may do in the project's buckets and with its KMS key, granted where the buckets and the key
+ * live (bucket and key policies of the data stack). The CI stack deploys first and cannot name the buckets (their
+ * names are generated) or the key (its id is random), so it holds only the calls it can scope by name; the data
+ * stack names the CI roles by their fixed spec names and scopes every grant to one bucket and one prefix.
+ *
+ * Train (`dogbreed-train --target sagemaker` and tools/gha/pretrained-weights.ts):
+ *   - ListObjectsV2 under `datasets/` in the data bucket (the launcher checks the channels exist);
+ *   - ListObjectsV2 / GetObject (HeadObject) / PutObject under `training-source/` and `pretrained/` in the model bucket
+ *     (the code package and the backbone weights, uploaded once by content hash);
+ *   - kms:GenerateDataKey on the project key through S3 (SSE-KMS uploads).
+ * Deploy-endpoints (tools/gha/serving-artifacts.ts): ListObjectsV2 under `training-output/` and `models/` in the model
+ * bucket, to prove an artifact exists before an endpoint is pointed at it.
+ */
+import { aws_iam as iam, Stack } from 'aws-cdk-lib';
+import { S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
+import type { DataStores } from '../data/data-stores.js';
+
+/** Prefixes of the model bucket a CI stage may list (and, for train, read and write). */
+export const CI_MODEL_PREFIXES = {
+  train: [S3_PREFIXES.trainingSource, S3_PREFIXES.pretrained],
+  deployEndpoints: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
+} as const;
+
+/** Adds the CI roles' statements to the data stack's bucket and key policies. */
+export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void {
+  const stack = Stack.of(stores);
+  const roleArn = (name: string) => `arn:${stack.partition}:iam::${stack.account}:role/${name}`;
+  const train = new iam.ArnPrincipal(roleArn(spec.ci.roles.train.roleName));
+  const deployEndpoints = new iam.ArnPrincipal(roleArn(spec.ci.roles.deployEndpoints.roleName));
+  const listUnder = (
+    sid: string,
+    principal: iam.IPrincipal,
+    bucketArn: string,
+    prefixes: readonly string[],
+  ) =>
+    new iam.PolicyStatement({
+      sid,
+      principals: [principal],
+      actions: ['s3:ListBucket'],
+      resources: [bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((p) => `${p}*`) } },
+    });
+
+  stores.dataBucket.addToResourcePolicy(
+    listUnder('CiTrainListDatasets', train, stores.dataBucket.bucketArn, [S3_PREFIXES.datasets]),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    listUnder('CiTrainListOwnPrefixes', train, stores.modelBucket.bucketArn, CI_MODEL_PREFIXES.train),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiTrainReadWriteOwnPrefixes',
+      principals: [train],
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: CI_MODEL_PREFIXES.train.map((p) => stores.modelBucket.arnForObjects(`${p}*`)),
+    }),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    listUnder(
+      'CiDeployEndpointsListArtifacts',
+      deployEndpoints,
+      stores.modelBucket.bucketArn,
+      CI_MODEL_PREFIXES.deployEndpoints,
+    ),
+  );
+  // SSE-KMS uploads: S3 asks KMS for a data key on the uploader's behalf (only through S3, only this key).
+  stores.key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiTrainUploadThroughS3',
+      principals: [train],
+      actions: ['kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }),
+  );
+}
