@@ -74,6 +74,19 @@ describe('endpoints: autoscaling from the spec', () => {
     expect(atMax).toHaveLength(2);
     for (const a of atMax) expect(a['Threshold']).toBe(spec.autoscaling.maxInstances - 0.5);
   });
+
+  it("sends alarms to a topic whose key CloudWatch may use (else an encrypted topic drops every alarm), subscribing nobody by default", () => {
+    const t = infra.templates.serving;
+    const [[topicId, topic]] = resources(t, 'AWS::SNS::Topic') as [[string, { Properties: Json }]];
+    const keyId = (topic.Properties['KmsMasterKeyId'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const statements = ((t.toJSON() as { Resources: Record<string, { Properties: { KeyPolicy: { Statement: Json[] } } }> }).Resources[keyId]?.Properties.KeyPolicy.Statement ?? []);
+    expect(statements.filter((st) => JSON.stringify(st['Principal']) === '{"Service":"cloudwatch.amazonaws.com"}').map((st) => st['Action'])).toEqual([['kms:Decrypt', 'kms:GenerateDataKey*']]);
+    for (const [, alarm] of resources(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties['MetricName'] === 'Invocation5XXErrors')) {
+      expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
+    }
+    t.resourceCountIs('AWS::SNS::Subscription', spec.alarms.emails.length);
+    expect(spec.alarms.emails).toEqual([]);
+  });
 });
 
 describe('invoker', () => {

@@ -22,6 +22,7 @@ const changed: PlatformSpec = specWith({
   },
   endpoints: { single: { initialInstanceCount: 2 }, multi: { initialInstanceCount: 3 } },
   invoker: { reservedConcurrency: 11, provisionedConcurrency: 2, logRetentionDays: 14, s3Input: { enabled: true, prefix: 'uploads/' } },
+  alarms: { emails: ['oncall@example.com'] },
 });
 
 const TRAINED_KEY = 'jobs/dogbreed-single-20261124/output/model.tar.gz';
@@ -37,6 +38,11 @@ describe('a spec change reaches the template', () => {
     expect(changed.autoscaling.maxInstances).not.toBe(PLATFORM_SPEC.autoscaling.maxInstances);
     expect(changed.autoscaling.scaleOutCooldownSeconds).not.toBe(PLATFORM_SPEC.autoscaling.scaleOutCooldownSeconds);
     expect(changed.invoker.reservedConcurrency).not.toBe(PLATFORM_SPEC.invoker.reservedConcurrency);
+  });
+
+  it('the alarm e-mail list becomes subscriptions of the alarm topic', () => {
+    infra.templates.serving.resourceCountIs('AWS::SNS::Subscription', 1);
+    infra.templates.serving.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
   it('autoscaling bounds, metric, target and cooldowns follow', () => {

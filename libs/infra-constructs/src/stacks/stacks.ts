@@ -1,4 +1,4 @@
-import { Annotations, aws_ecr_assets as ecrAssets, aws_kms as kms, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, aws_ecr_assets as ecrAssets, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
 import { ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { GithubOidc } from '../ci/github-oidc.js';
@@ -6,6 +6,7 @@ import { DataStores } from '../data/data-stores.js';
 import { Network } from '../network/network.js';
 import { publishParameters } from '../parameters.js';
 import { Invoker } from '../serving/invoker.js';
+import { AlarmTopic } from '../serving/alarm-topic.js';
 import { SageMakerEndpoint } from '../serving/sagemaker-endpoint.js';
 import { Ec2Trainer } from '../training/ec2-trainer.js';
 import { subnetIdList, TrainingResources } from '../training/training-resources.js';
@@ -152,8 +153,7 @@ export class ServingStack extends Stack {
       ignoreMode: IgnoreMode.DOCKER,
       platform: ecrAssets.Platform.LINUX_AMD64,
     });
-    const topicKey = new kms.Key(this, 'AlarmTopicKey', { description: 'Alarm topic encryption', enableKeyRotation: true });
-    this.alarmTopic = new sns.Topic(this, 'Alarms', { masterKey: topicKey, enforceSSL: true });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: `${spec.project.name}-alarms`, emails: spec.alarms.emails }).topic;
     const endpoint = (id: string, which: 'single' | 'multi') =>
       new SageMakerEndpoint(this, id, {
         endpoint: spec.endpoints[which],
