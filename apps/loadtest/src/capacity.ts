@@ -3,6 +3,13 @@
  * against one instance, take the highest rate that held the latency SLO with ~no errors, and derive the
  * InvocationsPerInstance target = peak RPS × safety factor × 60.
  */
+import {
+  CapacityFileSchema,
+  DEFAULT_SAFETY_FACTOR,
+  usdPerThousandAtRate,
+  type CapacityFile,
+  type InstancePrice,
+} from '@dogbreed/autoscaling';
 
 export interface ProbeStepResult {
   /** Offered requests per second. */
@@ -39,7 +46,7 @@ export function capacityFromSteps(
   opts: { sloP95Ms: number; maxErrorRate?: number; safetyFactor?: number; specTargetValue: number; stepSeconds?: number },
 ): CapacityResult {
   const maxErrorRate = opts.maxErrorRate ?? 0.001;
-  const safetyFactor = opts.safetyFactor ?? 0.5;
+  const safetyFactor = opts.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
   const judged = [...steps]
     .sort((a, b) => a.rps - b.rps)
     .map((s) => ({ ...s, sustainable: sustainable(s, opts.sloP95Ms, maxErrorRate, opts.stepSeconds ? s.rps * opts.stepSeconds : undefined) }));
@@ -59,6 +66,35 @@ export function capacityFromSteps(
     specTargetValue: opts.specTargetValue,
     lowerBound: judged.length > 0 && judged.every((s) => s.sustainable),
   };
+}
+
+/** The capacity file the what-if simulator reads (`dogbreed-capacity simulate --capacity-file`), validated. */
+export function toCapacityFile(c: CapacityResult, o: { endpoint: string; instanceType: string; measuredAt: Date }): CapacityFile {
+  return CapacityFileSchema.parse({
+    version: 1,
+    measuredAt: o.measuredAt.toISOString(),
+    endpoint: o.endpoint,
+    instanceType: o.instanceType,
+    sloP95Ms: c.sloP95Ms,
+    maxErrorRate: c.maxErrorRate,
+    safetyFactor: c.safetyFactor,
+    steps: c.steps,
+    peakRps: c.peakRps,
+    impliedTargetValue: c.impliedTargetValue,
+    specTargetValue: c.specTargetValue,
+    lowerBound: c.lowerBound,
+  });
+}
+
+/** What an inference costs on one instance at the measured peak, and at the target's utilisation (peak × safety). */
+export function costAtCapacity(c: CapacityResult, price: InstancePrice): string {
+  if (c.peakRps <= 0) return `no sustainable rate measured: no cost per inference for ${price.instanceType}`;
+  const at = (rps: number) => `$${usdPerThousandAtRate(price.usdPerHour, rps).toFixed(4)}`;
+  return (
+    `${price.instanceType} at $${price.usdPerHour}/h (${price.region} list price as of ${price.asOf}): ` +
+    `${at(c.peakRps)} per 1,000 inferences at the measured ${c.lowerBound ? '≥ ' : ''}${c.peakRps} req/s, ` +
+    `${at(c.peakRps * c.safetyFactor)} at the target's ${c.safetyFactor * 100} % utilisation`
+  );
 }
 
 /** Geometric steps from `start` to `max` (×`factor`), for the probe's arrival rates. */

@@ -1,12 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CAPACITY_FILE_NAME, CapacityPlanningError, instancePrice } from '@dogbreed/autoscaling';
 import { Command, Option } from 'commander';
+import { costAtCapacity, toCapacityFile } from '../capacity';
 import type { Report } from '../report/model';
 import { writeReport } from '../report/write';
 import { runCapacityProbe } from '../runner/probe';
 import { parseJsonOverride, positive } from './args';
 
-/** `nx run loadtest:probe`: per-instance capacity at the latency SLO and the target value it implies. */
+/**
+ * `nx run loadtest:probe`: per-instance capacity at the latency SLO, the target value it implies, and what an
+ * inference costs at it; writes the capacity file `dogbreed-capacity simulate --capacity-file` reads.
+ */
 const program = new Command('loadtest-probe')
   .option('--base-url <url>', 'probe a running single-instance stack')
   .option('--spec-json <json>', 'platform spec overrides')
@@ -23,7 +28,7 @@ const program = new Command('loadtest-probe')
 async function main(): Promise<void> {
   program.parse();
   const o = program.opts<{ baseUrl?: string; specJson?: string; modelsDir?: string; train: boolean; sloP95Ms: number; startRps: number; maxRps: number; factor: number; stepSeconds: number; endpoint: 'single' | 'multi'; out: string }>();
-  const capacity = await runCapacityProbe({
+  const { capacity, spec } = await runCapacityProbe({
     baseUrl: o.baseUrl,
     specOverride: parseJsonOverride(o.specJson),
     modelsDir: o.modelsDir,
@@ -36,7 +41,9 @@ async function main(): Promise<void> {
     stepSeconds: o.stepSeconds,
     endpoint: o.endpoint,
   });
-  writeFileSync(join(o.out, 'capacity.json'), JSON.stringify(capacity, null, 2) + '\n');
+  const endpoint = spec.endpoints[o.endpoint];
+  const file = toCapacityFile(capacity, { endpoint: endpoint.name, instanceType: endpoint.instanceType, measuredAt: new Date() });
+  writeFileSync(join(o.out, CAPACITY_FILE_NAME), JSON.stringify(file, null, 2) + '\n');
   const reportPath = join(o.out, 'report.json');
   if (existsSync(reportPath)) {
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
@@ -45,6 +52,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `peak ${capacity.peakRps} req/s per instance at p95 < ${capacity.sloP95Ms} ms → target value ${capacity.impliedTargetValue} (spec: ${capacity.specTargetValue})\n`,
   );
+  try {
+    process.stdout.write(`${costAtCapacity(capacity, instancePrice(spec.capacityPlanning, endpoint.instanceType))}\n`);
+  } catch (err) {
+    if (!(err instanceof CapacityPlanningError)) throw err;
+    process.stdout.write(`cost per inference unknown: ${err.message}\n`);
+  }
+  process.stdout.write(`capacity file: ${join(o.out, CAPACITY_FILE_NAME)} (dogbreed-capacity simulate --capacity-file)\n`);
   if (capacity.peakRps === 0) process.exitCode = 1;
 }
 

@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { mergeSpec, type SpecOverride } from '@dogbreed/platform-spec';
+import { mergeSpec, type PlatformSpec, type SpecOverride } from '@dogbreed/platform-spec';
 import { capacityFromSteps, probeRates, type CapacityResult, type ProbeStepResult } from '../capacity';
 import { ensurePayload } from '../payload';
 import { runK6 } from './k6';
@@ -31,11 +31,17 @@ export const ONE_INSTANCE: SpecOverride = {
   endpoints: { single: { initialInstanceCount: 1 }, multi: { initialInstanceCount: 1 } },
 };
 
+export interface ProbeOutcome {
+  readonly capacity: CapacityResult;
+  /** The spec the probe ran with (one instance): its endpoint names the instance type the capacity stands for. */
+  readonly spec: PlatformSpec;
+}
+
 /**
  * Steps the arrival rate against ONE instance until the p95 SLO breaks (or errors appear), and derives the
  * target value it implies. Stops at the first unsustainable step: no point overloading further.
  */
-export async function runCapacityProbe(o: ProbeOptions): Promise<CapacityResult> {
+export async function runCapacityProbe(o: ProbeOptions): Promise<ProbeOutcome> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const override = mergeSpec(o.specOverride ?? {}, ONE_INSTANCE);
   const spec = runSpec({ mode: 'local', specOverride: override, timeScale: 1, env: o.env });
@@ -79,5 +85,8 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<CapacityResult>
     await stack?.stop();
     stackLog.end();
   }
-  return capacityFromSteps(steps, { sloP95Ms: o.sloP95Ms, specTargetValue: spec.autoscaling.targetValue, stepSeconds: o.stepSeconds });
+  return {
+    capacity: capacityFromSteps(steps, { sloP95Ms: o.sloP95Ms, specTargetValue: spec.autoscaling.targetValue, stepSeconds: o.stepSeconds }),
+    spec,
+  };
 }
