@@ -11,6 +11,8 @@ describe('stageOutputs', () => {
     expect(out['role-arn']).toBe(`arn:aws:iam::123456789012:role/${PLATFORM_SPEC.ci.roles.deployInfra.roleName}`);
     expect(out['region']).toBe(PLATFORM_SPEC.project.region);
     expect(out['ssm-invoker-function-url']).toBe('/dogbreed/invoker/function-url');
+    // The session the job asks for is the role's MaxSessionDuration (the CI stack reads the same field).
+    expect(out['session-seconds']).toBe(String(PLATFORM_SPEC.ci.roles.deployInfra.maxSessionSeconds));
   });
 
   it('follows a spec change', () => {

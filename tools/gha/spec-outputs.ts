@@ -1,7 +1,8 @@
 /**
  * Step outputs derived from the platform spec for one CI stage, so no workflow repeats a role name, region or
- * SSM parameter name: `role-arn`, `region`, `environment`, `project`, and `ssm-<name>` for every parameter the
- * infra publishes. Fails when the job's GitHub environment differs from the stage's (its OIDC `sub` would not match
+ * SSM parameter name: `role-arn`, `region`, `environment`, `project`, `session-seconds` (the role's MaxSessionDuration,
+ * which the job passes as `role-duration-seconds`: STS refuses a longer session), and `ssm-<name>` for every parameter
+ * the infra publishes. Fails when the job's GitHub environment differs from the stage's (its OIDC `sub` would not match
  * the role's trust policy, and AssumeRoleWithWebIdentity would fail later with a vaguer error).
  *
  * usage: tsx tools/gha/spec-outputs.ts --stage <validate|deployInfra|train|deployEndpoints|loadTest>
@@ -34,6 +35,7 @@ export function stageOutputs(spec: PlatformSpec, stage: CiStage, account: string
     region: spec.project.region,
     environment: expected,
     project: spec.project.name,
+    'session-seconds': String(spec.ci.roles[stage].maxSessionSeconds),
     ...ssm,
   };
 }

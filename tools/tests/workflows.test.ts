@@ -107,6 +107,8 @@ describe('workflows', () => {
         const configure = (job.steps ?? []).find((s) => s.uses?.startsWith(CONFIGURE_AWS));
         expect(configure?.with?.['role-to-assume']).toBe('${{ steps.spec.outputs.role-arn }}');
         expect(configure?.with?.['aws-region']).toBe('${{ steps.spec.outputs.region }}');
+        // STS refuses a session longer than the role's MaxSessionDuration: both are the spec's ci.roles.<stage>.maxSessionSeconds.
+        expect(configure?.with?.['role-duration-seconds'], `${file}#${name}`).toBe('${{ steps.spec.outputs.session-seconds }}');
         // The OIDC `sub` GitHub will send for this job must be the one the stage's role trusts.
         const { owner, repo, deployBranch } = PLATFORM_SPEC.ci.github;
         const sub = envName(job)
@@ -116,6 +118,17 @@ describe('workflows', () => {
       }
     }
     expect(awsJobs).toBeGreaterThanOrEqual(6);
+  });
+
+  it('pin actions whose version comments say what the SHA is (checked against the upstream repositories)', () => {
+    // The SHA → release of each third-party pin, looked up in the action's repository (tags pointing at the commit).
+    const verified: Record<string, string> = {
+      'nrwl/nx-set-shas@afb73a62d26e41464e9254689e1fd6122ee683c1': 'v5.0.1',
+      'grafana/setup-k6-action@db07bd9765aac508ef18982e52ab937fe633a065': 'v1.2.1',
+    };
+    const pins = Object.values(raw).flatMap((text) => [...text.matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40}) # (v[\d.]+)/g)]);
+    for (const [, pin = '', comment] of pins) if (verified[pin]) expect(comment, pin).toBe(verified[pin]);
+    expect(pins.filter(([, pin = '']) => verified[pin])).toHaveLength(4);
   });
 
   it('keep AWS out of ci.yml so pull requests from forks get no role', () => {
