@@ -148,6 +148,7 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
     kmsKey: data.stores.key,
     dataBucket: data.stores.dataBucket,
     modelBucket: data.stores.modelBucket,
+    endpointSecurityGroup: network.network.endpointSecurityGroup,
     // The function URL sits on the `live` alias: clients are granted on its qualified ARN.
     invokerFunctionArn: serving.invoker.alias.functionArn,
     endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],

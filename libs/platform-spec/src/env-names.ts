@@ -88,6 +88,8 @@ export const S3_PREFIXES = {
   trainingSource: 'training-source/',
   /** Model bucket: pretrained backbone weights, uploaded once and reused by hash. */
   pretrained: 'pretrained/',
+  /** Model bucket: the development notebook's own work (the only prefix it may write there). */
+  notebook: 'notebook/',
   /** Model bucket: endpoint data capture. */
   dataCapture: 'data-capture/',
   /** Checkpoint bucket: spot-training checkpoints. */

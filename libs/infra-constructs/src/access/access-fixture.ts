@@ -51,6 +51,7 @@ export function buildAccessApp(
     kmsKey,
     dataBucket: bucket('Data'),
     modelBucket: bucket('Models'),
+    endpointSecurityGroup: new ec2.SecurityGroup(deps, 'EndpointSg', { vpc, allowAllOutbound: false }),
     invokerFunctionArn: TEST_INVOKER_ARN(spec),
     endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
     trainingRoleArn: TEST_TRAINING_ROLE(spec),

@@ -19,6 +19,8 @@ export interface AccessStackProps extends StackProps {
   readonly kmsKey: kms.IKey;
   readonly dataBucket: s3.IBucket;
   readonly modelBucket: s3.IBucket;
+  /** The security group of the VPC's interface endpoints: the workspace gets HTTPS ingress on it. */
+  readonly endpointSecurityGroup: ec2.ISecurityGroup;
   /** The invoker function whose URL clients call. */
   readonly invokerFunctionArn: string;
   /** The SageMaker endpoints operators update and viewers read (ARNs are built from this stack's account/region). */
@@ -73,6 +75,7 @@ export class AccessStack extends Stack {
         kmsKey: props.kmsKey,
         dataBucket: props.dataBucket,
         modelBucket: props.modelBucket,
+        endpointSecurityGroup: props.endpointSecurityGroup,
       });
     } else {
       Annotations.of(this).addInfo(

@@ -1,3 +1,5 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { S3_PREFIXES } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -9,6 +11,7 @@ import { buildAccessApp } from './access-fixture.js';
 import { DevelopmentWorkspace } from './development-workspace.js';
 import { IDLE_STOP_PATHS } from './idle-stop-script.js';
 import { accessNames } from './names.js';
+import { resolveCfn, type PolicyDocument } from './template-policies.js';
 
 const spec = specWith({});
 const names = accessNames(spec);
@@ -65,7 +68,12 @@ describe('development workspace', () => {
       Properties: Record<string, unknown>;
     }[];
     for (const g of groups) expect(g.Properties['SecurityGroupIngress']).toBeUndefined();
-    t.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    // The one ingress rule in the stack admits the notebook to the VPC endpoints' group, not anything to the notebook.
+    const rules = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(rules).toHaveLength(1);
+    expect(JSON.stringify(rules[0]?.Properties['GroupId'])).toMatch(/EndpointSg/);
   });
 
   it('its role may stop and describe only itself', () => {
@@ -145,6 +153,7 @@ describe('development workspace', () => {
         kmsKey,
         dataBucket: new s3.Bucket(stack, 'D'),
         modelBucket: new s3.Bucket(stack, 'M'),
+        endpointSecurityGroup: new ec2.SecurityGroup(stack, 'EndpointSg', { vpc }),
       };
     }
 
@@ -182,5 +191,95 @@ describe('development workspace', () => {
       });
       expect(w.notebookName).toBe(names.notebookInstance);
     });
+  });
+});
+
+describe('development workspace: reachability, metadata service and bucket scope', () => {
+  const ACCOUNT = '111111111111';
+  const DATA = 'dogbreed-data-test';
+  const MODELS = 'dogbreed-models-test';
+  const KEY_ARN = `arn:aws:kms:${spec.project.region}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+  const stack = new Stack(new App(), 'W', { env: { account: ACCOUNT, region: spec.project.region } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+  const endpointSecurityGroup = new ec2.SecurityGroup(stack, 'EndpointSg', { vpc, allowAllOutbound: false });
+  const workspace = new DevelopmentWorkspace(stack, 'Workspace', {
+    spec,
+    vpc,
+    subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    kmsKey: kms.Key.fromKeyArn(stack, 'Key', KEY_ARN),
+    dataBucket: s3.Bucket.fromBucketName(stack, 'Data', DATA),
+    modelBucket: s3.Bucket.fromBucketName(stack, 'Models', MODELS),
+    endpointSecurityGroup,
+  });
+  const t = Template.fromStack(stack);
+  const ctx = { partition: 'aws', account: ACCOUNT, region: spec.project.region };
+  const roleId = stack.getLogicalId(workspace.role.node.defaultChild as never);
+  const policies = Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => JSON.stringify(p['Properties']['Roles']) === JSON.stringify([{ Ref: roleId }]))
+    .map((p) => resolveCfn(p['Properties']['PolicyDocument'], ctx) as unknown as PolicyDocument);
+
+  async function notebookMay(action: string, bucket: string, key: string): Promise<string> {
+    const result = await runSimulation(
+      {
+        request: {
+          principal: `arn:aws:sts::${ACCOUNT}:assumed-role/workspace/SageMaker`,
+          action,
+          resource: { resource: `arn:aws:s3:::${bucket}/${key}`, accountId: ACCOUNT },
+          contextVariables: {},
+        },
+        identityPolicies: policies.map((policy, i) => ({ name: `p${i}`, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(JSON.stringify(result.errors));
+    return result.overallResult;
+  }
+
+  it('the VPC endpoints admit the notebook on 443 (the idle stop reaches sagemaker.api)', () => {
+    const sgId = (sg: ec2.ISecurityGroup) => stack.getLogicalId(sg.node.defaultChild as never);
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [sgId(endpointSecurityGroup), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [sgId(workspace.securityGroup), 'GroupId'] },
+      IpProtocol: 'tcp',
+      FromPort: 443,
+      ToPort: 443,
+    });
+  });
+
+  it('requires IMDSv2 (checkov CKV_AWS_371)', () => {
+    t.hasResourceProperties('AWS::SageMaker::NotebookInstance', {
+      InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: '2' },
+    });
+  });
+
+  it('reads the models the endpoints serve but can neither overwrite nor delete them (iam-simulate)', async () => {
+    const deployed = spec.endpoints.single.modelArtifact.s3Key;
+    expect(await notebookMay('s3:GetObject', MODELS, deployed)).toBe('Allowed');
+    expect(await notebookMay('s3:PutObject', MODELS, deployed)).not.toBe('Allowed');
+    expect(await notebookMay('s3:DeleteObject', MODELS, deployed)).not.toBe('Allowed');
+    expect(
+      await notebookMay(
+        's3:DeleteObject',
+        MODELS,
+        `${S3_PREFIXES.trainingOutput}multi/job/output/model.tar.gz`,
+      ),
+    ).not.toBe('Allowed');
+    expect(
+      await notebookMay('s3:PutObject', MODELS, `${S3_PREFIXES.trainingSource}abc/sourcedir.tar.gz`),
+    ).not.toBe('Allowed');
+  });
+
+  it('works on datasets and writes its own notebook/ prefix (iam-simulate)', async () => {
+    expect(await notebookMay('s3:PutObject', DATA, `${S3_PREFIXES.datasets}train/pug/1.jpg`)).toBe('Allowed');
+    expect(await notebookMay('s3:GetObject', DATA, `${S3_PREFIXES.datasets}train/pug/1.jpg`)).toBe('Allowed');
+    expect(await notebookMay('s3:PutObject', MODELS, `${S3_PREFIXES.notebook}experiments/model.onnx`)).toBe(
+      'Allowed',
+    );
+    expect(await notebookMay('s3:PutObject', DATA, 'elsewhere/x')).not.toBe('Allowed');
   });
 });

@@ -1,4 +1,4 @@
-import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,15 +19,25 @@ export interface DevelopmentWorkspaceProps {
   readonly subnets: ec2.SubnetSelection;
   /** Encrypts the notebook's volume; also the key of the data/model buckets (the role may use it). */
   readonly kmsKey: kms.IKey;
-  /** Buckets the notebook may read and write, and nothing else in S3. */
+  /** Datasets bucket: the notebook reads and writes `datasets/`. */
   readonly dataBucket: s3.IBucket;
+  /**
+   * Model bucket: the notebook reads everything and writes only its own `notebook/` prefix, so it can neither
+   * overwrite nor delete what the endpoints serve or the training runs produced.
+   */
   readonly modelBucket: s3.IBucket;
+  /**
+   * The security group of the VPC's interface endpoints: it gets an HTTPS ingress rule from the notebook, or the
+   * notebook's AWS calls (the idle stop's StopNotebookInstance through sagemaker.api) never arrive.
+   */
+  readonly endpointSecurityGroup: ec2.ISecurityGroup;
 }
 
 /**
  * The development workspace: a SageMaker notebook instance of `spec.access.notebook.instanceType` in a private
- * subnet, without direct internet or root access, with a KMS-encrypted volume, its own execution role scoped to
- * the data and model buckets, and a lifecycle configuration that stops it after `idleStopMinutes` idle.
+ * subnet, without direct internet or root access, IMDSv2 only, with a KMS-encrypted volume, its own execution role
+ * scoped to bucket prefixes, HTTPS to the VPC endpoints, and a lifecycle configuration that stops it after
+ * `idleStopMinutes` idle.
  */
 export class DevelopmentWorkspace extends Construct {
   public readonly notebook: sagemaker.CfnNotebookInstance;
@@ -88,13 +98,25 @@ export class DevelopmentWorkspace extends Construct {
       ec2.Port.tcp(443),
       'HTTPS to the VPC endpoints (interface and S3 gateway)',
     );
+    // The interface endpoints admit only listed workload groups: admit the notebook's. The rule lives here, in the
+    // workspace's stack (the endpoints' stack deploys first and must not refer back to this one).
+    new ec2.CfnSecurityGroupIngress(this, 'EndpointIngress', {
+      groupId: props.endpointSecurityGroup.securityGroupId,
+      sourceSecurityGroupId: this.securityGroup.securityGroupId,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      description: `HTTPS from the ${this.notebookName} notebook`,
+    });
 
     this.role = new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
-      description: `Execution role of the ${this.notebookName} notebook: the data and model buckets, its own stop`,
+      description: `Execution role of the ${this.notebookName} notebook: datasets, reading models, its own prefix, its own stop`,
     });
-    props.dataBucket.grantReadWrite(this.role);
-    props.modelBucket.grantReadWrite(this.role);
+    // Prefixes, not buckets: deployed artifacts (models/), training outputs and code stay read-only to the notebook.
+    props.dataBucket.grantReadWrite(this.role, `${S3_PREFIXES.datasets}*`);
+    props.modelBucket.grantRead(this.role);
+    props.modelBucket.grantReadWrite(this.role, `${S3_PREFIXES.notebook}*`);
     props.kmsKey.grantEncryptDecrypt(this.role);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -134,6 +156,8 @@ export class DevelopmentWorkspace extends Construct {
       rootAccess: 'Disabled',
       kmsKeyId: props.kmsKey.keyArn,
       lifecycleConfigName: this.lifecycleConfig.attrNotebookInstanceLifecycleConfigName,
+      // IMDSv2 only (checkov CKV_AWS_371): no unauthenticated metadata reads of the role's credentials.
+      instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
     });
     // The role's policy must exist before SageMaker starts the instance (the OnStart script runs at once).
     const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
@@ -149,7 +173,7 @@ export class DevelopmentWorkspace extends Construct {
       {
         finding: /^Resource::[^*]+\/\*$/,
         reason:
-          'Objects of the data and model buckets (bucket ARN + /*): the notebook reads and writes datasets and models there.',
+          'Objects under datasets/ (read/write) and notebook/ (read/write) and of the model bucket (read only): the notebook works on datasets, reads models, writes its own prefix.',
       },
       {
         finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/,
