@@ -55,6 +55,8 @@ class TrainConfig:
     feature_cache: bool = True
     amp: bool = True
     channels_last: bool = True
+    cache_mirror: bool = False
+    export: bool = True
 
     def hyperparameters(self) -> dict[str, str | int | float | bool]:
         keep = (
@@ -68,6 +70,7 @@ class TrainConfig:
             "seed",
             "max_steps_per_epoch",
             "feature_cache",
+            "cache_mirror",
         )
         d = asdict(self)
         out: dict[str, str | int | float | bool] = {k: d[k] for k in keep}
@@ -151,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="frozen backbone: compute its features once and train the head on them (no crop/jitter augmentation)",
     )
+    add(
+        *_aliases("cache-mirror"),
+        dest="cache_mirror",
+        type=str2bool,
+        default=False,
+        help="feature cache: also cache each training image's mirror image (flip augmentation; twice the cost)",
+    )
+    add("--export", type=str2bool, default=True, help="false: skip evaluation and the model dir (benchmarks)")
     add("--amp", type=str2bool, default=True, help="mixed precision on GPU (bf16 where supported, else fp16)")
     add(*_aliases("channels-last"), dest="channels_last", type=str2bool, default=True, help="NHWC on GPU")
     add("--seed", type=int, default=0)
@@ -254,4 +265,6 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
         feature_cache=a.feature_cache,
         amp=a.amp,
         channels_last=a.channels_last,
+        cache_mirror=a.cache_mirror,
+        export=a.export,
     )

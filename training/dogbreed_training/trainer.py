@@ -173,19 +173,22 @@ class Trainer:
         return loss.detach() * n, (out.argmax(dim=1) == y).sum(), n
 
     def _build_caches(self) -> None:
-        """Features of train/ (as seen by the eval transform, plus its mirror image) and valid/, once."""
+        """Features of train/ (as seen by the eval transform, and its mirror image with --cache-mirror) and valid/."""
         size, workers = self.cfg.image_size, self.cfg.num_workers
         start = time.perf_counter()
         train_eval = SafeImageDataset(self.data.train.samples, eval_pixels(size))
         loader = make_loader(train_eval, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
-        self.train_cache = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast, mirror=True)
+        self.train_cache = extract_features(
+            self.raw, self.cfg.backbone, loader, self.prep, self.autocast, mirror=self.cfg.cache_mirror
+        )
         loader = make_loader(self.data.valid, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
         self.valid_cache = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast)
         seconds = time.perf_counter() - start
         n = self.train_cache.images + self.valid_cache.images
         self.log(
-            f"feature cache: {n} images ({self.train_cache.views} views of train/) in {seconds:.1f} s "
+            f"feature cache: {n} images in {seconds:.1f} s "
             f"({n / seconds:.1f} images/s); the head trains on cached features without crop/colour augmentation"
+            + (" (mirror images cached too)" if self.train_cache.views > 1 else "")
         )
 
     def _run_cached_epoch(self, epoch: int) -> EpochStats:
@@ -349,8 +352,11 @@ class Trainer:
 
     # -- final outputs (rank 0), then every rank meets at a barrier
     def finish(self, summary: TrainSummary) -> None:
-        if self.info.is_main:
+        if self.info.is_main and self.cfg.export:
             self._write_outputs(summary)
+        elif self.info.is_main:
+            self.writer.json(self.cfg.output_dir / "history.json", self.history)
+            self.log("--export false: no evaluation, model.onnx or metadata.json (benchmark runs)")
         barrier(self.info)
         print(f"rank={self.info.rank} files_written={len(self.writer.written)}", flush=True)
 
