@@ -34,7 +34,9 @@ describe('an instance killed under load', () => {
     const victim = before.endpoints.find((e) => e.name === name)?.instances.find((i) => i.state === 'InService');
     expect(victim).toBeDefined();
 
-    let killedAt: number | undefined;
+    // Sent when the kill answered: the load goes on for a fixed number of requests after it (not a time).
+    let sentAtKill: number | undefined;
+    let sent = 0;
     let killResponse: { status: number; body: { killed: string; state: string; inFlight: number } } | undefined;
     const victimPid = (await (stack as RunningStack).health()).endpoints
       .find((e) => e.name === name)
@@ -42,7 +44,6 @@ describe('an instance killed under load', () => {
     expect(victimPid).toBeGreaterThan(0);
     const killer = (async () => {
       // The victim hangs first (SIGSTOP), so requests routed to it are certainly unfinished when it is killed.
-      await new Promise((r) => setTimeout(r, 300));
       process.kill(victimPid as number, 'SIGSTOP');
       await waitFor('requests in flight on the victim', async () => {
         const m = await (stack as RunningStack).metrics();
@@ -51,7 +52,7 @@ describe('an instance killed under load', () => {
       }, 20_000, 20);
       const res = await fetch(`${url}/_local/endpoints/${name}/instances/${victim?.id}/kill`, { method: 'POST' });
       killResponse = { status: res.status, body: (await res.json()) as { killed: string; state: string; inFlight: number } };
-      killedAt = Date.now();
+      sentAtKill = sent;
     })();
     const load = await runLoad({
       url: `${url}/endpoints/${name}/invocations`,
@@ -59,7 +60,10 @@ describe('an instance killed under load', () => {
       concurrency: 6,
       maxRequests: 20_000,
       maxMs: 30_000,
-      stop: () => killedAt !== undefined && Date.now() - killedAt > 3_000,
+      stop: (p) => {
+        sent = p.sent;
+        return sentAtKill !== undefined && p.sent - sentAtKill >= 40;
+      },
     });
     await killer;
 

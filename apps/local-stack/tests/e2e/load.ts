@@ -11,7 +11,8 @@ export interface LoadOptions {
   readonly concurrency: number;
   readonly maxRequests: number;
   readonly maxMs: number;
-  readonly stop: () => boolean;
+  /** Checked before each request, with how many have been sent so far. */
+  readonly stop: (progress: { readonly sent: number }) => boolean;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
@@ -20,7 +21,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   let ok = 0;
   const failures: { status: number; body: string }[] = [];
   const loop = async () => {
-    while (!o.stop() && sent < o.maxRequests && Date.now() < deadline) {
+    while (!o.stop({ sent }) && sent < o.maxRequests && Date.now() < deadline) {
       sent += 1;
       try {
         const res = await fetch(o.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: o.body });
