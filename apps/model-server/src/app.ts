@@ -12,8 +12,16 @@ import { checkAccept, checkContentType, parseInvocation } from './request.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 
 /** SageMaker's routes. */
-export const ROUTES = { ping: '/ping', invocations: '/invocations', executionParameters: '/execution-parameters' } as const;
-const METHODS: Record<string, string> = { [ROUTES.ping]: 'GET', [ROUTES.invocations]: 'POST', [ROUTES.executionParameters]: 'GET' };
+export const ROUTES = {
+  ping: '/ping',
+  invocations: '/invocations',
+  executionParameters: '/execution-parameters',
+} as const;
+const METHODS: Record<string, string> = {
+  [ROUTES.ping]: 'GET',
+  [ROUTES.invocations]: 'POST',
+  [ROUTES.executionParameters]: 'GET',
+};
 const MIB = 1024 * 1024;
 /** Node lower-cases header names. */
 const CUSTOM_ATTRIBUTES_KEY = CUSTOM_ATTRIBUTES_HEADER.toLowerCase();
@@ -50,6 +58,26 @@ function send(res: ServerResponse, status: number, body: unknown, requestId: str
   res.end(text);
 }
 
+/** Writes the whole answer at once and ends the response when `drained` settles (drainBody never rejects). */
+function sendBeforeBodyEnds(
+  res: ServerResponse,
+  o: {
+    readonly status: number;
+    readonly body: unknown;
+    readonly requestId: string;
+    readonly drained: Promise<void>;
+  },
+): void {
+  const text = JSON.stringify(o.body);
+  res.writeHead(o.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    [REQUEST_ID_HEADER]: o.requestId,
+  });
+  res.write(text);
+  void o.drained.then(() => res.end());
+}
+
 /** The request handler: routing, negotiation, admission, error mapping and the access log. Logic lives in the modules it calls. */
 export function createHandler(config: ServerConfig, state: ServingState, logger: Logger) {
   const limit = admissionLimit(config);
@@ -62,8 +90,10 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
     let bodyRead = req.method === 'GET' || req.method === 'HEAD';
     try {
       const method = METHODS[path];
-      if (!method) throw new HttpError('NOT_FOUND', `no route ${path}; routes are ${Object.values(ROUTES).join(', ')}`);
-      if (req.method !== method) throw new HttpError('METHOD_NOT_ALLOWED', `${path} takes ${method}, not ${req.method}`);
+      if (!method)
+        throw new HttpError('NOT_FOUND', `no route ${path}; routes are ${Object.values(ROUTES).join(', ')}`);
+      if (req.method !== method)
+        throw new HttpError('METHOD_NOT_ALLOWED', `${path} takes ${method}, not ${req.method}`);
       if (path === ROUTES.ping) {
         if (!state.model) throw new HttpError('MODEL_NOT_READY', 'model is loading or warming up');
         send(res, 200, { status: 'Healthy', modelVersion: state.model.metadata.modelVersion }, requestId);
@@ -75,14 +105,29 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
         const model = state.model;
         if (state.shuttingDown) throw new HttpError('SHUTTING_DOWN', 'server is shutting down');
         if (!model) throw new HttpError('MODEL_NOT_READY', 'model is loading or warming up');
-        if (state.inFlight >= limit) throw new HttpError('QUEUE_FULL', `server is at its limit of ${limit} requests in flight; retry later`);
+        if (state.inFlight >= limit)
+          throw new HttpError(
+            'QUEUE_FULL',
+            `server is at its limit of ${limit} requests in flight; retry later`,
+          );
         state.inFlight++;
         admitted = true;
         const body = await readBody(req, config.maxBodyBytes);
         bodyRead = true;
         const attributes = req.headers[CUSTOM_ATTRIBUTES_KEY];
-        const invocation = parseInvocation(contentType, body, config, Array.isArray(attributes) ? attributes.join(',') : attributes);
-        const response = await predict(model, invocation.image, invocation.topK, config.maxInputPixels, startedAt);
+        const invocation = parseInvocation(
+          contentType,
+          body,
+          config,
+          Array.isArray(attributes) ? attributes.join(',') : attributes,
+        );
+        const response = await predict(
+          model,
+          invocation.image,
+          invocation.topK,
+          config.maxInputPixels,
+          startedAt,
+        );
         send(res, 200, response, requestId);
       }
       const fields = { method: req.method, path, status: res.statusCode, ms: performance.now() - startedAt };
@@ -90,10 +135,27 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
       else log.debug(fields, 'request');
     } catch (err) {
       const r = toErrorResponse(err, requestId);
-      // Refused from the headers alone (415, 406, 503...): answer now, drop the body in the background.
-      if (!bodyRead) void drainBody(req, config.maxBodyBytes);
-      if (!res.headersSent) send(res, r.statusCode, r.body, requestId);
-      const fields = { method: req.method, path, status: r.statusCode, code: r.body.error.code, ms: performance.now() - startedAt };
+      if (!res.headersSent) {
+        if (bodyRead) send(res, r.statusCode, r.body, requestId);
+        // Refused from the headers alone (415, 406, 503...): the answer goes out now, but the response ends only
+        // once the rest of the body is drained. Node closes a connection whose response finishes while the request
+        // is still arriving, and a client that sends the whole body before reading (Python's urllib) would see a
+        // reset instead of the error.
+        else
+          sendBeforeBodyEnds(res, {
+            status: r.statusCode,
+            body: r.body,
+            requestId,
+            drained: drainBody(req, config.maxBodyBytes),
+          });
+      }
+      const fields = {
+        method: req.method,
+        path,
+        status: r.statusCode,
+        code: r.body.error.code,
+        ms: performance.now() - startedAt,
+      };
       if (r.logLevel === 'error') log.error({ ...fields, err }, 'request failed');
       else log[r.logLevel](fields, r.body.error.message);
     } finally {

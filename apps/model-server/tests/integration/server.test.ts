@@ -8,17 +8,26 @@ import {
   PLATFORM_SPEC,
   PredictionResponseSchema,
 } from '@dogbreed/platform-spec';
-import { createTinyModelDir } from '@dogbreed/platform-spec/testing';
-import { execFileSync } from 'node:child_process';
+import { createTinyModelDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidImage } from '../helpers/images.js';
-import { BUILT_SERVE, killAll, startServerProcess, waitForPing, type ServerProcess } from '../helpers/server-process.js';
+import {
+  BUILT_SERVE,
+  killAll,
+  startServerProcess,
+  waitForPing,
+  type ServerProcess,
+} from '../helpers/server-process.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog'];
+/** Posts N bytes with Python's urllib, which sends the whole body before it reads the answer. */
+const URLLIB_POST = join(workspaceRoot(), 'tools/testing/urllib_post.py');
 const root = mkdtempSync(join(tmpdir(), 'model-server-it-'));
 const modelDir = join(root, 'model');
 const { defaultTopK, maxTopK } = PLATFORM_SPEC.invoker;
@@ -36,7 +45,13 @@ async function expectError(res: Response, status: number, code: string) {
 
 /** A POST whose headers and first bytes are sent now and whose body is finished later by the test. */
 function openRequest(port: number, contentType: string, first: Buffer) {
-  const req = request({ host: '127.0.0.1', port, path: '/invocations', method: 'POST', headers: { 'content-type': contentType } });
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    path: '/invocations',
+    method: 'POST',
+    headers: { 'content-type': contentType },
+  });
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
@@ -92,15 +107,28 @@ describe('a ready server', () => {
   it('reads top-K for a raw image from X-Amzn-SageMaker-Custom-Attributes', async () => {
     const png = await solidImage([5, 250, 5], 'png');
     const headers = { 'content-type': 'image/png', accept: 'application/json' };
-    const one = await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: formatCustomAttributes({ topK: 1 }) });
+    const one = await post(server.url, png, {
+      ...headers,
+      [CUSTOM_ATTRIBUTES_HEADER]: formatCustomAttributes({ topK: 1 }),
+    });
     expect(one.status).toBe(200);
-    expect(PredictionResponseSchema.parse(await one.json()).predictions.map((p) => p.label)).toEqual(['green_dog']);
+    expect(PredictionResponseSchema.parse(await one.json()).predictions.map((p) => p.label)).toEqual([
+      'green_dog',
+    ]);
     const other = await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: 'trace=x; topK=2' });
     expect(PredictionResponseSchema.parse(await other.json()).predictions).toHaveLength(2);
 
-    await expectError(await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: 'topK' }), 400, 'INVALID_CUSTOM_ATTRIBUTES');
+    await expectError(
+      await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: 'topK' }),
+      400,
+      'INVALID_CUSTOM_ATTRIBUTES',
+    );
     const tooMany = formatCustomAttributes({ topK: maxTopK + 1 });
-    await expectError(await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: tooMany }), 400, 'INVALID_TOP_K');
+    await expectError(
+      await post(server.url, png, { ...headers, [CUSTOM_ATTRIBUTES_HEADER]: tooMany }),
+      400,
+      'INVALID_TOP_K',
+    );
   });
 
   it('reads a JSON body with a base64 image and topK, and echoes the request id', async () => {
@@ -119,17 +147,53 @@ describe('a ready server', () => {
 
   it('answers errors with stable codes', async () => {
     const png = await solidImage([1, 2, 3]);
-    await expectError(await post(server.url, png, { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    await expectError(await post(server.url, png, { 'content-type': 'image/png', accept: 'text/html' }), 406, 'NOT_ACCEPTABLE');
-    await expectError(await post(server.url, Buffer.alloc(0), { 'content-type': 'image/png' }), 400, 'EMPTY_BODY');
+    await expectError(
+      await post(server.url, png, { 'content-type': 'text/plain' }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    await expectError(
+      await post(server.url, png, { 'content-type': 'image/png', accept: 'text/html' }),
+      406,
+      'NOT_ACCEPTABLE',
+    );
+    await expectError(
+      await post(server.url, Buffer.alloc(0), { 'content-type': 'image/png' }),
+      400,
+      'EMPTY_BODY',
+    );
     const bad = JSON.stringify({ image: png.toString('base64'), topK: maxTopK + 1 });
-    const body = await expectError(await post(server.url, bad, { 'content-type': 'application/json' }), 400, 'INVALID_TOP_K');
+    const body = await expectError(
+      await post(server.url, bad, { 'content-type': 'application/json' }),
+      400,
+      'INVALID_TOP_K',
+    );
     expect(body.error.requestId).toBeTruthy();
     await expectError(await fetch(`${server.url}/nope`), 404, 'NOT_FOUND');
     await expectError(await fetch(`${server.url}/invocations`), 405, 'METHOD_NOT_ALLOWED');
     const big = Buffer.alloc(PLATFORM_SPEC.modelServer.maxBodyBytes + 1);
     await expectError(await post(server.url, big, { 'content-type': 'image/png' }), 413, 'PAYLOAD_TOO_LARGE');
   });
+
+  it.each([
+    ['over the body cap', 'image/png', 413, 'PAYLOAD_TOO_LARGE'],
+    ['refused from its headers', 'text/plain', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])(
+    'a 30 MB body %s, sent whole by Python urllib before reading, gets its JSON error; the server stays up',
+    async (_what, type, status, code) => {
+      const { stdout } = await promisify(execFile)('python3', [
+        URLLIB_POST,
+        `${server.url}/invocations`,
+        String(30 * 1000 * 1000),
+        type,
+      ]);
+      const reply = JSON.parse(stdout) as { status: number; body: string };
+      expect(reply.status).toBe(status);
+      expect(ErrorBodySchema.parse(JSON.parse(reply.body)).error.code).toBe(code);
+      expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+      expect(server.child.exitCode).toBeNull();
+    },
+  );
 
   it('serves /execution-parameters from its settings', async () => {
     const res = await fetch(`${server.url}/execution-parameters`);
@@ -157,7 +221,11 @@ describe('/ping and startup', () => {
     const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: late });
     try {
       await expectError(await fetch(`${server.url}/ping`), 503, 'MODEL_NOT_READY');
-      await expectError(await post(server.url, await solidImage([9, 9, 9]), { 'content-type': 'image/png' }), 503, 'MODEL_NOT_READY');
+      await expectError(
+        await post(server.url, await solidImage([9, 9, 9]), { 'content-type': 'image/png' }),
+        503,
+        'MODEL_NOT_READY',
+      );
       const pipe = createWriteStream(join(late, MODEL_FILE));
       pipe.end(readFileSync(join(modelDir, MODEL_FILE)));
       await waitForPing(server.url, 200);
@@ -181,7 +249,10 @@ describe('/ping and startup', () => {
     execFileSync('mkdir', ['-p', wrong]);
     writeFileSync(join(wrong, MODEL_FILE), readFileSync(join(modelDir, MODEL_FILE)));
     const meta = JSON.parse(readFileSync(join(modelDir, METADATA_FILE), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(wrong, METADATA_FILE), JSON.stringify({ ...meta, classNames: ['a', 'b', 'c', 'd', 'e'], numClasses: 5 }));
+    writeFileSync(
+      join(wrong, METADATA_FILE),
+      JSON.stringify({ ...meta, classNames: ['a', 'b', 'c', 'd', 'e'], numClasses: 5 }),
+    );
     const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: wrong });
     expect(await server.exited).toBe(1);
     expect(server.stderr()).toContain('outputs 3 classes but metadata.json lists 5');
@@ -194,16 +265,20 @@ describe('/ping and startup', () => {
   });
 
   it('refuses a bad environment variable by name', async () => {
-    await expect(startServerProcess({ [MODEL_SERVER_ENV.modelDir]: modelDir, [MODEL_SERVER_ENV.maxQueueDepth]: 'lots' })).rejects.toThrow(
-      MODEL_SERVER_ENV.maxQueueDepth,
-    );
+    await expect(
+      startServerProcess({ [MODEL_SERVER_ENV.modelDir]: modelDir, [MODEL_SERVER_ENV.maxQueueDepth]: 'lots' }),
+    ).rejects.toThrow(MODEL_SERVER_ENV.maxQueueDepth);
   });
 });
 
 describe('back-pressure and shutdown', () => {
   it('refuses with 503 QUEUE_FULL past its in-flight limit and serves the admitted requests', async () => {
     // maxQueueDepth 1 without batching: 2 admitted requests (1 waiting + 1 running) is the limit.
-    const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: modelDir, [MODEL_SERVER_ENV.maxQueueDepth]: '1', [MODEL_SERVER_ENV.batching]: 'off' });
+    const server = await startServerProcess({
+      [MODEL_SERVER_ENV.modelDir]: modelDir,
+      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+      [MODEL_SERVER_ENV.batching]: 'off',
+    });
     try {
       await waitForPing(server.url);
       const png = await solidImage([250, 5, 5]);
@@ -221,20 +296,32 @@ describe('back-pressure and shutdown', () => {
     }
   });
 
-  it('on SIGTERM stops accepting, finishes the in-flight request and exits 0', async () => {
-    const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: modelDir });
+  it('on SIGTERM stops accepting, finishes the in-flight requests and exits 0', async () => {
+    // maxQueueDepth 1 without batching: 2 admitted requests is the limit. Of three requests whose bodies are held,
+    // one is refused with 503 QUEUE_FULL, which proves the other two are in flight before the signal (no waiting
+    // for a time and hoping).
+    const server = await startServerProcess({
+      [MODEL_SERVER_ENV.modelDir]: modelDir,
+      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+      [MODEL_SERVER_ENV.batching]: 'off',
+    });
     await waitForPing(server.url);
     const png = await solidImage([5, 5, 250]);
-    const inFlight = openRequest(server.port, 'image/png', png.subarray(0, 10));
-    await waitFor(() => fetch(`${server.url}/ping`).then((r) => r.ok));
-    await new Promise((r) => setTimeout(r, 200));
+    const all = [0, 1, 2].map(() => openRequest(server.port, 'image/png', png.subarray(0, 10)));
+    const refused = await Promise.race(all.map((h, i) => h.response.then((r) => ({ ...r, i }))));
+    expect(refused.status).toBe(503);
+    all[refused.i]?.abort();
+    const held = all.filter((_, i) => i !== refused.i);
     server.child.kill('SIGTERM');
     await waitFor(() => server.logs.some((l) => l['msg'] === 'shutting down'));
+    expect(server.logs.find((l) => l['msg'] === 'shutting down')).toMatchObject({ inFlight: 2 });
     await expect(fetch(`${server.url}/ping`)).rejects.toThrow();
-    inFlight.finish(png.subarray(10));
-    const res = await inFlight.response;
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body).predictions[0].label).toBe('blue_dog');
+    for (const h of held) h.finish(png.subarray(10));
+    for (const h of held) {
+      const res = await h.response;
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).predictions[0].label).toBe('blue_dog');
+    }
     expect(await server.exited).toBe(0);
     expect(server.logs.some((l) => l['msg'] === 'stopped')).toBe(true);
   });
