@@ -22,6 +22,11 @@ import { runSimulations } from '../run.js';
 import { standardTrace, STANDARD_TRACE_NAMES, type StandardTraceName } from '../traces.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+/** `name=@file.json` → `name=<the file's JSON>` (inline JSON does not survive Nx's argument forwarding intact). */
+const expandPolicyFile = (arg: string): string => {
+  const m = /^([^=]+)=@(.+)$/.exec(arg);
+  return m ? `${m[1]}=${readFileSync(m[2] as string, 'utf8')}` : arg;
+};
 const nonNegative = (name: string) => (raw: string) => {
   const v = Number(raw);
   if (!(v >= 0)) throw new SimulatorError(`${name} must be a number ≥ 0, got ${raw}`);
@@ -86,7 +91,7 @@ function simulateCommand(o: SimulateOptions): void {
   ];
   const report = runSimulations({
     traces,
-    policies: candidatePolicies(o.policy, spec.autoscaling, o.specPolicy),
+    policies: candidatePolicies(o.policy.map(expandPolicyFile), spec.autoscaling, o.specPolicy),
     capacity,
     price,
     startupSeconds: o.startupSeconds ?? spec.capacityPlanning.instanceStartupSeconds,
@@ -133,7 +138,7 @@ program
   )
   .option(
     '--policy <name=json>',
-    'candidate: autoscaling fields over the spec’s, e.g. lean=\'{"targetValue":450}\' (repeatable)',
+    'candidate: autoscaling fields over the spec’s, name=JSON or name=@file.json (repeatable)',
     collect,
     [],
   )

@@ -18,7 +18,7 @@ export function stepChart(o: {
 }): string {
   const W = 760;
   const H = 240;
-  const m = { l: 56, r: 12, t: 30, b: 30 };
+  const m = { l: 56, r: 12, t: 44, b: 30 };
   const n = Math.max(1, ...o.series.map((s) => s.values.length));
   const yMax = Math.max(1, o.limit ? o.limit.value * 1.15 : 0, ...o.series.flatMap((s) => s.values)) * 1.05;
   const x = (i: number) => (m.l + (i / n) * (W - m.l - m.r)).toFixed(1);
@@ -50,7 +50,7 @@ export function stepChart(o: {
       );
     }
     parts.push(
-      `<rect x="${lx}" y="${m.t + 2}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t + 11}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`,
+      `<rect x="${lx}" y="${m.t - 18}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t - 9}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`,
     );
     lx += 24 + s.label.length * 6.2;
   }
