@@ -90,11 +90,11 @@ describe('execution environments forward their output without piling listeners',
       try {
         const outcomes = Array.from({ length: n }, (_, i) => runtime.invoke({ n: i }));
         // An invocation that answers before the gate opens failed (bad worker or bundle): stop waiting, show it.
-      const early = Promise.race(outcomes).then((r) => {
-        throw new Error(`an invocation ended before the gate opened: ${JSON.stringify(r)}`);
-      });
-      early.catch(() => undefined);
-      await Promise.race([gate.arrived(n), early]);
+        const early = Promise.race(outcomes).then((r) => {
+          throw new Error(`an invocation ended before the gate opened: ${JSON.stringify(r)}`);
+        });
+        early.catch(() => undefined);
+        await Promise.race([gate.arrived(n), early]);
         expect(runtime.environments).toBe(n);
         expect(process.stderr.eventNames().map((e) => process.stderr.listenerCount(e))).toEqual(
           listenersBefore,
