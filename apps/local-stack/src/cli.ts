@@ -16,7 +16,7 @@ export const USAGE = `Usage: node dist/apps/local-stack/main.js [--port N] [--ti
   --port N          router/dashboard port (0 = any free port; default spec.localStack.port)
   --time-scale F    compress metric periods and cooldowns by F (default spec.localStack.timeScale)
   --models-dir DIR  serve DIR/single and DIR/multi instead of the spec's model dirs
-  --no-train        fail instead of training a demo model when a model dir is missing
+  --no-train        fail instead of writing the default ImageNet dog-breed model when a model dir is missing
   --spec-json JSON  platform spec overrides (after DOGBREED_SPEC_FILE and DOGBREED_SPEC_JSON)`;
 
 function number(flag: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {

@@ -5,7 +5,7 @@ import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import { cliSpecOverride, parseCli, USAGE } from './cli.js';
 import { CliUsageError, LocalStackError } from './errors.js';
 import { stderrLog } from './log.js';
-import { DEMO_TRAINING, ensureModels } from './models.js';
+import { DEFAULT_MODEL_KIND, describeModel, ensureModels, trainYourOwnHint } from './models.js';
 import { LocalStack } from './stack.js';
 
 /**
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   };
   for (const [what, p] of Object.entries(paths)) {
     if (what !== 'launcherMain' && !existsSync(p)) {
-      throw new LocalStackError(`${p} is missing: build first (npm start does: npx nx run-many -t build -p model-server invoker launcher local-stack)`);
+      throw new LocalStackError(
+        `${p} is missing: build first (npm start does: npx nx run-many -t build -p model-server invoker launcher local-stack)`,
+      );
     }
   }
 
@@ -73,26 +75,39 @@ async function main(): Promise<void> {
   const models = await ensureModels(spec, {
     root,
     modelsDir: cli.modelsDir,
-    train: cli.train,
-    launcherMain: paths.launcherMain,
+    create: cli.train,
     python: process.env['DOGBREED_PYTHON'] ?? join(root, '.venv', 'bin', 'python'),
     log,
   });
   for (const m of models) {
-    const demo = m.trainedNow || m.metadata.architecture === DEMO_TRAINING.backbone;
     log(
-      `  ${spec.endpoints[m.mode].name} serves ${m.dir}: ${m.metadata.modelVersion} (${m.metadata.architecture}, ` +
-        `${m.metadata.numClasses} classes${demo ? ' — a DEMO model on synthetic shapes, not dog breeds' : ''})`,
+      `  ${spec.endpoints[m.mode].name} serves ${m.dir}: ${m.metadata.modelVersion} (${m.metadata.numClasses} classes) — ${describeModel(m.metadata)}`,
     );
+  }
+  if (models.some((m) => m.metadata.kind === DEFAULT_MODEL_KIND)) {
+    log(`  ${trainYourOwnHint({ single: models[0]?.dir ?? '', multi: models[1]?.dir ?? '' })}`);
   }
   if (stopping) return;
   log(`[2/3] starting endpoints, Lambda runtime and router`);
   const modelDirs = { single: models[0]?.dir ?? '', multi: models[1]?.dir ?? '' };
-  stack = new LocalStack({ spec, modelDirs, ...paths, log });
+  const modelInfo = Object.fromEntries(
+    models.map((m) => [
+      m.mode,
+      {
+        modelVersion: m.metadata.modelVersion,
+        kind: m.metadata.kind ?? 'trained',
+        description: describeModel(m.metadata),
+        classes: m.metadata.numClasses,
+      },
+    ]),
+  );
+  stack = new LocalStack({ spec, modelDirs, models: modelInfo, ...paths, log });
   await stack.boot();
-  log(`[3/3] ready: dashboard ${stack.url}/ — InvokeEndpoint at ${stack.url}/endpoints/{name}/invocations, ` +
-    `Lambda Invoke at ${stack.url}/2015-03-31/functions/${spec.invoker.functionName}/invocations, ` +
-    `function URL ${stack.url}/function-url/`);
+  log(
+    `[3/3] ready: dashboard ${stack.url}/ — InvokeEndpoint at ${stack.url}/endpoints/{name}/invocations, ` +
+      `Lambda Invoke at ${stack.url}/2015-03-31/functions/${spec.invoker.functionName}/invocations, ` +
+      `function URL ${stack.url}/function-url/`,
+  );
   process.stdout.write(`LOCAL_STACK_READY url=${stack.url}\n`);
 }
 

@@ -1,3 +1,9 @@
+/**
+ * Where each endpoint's model comes from. A models dir the user trained into is served as is; when one is missing,
+ * the stack writes the default model there first: the pretrained ImageNet EfficientNet-Lite0 reduced to ImageNet's
+ * 118 dog breeds (`python -m dogbreed_training.imagenet_dogs`, seconds, offline once tools/setup.sh installed the
+ * weights), and says how to train on your own breeds. The synthetic-shapes demo model is a test fixture only.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -6,29 +12,15 @@ import {
   METADATA_FILE,
   MODEL_FILE,
   ModelMetadataSchema,
-  mergeSpec,
-  SPEC_ENV,
   type ModelMetadata,
-  type SpecOverride,
   type PlatformSpec,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
 import { ChildProcessError, ModelDirError } from './errors.js';
 import type { Log } from './log.js';
 
-/** Where each endpoint's model comes from, and training a demo model when there is none. */
-
-/** The demo model: a tiny CNN on synthetic coloured shapes, small enough to train on a laptop CPU in a minute. */
-export const DEMO_TRAINING = {
-  classes: 4,
-  trainPerClass: 48,
-  validPerClass: 12,
-  testPerClass: 12,
-  imageSize: 64,
-  epochs: 5,
-  backbone: 'tiny_cnn',
-  multiProcesses: 2,
-} as const;
+/** The default model's kind in metadata.json (libs/platform-spec model-dir contract). */
+export const DEFAULT_MODEL_KIND = 'imagenet-dogs';
 
 export interface ModelDirsOptions {
   readonly root: string;
@@ -48,11 +40,21 @@ export function readModelDir(dir: string): ModelMetadata | undefined {
   if (!existsSync(join(dir, MODEL_FILE)) || !existsSync(join(dir, METADATA_FILE))) return undefined;
   const raw: unknown = JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8'));
   const parsed = ModelMetadataSchema.safeParse(raw);
-  if (!parsed.success) throw new ModelDirError(`${dir}/${METADATA_FILE} is not a valid model metadata file: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new ModelDirError(
+      `${dir}/${METADATA_FILE} is not a valid model metadata file: ${parsed.error.message}`,
+    );
   return parsed.data;
 }
 
-function run(cmd: string, args: string[], cwd: string, log: Log, label: string, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  log: Log,
+  label: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: string[] = [];
@@ -64,7 +66,9 @@ function run(cmd: string, args: string[], cwd: string, log: Log, label: string, 
     const stop = () => child.kill('SIGTERM');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    child.on('error', (err) => reject(new ChildProcessError(`${label} could not start: ${err.message}`, { cause: err })));
+    child.on('error', (err) =>
+      reject(new ChildProcessError(`${label} could not start: ${err.message}`, { cause: err })),
+    );
     child.on('exit', (code, signal) => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -78,101 +82,85 @@ export interface ResolvedModel {
   readonly mode: TrainingMode;
   readonly dir: string;
   readonly metadata: ModelMetadata;
-  readonly trainedNow: boolean;
+  /** The default model was written now because the dir had none. */
+  readonly createdNow: boolean;
+}
+
+/** The demo model earlier versions trained on generated coloured shapes (`001.red_circle` …): never worth serving. */
+const SHAPE_CLASS = /^\d{3}\.(red|green|blue|yellow|purple|cyan)_(circle|square|triangle|cross|ring|bar)$/;
+export function isLegacyShapesDemo(meta: ModelMetadata): boolean {
+  return meta.architecture === 'tiny_cnn' && meta.classNames.every((c) => SHAPE_CLASS.test(c));
+}
+
+/** One line for logs and the dashboard: what this model is. */
+export function describeModel(meta: ModelMetadata): string {
+  if (meta.description) return meta.description;
+  return `${meta.architecture} trained on ${meta.numClasses} classes`;
+}
+
+/** How to replace the default model with one trained on your own breeds (printed by `npm start`). */
+export function trainYourOwnHint(dirs: Readonly<Record<TrainingMode, string>>): string {
+  return (
+    `To serve your own breeds: put an ImageFolder dataset (train/ valid/ test/, one folder per breed) somewhere and run\n` +
+    `    node dist/apps/launcher/main.js --target local --mode single --data-dir DATA --model-dir ${dirs.single}\n` +
+    `    node dist/apps/launcher/main.js --target local --mode multi --processes 2 --data-dir DATA --model-dir ${dirs.multi}\n` +
+    `  (the spec's defaults fine-tune the pretrained EfficientNet-Lite0 with a frozen, cached backbone: minutes on a CPU),\n` +
+    `  or train on SageMaker and unpack model.tar.gz there; npm start then serves that instead of the default.`
+  );
 }
 
 /**
- * The model dirs for both endpoints. A missing one is trained first with the launcher's local target on synthetic
- * data (unless `train` is false), and the log says plainly that it is a demo model, not a dog-breed classifier.
+ * The model dirs for both endpoints. A missing one gets the default model (unless `create` is false): the
+ * pretrained ImageNet classifier restricted to its dog breeds, written by the training package.
  */
 export async function ensureModels(
   spec: PlatformSpec,
-  opts: ModelDirsOptions & { readonly train: boolean; readonly launcherMain: string; readonly python: string; readonly log: Log },
+  opts: ModelDirsOptions & { readonly create: boolean; readonly python: string; readonly log: Log },
 ): Promise<ResolvedModel[]> {
   const out: ResolvedModel[] = [];
   for (const mode of ['single', 'multi'] as const) {
     const dir = modelDirFor(spec, mode, opts);
     let metadata = readModelDir(dir);
-    let trainedNow = false;
+    let createdNow = false;
+    if (metadata && isLegacyShapesDemo(metadata) && opts.create) {
+      opts.log(
+        `${dir} holds the old synthetic-shapes demo model (not a dog classifier): replacing it with the default model`,
+      );
+      metadata = undefined;
+    }
     if (!metadata) {
-      if (!opts.train) {
+      if (!opts.create) {
         throw new ModelDirError(
           `no model in ${dir} (needs ${MODEL_FILE} + ${METADATA_FILE}) and --no-train was given. ` +
-            `Run without --no-train to train a demo model, or train a real one (see apps/local-stack/README.md).`,
+            `Run without --no-train to get the default ImageNet dog-breed model, or train one (see apps/local-stack/README.md).`,
         );
       }
-      await trainDemoModel(mode, dir, opts);
+      await writeDefaultModel(mode, dir, opts);
       metadata = readModelDir(dir);
-      if (!metadata) throw new ModelDirError(`the launcher finished but ${dir} holds no complete model dir`);
-      trainedNow = true;
+      if (!metadata)
+        throw new ModelDirError(`the training package finished but ${dir} holds no complete model dir`);
+      createdNow = true;
     }
-    out.push({ mode, dir, metadata, trainedNow });
+    out.push({ mode, dir, metadata, createdNow });
   }
   return out;
 }
 
-async function trainDemoModel(
+async function writeDefaultModel(
   mode: TrainingMode,
   modelDir: string,
-  opts: ModelDirsOptions & { readonly launcherMain: string; readonly python: string; readonly log: Log },
+  opts: ModelDirsOptions & { readonly python: string; readonly log: Log },
 ): Promise<void> {
-  const log = opts.log;
-  if (!existsSync(opts.launcherMain)) {
-    throw new ModelDirError(`no model in ${modelDir}, and the launcher (${opts.launcherMain}) is not built: run npm start`);
-  }
-  const d = DEMO_TRAINING;
-  const dataDir = join(opts.root, '.local-stack', 'data', `synthetic-${d.classes}x${d.trainPerClass}-${d.imageSize}px`);
-  log(`no model for the ${mode}-instance endpoint in ${modelDir}: training a DEMO model first.`);
-  log(
-    `  The demo model is a ${DEMO_TRAINING.backbone} trained for ${DEMO_TRAINING.epochs} epochs on SYNTHETIC coloured ` +
-      `shapes (${DEMO_TRAINING.classes} classes), NOT on dog breeds: its "breeds" are shape names.`,
+  opts.log(
+    `no model for the ${mode}-instance endpoint in ${modelDir}: writing the DEFAULT model, the pretrained ImageNet ` +
+      `EfficientNet-Lite0 reduced to ImageNet's 118 dog breeds (not trained on your data).`,
   );
-  log(
-    `  For a real dog-breed model: put an ImageFolder dataset (train/ valid/ test/) somewhere and run\n` +
-      `    node dist/apps/launcher/main.js --target local --mode ${mode} --data-dir DATA --model-dir ${modelDir}\n` +
-      `  (or train on SageMaker and download the artifact into ${modelDir}); npm start then serves it.`,
-  );
-  if (!existsSync(join(dataDir, 'train'))) {
-    log(`  generating the synthetic dataset in ${dataDir}`);
-    mkdirSync(dataDir, { recursive: true });
-    await run(
-      opts.python,
-      [
-        '-m', 'dogbreed_training.synthetic',
-        '--out', dataDir,
-        '--classes', String(DEMO_TRAINING.classes),
-        '--train-per-class', String(DEMO_TRAINING.trainPerClass),
-        '--valid-per-class', String(DEMO_TRAINING.validPerClass),
-        '--test-per-class', String(DEMO_TRAINING.testPerClass),
-        '--size', String(DEMO_TRAINING.imageSize),
-      ],
-      join(opts.root, 'training'),
-      log,
-      'synthetic',
-    );
-  }
   mkdirSync(modelDir, { recursive: true });
-  const args = [
-    opts.launcherMain,
-    '--target', 'local',
-    '--mode', mode,
-    '--data-dir', dataDir,
-    '--model-dir', modelDir,
-    '--epochs', String(DEMO_TRAINING.epochs),
-    '--backbone', DEMO_TRAINING.backbone,
-    '--image-size', String(DEMO_TRAINING.imageSize),
-  ];
-  if (mode === 'multi') args.push('--processes', String(DEMO_TRAINING.multiProcesses));
-  log(`  training with the launcher's local target (${mode}${mode === 'multi' ? `, ${DEMO_TRAINING.multiProcesses} processes` : ''})`);
-  // The demo trains tiny_cnn from scratch: its "backbone" must learn too (the spec freezes it for pretrained ResNets).
-  const inline = process.env[SPEC_ENV.json];
-  const specJson = mergeSpec(inline ? (JSON.parse(inline) as SpecOverride) : {}, {
-    training: { hyperparameters: { freezeBackbone: false } },
-  });
-  const env = { ...process.env, [SPEC_ENV.json]: JSON.stringify(specJson) };
-  const lines = await run(process.execPath, args, opts.root, log, `launcher ${mode}`, env);
-  const last = lines.filter((l) => l.trim()).at(-1) ?? '';
-  if (!last.startsWith('MODEL_DIR=')) {
-    throw new ChildProcessError(`the launcher's last output line should be MODEL_DIR=..., got: ${last}`);
-  }
+  await run(
+    opts.python,
+    ['-m', 'dogbreed_training.imagenet_dogs', '--model-dir', modelDir, '--mode', mode],
+    join(opts.root, 'training'),
+    opts.log,
+    `default model ${mode}`,
+  );
 }

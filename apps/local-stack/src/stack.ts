@@ -21,6 +21,15 @@ export interface StackOptions {
   readonly workerPath: string;
   readonly dashboardDir: string;
   readonly log: Log;
+  /** What each endpoint serves, for /_local/health and the dashboard. */
+  readonly models?: Readonly<Partial<Record<TrainingMode, ServedModel>>>;
+}
+
+export interface ServedModel {
+  readonly modelVersion: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly classes: number;
 }
 
 /** The Lambda configuration the execution environments see, as the CDK stack sets it on AWS. */
@@ -196,6 +205,7 @@ export class LocalStack {
         pids: e.pool.list().flatMap((i) => (i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null ? [i.child.pid] : [])),
       })),
       lambda: { environments: this.lambda.environments, concurrentExecutions: this.lambda.concurrentExecutions },
+      models: this.opts.models ?? {},
     };
   }
 

@@ -156,6 +156,26 @@ async function predict(file) {
   }
 }
 
+/** Says what the selected endpoint serves (from /_local/health): the default ImageNet dog model or a trained one. */
+let servedModels = {};
+function showModel() {
+  const m = servedModels[$('endpoint').value];
+  $('model-info').textContent = m
+    ? `Model: ${m.description} (${m.classes} classes, ${m.modelVersion})`
+    : 'Model: unknown';
+}
+async function loadModels() {
+  try {
+    const res = await fetch('/_local/health');
+    servedModels = (await res.json()).models || {};
+  } catch (err) {
+    servedModels = {};
+  }
+  showModel();
+}
+$('endpoint').addEventListener('change', showModel);
+window.addEventListener('load', loadModels);
+
 const drop = $('drop');
 $('file').addEventListener('change', (e) => e.target.files[0] && predict(e.target.files[0]));
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
