@@ -4,7 +4,10 @@
  * the same weights through PyTorch eager (torch.no_grad, same thread count) on the same JPEGs.
  * Writes dist/benchmarks/model-server.json and prints a table.
  *
- *   npx nx benchmark model-server [-- --threads 2 --requests 64 --max-seconds 60 --arch resnet50]
+ * Also measures decode, preprocess and inference alone (CPU and wall time per image, bench/components.ts) and
+ * reports the throughput bound the cores imply and the best server throughput as a fraction of it.
+ *
+ *   npx nx benchmark model-server [-- --threads 2 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
  */
 import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
 import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
@@ -12,13 +15,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { effectiveThreads } from '../src/config.js';
 import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
-import { summarise, type LevelFigures, type Sample } from './stats.js';
+import { measureComponents } from './components.js';
+import { efficiency, summarise, type LevelFigures, type Sample } from './stats.js';
 
 const LEVELS = [1, 2, 4, 8] as const;
 const TARGETS = { speedupVsPytorch: 1.5, overheadVsModel: 0.15 } as const;
@@ -30,6 +35,8 @@ const args = parseArgs({
     requests: { type: 'string', default: '64' },
     'max-seconds': { type: 'string', default: '60' },
     'pytorch-requests': { type: 'string', default: '30' },
+    'component-rounds': { type: 'string', default: '3' },
+    'skip-pytorch': { type: 'boolean', default: false },
     arch: { type: 'string', default: 'mobilenet_v3_large' },
     out: { type: 'string' },
   },
@@ -142,18 +149,35 @@ async function main(): Promise<void> {
   const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as { architecture: string; numClasses: number };
   console.log(`model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${threads} intra-op thread(s)`);
   const loadBefore = loadavg();
+  const components = await measureComponents({
+    bodies,
+    modelDir,
+    workerUrl: pathToFileURL(join(root, 'dist/apps/model-server/model/inference-worker.js')),
+    threads,
+    maxInputPixels: spec.modelServer.maxInputPixels,
+    rounds: Number(args['component-rounds']),
+  });
   const off = await serverRun(false, bodies);
   const on = await serverRun(true, bodies);
-  const torch = await pytorch(imgs.paths, threads);
+  const skipTorch = args['skip-pytorch'] === true;
+  const torch = skipTorch ? undefined : await pytorch(imgs.paths, threads);
   // Context only: on an oversubscribed machine OpenMP with >1 thread can be far slower than 1 thread.
-  const torchOneThread = threads === 1 ? torch : await pytorch(imgs.paths, 1);
-  const bestTorch = Math.max(torch.imagesPerSecond, torchOneThread.imagesPerSecond);
+  const torchOneThread = skipTorch ? undefined : threads === 1 ? torch : await pytorch(imgs.paths, 1);
+  const bestTorch = Math.max(torch?.imagesPerSecond ?? Number.NaN, torchOneThread?.imagesPerSecond ?? Number.NaN);
   const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
   const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const c1 = off[0] as LevelFigures;
+  const eff = efficiency({
+    stages: [components.decode, components.preprocess, components.inference],
+    cores: availableParallelism(),
+    bestImagesPerSecond: best.imagesPerSecond,
+    p95AtConcurrency1Ms: c1.p95Ms,
+  });
   const summary = {
     best: { batching: best.batching, concurrency: best.concurrency, imagesPerSecond: best.imagesPerSecond },
-    speedupVsPytorch: best.imagesPerSecond / torch.imagesPerSecond,
+    components,
+    efficiency: eff,
+    speedupVsPytorch: torch ? best.imagesPerSecond / torch.imagesPerSecond : undefined,
     speedupVsBestPytorchEitherThreadCount: best.imagesPerSecond / bestTorch,
     speedupTarget: TARGETS.speedupVsPytorch,
     overheadVsModelAtConcurrency1: c1.overheadVsModel,
@@ -181,11 +205,20 @@ async function main(): Promise<void> {
       `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)}`,
     );
   }
-  for (const t of threads === 1 ? [torch] : [torch, torchOneThread]) {
+  for (const t of skipTorch ? [] : threads === 1 ? [torch] : [torch, torchOneThread]) {
+    if (!t) continue;
     console.log(`pytorch   1    ${f1(t.imagesPerSecond).padStart(6)} ${f1(t.p50Ms).padStart(8)} ${f1(t.p95Ms).padStart(7)}  (${t.threads} thread(s), model only ${f1(t.modelMeanMs)} ms)`);
   }
   console.log(
-    `\nbest server ${f1(best.imagesPerSecond)} img/s (batching ${best.batching ? 'on' : 'off'}, concurrency ${best.concurrency}) = ${summary.speedupVsPytorch.toFixed(2)}× PyTorch eager (target ≥ ${TARGETS.speedupVsPytorch}×)`,
+    `\nbest server ${f1(best.imagesPerSecond)} img/s (batching ${best.batching ? 'on' : 'off'}, concurrency ${best.concurrency}) = ${summary.speedupVsPytorch?.toFixed(2) ?? 'n/a'}× PyTorch eager (target ≥ ${TARGETS.speedupVsPytorch}×)`,
+  );
+  const st = (name: string, c: { cpuMs: number; wallMs: number }) => `${name} ${f1(c.cpuMs)} ms CPU / ${f1(c.wallMs)} ms wall`;
+  console.log(
+    `alone, per image: ${st('decode', components.decode)}, ${st('preprocess', components.preprocess)}, ${st('inference', components.inference)}`,
+  );
+  console.log(
+    `bound ${eff.cores} cores ÷ ${f1(eff.cpuMsPerImage)} ms CPU/image = ${f1(eff.boundImagesPerSecond)} img/s; best is ${pct(eff.fractionOfBound)} of it (goal ≥ 90%); ` +
+      `p95 at concurrency 1 is ${eff.p95AtConcurrency1VsAlone.toFixed(2)}× the ${f1(eff.aloneWallMsPerImage)} ms alone (goal ≤ 1.3×)`,
   );
   console.log(`(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`);
   console.log(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mean, percentile, summarise } from './stats.js';
+import { efficiency, mean, percentile, summarise } from './stats.js';
 
 describe('bench stats', () => {
   it('computes nearest-rank percentiles', () => {
@@ -18,5 +18,23 @@ describe('bench stats', () => {
     expect(f.overheadVsModel).toBeCloseTo(0.2);
     expect(f.overheadVsModelMedian).toBeCloseTo(0.2);
     expect(f.serverShareOutsideModel).toBeCloseTo(1 / 11);
+  });
+});
+
+describe('efficiency', () => {
+  it('bounds throughput by cores ÷ CPU time per image: 2 cores, 8 + 2 + 10 ms → 100 img/s', () => {
+    const e = efficiency({
+      stages: [
+        { cpuMs: 8, wallMs: 8 },
+        { cpuMs: 2, wallMs: 2 },
+        { cpuMs: 10, wallMs: 6 },
+      ],
+      cores: 2,
+      bestImagesPerSecond: 90,
+      p95AtConcurrency1Ms: 20,
+    });
+    expect(e.boundImagesPerSecond).toBe(100);
+    expect(e.fractionOfBound).toBeCloseTo(0.9, 12);
+    expect(e.p95AtConcurrency1VsAlone).toBeCloseTo(20 / 16, 12);
   });
 });

@@ -59,3 +59,39 @@ export function summarise(concurrency: number, samples: readonly Sample[], wallS
     serverShareOutsideModel: (total - inference) / total,
   };
 }
+
+/** How close the server comes to what the cores allow, from the stages' cost measured alone. */
+export interface Efficiency {
+  /** CPU ms per image of decode + preprocess + inference alone. */
+  readonly cpuMsPerImage: number;
+  /** Wall ms per image of the three alone, one after the other (the latency floor at concurrency 1). */
+  readonly aloneWallMsPerImage: number;
+  readonly cores: number;
+  /** cores ÷ CPU seconds per image: the throughput no server on these cores can beat. */
+  readonly boundImagesPerSecond: number;
+  readonly bestImagesPerSecond: number;
+  /** best ÷ bound (goal ≥ 0.9). */
+  readonly fractionOfBound: number;
+  /** p95 at concurrency 1 ÷ the wall floor (goal ≤ 1.3). */
+  readonly p95AtConcurrency1VsAlone: number;
+}
+
+export function efficiency(o: {
+  stages: readonly { cpuMs: number; wallMs: number }[];
+  cores: number;
+  bestImagesPerSecond: number;
+  p95AtConcurrency1Ms: number;
+}): Efficiency {
+  const cpuMsPerImage = o.stages.reduce((a, s) => a + s.cpuMs, 0);
+  const aloneWallMsPerImage = o.stages.reduce((a, s) => a + s.wallMs, 0);
+  const boundImagesPerSecond = (o.cores * 1000) / cpuMsPerImage;
+  return {
+    cpuMsPerImage,
+    aloneWallMsPerImage,
+    cores: o.cores,
+    boundImagesPerSecond,
+    bestImagesPerSecond: o.bestImagesPerSecond,
+    fractionOfBound: o.bestImagesPerSecond / boundImagesPerSecond,
+    p95AtConcurrency1VsAlone: o.p95AtConcurrency1Ms / aloneWallMsPerImage,
+  };
+}
