@@ -160,9 +160,9 @@ class Trainer:
             with self.autocast():
                 out = self.model(self.prep(torch.zeros(1, 3, size, size, dtype=torch.uint8)))
                 loss = out.float().sum() * 0.0
-            zero = torch.zeros((), device=self.device)
             self._step(loss)
-            return zero, zero, 0
+            zero = torch.zeros((), device=self.device)
+            return zero, torch.zeros((), device=self.device, dtype=torch.long), 0
         x = self.prep(batch.images, train=True)
         y = batch.labels.to(self.device, non_blocking=True)
         with self.autocast():
