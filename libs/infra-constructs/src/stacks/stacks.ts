@@ -1,6 +1,7 @@
 import { Annotations, aws_ecr_assets as ecrAssets, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
 import { ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
+import { grantCiDataAccess } from '../ci/ci-data-access.js';
 import { GithubOidc } from '../ci/github-oidc.js';
 import { DataStores } from '../data/data-stores.js';
 import { Network } from '../network/network.js';
@@ -45,6 +46,8 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: SpecStackProps) {
     super(scope, id, props);
     this.stores = new DataStores(this, 'Stores', { namePrefix: props.spec.project.name });
+    // The CI train / deploy-endpoints roles' bucket and key access (the CI stack cannot name these resources).
+    grantCiDataAccess(this.stores, props.spec);
     const names = ssmParameterNames(props.spec);
     const s = this.stores;
     publishParameters(this, 'Parameters', {
@@ -185,6 +188,18 @@ export class ServingStack extends Stack {
       modelServerImageUri: { name: names.modelServerImageUri, value: this.image.imageUri, description: 'Model-server image the endpoints run' },
       invokerFunctionUrl: { name: names.invokerFunctionUrl, value: this.invoker.functionUrl.url, description: 'Invoker function URL (AWS_IAM)' },
       invokerFunctionName: { name: names.invokerFunctionName, value: this.invoker.function.functionName, description: 'Invoker function name' },
+      // What each endpoint serves, recorded by the deploy itself (rolled back with it): a later deploy without new
+      // training reuses exactly these (apps/infra/scripts/serving-artifacts.ts).
+      deployedModelSingle: {
+        name: names.deployedModelSingle,
+        value: stores.modelBucket.s3UrlForObject(props.modelKeys?.single ?? spec.endpoints.single.modelArtifact.s3Key),
+        description: 'Model artifact the single-instance endpoint serves',
+      },
+      deployedModelMulti: {
+        name: names.deployedModelMulti,
+        value: stores.modelBucket.s3UrlForObject(props.modelKeys?.multi ?? spec.endpoints.multi.modelArtifact.s3Key),
+        description: 'Model artifact the multi-instance endpoint serves',
+      },
     });
   }
 

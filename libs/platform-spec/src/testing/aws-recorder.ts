@@ -135,11 +135,12 @@ export async function startAwsRecorder(options: AwsRecorderOptions = {}): Promis
         res.end(reply.body);
         return;
       }
+      // Node's server already answered `Expect: 100-continue` (large S3 uploads); fetch refuses to send that header.
       const forwarded = await fetch(`${options.upstream}${url}`, {
         method: req.method,
         headers: Object.fromEntries(
           Object.entries(headers).filter(
-            ([k]) => !['host', 'connection', 'content-length', 'transfer-encoding'].includes(k),
+            ([k]) => !['host', 'connection', 'content-length', 'transfer-encoding', 'expect'].includes(k),
           ),
         ),
         body: ['GET', 'HEAD'].includes(req.method ?? 'GET') ? undefined : raw,
