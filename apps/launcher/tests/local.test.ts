@@ -58,8 +58,10 @@ describe.skipIf(!ready)(
         // Prepare
         const modelDir = join(work, `model-${mode}`);
         const io = memoryIo();
-        const env = { ...process.env, DOGBREED_PYTHON: toolPaths.python() };
-        // Act: exactly the flags the local stack passes.
+        // tiny_cnn has no pretrained weights: the spec's frozen backbone would be refused, so it trains whole.
+        const spec = JSON.stringify({ training: { hyperparameters: { freezeBackbone: false } } });
+        const env = { ...process.env, DOGBREED_PYTHON: toolPaths.python(), DOGBREED_SPEC_JSON: spec };
+        // Act: small and fast on CPU.
         const code = await runCli(
           [
             '--target',
