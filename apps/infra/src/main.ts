@@ -5,17 +5,12 @@
  */
 import { App } from 'aws-cdk-lib';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
-import {
-  applyNagChecks,
-  composeInfra,
-  findWorkspaceRoot,
-  infraPaths,
-  modelKeysFromContext,
-} from '@dogbreed/infra-constructs';
+import { applyNagChecks, composeInfra, modelKeysFromContext } from '@dogbreed/infra-constructs';
+import { findWorkspaceRoot, infraInputs } from './inputs.js';
 
 const app = new App();
 const spec = loadPlatformSpec();
 // Freshly trained artifacts arrive as context from the deploy pipeline; otherwise the spec's keys.
-composeInfra(app, spec, infraPaths(findWorkspaceRoot(import.meta.url)), { modelKeys: modelKeysFromContext(app) });
+composeInfra(app, spec, infraInputs(findWorkspaceRoot(import.meta.url)), { modelKeys: modelKeysFromContext(app) });
 applyNagChecks(app);
 app.synth();

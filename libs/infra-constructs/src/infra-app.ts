@@ -1,93 +1,19 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
-import { MissingBuildOutputError, InfraPropsError } from './errors.js';
+import { InfraPropsError } from './errors.js';
 import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack, type ModelKeys } from './stacks/stacks.js';
 
-/**
- * What the model-server Docker build does NOT need from the repository root (Docker ignore syntax). The build
- * context is the repository root, so everything heavy or unrelated is left out and cdk.out stays small.
- */
-export const MODEL_SERVER_CONTEXT_EXCLUDES = [
-  '.git',
-  '.nx',
-  '.venv',
-  '.venv-tools',
-  '.whl',
-  '.gl',
-  '.ci',
-  '.local-stack',
-  '**/node_modules',
-  'node_modules',
-  'dist/*',
-  '!dist/apps/model-server',
-  '**/cdk.out',
-  'coverage',
-  'tmp',
-  'test-output',
-  'training',
-  'docs',
-  'apps/infra',
-  'apps/invoker',
-  'apps/launcher',
-  'apps/loadtest',
-  'apps/local-stack',
-  'libs/infra-constructs',
-  '**/tests',
-  '**/bench',
-  '**/*.test.ts',
-  '**/__pycache__',
-] as const;
-
-/** Build outputs and folders the app reads, relative to the repository root. */
-export const INFRA_INPUTS = {
-  invokerBundleDir: 'dist/apps/invoker',
-  invokerBundleFile: 'index.mjs',
-  modelServerDockerfile: 'apps/model-server/Dockerfile',
-  trainingCodeDir: 'training',
-} as const;
-
-/** The repository root (the folder holding nx.json) above `fromUrl` (e.g. `import.meta.url`). */
-export function findWorkspaceRoot(fromUrl: string): string {
-  let dir = dirname(fileURLToPath(fromUrl));
-  while (!existsSync(join(dir, 'nx.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new MissingBuildOutputError(`no nx.json above ${fromUrl}: run the app from the repository`);
-    dir = up;
-  }
-  return dir;
-}
-
-export interface InfraPaths {
+/** What the app is built from, outside the spec; `apps/infra` finds these in the repository. */
+export interface InfraInputs {
+  /** The invoker bundle folder (holds index.mjs). */
   readonly invokerBundleDir: string;
-  readonly modelServerContext: string;
-  readonly modelServerDockerfile: string;
-  readonly trainingCodeDir: string;
-}
-
-/** The inputs under `root`, each checked to exist; a missing one fails with the command that produces it. */
-export function infraPaths(root: string): InfraPaths {
-  const bundle = join(root, INFRA_INPUTS.invokerBundleDir);
-  if (!existsSync(join(bundle, INFRA_INPUTS.invokerBundleFile))) {
-    throw new MissingBuildOutputError(
-      `The invoker bundle ${join(bundle, INFRA_INPUTS.invokerBundleFile)} is missing: build it first with \`npx nx run invoker:build\``,
-    );
-  }
-  if (!existsSync(join(root, INFRA_INPUTS.modelServerDockerfile))) {
-    throw new MissingBuildOutputError(`The model-server Dockerfile ${join(root, INFRA_INPUTS.modelServerDockerfile)} is missing (project model-server)`);
-  }
-  const training = join(root, INFRA_INPUTS.trainingCodeDir, 'train.py');
-  if (!existsSync(training)) throw new MissingBuildOutputError(`The training entry point ${training} is missing (see training/CONTRACT.md)`);
-  return {
-    invokerBundleDir: bundle,
-    modelServerContext: root,
-    modelServerDockerfile: INFRA_INPUTS.modelServerDockerfile,
-    trainingCodeDir: join(root, INFRA_INPUTS.trainingCodeDir),
-  };
+  /**
+   * The model-server image: Docker build context, Dockerfile relative to it, and what the context leaves out (Docker
+   * ignore syntax, e.g. an allow-list `*`, `!package.json`, ...), so unrelated files never change the image hash.
+   */
+  readonly modelServerImage: { readonly directory: string; readonly file: string; readonly exclude: readonly string[] };
 }
 
 export interface InfraStacks {
@@ -111,7 +37,7 @@ export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
  * Composes every stack of the deployment on `app` from the spec, tags them with the spec's tags, and applies the
  * cdk-nag AwsSolutions checks. Account/region come from the spec (no account = environment-agnostic synth).
  */
-export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, options: { readonly modelKeys?: ModelKeys } = {}): InfraStacks {
+export function composeInfra(app: App, spec: PlatformSpec, inputs: InfraInputs, options: { readonly modelKeys?: ModelKeys } = {}): InfraStacks {
   // Log delivery to the access-log bucket through a bucket policy (no legacy ACL); must be set before any child.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
@@ -134,8 +60,8 @@ export function composeInfra(app: App, spec: PlatformSpec, paths: InfraPaths, op
     description: 'dogbreed: model-server endpoints with autoscaling, invoker Lambda',
     network: network.network,
     stores: data.stores,
-    invokerBundleDir: paths.invokerBundleDir,
-    modelServerImage: { directory: paths.modelServerContext, file: paths.modelServerDockerfile, exclude: MODEL_SERVER_CONTEXT_EXCLUDES },
+    invokerBundleDir: inputs.invokerBundleDir,
+    modelServerImage: inputs.modelServerImage,
     modelKeys: options.modelKeys,
   });
   const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });

@@ -23,7 +23,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
 import { AssetManifestArtifact, CloudFormationStackArtifact, type CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { composeInfra, infraPaths } from '@dogbreed/infra-constructs';
+import { composeInfra } from '@dogbreed/infra-constructs';
 import {
   PLATFORM_SPEC,
   ssmParameterNames,
@@ -39,6 +39,7 @@ import {
   type MotoServer,
 } from '@dogbreed/platform-spec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { infraInputs } from '../../src/inputs.js';
 import { BOOTSTRAP, MOTO_TRANSFORMS, type TemplateJson } from './moto-transforms.js';
 
 const ACCOUNT = '123456789012'; // moto's default account
@@ -138,7 +139,7 @@ describe.skipIf(skipLocally)(
         );
       outdir = mkdtempSync(join(tmpdir(), 'moto-cfn-synth-'));
       const app = new App({ outdir });
-      composeInfra(app, spec, infraPaths(workspaceRoot()));
+      composeInfra(app, spec, infraInputs(workspaceRoot()));
       assembly = app.synth();
       moto = await startMoto();
       const aws = {

@@ -1,9 +1,9 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
-import { composeInfra, infraPaths, modelKeysFromContext, type InfraStacks } from '../infra-app.js';
+import { composeInfra, modelKeysFromContext, type InfraStacks } from '../infra-app.js';
 import { ProjectNagChecks } from '../nag.js';
+import { testInputs } from './inputs.js';
 
 export interface SynthedInfra {
   readonly app: App;
@@ -12,12 +12,12 @@ export interface SynthedInfra {
 }
 
 /**
- * Composes and synthesizes the whole app from `spec` with the repository's real inputs (the invoker bundle must be
- * built: `npx nx run invoker:build`). Synth is slow on small machines: call once per test file and share the result.
+ * Composes and synthesizes the whole app from `spec` with stand-in inputs (`testInputs()`). Synth is slow on small
+ * machines: call once per test file and share the result.
  */
 export function synthInfra(spec: PlatformSpec, context: Record<string, string> = {}): SynthedInfra {
   const app = new App({ context });
-  const stacks = composeInfra(app, spec, infraPaths(workspaceRoot()), { modelKeys: modelKeysFromContext(app) });
+  const stacks = composeInfra(app, spec, testInputs(), { modelKeys: modelKeysFromContext(app) });
   app.synth();
   const t = (k: keyof InfraStacks) => Template.fromStack(stacks[k]);
   return {
