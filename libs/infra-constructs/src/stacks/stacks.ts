@@ -65,7 +65,7 @@ export interface TrainingStackProps extends SpecStackProps {
 }
 
 /**
- * SageMaker training role, model-server ECR repository, the EC2 trainer when the spec pins its AMI
+ * SageMaker training role, the EC2 trainer when the spec pins its AMI
  * (`training.ec2AmiId`); publishes role, image URIs, instance id.
  */
 export class TrainingStack extends Stack {

@@ -1,4 +1,4 @@
-import { aws_ec2 as ec2, aws_ecr as ecr, aws_iam as iam, aws_kms as kms, aws_s3 as s3, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_s3 as s3, Duration, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
@@ -6,7 +6,7 @@ import { InfraPropsError } from '../errors.js';
 import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
 
 export interface TrainingResourcesProps {
-  /** Project name: prefix of the role name, the ECR repository and the training job names. */
+  /** Project name: prefix of the role name and the training job names. */
   readonly projectName: string;
   readonly key: kms.IKey;
   readonly dataBucket: s3.IBucket;
@@ -17,22 +17,16 @@ export interface TrainingResourcesProps {
    * @default '763104351884'
    */
   readonly trainingImageAccount?: string;
-  /**
-   * How many model-server images ECR keeps.
-   * @default 20
-   */
-  readonly keepImages?: number;
 }
 
 /**
  * What a SageMaker training job runs with: its execution role (read the datasets prefix, write the model and
- * checkpoint prefixes, its own log streams, pull the training image, ENIs in the VPC), and the ECR repository the
- * model-server image is published to (scan on push, immutable tags).
+ * checkpoint prefixes, its own log streams, pull the training image, ENIs in the VPC). (The model-server image is a
+ * CDK Docker asset in the bootstrap's container-assets repository; this project keeps no ECR repository of its own.)
  */
 export class TrainingResources extends Construct {
   /** Named `<project>-sagemaker-training` so CI can pass it without a cross-stack reference. */
   public readonly executionRole: iam.Role;
-  public readonly modelServerRepository: ecr.Repository;
   /** Log-stream ARN pattern the role may write: SageMaker's shared group, this project's jobs only. */
   public readonly logStreamArn: string;
 
@@ -41,19 +35,7 @@ export class TrainingResources extends Construct {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(props.projectName)) {
       throw new InfraPropsError(`TrainingResources: projectName must be lower-case letters, digits and hyphens (got "${props.projectName}")`);
     }
-    const keep = props.keepImages ?? 20;
-    if (!Number.isInteger(keep) || keep < 1) throw new InfraPropsError(`TrainingResources: keepImages must be a positive integer (got ${keep})`);
     const stack = Stack.of(this);
-
-    this.modelServerRepository = new ecr.Repository(this, 'ModelServerRepo', {
-      repositoryName: `${props.projectName}/model-server`,
-      imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
-      encryption: ecr.RepositoryEncryption.KMS,
-      encryptionKey: props.key,
-      lifecycleRules: [{ maxImageCount: keep, description: `keep the last ${keep} images` }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       roleName: `${props.projectName}-sagemaker-training`,
