@@ -6,7 +6,15 @@
  * the served model sees exactly what the trainer evaluated.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,8 +23,24 @@ import { removeDir, startStack, type RunningStack } from './harness.js';
 
 const shared = sharedDir();
 const dogs = shared && join(shared, 'data', 'dogs-mini');
-const weights = join(workspaceRoot(), '.cache', 'pretrained', 'efficientnet-lite0-57934424.pth');
-const ready = Boolean(dogs && existsSync(join(dogs, 'train')) && existsSync(toolPaths.python()) && existsSync(weights));
+/** Where tools/setup.sh installs the default backbone's weights (training/pretrained-weights.json says). */
+function installedWeights(): string {
+  const registry = JSON.parse(
+    readFileSync(join(workspaceRoot(), 'training', 'pretrained-weights.json'), 'utf8'),
+  ) as {
+    installDir: string;
+    backbones: Record<string, { file: string }>;
+  };
+  return join(
+    workspaceRoot(),
+    registry.installDir,
+    registry.backbones['efficientnet_lite0']?.file ?? 'missing',
+  );
+}
+const weights = installedWeights();
+const ready = Boolean(
+  dogs && existsSync(join(dogs, 'train')) && existsSync(toolPaths.python()) && existsSync(weights),
+);
 const MIN_TOP1 = 0.85;
 const MAX_GAP = 0.01;
 const CONCURRENCY = 4;
@@ -49,12 +73,27 @@ describe('dogs-mini through the whole local path', () => {
       const started = Date.now();
       const out = execFileSync(
         toolPaths.python(),
-        ['train.py', '--data-dir', root, '--model-dir', single, '--output-dir', join(work, 'output'), '--device', 'cpu', '--num-workers', '1'],
+        [
+          'train.py',
+          '--data-dir',
+          root,
+          '--model-dir',
+          single,
+          '--output-dir',
+          join(work, 'output'),
+          '--device',
+          'cpu',
+          '--num-workers',
+          '1',
+        ],
         { cwd: join(workspaceRoot(), 'training'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
       );
       const trainSeconds = (Date.now() - started) / 1000;
       expect(out).toContain('feature cache:');
-      const evaluation = JSON.parse(readFileSync(join(single, 'evaluation.json'), 'utf8')) as { top1: number; images: number };
+      const evaluation = JSON.parse(readFileSync(join(single, 'evaluation.json'), 'utf8')) as {
+        top1: number;
+        images: number;
+      };
       // The multi-instance endpoint serves the same files (the stack needs both dirs).
       const multi = join(work, 'models', 'multi');
       mkdirSync(multi, { recursive: true });
@@ -81,7 +120,13 @@ describe('dogs-mini through the whole local path', () => {
       await Promise.all(Array.from({ length: CONCURRENCY }, worker));
       const correct = photos.filter((p, i) => labels[i] === p.breed).length;
       const top1 = correct / photos.length;
-      const summary = { trainSeconds, trainerTop1: evaluation.top1, stackTop1: top1, images: photos.length, correct };
+      const summary = {
+        trainSeconds,
+        trainerTop1: evaluation.top1,
+        stackTop1: top1,
+        images: photos.length,
+        correct,
+      };
       const dir = join(workspaceRoot(), 'test-output', 'local-stack');
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'real-dogs.json'), `${JSON.stringify(summary, null, 2)}\n`);
