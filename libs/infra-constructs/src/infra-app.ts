@@ -22,7 +22,7 @@ export interface InfraStacks {
   readonly training: TrainingStack;
   readonly serving: ServingStack;
   readonly ci: CiStack;
-  /** People roles and the development notebook (issue 12, src/access). */
+  /** People roles (operator, viewer, client) and the development notebook. */
   readonly access: AccessStack;
   /** The permissions boundary every role of every stack carries; deployed before all of them. */
   readonly boundary: PermissionsBoundaryStack;

@@ -1,19 +1,18 @@
 import { specWith, toolPaths } from '@dogbreed/platform-spec/testing';
-import { App, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccessStack, PermissionsBoundaryStack } from './access-stack.js';
-import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from './access-fixture.js';
-import { acknowledgeIamWildcards } from './nag.js';
+import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from '../testing/access-app.js';
+import { acknowledgeWildcards, ProjectNagChecks, WILDCARD_ACK_METADATA } from '../nag.js';
 import { accessNames } from './names.js';
 import {
   ProjectPermissionsBoundary,
@@ -46,10 +45,10 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 const resourcesOf = (stack: Stack) =>
   (Template.fromStack(stack).toJSON() as { Resources: Resources }).Resources;
 
-/** cdk-nag AwsSolutions over one stack (after synthesis, as the CDK validation phase runs it). */
+/** The project's cdk-nag checks over one stack (after synthesis, as the CDK validation phase runs them). */
 function nagErrors(app: App, stack: Stack) {
   app.synth();
-  const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(stack);
+  const report = new ProjectNagChecks(app).validateScope(stack);
   return report.violations
     .filter((v) => v.severity === 'error')
     .map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
@@ -200,10 +199,10 @@ describe('cdk-nag and cfn-lint', () => {
     expect(nagErrors(app, stack)).toEqual([]);
     const acks = stack.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
-      .flatMap((m) => Object.values(m.data as Record<string, { reason?: string } | string>));
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === WILDCARD_ACK_METADATA))
+      .map((m) => (m.data as { reason: string }).reason);
     expect(acks.length).toBeGreaterThan(0);
-    for (const a of acks) expect(typeof a === 'string' ? a : (a.reason ?? '')).toMatch(/\w{3,}.*\w{3,}/);
+    for (const a of acks) expect(a).toMatch(/\w{3,}.*\w{3,}/);
   });
 
   it('AwsSolutions: an unexpected wildcard is still reported (acknowledgements are per finding, not blanket)', () => {
@@ -228,9 +227,7 @@ describe('cdk-nag and cfn-lint', () => {
         resources: ['arn:aws:logs:us-east-1:111111111111:log-group:x'],
       }),
     );
-    acknowledgeIamWildcards(role, [
-      { finding: /^Resource::arn:aws:s3:::b\/\*$/, reason: 'objects of bucket b' },
-    ]);
+    acknowledgeWildcards(role, 'objects of bucket b, read by the role', [/^Resource::arn:aws:s3:::b\/\*$/]);
     expect(nagErrors(app, stack)).toEqual([expect.stringMatching(/^AwsSolutions-IAM5\[Action::logs:\*\]/)]);
   });
 

@@ -1,9 +1,7 @@
+import { Annotations, Stack, type aws_ec2 as ec2, type aws_kms as kms, type aws_s3 as s3, type StackProps } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { InfraPropsError } from '../errors.js';
 import { DevelopmentWorkspace } from './development-workspace.js';
 import { PeopleRoles } from './people-roles.js';
 import { ProjectPermissionsBoundary, type ProjectPermissionsBoundaryProps } from './permissions-boundary.js';
@@ -54,7 +52,7 @@ export class AccessStack extends Stack {
     super(scope, id, props);
     const { spec } = props;
     if (props.endpointNames.length === 0)
-      throw new Error('AccessStack: endpointNames must name at least one endpoint');
+      throw new InfraPropsError('AccessStack: endpointNames must name at least one endpoint');
 
     if (props.createPermissionsBoundary ?? true) {
       this.permissionsBoundary = new ProjectPermissionsBoundary(this, 'PermissionsBoundary', { spec });

@@ -7,11 +7,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
-import { buildAccessApp } from './access-fixture.js';
+import { buildAccessApp } from '../testing/access-app.js';
 import { DevelopmentWorkspace } from './development-workspace.js';
 import { IDLE_STOP_PATHS } from './idle-stop-script.js';
 import { accessNames } from './names.js';
-import { resolveCfn, type PolicyDocument } from './template-policies.js';
+import { resolveCfn, type PolicyDocument } from '../testing/template-policies.js';
 
 const spec = specWith({});
 const names = accessNames(spec);

@@ -1,12 +1,16 @@
+import {
+  ArnFormat,
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_sagemaker as sagemaker,
+  Stack,
+  type aws_kms as kms,
+  type aws_s3 as s3,
+} from 'aws-cdk-lib';
 import { S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
-import { ArnFormat, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { acknowledgeIamWildcards } from './nag.js';
 import { Construct } from 'constructs';
+import { InfraPropsError } from '../errors.js';
+import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { MAX_LIFECYCLE_SCRIPT_BASE64, idleStopOnStartScript } from './idle-stop-script.js';
 import { accessNames, sageMakerArnName } from './names.js';
 
@@ -54,15 +58,15 @@ export class DevelopmentWorkspace extends Construct {
     const { spec } = props;
     const cfg = spec.access.notebook;
     if (!cfg.enabled) {
-      throw new Error(
+      throw new InfraPropsError(
         'DevelopmentWorkspace: spec.access.notebook.enabled is false; do not create the workspace',
       );
     }
     const selected = props.vpc.selectSubnets(props.subnets);
     if (selected.hasPublic)
-      throw new Error('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
+      throw new InfraPropsError('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
     const subnetId = selected.subnetIds[0];
-    if (!subnetId) throw new Error('DevelopmentWorkspace: the subnet selection matched no subnet');
+    if (!subnetId) throw new InfraPropsError('DevelopmentWorkspace: the subnet selection matched no subnet');
 
     const names = accessNames(spec);
     this.notebookName = names.notebookInstance;
@@ -76,7 +80,7 @@ export class DevelopmentWorkspace extends Construct {
     const onStart = idleStopOnStartScript(cfg.idleStopMinutes);
     const onStartBase64 = Buffer.from(onStart, 'utf8').toString('base64');
     if (onStartBase64.length > MAX_LIFECYCLE_SCRIPT_BASE64) {
-      throw new Error(
+      throw new InfraPropsError(
         `DevelopmentWorkspace: the OnStart script is ${onStartBase64.length} base64 chars, over SageMaker's ${MAX_LIFECYCLE_SCRIPT_BASE64}`,
       );
     }
@@ -163,22 +167,21 @@ export class DevelopmentWorkspace extends Construct {
     const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
     if (defaultPolicy) this.notebook.node.addDependency(defaultPolicy);
 
-    acknowledgeIamWildcards(this.role, [
-      {
-        finding:
-          /^Action::(s3:(Abort|DeleteObject|GetBucket|GetObject|List)\*|kms:(GenerateDataKey|ReEncrypt)\*)$/,
-        reason:
-          'CDK grantReadWrite / grantEncryptDecrypt action groups, on the two project buckets and the project key only.',
-      },
-      {
-        finding: /^Resource::[^*]+\/\*$/,
-        reason:
-          'Objects under datasets/ (read/write) and notebook/ (read/write) and of the model bucket (read only): the notebook works on datasets, reads models, writes its own prefix.',
-      },
-      {
-        finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/,
-        reason: 'Log streams of the SageMaker notebook log group, named by SageMaker.',
-      },
-    ]);
+    acknowledgeWildcards(
+      this.role,
+      'CDK grantReadWrite / grantEncryptDecrypt action groups, on the two project buckets and the project key only.',
+      GRANT_HELPER_ACTIONS,
+    );
+    acknowledgeWildcards(
+      this.role,
+      'Objects under datasets/ (read/write) and notebook/ (read/write) and of the model bucket (read only): the ' +
+        'notebook works on datasets, reads models, writes its own prefix.',
+      [/^Resource::[^*]+\/\*$/],
+    );
+    acknowledgeWildcards(
+      this.role,
+      'Log streams of the SageMaker notebook log group, named by SageMaker.',
+      [/^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/],
+    );
   }
 }

@@ -2,7 +2,7 @@ import { specWith } from '@dogbreed/platform-spec/testing';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_ACCOUNT, TEST_INVOKER_ARN, TEST_TRAINING_ROLE, buildAccessApp } from './access-fixture.js';
+import { TEST_ACCOUNT, TEST_INVOKER_ARN, TEST_TRAINING_ROLE, buildAccessApp } from '../testing/access-app.js';
 import { accessNames } from './names.js';
 import {
   inlinePolicies,
@@ -10,7 +10,7 @@ import {
   roleNamed,
   type PolicyDocument,
   type TemplateJson,
-} from './template-policies.js';
+} from '../testing/template-policies.js';
 
 /**
  * The synthesized policies evaluated by a real offline IAM engine (@cloud-copilot/iam-simulate: identity

@@ -1,6 +1,5 @@
+import { ArnFormat, aws_iam as iam, Stack } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { ArnFormat, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { accessNames, sageMakerArnName } from './names.js';
 

@@ -4,7 +4,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from './access-fixture.js';
+import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from '../testing/access-app.js';
 import { LOG_READ_ACTIONS } from './people-policies.js';
 import { PeopleRole, PeopleRoles } from './people-roles.js';
 import { accessNames, PEOPLE_ROLE_KINDS } from './names.js';
@@ -16,7 +16,7 @@ import {
   roleNamed,
   type PolicyDocument,
   type TemplateJson,
-} from './template-policies.js';
+} from '../testing/template-policies.js';
 
 const OPERATORS = ['arn:aws:iam::222222222222:role/ops-alice', 'arn:aws:iam::222222222222:user/ops-carol'];
 const VIEWERS = ['arn:aws:iam::222222222222:root'];

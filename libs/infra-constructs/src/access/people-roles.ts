@@ -1,8 +1,8 @@
+import { Annotations, aws_iam as iam, Duration } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { Annotations, Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { acknowledgeIamWildcards } from './nag.js';
 import { Construct } from 'constructs';
+import { InfraPropsError } from '../errors.js';
+import { acknowledgeWildcards } from '../nag.js';
 import { accessNames, principalsFor, type PeopleRoleKind } from './names.js';
 import {
   clientStatements,
@@ -44,24 +44,24 @@ export class PeopleRole extends Construct {
   constructor(scope: Construct, id: string, props: PeopleRoleProps) {
     super(scope, id);
     if (props.principals.length === 0) {
-      throw new Error(
+      throw new InfraPropsError(
         `PeopleRole ${props.roleName}: at least one principal is required (a role trusting nobody is useless)`,
       );
     }
     const bad = props.principals.filter((p) => !PRINCIPAL_ARN.test(p));
     if (bad.length > 0)
-      throw new Error(`PeopleRole ${props.roleName}: not an IAM principal ARN: ${bad.join(', ')}`);
+      throw new InfraPropsError(`PeopleRole ${props.roleName}: not an IAM principal ARN: ${bad.join(', ')}`);
     if (new Set(props.principals).size !== props.principals.length) {
-      throw new Error(`PeopleRole ${props.roleName}: a principal is listed twice`);
+      throw new InfraPropsError(`PeopleRole ${props.roleName}: a principal is listed twice`);
     }
     const seconds = props.maxSessionDuration.toSeconds();
     if (seconds < 3600 || seconds > 43200) {
-      throw new Error(
+      throw new InfraPropsError(
         `PeopleRole ${props.roleName}: maxSessionDuration must be 1 to 12 hours, got ${seconds} s`,
       );
     }
     if (props.statements.length === 0)
-      throw new Error(`PeopleRole ${props.roleName}: at least one policy statement is required`);
+      throw new InfraPropsError(`PeopleRole ${props.roleName}: at least one policy statement is required`);
 
     const trusted = new iam.PrincipalWithConditions(
       new iam.CompositePrincipal(...props.principals.map((p) => new iam.ArnPrincipal(p))),
@@ -107,8 +107,8 @@ export class PeopleRoles extends Construct {
     super(scope, id);
     const { spec } = props;
     if (props.endpointNames.length === 0)
-      throw new Error('PeopleRoles: endpointNames must name at least one endpoint');
-    if (!props.invokerFunctionArn) throw new Error('PeopleRoles: invokerFunctionArn is required');
+      throw new InfraPropsError('PeopleRoles: endpointNames must name at least one endpoint');
+    if (!props.invokerFunctionArn) throw new InfraPropsError('PeopleRoles: invokerFunctionArn is required');
     const arns = projectResourceArns(this, spec, props);
     const names = accessNames(spec);
     const options: OperatorOptions = props.trainingRoleArn ? { trainingRoleArn: props.trainingRoleArn } : {};
@@ -161,42 +161,36 @@ export class PeopleRoles extends Construct {
     );
 
     const prefix = escapeRegExp(names.trainingJobPrefix.toLowerCase());
-    acknowledgeIamWildcards(this, [
-      {
-        finding: /^Resource::\*$/,
-        reason:
-          'List* calls, metric reads and scaling Describe* have no resource-level permissions in IAM: "*" is their only resource.',
-      },
-      {
-        finding: new RegExp(
-          `^Resource::arn:[^*]*:sagemaker:[^*]*:(endpoint-config|model|training-job)/${prefix}\\*$`,
-        ),
-        reason:
-          'Endpoint configs, models and training jobs are created over time: the project name prefix is their bound.',
-      },
-      {
-        finding: /^Resource::arn:[^*]*:logs:[^*]*:log-group:[^*]*:log-stream:[^*]*\*$/,
-        reason:
-          'Log streams are named by the services at run time; only streams of the project log groups (training: project jobs).',
-      },
-      {
-        finding: new RegExp(
-          `^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`,
-        ),
-        reason:
-          'Target-tracking alarms get generated names under the endpoint; project alarms carry the project prefix.',
-      },
-      {
-        finding: /^Resource::arn:[^*]*:application-autoscaling:[^*]*:scalable-target\/\*$/,
-        reason:
-          'Scalable target ids are random: IAM bounds them by the sagemaker namespace and the variant instance-count dimension.',
-      },
-      {
-        finding: /^Resource::[^*]+:\*$/,
-        reason:
-          'Qualified ARNs of the invoker function (its versions and the live alias): still that one function.',
-      },
-    ]);
+    acknowledgeWildcards(
+      this,
+      'List* calls, metric reads and scaling Describe* have no resource-level permissions in IAM: "*" is their only resource.',
+      [/^Resource::\*$/],
+    );
+    acknowledgeWildcards(
+      this,
+      'Endpoint configs, models and training jobs are created over time: the project name prefix is their bound.',
+      [new RegExp(`^Resource::arn:[^*]*:sagemaker:[^*]*:(endpoint-config|model|training-job)/${prefix}\\*$`)],
+    );
+    acknowledgeWildcards(
+      this,
+      'Log streams are named by the services at run time; only streams of the project log groups (training: project jobs).',
+      [/^Resource::arn:[^*]*:logs:[^*]*:log-group:[^*]*:log-stream:[^*]*\*$/],
+    );
+    acknowledgeWildcards(
+      this,
+      'Target-tracking alarms get generated names under the endpoint; project alarms carry the project prefix.',
+      [new RegExp(`^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`)],
+    );
+    acknowledgeWildcards(
+      this,
+      'Scalable target ids are random: IAM bounds them by the sagemaker namespace and the variant instance-count dimension.',
+      [/^Resource::arn:[^*]*:application-autoscaling:[^*]*:scalable-target\/\*$/],
+    );
+    acknowledgeWildcards(
+      this,
+      'Qualified ARNs of the invoker function (its versions and the live alias): still that one function.',
+      [/^Resource::[^*]+:\*$/],
+    );
   }
 }
 

@@ -1,17 +1,18 @@
-import type { PlatformSpec } from '@dogbreed/platform-spec';
 import {
   Annotations,
   Aspects,
   AspectPriority,
   Aws,
+  aws_iam as iam,
   CfnResource,
   Stack,
   Stage,
   type IAspect,
 } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import { acknowledgeIamWildcards } from './nag.js';
+import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct, type IConstruct } from 'constructs';
+import { InfraPropsError } from '../errors.js';
+import { acknowledgeWildcards } from '../nag.js';
 import { accessNames } from './names.js';
 
 /**
@@ -202,12 +203,12 @@ export class ProjectPermissionsBoundary extends Construct {
     Object.defineProperty(this, BOUNDARY_SYMBOL, { value: true });
     for (const s of props.additionalServices ?? []) {
       if (!/^[a-z0-9-]+$/.test(s))
-        throw new Error(
+        throw new InfraPropsError(
           `ProjectPermissionsBoundary: additionalServices entry '${s}' is not a service prefix`,
         );
     }
     if (props.passRoleServices?.length === 0) {
-      throw new Error(
+      throw new InfraPropsError(
         'ProjectPermissionsBoundary: passRoleServices must name at least one service (omit it for the default)',
       );
     }
@@ -217,14 +218,12 @@ export class ProjectPermissionsBoundary extends Construct {
       description: `Permissions boundary of every ${props.spec.project.name} role: no escalation, ${props.spec.project.region} only`,
       statements: permissionsBoundaryStatements(props.spec, props),
     });
-    acknowledgeIamWildcards(this, [
-      {
-        finding: /^(Action::[a-z0-9-]+:\*|Resource::\*)$/,
-        reason:
-          'A permissions boundary is a ceiling, not a grant: it allows whole project services on "*" and each role\'s own ' +
-          'policy narrows it; what it adds are its denies (escalation, other regions).',
-      },
-    ]);
+    acknowledgeWildcards(
+      this,
+      'A permissions boundary is a ceiling, not a grant: it allows whole project services on "*" and each role\'s own ' +
+        'policy narrows it; what it adds are its denies (escalation, other regions).',
+      [/^(Action::[a-z0-9-]+:\*|Resource::\*)$/],
+    );
   }
 }
 

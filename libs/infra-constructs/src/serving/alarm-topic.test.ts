@@ -7,7 +7,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveCfn, type PolicyDocument } from '../access/template-policies.js';
+import { resolveCfn, type PolicyDocument } from '../testing/template-policies.js';
 import { InfraPropsError } from '../errors.js';
 import { AlarmTopic } from './alarm-topic.js';
 

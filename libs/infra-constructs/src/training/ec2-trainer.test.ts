@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PLATFORM_SPEC, S3_PREFIXES } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveCfn, type PolicyDocument } from '../access/template-policies.js';
+import { resolveCfn, type PolicyDocument } from '../testing/template-policies.js';
 import { InfraPropsError } from '../errors.js';
 import { Ec2Trainer, EC2_OUTPUT_PREFIX } from './ec2-trainer.js';
 

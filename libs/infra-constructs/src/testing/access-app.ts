@@ -1,10 +1,8 @@
+/** Test fixture: the AccessStack built standalone against a stand-in VPC, key and buckets. */
+import { App, aws_ec2 as ec2, aws_kms as kms, aws_s3 as s3, Stack } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { App, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AccessStack, type AccessStackProps } from './access-stack.js';
-import { applyPermissionsBoundary } from './permissions-boundary.js';
+import { AccessStack, type AccessStackProps } from '../access/access-stack.js';
+import { applyPermissionsBoundary } from '../access/permissions-boundary.js';
 
 /** Test fixture: the account the test stacks deploy to. */
 export const TEST_ACCOUNT = '111111111111';
