@@ -29,6 +29,8 @@ const zodEnglishOnly = {
 const banner = "import { createRequire as __invokerCreateRequire } from 'node:module'; const require = __invokerCreateRequire(import.meta.url);";
 
 export default {
+  // Minified, yet errors keep their class names (`this.name = new.target.name`): logs name the error.
+  keepNames: true,
   outExtension: { '.js': '.mjs' },
   mainFields: ['module', 'main'],
   legalComments: 'none',

@@ -2,6 +2,6 @@
 export class SimulatorError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'SimulatorError';
+    this.name = new.target.name;
   }
 }

@@ -9,17 +9,7 @@ import {
   PredictionResponseSchema,
   type PredictionResponse,
 } from '@dogbreed/platform-spec';
-import {
-  BadGatewayError,
-  BadRequestError,
-  GatewayTimeoutError,
-  HttpError,
-  InternalError,
-  PayloadTooLargeError,
-  ServiceUnavailableError,
-  ThrottledError,
-  UnsupportedMediaTypeError,
-} from './errors.js';
+import { HttpError, InternalError } from './errors.js';
 import type { CheckedImage } from './image.js';
 
 /** One InvokeEndpoint call and the mapping of its failures to HTTP errors. */
@@ -66,11 +56,11 @@ export function parsePrediction(body: Uint8Array | undefined): PredictionRespons
   try {
     value = JSON.parse(Buffer.from(body ?? new Uint8Array(0)).toString('utf8'));
   } catch (err) {
-    throw new BadGatewayError('BAD_MODEL_RESPONSE', 'The model returned a body that is not JSON', { cause: err });
+    throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned a body that is not JSON', { cause: err });
   }
   const parsed = PredictionResponseSchema.safeParse(value);
   if (!parsed.success) {
-    throw new BadGatewayError('BAD_MODEL_RESPONSE', 'The model returned an unexpected response', {
+    throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned an unexpected response', {
       cause: parsed.error,
     });
   }
@@ -93,16 +83,16 @@ interface SdkErrorLike {
  */
 function mapModelError(status: number | undefined, detail: string, cause: unknown): HttpError {
   if (status === 429 || status === 503) {
-    return new ServiceUnavailableError('MODEL_BUSY', `The model is busy; retry later (${detail})`, { cause });
+    return new HttpError('MODEL_BUSY', `The model is busy; retry later (${detail})`, { cause });
   }
-  if (status === 413) return new PayloadTooLargeError('IMAGE_TOO_LARGE', `The model refused the image size (${detail})`, { cause });
+  if (status === 413) return new HttpError('IMAGE_TOO_LARGE', `The model refused the image size (${detail})`, { cause });
   if (status === 415) {
-    return new UnsupportedMediaTypeError('UNSUPPORTED_IMAGE_TYPE', `The model refused the image type (${detail})`, { cause });
+    return new HttpError('UNSUPPORTED_IMAGE_TYPE', `The model refused the image type (${detail})`, { cause });
   }
   if (status !== undefined && status >= 400 && status < 500) {
-    return new BadRequestError('MODEL_REJECTED_INPUT', `The model refused the image (${detail})`, { cause });
+    return new HttpError('MODEL_REJECTED_INPUT', `The model refused the image (${detail})`, { cause });
   }
-  return new BadGatewayError('MODEL_ERROR', `The model failed (${detail})`, { cause });
+  return new HttpError('MODEL_ERROR', `The model failed (${detail})`, { cause });
 }
 
 const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
@@ -127,7 +117,7 @@ export function mapEndpointError(err: unknown): HttpError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorLike;
   const name = e.name ?? '';
   if (name === 'AbortError' || name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
-    return new GatewayTimeoutError('The endpoint did not answer in time', { cause: err });
+    return new HttpError('ENDPOINT_TIMEOUT', 'The endpoint did not answer in time', { cause: err });
   }
   if (name === 'ModelError') {
     const status = e.OriginalStatusCode;
@@ -136,23 +126,23 @@ export function mapEndpointError(err: unknown): HttpError {
     return mapModelError(status, detail, err);
   }
   if (name === 'ModelNotReadyException') {
-    return new ServiceUnavailableError('MODEL_NOT_READY', 'The model is not ready yet; retry later', { cause: err });
+    return new HttpError('MODEL_NOT_READY', 'The model is not ready yet; retry later', { cause: err });
   }
   if (name === 'ServiceUnavailable') {
-    return new ServiceUnavailableError('SERVICE_UNAVAILABLE', 'The endpoint is unavailable; retry later', {
+    return new HttpError('SERVICE_UNAVAILABLE', 'The endpoint is unavailable; retry later', {
       cause: err,
     });
   }
   if (THROTTLING.has(name) || e.$metadata?.httpStatusCode === 429) {
-    return new ThrottledError('The endpoint is throttling requests; retry later', { cause: err });
+    return new HttpError('THROTTLED', 'The endpoint is throttling requests; retry later', { cause: err });
   }
   if (name === 'ValidationError') {
-    return new BadGatewayError('ENDPOINT_REJECTED', 'The endpoint rejected the call (misconfigured or missing endpoint)', {
+    return new HttpError('ENDPOINT_REJECTED', 'The endpoint rejected the call (misconfigured or missing endpoint)', {
       cause: err,
     });
   }
   if (name === 'InternalFailure' || name === 'InternalDependencyException' || e.$fault === 'server') {
-    return new BadGatewayError('ENDPOINT_FAILURE', 'The endpoint failed to process the call', { cause: err });
+    return new HttpError('ENDPOINT_FAILURE', 'The endpoint failed to process the call', { cause: err });
   }
   return new InternalError({ cause: err });
 }

@@ -1,12 +1,7 @@
 import { EndpointChoice } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 import type { InvokerConfig } from './config.js';
-import {
-  BadRequestError,
-  MethodNotAllowedError,
-  PayloadTooLargeError,
-  UnsupportedMediaTypeError,
-} from './errors.js';
+import { HttpError, MethodNotAllowedError } from './errors.js';
 
 /**
  * Event parsing: a Lambda function URL / API Gateway HTTP API (payload 2.0) event, or a direct-invoke event
@@ -85,7 +80,7 @@ export function parseJsonRequest(
   eventKind: InvokeRequest['eventKind'],
 ): InvokeRequest {
   const parsed = jsonRequestSchema(config).safeParse(value);
-  if (!parsed.success) throw new BadRequestError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw new HttpError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
   const r = parsed.data;
   return {
     eventKind,
@@ -107,7 +102,7 @@ function queryOptions(query: Record<string, string> | undefined, config: Pick<In
     endpoint: EndpointChoice.optional(),
   });
   const parsed = schema.safeParse(query ?? {});
-  if (!parsed.success) throw new BadRequestError('INVALID_REQUEST', `Invalid query: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw new HttpError('INVALID_REQUEST', `Invalid query: ${zodMessage(parsed.error)}`);
   return parsed.data;
 }
 
@@ -133,15 +128,15 @@ export function parseHttpEvent(
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
 ): InvokeRequest {
   const parsed = HttpEventSchema.safeParse(event);
-  if (!parsed.success) throw new BadRequestError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
+  if (!parsed.success) throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
   const e = parsed.data;
   const method = e.requestContext.http?.method?.toUpperCase();
   if (method !== undefined && method !== 'POST') throw new MethodNotAllowedError(method);
   const body = e.body ?? '';
-  if (body.length === 0) throw new BadRequestError('EMPTY_BODY', 'The request body is empty');
+  if (body.length === 0) throw new HttpError('EMPTY_BODY', 'The request body is empty');
   const bodyBytes = e.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
   if (bodyBytes > config.maxRequestBytes) {
-    throw new PayloadTooLargeError(
+    throw new HttpError(
       'REQUEST_TOO_LARGE',
       `The request body is ${bodyBytes} bytes; at most ${config.maxRequestBytes} bytes are accepted`,
     );
@@ -153,7 +148,7 @@ export function parseHttpEvent(
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new BadRequestError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new HttpError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`, { cause: err });
     }
     return parseJsonRequest(value, config, 'http');
   }
@@ -167,7 +162,7 @@ export function parseHttpEvent(
       endpoint: q.endpoint ?? config.defaultEndpoint,
     };
   }
-  throw new UnsupportedMediaTypeError(
+  throw new HttpError(
     'UNSUPPORTED_MEDIA_TYPE',
     `Content-Type ${type} is not accepted; send application/json or image/jpeg, image/png, image/webp`,
   );
@@ -180,7 +175,7 @@ export function parseEvent(
 ): InvokeRequest {
   if (isHttpEvent(event)) return parseHttpEvent(event, config);
   if (typeof event === 'string') {
-    throw new BadRequestError('INVALID_EVENT', 'A direct invoke must carry a JSON object, not a string');
+    throw new HttpError('INVALID_EVENT', 'A direct invoke must carry a JSON object, not a string');
   }
   return parseJsonRequest(event, config, 'direct');
 }

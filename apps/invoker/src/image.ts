@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, BadRequestError, UnsupportedMediaTypeError } from './errors.js';
+import { HttpError } from './errors.js';
 
 /** Image types the model server decodes, recognised by their first bytes (never by a client's claim). */
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/webp';
@@ -46,11 +46,11 @@ export interface CheckedImage {
 export function checkBase64Image(input: string, maxBytes: number): CheckedImage {
   let b64 = input.replace(DATA_URL_PREFIX, '');
   if (/\s/.test(b64)) b64 = b64.replace(/\s+/g, '');
-  if (b64.length === 0) throw new BadRequestError('EMPTY_IMAGE', 'The image is empty');
+  if (b64.length === 0) throw new HttpError('EMPTY_IMAGE', 'The image is empty');
   // Cheap size check before the regular expression walks a huge string.
   const approxBytes = Math.floor((b64.length * 3) / 4);
   if (approxBytes - 2 > maxBytes) throw imageTooLarge(approxBytes, maxBytes);
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) throw new BadRequestError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
+  if (b64.length % 4 !== 0 || !BASE64.test(b64)) throw new HttpError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
   const size = base64DecodedLength(b64);
   if (size > maxBytes) throw imageTooLarge(size, maxBytes);
   return checkImageBytes(Buffer.from(b64, 'base64'), maxBytes);
@@ -58,19 +58,19 @@ export function checkBase64Image(input: string, maxBytes: number): CheckedImage 
 
 /** Same checks for raw bytes (an S3 object, a decoded or a non-base64 body); the bytes are kept, not copied. */
 export function checkImageBytes(bytes: Uint8Array, maxBytes: number): CheckedImage {
-  if (bytes.length === 0) throw new BadRequestError('EMPTY_IMAGE', 'The image is empty');
+  if (bytes.length === 0) throw new HttpError('EMPTY_IMAGE', 'The image is empty');
   if (bytes.length > maxBytes) throw imageTooLarge(bytes.length, maxBytes);
   const type = sniffImageType(bytes);
   if (!type) throw unsupportedImage();
   return { bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), type };
 }
 
-export function imageTooLarge(bytes: number, maxBytes: number): PayloadTooLargeError {
-  return new PayloadTooLargeError('IMAGE_TOO_LARGE', `The image is ${bytes} bytes; at most ${maxBytes} bytes are accepted`);
+export function imageTooLarge(bytes: number, maxBytes: number): HttpError {
+  return new HttpError('IMAGE_TOO_LARGE', `The image is ${bytes} bytes; at most ${maxBytes} bytes are accepted`);
 }
 
-function unsupportedImage(): UnsupportedMediaTypeError {
-  return new UnsupportedMediaTypeError('UNSUPPORTED_IMAGE_TYPE', 'The image is not a JPEG, PNG or WebP file');
+function unsupportedImage(): HttpError {
+  return new HttpError('UNSUPPORTED_IMAGE_TYPE', 'The image is not a JPEG, PNG or WebP file');
 }
 
 /**

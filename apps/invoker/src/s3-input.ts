@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { InvokerConfig } from './config.js';
-import { BadGatewayError, BadRequestError, HttpError, GatewayTimeoutError } from './errors.js';
+import { HttpError } from './errors.js';
 import { imageTooLarge } from './image.js';
 
 /** The optional `{"s3Uri": "s3://BUCKET/KEY"}` input: only the configured bucket and prefix, never other URLs. */
@@ -13,13 +13,13 @@ export interface S3Location {
 /** `s3://bucket/key` → location; anything else (https://, s3:// without a key) is refused. */
 export function parseS3Uri(uri: string): S3Location {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
-  if (!m?.[1] || !m[2]) throw new BadRequestError('INVALID_S3_URI', 'The s3Uri must look like s3://BUCKET/KEY');
+  if (!m?.[1] || !m[2]) throw new HttpError('INVALID_S3_URI', 'The s3Uri must look like s3://BUCKET/KEY');
   return { bucket: m[1], key: m[2] };
 }
 
 /** Checks a URI against the configured input bucket and prefix. */
 export function allowedS3Location(uri: string, config: Pick<InvokerConfig, 'inputBucket' | 'inputPrefix'>): S3Location {
-  if (!config.inputBucket) throw new BadRequestError('S3_INPUT_DISABLED', 'The s3Uri input is not enabled');
+  if (!config.inputBucket) throw new HttpError('S3_INPUT_DISABLED', 'The s3Uri input is not enabled');
   const loc = parseS3Uri(uri);
   const segments = loc.key.split('/');
   if (
@@ -27,7 +27,7 @@ export function allowedS3Location(uri: string, config: Pick<InvokerConfig, 'inpu
     !loc.key.startsWith(config.inputPrefix) ||
     segments.some((s) => s === '..' || s === '.')
   ) {
-    throw new BadRequestError(
+    throw new HttpError(
       'S3_URI_NOT_ALLOWED',
       `The s3Uri must be under s3://${config.inputBucket}/${config.inputPrefix}`,
     );
@@ -79,10 +79,10 @@ export async function readS3Image(
 /** S3 failures → HTTP errors; S3's own messages are not passed on. */
 export function mapS3Error(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (isAbort(err)) return new GatewayTimeoutError('Reading the s3Uri input timed out', { cause: err });
+  if (isAbort(err)) return new HttpError('ENDPOINT_TIMEOUT', 'Reading the s3Uri input timed out', { cause: err });
   const name = (err as { name?: unknown } | null)?.name;
   if (name === 'NoSuchKey' || name === 'NotFound') {
-    return new BadRequestError('S3_OBJECT_NOT_FOUND', 'No object exists at the s3Uri', { cause: err });
+    return new HttpError('S3_OBJECT_NOT_FOUND', 'No object exists at the s3Uri', { cause: err });
   }
-  return new BadGatewayError('S3_READ_FAILED', 'The s3Uri input could not be read', { cause: err });
+  return new HttpError('S3_READ_FAILED', 'The s3Uri input could not be read', { cause: err });
 }

@@ -23,7 +23,7 @@ export class LauncherError extends Error {
   readonly hint: string | undefined;
   constructor(message: string, exitCode: ExitCode, options?: ErrorOptions & { hint?: string }) {
     super(message, options);
-    this.name = 'LauncherError';
+    this.name = new.target.name;
     this.exitCode = exitCode;
     this.hint = options?.hint;
   }
@@ -33,7 +33,6 @@ export class LauncherError extends Error {
 export class UsageError extends LauncherError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, EXIT_CODES.usage, options);
-    this.name = 'UsageError';
   }
 }
 
@@ -44,7 +43,6 @@ export class MissingCredentialsError extends LauncherError {
       ...options,
       hint: 'Set AWS_PROFILE (aws sso login / aws configure) or AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or use --dry-run.',
     });
-    this.name = 'MissingCredentialsError';
   }
 }
 
@@ -59,7 +57,6 @@ export class MissingChannelError extends LauncherError {
         hint: 'Upload the dataset (ImageFolder train/ valid/ test/) to the data bucket or pass --data-prefix.',
       },
     );
-    this.name = 'MissingChannelError';
     this.channels = missing.map((m) => m.channel);
   }
 }
@@ -71,7 +68,6 @@ export class MissingInfraParameterError extends LauncherError {
       ...options,
       hint: 'Deploy the infra stacks first (they publish bucket names, role ARN, subnets and the instance id in SSM); the EC2 trainer (and its instance id) exists only when the spec pins its AMI in training.ec2AmiId.',
     });
-    this.name = 'MissingInfraParameterError';
   }
 }
 
@@ -79,7 +75,6 @@ export class MissingInfraParameterError extends LauncherError {
 export class MissingLocalInputError extends LauncherError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, EXIT_CODES.missingInput, options);
-    this.name = 'MissingLocalInputError';
   }
 }
 
@@ -90,7 +85,6 @@ export class InstanceQuotaError extends LauncherError {
       ...options,
       hint: 'Request a quota increase in Service Quotas (SageMaker: "<type> for training job usage" / "... spot training job usage").',
     });
-    this.name = 'InstanceQuotaError';
   }
 }
 
@@ -101,7 +95,6 @@ export class CapacityError extends LauncherError {
       ...options,
       hint: 'Retry later, in another region, with another instance type, or with spot training (longer max wait).',
     });
-    this.name = 'CapacityError';
   }
 }
 
@@ -109,7 +102,6 @@ export class CapacityError extends LauncherError {
 export class RequestValidationError extends LauncherError {
   constructor(detail: string, options?: ErrorOptions) {
     super(`AWS rejected the request: ${detail}`, EXIT_CODES.validation, options);
-    this.name = 'RequestValidationError';
   }
 }
 
@@ -117,7 +109,6 @@ export class RequestValidationError extends LauncherError {
 export class TrainingFailedError extends LauncherError {
   constructor(message: string, options?: ErrorOptions & { hint?: string }) {
     super(message, EXIT_CODES.trainingFailed, options);
-    this.name = 'TrainingFailedError';
   }
 }
 
@@ -125,7 +116,6 @@ export class TrainingFailedError extends LauncherError {
 export class InterruptedError extends LauncherError {
   constructor(message: string, hint?: string) {
     super(message, EXIT_CODES.interrupted, { hint });
-    this.name = 'InterruptedError';
   }
 }
 

@@ -3,33 +3,18 @@
 export class LocalStackError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'LocalStackError';
+    this.name = new.target.name;
   }
 }
 
 /** Bad command-line arguments. */
-export class CliUsageError extends LocalStackError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliUsageError';
-  }
-}
+export class CliUsageError extends LocalStackError {}
 
 /** A model dir is missing or incomplete and cannot (or may not) be trained. */
-export class ModelDirError extends LocalStackError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ModelDirError';
-  }
-}
+export class ModelDirError extends LocalStackError {}
 
 /** A child program (model server, launcher, synthetic-data generator) failed. */
-export class ChildProcessError extends LocalStackError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ChildProcessError';
-  }
-}
+export class ChildProcessError extends LocalStackError {}
 
 /**
  * An AWS API error as the real service sends it: status code, `x-amzn-errortype` header and a restJson1 body.
@@ -43,7 +28,6 @@ export class AwsApiError extends LocalStackError {
     readonly fields: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
-    this.name = 'AwsApiError';
   }
 
   toJSON(): Record<string, unknown> {

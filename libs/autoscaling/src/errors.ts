@@ -2,6 +2,6 @@
 export class CapacityPlanningError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'CapacityPlanningError';
+    this.name = new.target.name;
   }
 }

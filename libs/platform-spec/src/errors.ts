@@ -4,7 +4,7 @@ import type { z } from 'zod';
 export class PlatformSpecError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'PlatformSpecError';
+    this.name = new.target.name;
   }
 }
 
@@ -17,15 +17,9 @@ export class SpecValidationError extends PlatformSpecError {
       message: i.message,
     }));
     super(`Invalid platform spec (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
-    this.name = 'SpecValidationError';
     this.issues = issues;
   }
 }
 
 /** An override source (env variable or JSON file) could not be read or parsed. */
-export class SpecOverrideError extends PlatformSpecError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SpecOverrideError';
-  }
-}
+export class SpecOverrideError extends PlatformSpecError {}

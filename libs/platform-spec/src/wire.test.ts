@@ -3,6 +3,8 @@ import {
   CUSTOM_ATTRIBUTES_HEADER,
   CUSTOM_ATTRIBUTES_MAX_CHARS,
   CustomAttributesError,
+  ERROR_CODES,
+  ErrorBodySchema,
   formatCustomAttributes,
   parseCustomAttributes,
 } from './index.js';
@@ -74,5 +76,27 @@ describe('custom attributes', () => {
     ['over 1024 chars', { pad: 'x'.repeat(CUSTOM_ATTRIBUTES_MAX_CHARS) }],
   ])('will not format %s', (_name, attrs) => {
     expect(() => formatCustomAttributes(attrs)).toThrow(CustomAttributesError);
+  });
+});
+
+describe('error codes', () => {
+  // The statuses clients have always received for each code; a change here changes the wire.
+  const STATUSES: Record<string, number> = {
+    EMPTY_BODY: 400, EMPTY_IMAGE: 400, INVALID_BASE64: 400, INVALID_CUSTOM_ATTRIBUTES: 400, INVALID_EVENT: 400,
+    INVALID_IMAGE: 400, INVALID_JSON: 400, INVALID_REQUEST: 400, INVALID_S3_URI: 400, INVALID_TOP_K: 400,
+    MODEL_REJECTED_INPUT: 400, S3_INPUT_DISABLED: 400, S3_OBJECT_NOT_FOUND: 400, S3_URI_NOT_ALLOWED: 400,
+    NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, NOT_ACCEPTABLE: 406, IMAGE_TOO_LARGE: 413, PAYLOAD_TOO_LARGE: 413,
+    REQUEST_TOO_LARGE: 413, UNSUPPORTED_IMAGE_FORMAT: 415, UNSUPPORTED_IMAGE_TYPE: 415, UNSUPPORTED_MEDIA_TYPE: 415,
+    THROTTLED: 429, MODEL_BUSY: 503, MODEL_NOT_READY: 503, QUEUE_FULL: 503, SERVICE_UNAVAILABLE: 503,
+    SHUTTING_DOWN: 503, INFERENCE_FAILED: 500, INTERNAL_ERROR: 500, BAD_MODEL_RESPONSE: 502, ENDPOINT_FAILURE: 502,
+    ENDPOINT_REJECTED: 502, MODEL_ERROR: 502, S3_READ_FAILED: 502, ENDPOINT_TIMEOUT: 504,
+  };
+
+  it('maps every code to its status', () => {
+    expect(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status]))).toEqual(STATUSES);
+  });
+
+  it.each(Object.keys(ERROR_CODES))('%s is a valid wire code', (code) => {
+    expect(ErrorBodySchema.parse({ error: { code, message: 'm' } }).error.code).toBe(code);
   });
 });

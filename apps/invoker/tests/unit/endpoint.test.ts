@@ -177,7 +177,7 @@ describe('error mapping (aws-sdk-client-mock)', () => {
   });
 
   it('passes HttpErrors through unchanged', () => {
-    const e = new HttpError(418, 'TEAPOT', 'no');
+    const e = new HttpError('MODEL_BUSY', 'no');
     expect(mapEndpointError(e)).toBe(e);
   });
 });
