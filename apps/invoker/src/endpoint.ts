@@ -1,3 +1,4 @@
+/** One InvokeEndpoint call and the mapping of its failures to HTTP errors. */
 import {
   InvokeEndpointCommand,
   type InvokeEndpointCommandInput,
@@ -11,8 +12,6 @@ import {
 } from '@dogbreed/platform-spec';
 import { HttpError, InternalError } from './errors.js';
 import type { CheckedImage } from './image.js';
-
-/** One InvokeEndpoint call and the mapping of its failures to HTTP errors. */
 
 export interface EndpointResult {
   readonly prediction: PredictionResponse;

@@ -1,3 +1,7 @@
+/**
+ * The Lambda entry point (`index.handler`). Wiring only: configuration, Powertools and the AWS clients are made
+ * once per execution environment; each invocation runs `runInvocation` and records its outcome.
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -9,11 +13,6 @@ import { eventRequestId } from './event.js';
 import { runInvocation, type InvocationDeps } from './invocation.js';
 import type { InvokerResult } from './response.js';
 import { recordOutcome } from './telemetry.js';
-
-/**
- * The Lambda entry point (`index.handler`). Wiring only: configuration, Powertools and the AWS clients are made
- * once per execution environment; each invocation runs `runInvocation` and records its outcome.
- */
 
 const config = loadInvokerConfig(process.env, loadPlatformSpec(process.env));
 const logger = new Logger({ serviceName: config.serviceName });

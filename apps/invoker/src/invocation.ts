@@ -1,3 +1,4 @@
+/** One invocation from event to result: parse, validate, read the image, call the endpoint, map. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import type { InvokerConfig } from './config.js';
@@ -7,8 +8,6 @@ import { parseEvent, type ImageSource } from './event.js';
 import { checkBase64Image, checkImageBytes, maxAcceptedImageBytes, type CheckedImage } from './image.js';
 import { errorResult, successResult, type InvokerResult } from './response.js';
 import { allowedS3Location, readS3Image } from './s3-input.js';
-
-/** One invocation from event to result: parse, validate, read the image, call the endpoint, map. */
 
 export interface InvocationDeps {
   readonly config: InvokerConfig;

@@ -1,9 +1,8 @@
+/** The optional `{"s3Uri": "s3://BUCKET/KEY"}` input: only the configured bucket and prefix, never other URLs. */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { InvokerConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { imageTooLarge } from './image.js';
-
-/** The optional `{"s3Uri": "s3://BUCKET/KEY"}` input: only the configured bucket and prefix, never other URLs. */
 
 export interface S3Location {
   readonly bucket: string;

@@ -31,7 +31,7 @@ export function effectiveHyperparameters(
   return hp;
 }
 
-/** train.py's flag names (training/CONTRACT.md), in a fixed order. */
+/** train.py's flag names (training/README.md, "Interface"), in a fixed order. */
 export function hyperparameterFlags(hp: EffectiveHyperparameters): Record<string, string> {
   const flags: Record<string, string> = {
     backbone: hp.backbone,

@@ -1,5 +1,5 @@
 /**
- * The training package's metric log lines (training/CONTRACT.md):
+ * The training package's metric log lines (training/README.md, "Interface"):
  *   `epoch=3 train_loss=0.1234 train_acc=0.9000 val_loss=0.2345 val_acc=0.8800 images_per_sec=123.4`
  *   `test_top1=0.91 test_top5=0.99`
  * Parsed here to print one progress line per epoch, whatever the target.

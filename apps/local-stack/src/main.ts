@@ -1,3 +1,7 @@
+/**
+ * `npm start`: the whole deployed topology on 127.0.0.1. Prints exactly one stdout line,
+ * `LOCAL_STACK_READY url=http://127.0.0.1:PORT`, once every endpoint is InService; everything else goes to stderr.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +11,6 @@ import { CliUsageError, LocalStackError } from './errors.js';
 import { stderrLog } from './log.js';
 import { DEFAULT_MODEL_KIND, describeModel, ensureModels, trainYourOwnHint } from './models.js';
 import { LocalStack } from './stack.js';
-
-/**
- * `npm start`: the whole deployed topology on 127.0.0.1. Prints exactly one stdout line,
- * `LOCAL_STACK_READY url=http://127.0.0.1:PORT`, once every endpoint is InService; everything else goes to stderr.
- */
 
 const here = dirname(fileURLToPath(import.meta.url));
 const log = stderrLog();

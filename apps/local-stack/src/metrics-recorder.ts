@@ -1,6 +1,5 @@
-import type { LambdaPoint, MetricPoint } from '@dogbreed/platform-spec';
-
 /** Per-period metrics as CloudWatch aggregates them; the caller closes periods (no timers here). */
+import type { LambdaPoint, MetricPoint } from '@dogbreed/platform-spec';
 
 /** Nearest-rank percentile of `values` (0 when empty). */
 export function percentile(values: readonly number[], p: number): number {

@@ -1,6 +1,5 @@
-import type { LocalMetrics } from '@dogbreed/platform-spec';
-
 /** `GET /metrics`: the metrics API in Prometheus text exposition format (version 0.0.4), pure. */
+import type { LocalMetrics } from '@dogbreed/platform-spec';
 
 export interface Totals {
   readonly endpoints: Readonly<Record<string, { invocations: number; errors4xx: number; errors5xx: number; retries: number }>>;

@@ -1,3 +1,7 @@
+/**
+ * The one HTTP server of the local stack: SageMaker Runtime InvokeEndpoint, Lambda Invoke, the function URL, the
+ * metrics and admin API, and the dashboard. Routing only; the work is done by the modules it calls.
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
@@ -18,11 +22,6 @@ import { buildFunctionUrlEvent, FUNCTION_URL_THROTTLE_BODY, functionUrlResponse 
 import { INVOKE_PATH, matchesFunction, THROTTLE_BODY } from './lambda/invoke-api.js';
 import type { LambdaRuntime } from './lambda/runtime.js';
 import type { Log } from './log.js';
-
-/**
- * The one HTTP server of the local stack: SageMaker Runtime InvokeEndpoint, Lambda Invoke, the function URL, the
- * metrics and admin API, and the dashboard. Routing only; the work is done by the modules it calls.
- */
 
 export interface ServerDeps {
   readonly spec: PlatformSpec;

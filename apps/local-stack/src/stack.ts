@@ -1,3 +1,4 @@
+/** Composes the local stack: one server, two endpoints, the Lambda runtime, and the period clock. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { INVOKER_ENV, LAMBDA_LIMITS, type LocalMetrics, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
@@ -10,8 +11,6 @@ import { LambdaRecorder } from './metrics-recorder.js';
 import { renderPrometheus } from './prometheus.js';
 import { createStackServer } from './server.js';
 import { describeTimeScale, scaledTiming, type ScaledTiming } from './time-scale.js';
-
-/** Composes the local stack: one server, two endpoints, the Lambda runtime, and the period clock. */
 
 export interface StackOptions {
   readonly spec: PlatformSpec;

@@ -123,7 +123,7 @@ export const DEFAULT_SPEC = {
     // An assumption, not a measurement: SageMaker takes minutes to add an instance (endpoint creation often 10+
     // min). Read yours from the endpoint's scaling activities (StartTime → EndTime) and override.
     instanceStartupSeconds: 300,
-    // CloudWatch publishes a 1-minute period a minute or more after it ends (docs/aws-facts).
+    // CloudWatch publishes a 1-minute period a minute or more after it ends (AWS documents SageMaker invocation metrics at a 60 s period).
     metricDelaySeconds: 60,
     prices: {
       region: 'us-east-1',

@@ -1,6 +1,5 @@
-import type { CiStage, PlatformSpec, TrainingMode } from './schema.js';
-
 /** Derived names: one function per name so no consumer rebuilds them by hand. */
+import type { CiStage, PlatformSpec, TrainingMode } from './schema.js';
 
 /** IAM role ARN a CI stage assumes (account from the workflow's `vars.AWS_ACCOUNT_ID`). */
 export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): string {

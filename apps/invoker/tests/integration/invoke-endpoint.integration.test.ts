@@ -1,3 +1,8 @@
+/**
+ * The handler against a local server speaking the SageMaker Runtime InvokeEndpoint REST protocol, through the
+ * real SDK (endpoint override `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, dummy credentials): the SDK serializes, signs
+ * (the server verifies SigV4) and parses. Behind it: scripted replies, and the real model server when built.
+ */
 import { ErrorBodySchema, PredictionResponseSchema } from '@dogbreed/platform-spec';
 import { createTinyModelDir, specWith } from '@dogbreed/platform-spec/testing';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -18,12 +23,6 @@ import {
   type InvokeEndpointServer,
 } from '../support/invoke-endpoint-server.js';
 import { ensureInvokerBundle, modelServerBundle, runBundle, startModelServer, type ModelServerProcess } from '../support/processes.js';
-
-/**
- * The handler against a local server speaking the SageMaker Runtime InvokeEndpoint REST protocol, through the
- * real SDK (endpoint override `AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, dummy credentials): the SDK serializes, signs
- * (the server verifies SigV4) and parses. Behind it: scripted replies, and the real model server when built.
- */
 
 const spec = specWith({});
 const SINGLE = 'it-single';

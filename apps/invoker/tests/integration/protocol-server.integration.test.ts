@@ -1,3 +1,4 @@
+/** The protocol server itself: it must refuse what real SageMaker refuses, or the handler tests prove nothing. */
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,8 +9,6 @@ import {
   type ContainerRequest,
   type InvokeEndpointServer,
 } from '../support/invoke-endpoint-server.js';
-
-/** The protocol server itself: it must refuse what real SageMaker refuses, or the handler tests prove nothing. */
 
 let server: InvokeEndpointServer;
 beforeAll(async () => {

@@ -1,8 +1,3 @@
-import { CUSTOM_ATTRIBUTES_HEADER, CUSTOM_ATTRIBUTES_MAX_CHARS } from '@dogbreed/platform-spec';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { verifySigV4 } from './sigv4.js';
-
 /**
  * A local server speaking the SageMaker Runtime InvokeEndpoint REST protocol (restJson1):
  * `POST /endpoints/{EndpointName}/invocations` with `Content-Type`/`Accept`/`X-Amzn-SageMaker-Custom-Attributes`
@@ -12,6 +7,10 @@ import { verifySigV4 } from './sigv4.js';
  * with `message`; a container's non-2xx becomes `ModelError` (424) with `OriginalStatusCode`/`OriginalMessage`.
  * It verifies each request's SigV4 signature (service `sagemaker`) and refuses unsigned or mis-signed ones.
  */
+import { CUSTOM_ATTRIBUTES_HEADER, CUSTOM_ATTRIBUTES_MAX_CHARS } from '@dogbreed/platform-spec';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifySigV4 } from './sigv4.js';
 
 export const DUMMY_CREDENTIALS = { accessKeyId: 'AKIDINVOKERTEST', secretAccessKey: 'invoker-test-secret' } as const;
 export const TEST_REGION = 'us-east-1';

@@ -1,3 +1,4 @@
+/** The handler's wiring: Powertools logs (request id) and EMF metrics (latency, errors by code, endpoint). */
 import {
   InvokeEndpointCommand,
   ModelError,
@@ -7,8 +8,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jsonHttpEvent, lambdaContext } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
-
-/** The handler's wiring: Powertools logs (request id) and EMF metrics (latency, errors by code, endpoint). */
 
 const smMock = mockClient(SageMakerRuntimeClient);
 const saved = { ...process.env };

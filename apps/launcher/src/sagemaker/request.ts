@@ -10,7 +10,7 @@ import type { InfraConfig } from '../infra.js';
 import { ENTRY_POINT } from '../source-package.js';
 import type { MetricDefinitions } from './metric-definitions.js';
 
-/** Channel names the training package reads as SM_CHANNEL_<NAME> (training/CONTRACT.md). */
+/** Channel names the training package reads as SM_CHANNEL_<NAME> (training/README.md, "Interface"). */
 export const DATA_CHANNELS = ['train', 'valid', 'test'] as const;
 export type DataChannel = (typeof DATA_CHANNELS)[number];
 export const CODE_CHANNEL = 'code';

@@ -1,3 +1,4 @@
+/** The router's hop to the container: what SageMaker passes on unchanged must reach `/invocations` unchanged. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CUSTOM_ATTRIBUTES_HEADER } from '@dogbreed/platform-spec';
@@ -5,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeEndpoint } from './invoke-endpoint.js';
 import type { ManagedEndpoint } from './managed-endpoint.js';
 import type { Instance } from './pool.js';
-
-/** The router's hop to the container: what SageMaker passes on unchanged must reach `/invocations` unchanged. */
 
 const seen: { headers: IncomingHttpHeaders; body: Buffer; path: string | undefined }[] = [];
 let container: Server;

@@ -1,14 +1,13 @@
+/**
+ * The SageMaker Runtime InvokeEndpoint API in front of the pools: least-outstanding-requests routing, one retry on
+ * another instance when the chosen one died (connection refused/reset), and the service's error shapes.
+ */
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { AwsApiError } from '../errors.js';
 import type { Instance } from './pool.js';
 import type { ManagedEndpoint } from './managed-endpoint.js';
 
-/**
- * The SageMaker Runtime InvokeEndpoint API in front of the pools: least-outstanding-requests routing, one retry on
- * another instance when the chosen one died (connection refused/reset), and the service's error shapes.
- */
-
-/** SageMaker gives the container 60 s to answer (aws-facts.md). */
+/** SageMaker gives the container 60 s to answer (the InvokeEndpoint limit AWS documents for real-time endpoints). */
 export const CONTAINER_TIMEOUT_MS = 60_000;
 
 export interface InvokeInput {

@@ -28,7 +28,7 @@ export interface PoolOptions {
   readonly onChange?: (instance: Instance) => void;
 }
 
-/** SageMaker expects /ping to pass within a few minutes of container start (aws-facts.md: 3 min). */
+/** SageMaker expects /ping to pass within a few minutes of container start (AWS documents 3 min for serverless endpoints). */
 export const PING_DEADLINE_MS = 180_000;
 const PING_INTERVAL_MS = 100;
 /** A stopping instance gets this long after SIGTERM before SIGKILL. */

@@ -1,9 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
-
 /**
  * Function URL translation, pure: an HTTP request → Lambda's payload format 2.0 event; the handler's result →
  * the HTTP response (the same rules the Lambda service applies).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface HttpRequestInfo {
   readonly method: string;

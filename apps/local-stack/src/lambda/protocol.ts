@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 /** Messages between the runtime (main thread) and an execution environment (worker thread). */
+import { z } from 'zod';
 
 export const WorkerDataSchema = z.object({
   bundlePath: z.string().min(1),

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
-import type { Log } from '../log.js';
-import type { LambdaRecorder } from '../metrics-recorder.js';
-import { ResultMessageSchema, type FunctionError, type WorkerData } from './protocol.js';
-
 /**
  * The Lambda service for one function: execution environments are worker threads that import the real bundle.
  * At most `reservedConcurrency` run at once; a synchronous invoke beyond that is throttled at once (no queue),
  * as Lambda does. Idle environments are reused (warm); a new one is a real cold start.
  */
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { Log } from '../log.js';
+import type { LambdaRecorder } from '../metrics-recorder.js';
+import { ResultMessageSchema, type FunctionError, type WorkerData } from './protocol.js';
 
 export type InvokeOutcome =
   | { readonly kind: 'throttled' }

@@ -1,3 +1,4 @@
+/** Starts the built local stack as a real process (its own process group) and cleans up everything it started. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,6 @@ import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import { LocalMetricsSchema, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
 import { createTinyModelDir, workspaceRoot, type TinyModelOptions } from '@dogbreed/platform-spec/testing';
-
-/** Starts the built local stack as a real process (its own process group) and cleans up everything it started. */
 
 export const MAIN = join(workspaceRoot(), 'dist/apps/local-stack/main.js');
 export const TIME_SCALE = 60;

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-
 /** Messages between the main thread and the inference worker (validated on both sides). */
+import { z } from 'zod';
 
 export const WorkerInitSchema = z.object({
   modelBytes: z.instanceof(Uint8Array),

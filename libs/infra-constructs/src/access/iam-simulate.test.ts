@@ -1,3 +1,7 @@
+/**
+ * The synthesized policies evaluated by a real offline IAM engine (@cloud-copilot/iam-simulate: identity
+ * policies, resource/trust policies, permissions boundaries, every condition operator), not by our own matching.
+ */
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,11 +15,6 @@ import {
   type PolicyDocument,
   type TemplateJson,
 } from '../testing/template-policies.js';
-
-/**
- * The synthesized policies evaluated by a real offline IAM engine (@cloud-copilot/iam-simulate: identity
- * policies, resource/trust policies, permissions boundaries, every condition operator), not by our own matching.
- */
 
 const OPERATOR = 'arn:aws:iam::222222222222:role/ops-alice';
 const VIEWER = 'arn:aws:iam::222222222222:user/bob';

@@ -1,3 +1,7 @@
+/**
+ * The idle check run for real: Python against a fake Jupyter API (an HTTP server answering /api/sessions,
+ * /api/kernels, /api/terminals), with a fake `aws` CLI that records its arguments.
+ */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,11 +15,6 @@ import {
   idleCheckPython,
   idleStopOnStartScript,
 } from './idle-stop-script.js';
-
-/**
- * The idle check run for real: Python against a fake Jupyter API (an HTTP server answering /api/sessions,
- * /api/kernels, /api/terminals), with a fake `aws` CLI that records its arguments.
- */
 
 /** The system Python (notebook instances run the check with theirs; standard library only). */
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';

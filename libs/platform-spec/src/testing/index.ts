@@ -1,8 +1,7 @@
+/** Test fixtures for every project: a spec with changes, a valid metadata.json. */
 import { buildSpec, type SpecOverride } from '../load.js';
 import { MODEL_METADATA_SCHEMA_VERSION, type ModelMetadata } from '../model-dir.js';
 import type { PlatformSpec } from '../schema.js';
-
-/** Test fixtures for every project: a spec with changes, a valid metadata.json. */
 
 /** Defaults plus `override`, validated (tests use it to show that consumers follow the spec). */
 export function specWith(override: SpecOverride): PlatformSpec {

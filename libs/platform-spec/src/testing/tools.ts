@@ -1,9 +1,8 @@
+/** Where tools/setup.sh puts things. Tests use these paths; each honours an env override. */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** Where tools/setup.sh puts things. Tests use these paths; each honours an env override. */
 
 /** The repository root (the folder holding nx.json). */
 export function workspaceRoot(): string {
