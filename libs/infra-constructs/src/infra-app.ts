@@ -64,7 +64,11 @@ export function composeInfra(app: App, spec: PlatformSpec, inputs: InfraInputs, 
     modelServerImage: inputs.modelServerImage,
     modelKeys: options.modelKeys,
   });
-  const ci = new CiStack(app, stackName(spec, 'ci'), { ...common, description: 'dogbreed: GitHub OIDC provider and CI roles' });
+  const ci = new CiStack(app, stackName(spec, 'ci'), {
+    ...common,
+    description: 'dogbreed: GitHub OIDC provider and CI roles',
+    existingProviderArn: oidcProviderArnFromContext(app),
+  });
   const access = new AccessStack(app, stackName(spec, 'access'), {
     ...common,
     description: 'dogbreed: people roles, development notebook',
@@ -93,6 +97,20 @@ export function applyNagChecks(app: App): void {
 
 /** CDK context keys the deploy pipeline sets to the trained artifacts (`s3://MODEL_BUCKET/KEY.tar.gz`). */
 export const MODEL_DATA_CONTEXT = { single: 'modelDataUrlSingle', multi: 'modelDataUrlMulti' } as const;
+
+/** CDK context key naming the account's existing GitHub OIDC provider (overrides spec `ci.existingOidcProviderArn`). */
+export const OIDC_PROVIDER_CONTEXT = 'githubOidcProviderArn';
+
+/**
+ * The existing GitHub OIDC provider's ARN from `--context githubOidcProviderArn=arn:aws:iam::ACCOUNT:oidc-provider/...`
+ * (for an account where it exists but the spec does not say so); undefined when not given. The CI stack validates it.
+ */
+export function oidcProviderArnFromContext(app: App): string | undefined {
+  const value: unknown = app.node.tryGetContext(OIDC_PROVIDER_CONTEXT);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new InfraPropsError(`context ${OIDC_PROVIDER_CONTEXT} must be a string (got ${String(value)})`);
+  return value;
+}
 
 /**
  * Model keys from the context (`--context modelDataUrlSingle=s3://bucket/jobs/x/output/model.tar.gz`): the key part

@@ -4,7 +4,7 @@ import { INVOKER_ENV, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platfor
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InfraPropsError } from './errors.js';
-import { MODEL_DATA_CONTEXT, modelKeysFromContext } from './infra-app.js';
+import { MODEL_DATA_CONTEXT, modelKeysFromContext, OIDC_PROVIDER_CONTEXT } from './infra-app.js';
 import { Network } from './network/network.js';
 import { Invoker } from './serving/invoker.js';
 import { instanceHasLocalStorage } from './serving/sagemaker-endpoint.js';
@@ -25,12 +25,17 @@ const changed: PlatformSpec = specWith({
   alarms: { emails: ['oncall@example.com'] },
 });
 
+const EXISTING_OIDC_PROVIDER = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
 const TRAINED_KEY = 'jobs/dogbreed-single-20261124/output/model.tar.gz';
 
 let infra: SynthedInfra;
 beforeAll(() => {
   // As the deploy pipeline does after its train stage: the single endpoint gets the new artifact.
-  infra = synthInfra(changed, { [MODEL_DATA_CONTEXT.single]: `s3://dogbreed-models-example/${TRAINED_KEY}` });
+  infra = synthInfra(changed, {
+    [MODEL_DATA_CONTEXT.single]: `s3://dogbreed-models-example/${TRAINED_KEY}`,
+    // An account that already has GitHub's OIDC provider.
+    [OIDC_PROVIDER_CONTEXT]: EXISTING_OIDC_PROVIDER,
+  });
 });
 
 describe('a spec change reaches the template', () => {
@@ -38,6 +43,11 @@ describe('a spec change reaches the template', () => {
     expect(changed.autoscaling.maxInstances).not.toBe(PLATFORM_SPEC.autoscaling.maxInstances);
     expect(changed.autoscaling.scaleOutCooldownSeconds).not.toBe(PLATFORM_SPEC.autoscaling.scaleOutCooldownSeconds);
     expect(changed.invoker.reservedConcurrency).not.toBe(PLATFORM_SPEC.invoker.reservedConcurrency);
+  });
+
+  it('the CI stack imports the existing OIDC provider named by the context instead of creating one', () => {
+    infra.templates.ci.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    expect(JSON.stringify(infra.templates.ci.toJSON())).toContain(`"Federated":"${EXISTING_OIDC_PROVIDER}"`);
   });
 
   it('the alarm e-mail list becomes subscriptions of the alarm topic', () => {

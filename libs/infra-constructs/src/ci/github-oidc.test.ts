@@ -9,6 +9,7 @@ import { CiStage, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platform-sp
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
 import { InfraPropsError } from '../errors.js';
+import { OIDC_PROVIDER_CONTEXT, oidcProviderArnFromContext } from '../infra-app.js';
 import { CiStack } from '../stacks/stacks.js';
 
 const EXISTING = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
@@ -62,6 +63,16 @@ describe('GitHub OIDC provider', () => {
       );
       expect(trust).toContain(`"Federated":"${EXISTING}"`);
     }
+  });
+
+  it('is imported from the CDK context githubOidcProviderArn too (the app composes the CI stack with it)', () => {
+    const app = new App({ context: { [OIDC_PROVIDER_CONTEXT]: EXISTING } });
+    const t = Template.fromStack(
+      new CiStack(app, 'ci', { spec: PLATFORM_SPEC, existingProviderArn: oidcProviderArnFromContext(app) }),
+    );
+    t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    expect(JSON.stringify(t.toJSON())).toContain(EXISTING);
+    expect(oidcProviderArnFromContext(new App())).toBeUndefined();
   });
 
   it('refuses an ARN of anything but the GitHub provider', () => {
