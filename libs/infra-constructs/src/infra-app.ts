@@ -51,7 +51,7 @@ export function composeInfra(app: App, spec: PlatformSpec, inputs: InfraInputs, 
   const data = new DataStack(app, stackName(spec, 'data'), { ...common, description: 'dogbreed: KMS key and S3 buckets' });
   const training = new TrainingStack(app, stackName(spec, 'training'), {
     ...common,
-    description: 'dogbreed: training role, ECR repository, EC2 trainer',
+    description: 'dogbreed: training role, training images, EC2 trainer',
     network: network.network,
     stores: data.stores,
   });
