@@ -123,15 +123,15 @@ export class LocalStack {
     log(`listening on ${this.url}`);
     log(describeTimeScale(spec.autoscaling, spec.localStack.timeScale));
     for (const mode of ['single', 'multi'] as const) {
-      const e = new ManagedEndpoint(
-        spec.endpoints[mode],
+      const e = new ManagedEndpoint({
+        endpoint: spec.endpoints[mode],
         spec,
-        this.timing,
-        this.opts.modelDirs[mode],
-        this.opts.modelServerMain,
-        this.nextPort,
+        timing: this.timing,
+        modelDir: this.opts.modelDirs[mode],
+        modelServerMain: this.opts.modelServerMain,
+        nextPort: this.nextPort,
         log,
-      );
+      });
       this.endpoints.set(e.name, e);
       log(`starting endpoint ${e.name} (${e.desired} instance(s), model ${this.opts.modelDirs[mode]})`);
       e.start();

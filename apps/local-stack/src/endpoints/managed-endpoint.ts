@@ -7,26 +7,43 @@ import { InstancePool, type Instance } from './pool.js';
 
 const KEEP_ACTIVITIES = 200;
 
+/** What a managed endpoint is built from. */
+export interface ManagedEndpointOptions {
+  /** The endpoint variant: name, variant name, initial instance count. */
+  readonly endpoint: EndpointSpec;
+  /** The platform spec: autoscaling policy, instance limits. */
+  readonly spec: PlatformSpec;
+  /** The autoscaling periods and cooldowns, scaled to the local stack's clock. */
+  readonly timing: ScaledTiming;
+  /** The model dir every instance serves. */
+  readonly modelDir: string;
+  /** The built model server each instance runs. */
+  readonly modelServerMain: string;
+  /** Hands out a free port for each new instance. */
+  readonly nextPort: () => number;
+  readonly log: Log;
+}
+
 /**
  * One endpoint variant as SageMaker + Application Auto Scaling run it: a pool of instances, the metrics the
  * router records, and the target-tracking state. Periods are closed by the caller's clock (`closePeriod`).
  */
 export class ManagedEndpoint {
+  readonly endpoint: EndpointSpec;
   readonly pool: InstancePool;
   readonly recorder = new EndpointRecorder();
   readonly activities: ScalingActivity[] = [];
+  private readonly spec: PlatformSpec;
+  private readonly timing: ScaledTiming;
+  private readonly log: Log;
   private state: ScalerState;
   private closing = false;
 
-  constructor(
-    readonly endpoint: EndpointSpec,
-    private readonly spec: PlatformSpec,
-    private readonly timing: ScaledTiming,
-    modelDir: string,
-    modelServerMain: string,
-    nextPort: () => number,
-    private readonly log: Log,
-  ) {
+  constructor({ endpoint, spec, timing, modelDir, modelServerMain, nextPort, log }: ManagedEndpointOptions) {
+    this.endpoint = endpoint;
+    this.spec = spec;
+    this.timing = timing;
+    this.log = log;
     const a = spec.autoscaling;
     this.state = {
       desired: clamp(endpoint.initialInstanceCount, a.minInstances, a.maxInstances),
