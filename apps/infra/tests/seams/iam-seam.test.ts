@@ -485,6 +485,10 @@ describe.skipIf(!motoAvailable())(
       // deploy-endpoints: what infra:deploy resolves before cdk runs (training skipped for multi: the last deploy's).
       recorder.calls.length = 0;
       const trained = /MODEL_ARTIFACT=(\S+)/.exec(launcher.output)?.[1] ?? '';
+      if (!trained)
+        throw new Error(
+          `the launcher did not finish the train stage (exit ${launcher.status}):\n${trainOutput}`,
+        );
       const lastMulti = `s3://${PHYSICAL.modelBucket}/${S3_PREFIXES.trainingOutput}multi/dogbreed-multi-0/output/model.tar.gz`;
       for (const uri of [trained, lastMulti].filter(Boolean)) {
         await s3.send(

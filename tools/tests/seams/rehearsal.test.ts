@@ -1,0 +1,461 @@
+/**
+ * Workflow rehearsal (issue 16): every `run:` step of deploy.yml and loadtest.yml that invokes our tooling (nx
+ * targets, cdk through infra:deploy/diff, the launcher, tools/gha) runs here as GitHub would run it: bash -eo pipefail,
+ * the workflow, job and step env, `${{ }}` expressions expanded with plausible values per job (step outputs from the
+ * steps that really ran), fake credentials where configure-aws-credentials stands, and AWS_ENDPOINT_URL pointing at
+ * the AWS call recorder in front of moto. A step passes when it exits 0, or when it reached its AWS calls and failed
+ * only at what an emulator cannot give (no CDK bootstrap, no Docker); a CLI usage error always fails.
+ *
+ * Scenarios: a push that trains (validate → deploy-infra → train single + multi → deploy-endpoints → smoke), then
+ * deploy-endpoints with training skipped, first on an empty account (must fail saying to train first) and then with
+ * the artifacts the last deploy recorded (must reach cdk). loadtest.yml runs too (stopped after its first AWS call:
+ * the scaling scenarios take 15+ minutes).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames, type CiStage } from '@dogbreed/platform-spec';
+import {
+  motoAvailable,
+  startAwsRecorder,
+  startMoto,
+  toolPaths,
+  workspaceRoot,
+  type AwsRecorder,
+  type MotoServer,
+  type RecordedCall,
+} from '@dogbreed/platform-spec/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = workspaceRoot();
+const spec = PLATFORM_SPEC;
+const ACCOUNT = '123456789012';
+const REGION = spec.project.region;
+const names = ssmParameterNames(spec);
+const BUCKETS = {
+  data: 'dogbreed-data-storesdata-1abc',
+  models: 'dogbreed-data-storesmodels-2def',
+  checkpoints: 'dogbreed-data-storescheckpoints-3abc',
+};
+/** A step's longest run here; long-running steps (the scaling load test) are stopped after their first AWS call. */
+const STEP_LIMIT_MS = 240_000;
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string | number | boolean>;
+}
+interface Job {
+  environment?: string;
+  env?: Record<string, string>;
+  steps: Step[];
+  outputs?: Record<string, string>;
+  strategy?: { matrix?: Record<string, string[]> };
+}
+interface Workflow {
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const workflow = (file: string) =>
+  parse(readFileSync(join(ROOT, '.github/workflows', file), 'utf8')) as Workflow;
+
+/** What a usage error of our CLIs and the CDK CLI looks like: the command line itself was refused. */
+const USAGE_ERROR =
+  /can only be specified once|You must either specify a list of Stacks|Unknown arguments?:|error: unknown option|error: required option|invalid arguments:|^usage:|infra:deploy: (name the stacks|give either|no stack)|Cannot find (module|package)/m;
+
+/** Steps that are not our tooling, and why they are not rehearsed. */
+const NOT_REHEARSED: { pattern: RegExp; why: string }[] = [
+  { pattern: /^npm ci$/, why: 'installs dependencies (done)' },
+  { pattern: /^npm test$/, why: 'the test suite this rehearsal is part of' },
+  { pattern: /aws ssm get-parameter/, why: 'the AWS CLI: emulated (the function URL is the recorder)' },
+];
+
+interface StepRun {
+  readonly job: string;
+  readonly step: string;
+  readonly command: string;
+  readonly status: number | null;
+  readonly output: string;
+  readonly calls: RecordedCall[];
+  readonly stoppedAfterFirstCall: boolean;
+}
+
+interface JobContext {
+  readonly matrix?: Record<string, string>;
+  readonly needs?: Record<string, Record<string, string>>;
+  readonly stopAfterFirstCall?: RegExp;
+}
+
+let tmp = '';
+let recorder: AwsRecorder;
+
+/** Expands `${{ expr }}` with the values this rehearsal gives a job; an unknown expression fails the test. */
+function expand(text: string, stepOutputs: Record<string, Record<string, string>>, ctx: JobContext): string {
+  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_m, expr: string) => {
+    let m: RegExpExecArray | null;
+    if ((m = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr))) {
+      const step = stepOutputs[m[1] ?? ''];
+      if (step === undefined) throw new Error(`\${{ ${expr} }}: step ${m[1]} did not run before this use`);
+      return step[m[2] ?? ''] ?? ''; // an output the step did not set is '' on GitHub too (e.g. the other matrix leg's)
+    }
+    if ((m = /^needs\.([\w-]+)\.outputs\.([\w-]+)$/.exec(expr)))
+      return ctx.needs?.[m[1] ?? '']?.[m[2] ?? ''] ?? '';
+    if ((m = /^matrix\.([\w-]+)$/.exec(expr))) {
+      const v = ctx.matrix?.[m[1] ?? ''];
+      if (v === undefined) throw new Error(`\${{ ${expr} }}: no matrix value`);
+      return v;
+    }
+    if (expr === 'vars.AWS_ACCOUNT_ID') return ACCOUNT;
+    if (expr === "github.event_name == 'workflow_dispatch' && inputs.force-train") return 'false';
+    throw new Error(`\${{ ${expr} }}: the rehearsal has no value for this expression (add one)`);
+  });
+}
+
+function expandEnv(
+  env: Record<string, string> | undefined,
+  outputs: Record<string, Record<string, string>>,
+  ctx: JobContext,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, expand(String(v), outputs, ctx)]));
+}
+
+function readOutputs(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const heredoc = /^([\w-]+)<<(\S+)$/.exec(lines[i] ?? '');
+    if (heredoc?.[1]) {
+      const value: string[] = [];
+      for (i += 1; i < lines.length && lines[i] !== heredoc[2]; i += 1) value.push(lines[i] ?? '');
+      out[heredoc[1]] = value.join('\n');
+    } else {
+      const kv = /^([\w-]+)=(.*)$/.exec(lines[i] ?? '');
+      if (kv?.[1]) out[kv[1]] = kv[2] ?? '';
+    }
+  }
+  return out;
+}
+
+/** Runs one script like GitHub's `bash --noprofile --norc -eo pipefail {0}`; stops early only when asked. */
+async function runScript(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  stopAfterFirstCall: boolean,
+): Promise<{ status: number | null; output: string; calls: RecordedCall[]; stopped: boolean }> {
+  const before = recorder.calls.length;
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+    cwd: ROOT,
+    env,
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  let stopped = false;
+  const stop = () => {
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+  };
+  const limit = setTimeout(stop, STEP_LIMIT_MS);
+  // Polling the recorder's list (not a sleep for ordering): the step is done once it made an AWS call.
+  const watch = stopAfterFirstCall
+    ? setInterval(() => {
+        if (recorder.calls.length > before) {
+          stopped = true;
+          stop();
+        }
+      }, 500)
+    : undefined;
+  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  clearTimeout(limit);
+  if (watch) clearInterval(watch);
+  return { status, output, calls: recorder.calls.slice(before), stopped };
+}
+
+/** Runs a job's steps in order; returns every rehearsed step and the job's step outputs. */
+async function rehearseJob(
+  file: string,
+  wf: Workflow,
+  jobName: string,
+  ctx: JobContext,
+): Promise<{ runs: StepRun[]; outputs: Record<string, Record<string, string>> }> {
+  const job = wf.jobs[jobName];
+  if (!job) throw new Error(`${file} has no job ${jobName}`);
+  const outputs: Record<string, Record<string, string>> = {};
+  const runs: StepRun[] = [];
+  // No credentials until configure-aws-credentials: a call before it would fail as on GitHub.
+  const base: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(AWS_|NX_|GITHUB_|VITEST|DOGBREED_SPEC)/.test(k)),
+  );
+  let jobEnv: Record<string, string> = {
+    ...expandEnv(wf.env, outputs, ctx),
+    ...expandEnv(job.env, outputs, ctx),
+    PATH: `${dirname(toolPaths.k6())}:${process.env['PATH'] ?? ''}`,
+    NX_BASE: 'HEAD~1', // what nrwl/nx-set-shas sets
+    NX_HEAD: 'HEAD',
+    AWS_ENDPOINT_URL: recorder.endpoint,
+    CI: 'true',
+  };
+  for (const [i, step] of job.steps.entries()) {
+    const label = step.name ?? step.id ?? step.uses ?? step.run ?? `step ${i}`;
+    if (step.uses?.startsWith('aws-actions/configure-aws-credentials@')) {
+      const w = Object.fromEntries(
+        Object.entries(step.with ?? {}).map(([k, v]) => [k, expand(String(v), outputs, ctx)]),
+      );
+      expect(w['role-to-assume'], `${jobName}: role`).toMatch(/^arn:aws:iam::\d{12}:role\//);
+      const stage = Object.entries(spec.ci.roles).find(([, r]) =>
+        w['role-to-assume']?.endsWith(`:role/${r.roleName}`),
+      )?.[0] as CiStage | undefined;
+      expect(stage, `${jobName}: a CI role of the spec`).toBeDefined();
+      // Session continuity: STS refuses more than the role's MaxSessionDuration (the CI stack sets it from the spec).
+      expect(Number(w['role-duration-seconds']), `${jobName}: role-duration-seconds`).toBeGreaterThanOrEqual(
+        900,
+      );
+      expect(Number(w['role-duration-seconds']), `${jobName}: role-duration-seconds`).toBeLessThanOrEqual(
+        spec.ci.roles[stage as CiStage].maxSessionSeconds,
+      );
+      jobEnv = {
+        ...jobEnv,
+        AWS_ACCESS_KEY_ID: 'AKIAREHEARSAL0000000',
+        AWS_SECRET_ACCESS_KEY: 'rehearsal',
+        AWS_SESSION_TOKEN: 'rehearsal',
+        AWS_REGION: w['aws-region'] ?? '',
+        AWS_DEFAULT_REGION: w['aws-region'] ?? '',
+      };
+      continue;
+    }
+    if (!step.run) continue; // other actions: checkout, setup-node, nx-set-shas (NX_BASE/NX_HEAD above), setup-k6 (PATH above)
+    const script = expand(step.run, outputs, ctx).trim();
+    const skip = NOT_REHEARSED.find((s) => s.pattern.test(script));
+    if (skip) {
+      if (/aws ssm get-parameter/.test(script))
+        outputs[step.id ?? `s${i}`] = { 'function-url': `${recorder.endpoint}/` };
+      continue;
+    }
+    expect(script, `${jobName}/${label}: every other step must invoke our tooling`).toMatch(
+      /npx (nx|tsx)|node dist\/apps\/launcher/,
+    );
+    const outFile = join(tmp, `${jobName}-${i}.out`);
+    writeFileSync(outFile, '');
+    const env = {
+      ...base,
+      ...jobEnv,
+      ...expandEnv(step.env, outputs, ctx),
+      GITHUB_OUTPUT: outFile,
+      GITHUB_STEP_SUMMARY: join(tmp, 'summary.md'),
+    };
+    const r = await runScript(script, env, Boolean(ctx.stopAfterFirstCall?.test(script)));
+    if (step.id) outputs[step.id] = readOutputs(outFile);
+    runs.push({
+      job: jobName,
+      step: label,
+      command: script,
+      status: r.status,
+      output: r.output,
+      calls: r.calls,
+      stoppedAfterFirstCall: r.stopped,
+    });
+  }
+  return { runs, outputs };
+}
+
+/** The job outputs GitHub would compute (`outputs:` expressions over the steps that ran). */
+function jobOutputs(
+  job: Job,
+  outputs: Record<string, Record<string, string>>,
+  ctx: JobContext,
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(job.outputs ?? {}).map(([k, v]) => [k, expand(v, outputs, ctx)]));
+}
+
+const summary = (r: StepRun) =>
+  `${r.job} / ${r.step} (exit ${r.status}, ${r.calls.length} AWS calls):\n${r.command}\n${r.output.slice(-3000)}`;
+const cdkReached = (r: StepRun) =>
+  r.calls.some(
+    (c) => c.service === 'sts' || c.service === 'cloudformation' || c.body.includes('/cdk-bootstrap/'),
+  );
+
+describe.skipIf(!motoAvailable())(
+  'workflow rehearsal against moto (skipped: moto_server not installed, run tools/setup.sh)',
+  () => {
+    let moto: MotoServer;
+    let s3: S3Client;
+    let ssm: SSMClient;
+    const deploy = workflow('deploy.yml');
+    const all: StepRun[] = [];
+    const artifacts: Record<string, string> = {};
+
+    beforeAll(async () => {
+      tmp = mkdtempSync(join(tmpdir(), 'rehearsal-'));
+      writeFileSync(join(tmp, 'summary.md'), ''); // GitHub creates the job summary file; @actions/core appends to it
+      moto = await startMoto();
+      // Function URL requests (k6 smoke) are answered here: 200 with an invoker-shaped body.
+      recorder = await startAwsRecorder({
+        upstream: moto.endpoint,
+        respond: (c) =>
+          c.service === 'lambda' && c.operation === 'InvokeFunctionUrl'
+            ? { status: 200, body: JSON.stringify({ predictions: [{ label: 'beagle', score: 0.9 }] }) }
+            : undefined,
+      });
+      const common = {
+        region: REGION,
+        endpoint: moto.endpoint,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      };
+      s3 = new S3Client({ ...common, forcePathStyle: true });
+      ssm = new SSMClient(common);
+      // What the stacks publish and hold once deploy-infra has run (moto does not run CloudFormation deploys here).
+      const params: Record<string, string> = {
+        [names.dataBucket]: BUCKETS.data,
+        [names.modelBucket]: BUCKETS.models,
+        [names.checkpointBucket]: BUCKETS.checkpoints,
+        [names.kmsKeyArn]: `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
+        [names.trainingRoleArn]: `arn:aws:iam::${ACCOUNT}:role/${spec.project.name}-sagemaker-training`,
+        [names.trainingSubnetIds]: 'subnet-0aaa1111,subnet-0bbb2222',
+        [names.trainingSecurityGroupId]: 'sg-0ccc3333',
+        [names.invokerFunctionUrl]: 'https://abc.lambda-url.us-east-1.on.aws/',
+      };
+      for (const [Name, Value] of Object.entries(params))
+        await ssm.send(new PutParameterCommand({ Name, Value, Type: 'String' }));
+      for (const b of Object.values(BUCKETS)) await s3.send(new CreateBucketCommand({ Bucket: b }));
+      for (const split of ['train', 'valid', 'test']) {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKETS.data,
+            Key: `${S3_PREFIXES.datasets}${split}/beagle/1.jpg`,
+            Body: 'jpg',
+          }),
+        );
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      await recorder?.stop();
+      await moto?.stop();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it('a push that trains: validate → deploy-infra → train (single, multi) → deploy-endpoints → smoke', async () => {
+      for (const job of ['validate', 'deploy-infra'])
+        all.push(...(await rehearseJob('deploy.yml', deploy, job, {})).runs);
+      const trainJob = deploy.jobs['train'] as Job;
+      const legs = trainJob.strategy?.matrix?.['mode'] ?? [];
+      expect(legs).toEqual(['single', 'multi']);
+      for (const mode of legs) {
+        const { runs, outputs } = await rehearseJob('deploy.yml', deploy, 'train', { matrix: { mode } });
+        all.push(...runs);
+        const launched = runs.find((r) => /node dist\/apps\/launcher/.test(r.command));
+        expect(launched?.status, launched && summary(launched)).toBe(0);
+        // The frozen backbone gets its pretrained weights as the `pretrained` channel (never random frozen features).
+        const created = launched?.calls.find((c) => c.operation === 'CreateTrainingJob');
+        const channels =
+          (JSON.parse(created?.body ?? '{}') as { InputDataConfig?: { ChannelName: string }[] })
+            .InputDataConfig ?? [];
+        expect(channels.map((c) => c.ChannelName)).toContain('pretrained');
+        // What SageMaker would have written at the end of the job (moto runs no container).
+        const uri = jobOutputs(trainJob, outputs, { matrix: { mode } })[`model-${mode}`] ?? '';
+        expect(uri, `train ${mode}: job output model-${mode}`).toMatch(/^s3:\/\//);
+        artifacts[`model-${mode}`] = uri;
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKETS.models,
+            Key: uri.replace(`s3://${BUCKETS.models}/`, ''),
+            Body: 'model.tar.gz',
+          }),
+        );
+      }
+      const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
+        needs: { train: artifacts },
+      });
+      all.push(...endpoints.runs);
+      const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
+      if (!infraDeploy) throw new Error('deploy-endpoints has no infra:deploy step');
+      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${artifacts['model-single']}`));
+      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${artifacts['model-multi']}`));
+      expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
+      all.push(...(await rehearseJob('deploy.yml', deploy, 'smoke', {})).runs);
+    }, 1_200_000);
+
+    it('no rehearsed step was refused at its command line; each reached its first AWS call or exited 0', () => {
+      expect(all.length).toBeGreaterThan(10);
+      for (const r of all) {
+        expect(r.output, summary(r)).not.toMatch(USAGE_ERROR);
+        expect(r.status === 0 || r.stoppedAfterFirstCall || r.calls.length > 0, summary(r)).toBe(true);
+      }
+      // Every command that talks to AWS did reach it.
+      for (const r of all.filter((x) =>
+        /infra:(deploy|diff)|launcher|pretrained-weights|loadtest:aws/.test(x.command),
+      )) {
+        expect(r.calls.length, summary(r)).toBeGreaterThan(0);
+      }
+      for (const r of all.filter((x) => /infra:(deploy|diff)/.test(x.command)))
+        expect(cdkReached(r), summary(r)).toBe(true);
+    });
+
+    it('deploy-infra does not deploy the boundary stack (--exclusively)', () => {
+      const r = all.find((x) => x.job === 'deploy-infra' && /infra:deploy/.test(x.command));
+      expect(r?.output).toMatch(/cdk deploy \S+-network \S+-data \S+-training --exclusively/);
+      expect(r?.output).not.toMatch(/Including dependency stacks/);
+    });
+
+    it('training skipped on an empty account: deploy-endpoints fails saying to train first, before cdk', async () => {
+      const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', { needs: { train: {} } });
+      const r = runs.find((x) => /infra:deploy/.test(x.command));
+      if (!r) throw new Error('no infra:deploy step');
+      expect(r.status, summary(r)).not.toBe(0);
+      expect(r.output).toMatch(/no model artifact for single and multi.*train/);
+      expect(r.output).not.toMatch(USAGE_ERROR);
+      expect(cdkReached(r)).toBe(false);
+    }, 600_000);
+
+    it('training skipped after a deploy: deploy-endpoints reuses the recorded artifacts and reaches cdk', async () => {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: names.deployedModelSingle,
+          Value: artifacts['model-single'] ?? '',
+          Type: 'String',
+        }),
+      );
+      await ssm.send(
+        new PutParameterCommand({
+          Name: names.deployedModelMulti,
+          Value: artifacts['model-multi'] ?? '',
+          Type: 'String',
+        }),
+      );
+      try {
+        const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
+          needs: { train: {} },
+        });
+        const r = runs.find((x) => /infra:deploy/.test(x.command));
+        if (!r) throw new Error('no infra:deploy step');
+        expect(r.output).toMatch(
+          new RegExp(`single serves ${artifacts['model-single']} \\(deployed last\\)`),
+        );
+        expect(r.output).toMatch(new RegExp(`multi serves ${artifacts['model-multi']} \\(deployed last\\)`));
+        expect(r.output).not.toMatch(USAGE_ERROR);
+        expect(cdkReached(r), summary(r)).toBe(true);
+      } finally {
+        for (const Name of [names.deployedModelSingle, names.deployedModelMulti])
+          await ssm.send(new DeleteParameterCommand({ Name }));
+      }
+    }, 600_000);
+
+    it('loadtest.yml: the load test reaches the function URL and AWS with its command line accepted', async () => {
+      const { runs } = await rehearseJob('loadtest.yml', workflow('loadtest.yml'), 'loadtest', {
+        stopAfterFirstCall: /loadtest:aws/,
+      });
+      const r = runs.find((x) => /loadtest:aws/.test(x.command));
+      if (!r) throw new Error('no loadtest:aws step');
+      expect(r.output).not.toMatch(USAGE_ERROR);
+      expect(r.calls.length, summary(r)).toBeGreaterThan(0);
+    }, 600_000);
+  },
+);
