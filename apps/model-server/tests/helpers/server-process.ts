@@ -51,8 +51,9 @@ export function startServerProcess(
   const logs: Record<string, unknown>[] = [];
   let err = '';
   let buffered = '';
+  // 'close', not 'exit': it comes after stdout and stderr have ended, so every log line is in by then.
   const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       running.delete(child);
       resolve(code ?? signal ?? 'unknown');
     }),

@@ -204,7 +204,9 @@ describe('a ready server', () => {
     });
   });
 
-  it('logs structured JSON with the request id', () => {
+  it('logs structured JSON with the request id', async () => {
+    // The access log is written after the answer: wait for it rather than assume the pipe beat the socket.
+    await waitFor(() => server.logs.some((l) => l['requestId'] === 'it-req-42'));
     const line = server.logs.find((l) => l['requestId'] === 'it-req-42');
     expect(line).toMatchObject({ msg: 'invocation', status: 200, service: 'model-server' });
   });
