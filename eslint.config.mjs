@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -31,7 +32,7 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.mts', '**/*.mjs', '**/*.js'],
     plugins: { '@nx': nx },
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+      globals: globals.node,
     },
     rules: {
       '@nx/enforce-module-boundaries': [
@@ -66,6 +67,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // The dashboard is plain browser JavaScript served as is.
+    files: ['apps/local-stack/src/dashboard/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   prettier,
 );

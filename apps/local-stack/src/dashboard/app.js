@@ -1,4 +1,3 @@
-/* global document, fetch, FileReader, setInterval, window */
 // The local stack's dashboard: polls GET /_local/metrics, draws inline-SVG charts, and sends a dropped photo to the
 // invoker's function URL. Plain browser JavaScript, no CDN, no build step.
 'use strict';
@@ -168,7 +167,7 @@ async function loadModels() {
   try {
     const res = await fetch('/_local/health');
     servedModels = (await res.json()).models || {};
-  } catch (err) {
+  } catch {
     servedModels = {};
   }
   showModel();
