@@ -138,9 +138,11 @@ describe.skipIf(!motoAvailable())(
     });
 
     it('refuses a file whose hash is not the pinned one, uploading nothing', async () => {
+      const entry = manifest.backbones[backbone];
+      if (!entry) throw new Error('fixture');
       const bad: WeightsManifest = {
         ...manifest,
-        backbones: { [backbone]: { ...manifest.backbones[backbone]!, sha256: 'f'.repeat(64) } },
+        backbones: { [backbone]: { ...entry, sha256: 'f'.repeat(64) } },
       };
       recorder.calls.length = 0;
       await expect(
