@@ -1,24 +1,15 @@
-import { Annotations, Stack, type aws_ec2 as ec2, type aws_kms as kms, type aws_s3 as s3, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import type { Construct } from 'constructs';
 import { InfraPropsError } from '../errors.js';
-import { DevelopmentWorkspace } from './development-workspace.js';
+import { DevelopmentWorkspace, type DevelopmentWorkspaceProps } from './development-workspace.js';
 import { PeopleRoles } from './people-roles.js';
 import { ProjectPermissionsBoundary, type ProjectPermissionsBoundaryProps } from './permissions-boundary.js';
 
-export interface AccessStackProps extends StackProps {
+/** What the development workspace needs (VPC, subnets, key, buckets, endpoint security group), and the people roles' inputs. */
+export interface AccessStackProps extends StackProps, DevelopmentWorkspaceProps {
   /** The platform spec (principals, session length, notebook, names, region). */
   readonly spec: PlatformSpec;
-  /** The project's VPC, for the development workspace. */
-  readonly vpc: ec2.IVpc;
-  /** Private subnets for the development workspace. */
-  readonly subnets: ec2.SubnetSelection;
-  /** The project's customer managed key (notebook volume; the buckets' key). */
-  readonly kmsKey: kms.IKey;
-  readonly dataBucket: s3.IBucket;
-  readonly modelBucket: s3.IBucket;
-  /** The security group of the VPC's interface endpoints: the workspace gets HTTPS ingress on it. */
-  readonly endpointSecurityGroup: ec2.ISecurityGroup;
   /** The invoker function whose URL clients call. */
   readonly invokerFunctionArn: string;
   /** The SageMaker endpoints operators update and viewers read (ARNs are built from this stack's account/region). */

@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   IDLE_CHECK_EVERY_MINUTES,
+  IDLE_STOP_PATHS,
   MAX_LIFECYCLE_SCRIPT_BASE64,
   idleCheckPython,
   idleStopOnStartScript,
 } from './idle-stop-script.js';
+import { InfraPropsError } from '../errors.js';
 
 /** The system Python (notebook instances run the check with theirs; standard library only). */
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -131,6 +133,15 @@ describe('OnStart script', () => {
     ]);
     expect(script).toContain(`*/${IDLE_CHECK_EVERY_MINUTES} * * * * root`);
     expect(script).toContain("<<'IDLE_STOP_PY'");
+  });
+
+  it('writes the idle time into the program, whose default paths are the ones the script installs', () => {
+    const python = idleCheckPython(IDLE_MINUTES + 7);
+    expect(python).toContain(`IDLE_MINUTES = int(os.environ.get("IDLE_STOP_MINUTES", "${IDLE_MINUTES + 7}"))`);
+    expect(python).toContain(`"IDLE_STOP_METADATA", "${IDLE_STOP_PATHS.metadata}"`);
+    expect(python).toContain(`"IDLE_STOP_STARTED_MARKER", "${IDLE_STOP_PATHS.startedMarker}"`);
+    expect(idleStopOnStartScript(IDLE_MINUTES + 7)).toContain(python);
+    expect(() => idleCheckPython(IDLE_CHECK_EVERY_MINUTES - 1)).toThrow(InfraPropsError);
   });
 
   it('fits SageMaker’s lifecycle script size', () => {

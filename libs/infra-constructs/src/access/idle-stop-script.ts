@@ -6,6 +6,8 @@
  * `aws sagemaker stop-notebook-instance` with the instance's own name from
  * `/opt/ml/metadata/resource-metadata.json`. Standard library only (the notebook has no internet), Python ≥ 3.7.
  */
+import { readFileSync } from 'node:fs';
+import { InfraPropsError } from '../errors.js';
 
 /** Where the OnStart script puts things on the instance. */
 export const IDLE_STOP_PATHS = {
@@ -22,106 +24,27 @@ export const IDLE_CHECK_EVERY_MINUTES = 5;
 /** Largest OnStart content SageMaker accepts (base64 of the script). */
 export const MAX_LIFECYCLE_SCRIPT_BASE64 = 16384;
 
+/** The idle check, a Python program beside this file (ruff-checked with the rest of the Python). */
+const IDLE_CHECK_SOURCE = new URL('./idle-stop.py', import.meta.url);
+
+/** The line of the program that holds the idle time's default; the OnStart script writes the spec's value there. */
+const IDLE_MINUTES_DEFAULT = /^IDLE_MINUTES = int\(os\.environ\.get\("IDLE_STOP_MINUTES", "\d+"\)\)$/m;
+
 /** The idle check itself (Python). Environment variables override the paths and the idle time, for tests. */
 export function idleCheckPython(idleStopMinutes: number): string {
   if (!Number.isInteger(idleStopMinutes) || idleStopMinutes < IDLE_CHECK_EVERY_MINUTES) {
-    throw new Error(
+    throw new InfraPropsError(
       `idleStopMinutes must be an integer ≥ ${IDLE_CHECK_EVERY_MINUTES}, got ${idleStopMinutes}`,
     );
   }
-  return `#!/usr/bin/env python3
-"""Stops this SageMaker notebook instance after ${idleStopMinutes} idle minutes (installed by the lifecycle config)."""
-import datetime
-import json
-import os
-import ssl
-import subprocess
-import sys
-import urllib.request
-
-IDLE_MINUTES = int(os.environ.get("IDLE_STOP_MINUTES", "${idleStopMinutes}"))
-JUPYTER_URL = os.environ.get("IDLE_STOP_JUPYTER_URL", "https://localhost:8443")
-METADATA = os.environ.get("IDLE_STOP_METADATA", "${IDLE_STOP_PATHS.metadata}")
-STARTED_MARKER = os.environ.get("IDLE_STOP_STARTED_MARKER", "${IDLE_STOP_PATHS.startedMarker}")
-AWS_CLI = os.environ.get("IDLE_STOP_AWS_CLI", "aws")
-
-
-def log(message):
-    print(datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ") + " idle-stop: " + message, flush=True)
-
-
-def jupyter(path):
-    context = None
-    if JUPYTER_URL.startswith("https"):
-        # The notebook's Jupyter server listens on localhost with a self-signed certificate.
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    with urllib.request.urlopen(JUPYTER_URL + path, context=context, timeout=10) as response:
-        return json.loads(response.read().decode("utf-8"))
-
-
-def parse_time(text):
-    """Jupyter's timestamps: 2024-01-02T03:04:05.123456Z (UTC)."""
-    text = text.replace("Z", "").split("+")[0]
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f" if "." in text else "%Y-%m-%dT%H:%M:%S")
-
-
-def started_at():
-    try:
-        return datetime.datetime.utcfromtimestamp(os.path.getmtime(STARTED_MARKER))
-    except OSError:
-        return datetime.datetime.utcnow()
-
-
-def last_activity():
-    """The latest activity (UTC), or None while a kernel is busy."""
-    latest = started_at()
-    try:
-        kernels = [s.get("kernel") or {} for s in jupyter("/api/sessions")] + jupyter("/api/kernels")
-        terminals = jupyter("/api/terminals")
-    except Exception as error:  # Jupyter not up (yet): only the start time counts.
-        log("Jupyter API unreachable (%s); using the start time" % error)
-        return latest
-    for kernel in kernels:
-        if kernel.get("execution_state") == "busy":
-            return None
-        if kernel.get("last_activity"):
-            latest = max(latest, parse_time(kernel["last_activity"]))
-    for terminal in terminals:
-        if terminal.get("last_activity"):
-            latest = max(latest, parse_time(terminal["last_activity"]))
-    return latest
-
-
-def own_name_and_region():
-    with open(METADATA) as f:
-        metadata = json.load(f)
-    arn = metadata.get("ResourceArn", "")
-    region = arn.split(":")[3] if arn.count(":") >= 5 else None
-    return metadata["ResourceName"], region
-
-
-def main():
-    latest = last_activity()
-    if latest is None:
-        log("a kernel is busy: not idle")
-        return 0
-    idle = datetime.datetime.utcnow() - latest
-    if idle < datetime.timedelta(minutes=IDLE_MINUTES):
-        log("idle for %d s, stopping after %d min" % (idle.total_seconds(), IDLE_MINUTES))
-        return 0
-    name, region = own_name_and_region()
-    command = [AWS_CLI, "sagemaker", "stop-notebook-instance", "--notebook-instance-name", name]
-    if region:
-        command += ["--region", region]
-    log("idle for %d s: stopping %s" % (idle.total_seconds(), name))
-    return subprocess.call(command)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-`;
+  const source = readFileSync(IDLE_CHECK_SOURCE, 'utf8');
+  if (!IDLE_MINUTES_DEFAULT.test(source)) {
+    throw new InfraPropsError(`${IDLE_CHECK_SOURCE.pathname}: no IDLE_MINUTES default line to set`);
+  }
+  return source.replace(
+    IDLE_MINUTES_DEFAULT,
+    `IDLE_MINUTES = int(os.environ.get("IDLE_STOP_MINUTES", "${idleStopMinutes}"))`,
+  );
 }
 
 /** The lifecycle configuration's OnStart script (bash, runs as root on every start). */

@@ -10,7 +10,7 @@ export interface InvokableEndpoint {
   readonly endpointArn: string;
 }
 
-/** The bundle's handler (`dist/apps/invoker/index.mjs` exports `handler`). */
+/** The bundle's handler (its `index.mjs` exports `handler`). */
 export const INVOKER_HANDLER = 'index.handler';
 /** The alias the function URL and the provisioned concurrency sit on. */
 export const INVOKER_ALIAS = 'live';
@@ -18,7 +18,7 @@ export const INVOKER_ALIAS = 'live';
 export interface InvokerProps {
   /** `spec.invoker`: name, runtime, architecture, memory, timeout, concurrency, log retention, s3 input. */
   readonly invoker: InvokerSpec;
-  /** The bundled handler, e.g. `lambda.Code.fromAsset('dist/apps/invoker')`. */
+  /** The bundled handler, e.g. `lambda.Code.fromAsset(invokerBundleDir)`; apps/infra knows where the build puts it. */
   readonly code: lambda.Code;
   readonly endpoints: Readonly<Record<TrainingMode, InvokableEndpoint>>;
   readonly vpc: ec2.IVpc;
