@@ -1,17 +1,13 @@
 import { specWith, toolPaths } from '@dogbreed/platform-spec/testing';
-import { App, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Aws, aws_iam as iam, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AccessStack, PermissionsBoundaryStack } from './access-stack.js';
-import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from '../testing/access-app.js';
+import { TEST_ACCOUNT, TEST_INVOKER_ARN, accessDependencies, buildAccessApp } from '../testing/access-app.js';
 import { acknowledgeWildcards, ProjectNagChecks, WILDCARD_ACK_METADATA } from '../nag.js';
 import { accessNames } from './names.js';
 import {
@@ -97,18 +93,10 @@ describe('permissions boundary', () => {
     const env = { account: TEST_ACCOUNT, region: spec.project.region };
     const first = new PermissionsBoundaryStack(app, 'Boundary', { env, spec });
     const deps = new Stack(app, 'Deps', { env });
-    const vpc = new ec2.Vpc(deps, 'Vpc', {
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-    });
-    const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
     // autoDeleteObjects brings a custom-resource provider role (a raw AWS::IAM::Role CfnResource).
-    const bucket = (id: string) =>
-      new s3.Bucket(deps, id, {
-        encryptionKey: kmsKey,
-        autoDeleteObjects: true,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
+    const consumed = accessDependencies(deps, {
+      bucketProps: { autoDeleteObjects: true, removalPolicy: RemovalPolicy.DESTROY },
+    });
     const ci = new iam.Role(deps, 'CiRole', {
       assumedBy: new iam.WebIdentityPrincipal(
         'arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com',
@@ -118,12 +106,7 @@ describe('permissions boundary', () => {
     const access = new AccessStack(app, 'Access', {
       env,
       spec,
-      vpc,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      endpointSecurityGroup: new ec2.SecurityGroup(deps, 'EndpointSg', { vpc }),
-      kmsKey,
-      dataBucket: bucket('Data'),
-      modelBucket: bucket('Models'),
+      ...consumed,
       invokerFunctionArn: TEST_INVOKER_ARN(spec),
       endpointNames: [spec.endpoints.single.name],
       createPermissionsBoundary: false,
@@ -152,21 +135,11 @@ describe('permissions boundary', () => {
     const app = new App();
     const env = { account: TEST_ACCOUNT, region: spec.project.region };
     const deps = new Stack(app, 'Deps', { env });
-    const vpc = new ec2.Vpc(deps, 'Vpc', {
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'p', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-    });
-    const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
     new iam.Role(deps, 'ServiceRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     new AccessStack(app, 'Access', {
       env,
       spec,
-      vpc,
-      subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      endpointSecurityGroup: new ec2.SecurityGroup(deps, 'EndpointSg', { vpc }),
-      kmsKey,
-      dataBucket: new s3.Bucket(deps, 'Data', { encryptionKey: kmsKey }),
-      modelBucket: new s3.Bucket(deps, 'Models', { encryptionKey: kmsKey }),
+      ...accessDependencies(deps),
       invokerFunctionArn: TEST_INVOKER_ARN(spec),
       endpointNames: [spec.endpoints.single.name],
     });

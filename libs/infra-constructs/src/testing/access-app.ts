@@ -33,23 +33,10 @@ export function buildAccessApp(
   const app = new App();
   const env = { account: TEST_ACCOUNT, region: spec.project.region };
   const deps = new Stack(app, 'AccessTestDeps', { env });
-  const vpc = new ec2.Vpc(deps, 'Vpc', {
-    maxAzs: 2,
-    natGateways: 0,
-    subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-  });
-  const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
-  const bucket = (id: string) =>
-    new s3.Bucket(deps, id, { encryption: s3.BucketEncryption.KMS, encryptionKey: kmsKey, enforceSSL: true });
   const stack = new AccessStack(app, 'AccessTest', {
     env,
     spec,
-    vpc,
-    subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-    kmsKey,
-    dataBucket: bucket('Data'),
-    modelBucket: bucket('Models'),
-    endpointSecurityGroup: new ec2.SecurityGroup(deps, 'EndpointSg', { vpc, allowAllOutbound: false }),
+    ...accessDependencies(deps),
     invokerFunctionArn: TEST_INVOKER_ARN(spec),
     endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
     trainingRoleArn: TEST_TRAINING_ROLE(spec),
@@ -57,4 +44,41 @@ export function buildAccessApp(
   });
   applyPermissionsBoundary(app, spec);
   return { app, deps, stack };
+}
+
+/** The resources an AccessStack consumes from other stacks. */
+export type AccessDependencies = Pick<
+  AccessStackProps,
+  'vpc' | 'subnets' | 'kmsKey' | 'dataBucket' | 'modelBucket' | 'endpointSecurityGroup'
+>;
+
+/**
+ * Creates in `deps` what an AccessStack consumes: a VPC with private isolated subnets, a KMS key, the data and model
+ * buckets (with `bucketProps` added, e.g. auto-deleted objects) and the interface endpoints' security group.
+ */
+export function accessDependencies(
+  deps: Stack,
+  options: { readonly bucketProps?: Partial<s3.BucketProps> } = {},
+): AccessDependencies {
+  const vpc = new ec2.Vpc(deps, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+  });
+  const kmsKey = new kms.Key(deps, 'Key', { enableKeyRotation: true });
+  const bucket = (id: string) =>
+    new s3.Bucket(deps, id, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: kmsKey,
+      enforceSSL: true,
+      ...options.bucketProps,
+    });
+  return {
+    vpc,
+    subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    kmsKey,
+    dataBucket: bucket('Data'),
+    modelBucket: bucket('Models'),
+    endpointSecurityGroup: new ec2.SecurityGroup(deps, 'EndpointSg', { vpc, allowAllOutbound: false }),
+  };
 }
