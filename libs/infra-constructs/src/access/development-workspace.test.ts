@@ -1,11 +1,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { S3_PREFIXES } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, aws_ec2 as ec2, aws_kms as kms, aws_s3 as s3, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { buildAccessApp } from '../testing/access-app.js';
 import { DevelopmentWorkspace } from './development-workspace.js';

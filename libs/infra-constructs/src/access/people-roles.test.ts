@@ -1,8 +1,7 @@
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, aws_iam as iam, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { TEST_ACCOUNT, TEST_INVOKER_ARN, buildAccessApp } from '../testing/access-app.js';
 import { LOG_READ_ACTIONS } from './people-policies.js';
