@@ -32,6 +32,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = workspaceRoot();
+/** Files the rehearsed steps write relative to the checkout (`affected.json` by validate, `train.log` by train). */
+const STEP_FILES = ['affected.json', 'train.log'] as const;
 const spec = PLATFORM_SPEC;
 const ACCOUNT = '123456789012';
 const REGION = spec.project.region;
@@ -340,6 +342,8 @@ describe.skipIf(!motoAvailable())(
       await recorder?.stop();
       await moto?.stop();
       if (tmp) rmSync(tmp, { recursive: true, force: true });
+      // The steps write these into the checkout, as on a runner; a developer's tree should not keep them.
+      for (const f of STEP_FILES) rmSync(join(ROOT, f), { force: true });
     });
 
     it('a push that trains: validate → deploy-infra → train (single, multi) → deploy-endpoints → smoke', async () => {
