@@ -163,8 +163,7 @@ export function autoscaleProfile(spec: LoadSpec, opts: AutoscaleOptions): Autosc
     holdSeconds,
     dropSeconds,
     totalSeconds: Math.max(1, Math.ceil(rampSeconds)) + Math.max(1, Math.ceil(holdSeconds)) + Math.max(1, Math.ceil(dropSeconds)),
-    preAllocatedVUs: Math.ceil(inFlight * 2) + 5,
-    maxVUs: Math.ceil(inFlight * 10) + 20,
+    ...vuPool(Math.ceil(inFlight * 10) + 20),
     peakMetricPerInstanceAtMax:
       a.metric === 'SageMakerVariantInvocationsPerInstance'
         ? (peakRps * 60) / f / a.maxInstances
@@ -194,5 +193,14 @@ export interface ProbeStep {
 
 export function probeStep(rps: number, durationSeconds: number, expectedLatencyMs = 200): ProbeStep {
   const inFlight = (rps * expectedLatencyMs) / 1000;
-  return { rps, duration: seconds(durationSeconds), preAllocatedVUs: Math.ceil(inFlight * 2) + 2, maxVUs: Math.ceil(inFlight * 10) + 10 };
+  return { rps, duration: seconds(durationSeconds), ...vuPool(Math.ceil(inFlight * 10) + 10) };
+}
+
+/**
+ * Every VU allocated before the test starts: k6 initialises a missing VU mid-test exactly when the generator is
+ * busiest, and an iteration that finds no free VU is dropped, so a CPU-starved load generator failed the
+ * dropped-iterations threshold while the stack answered every request.
+ */
+function vuPool(maxVUs: number): { preAllocatedVUs: number; maxVUs: number } {
+  return { preAllocatedVUs: maxVUs, maxVUs };
 }
