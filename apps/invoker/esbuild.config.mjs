@@ -26,7 +26,8 @@ const zodEnglishOnly = {
 };
 
 // Some bundled CommonJS dependencies (aws-xray-sdk-core) call `require` for Node built-ins.
-const banner = "import { createRequire as __invokerCreateRequire } from 'node:module'; const require = __invokerCreateRequire(import.meta.url);";
+const banner =
+  "import { createRequire as __invokerCreateRequire } from 'node:module'; const require = __invokerCreateRequire(import.meta.url);";
 
 export default {
   // Minified, yet errors keep their class names (`this.name = new.target.name`): logs name the error.
@@ -37,4 +38,3 @@ export default {
   banner: { js: banner },
   plugins: [zodEnglishOnly],
 };
-

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 
 /** Reads `--name value` flags; unknown flags fail with the usage line. */
-export function readFlags<const K extends string>(argv: string[], names: readonly K[], usage: string): Record<K, string | undefined> {
+export function readFlags<const K extends string>(
+  argv: string[],
+  names: readonly K[],
+  usage: string,
+): Record<K, string | undefined> {
   const options = Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
   try {
     const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });

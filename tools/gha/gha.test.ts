@@ -8,7 +8,9 @@ import { decideTraining, parseAffected } from './train-decision.js';
 describe('stageOutputs', () => {
   it('derives the role ARN, region and SSM names from the spec', () => {
     const out = stageOutputs(PLATFORM_SPEC, 'deployInfra', '123456789012', 'infra');
-    expect(out['role-arn']).toBe(`arn:aws:iam::123456789012:role/${PLATFORM_SPEC.ci.roles.deployInfra.roleName}`);
+    expect(out['role-arn']).toBe(
+      `arn:aws:iam::123456789012:role/${PLATFORM_SPEC.ci.roles.deployInfra.roleName}`,
+    );
     expect(out['region']).toBe(PLATFORM_SPEC.project.region);
     expect(out['ssm-invoker-function-url']).toBe('/dogbreed/invoker/function-url');
     // The session the job asks for is the role's MaxSessionDuration (the CI stack reads the same field).
@@ -24,7 +26,9 @@ describe('stageOutputs', () => {
     ['a job without the stage environment', 'deployInfra', ''],
     ['a job in another environment', 'validate', 'production'],
   ] as const)('refuses %s', (_n, stage, env) => {
-    expect(() => stageOutputs(PLATFORM_SPEC, stage, '123456789012', env)).toThrow(/must run in GitHub environment/);
+    expect(() => stageOutputs(PLATFORM_SPEC, stage, '123456789012', env)).toThrow(
+      /must run in GitHub environment/,
+    );
   });
 
   it('refuses a missing account id', () => {
@@ -51,7 +55,8 @@ describe('decideTraining', () => {
 
 describe('findModelArtifact', () => {
   it('takes the last MODEL_ARTIFACT line', () => {
-    const log = 'epoch=1 ...\nMODEL_ARTIFACT=s3://old-bucket/a/model.tar.gz\nMODEL_ARTIFACT=s3://dogbreed-models-1/jobs/x/output/model.tar.gz\n';
+    const log =
+      'epoch=1 ...\nMODEL_ARTIFACT=s3://old-bucket/a/model.tar.gz\nMODEL_ARTIFACT=s3://dogbreed-models-1/jobs/x/output/model.tar.gz\n';
     expect(findModelArtifact(log)).toBe('s3://dogbreed-models-1/jobs/x/output/model.tar.gz');
   });
 

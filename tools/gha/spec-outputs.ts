@@ -9,16 +9,29 @@
  *        env: AWS_ACCOUNT_ID (repository variable), JOB_ENVIRONMENT (the job's `environment:`, empty if none)
  */
 import * as core from '@actions/core';
-import { CiStage, ciRoleArn, loadPlatformSpec, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  CiStage,
+  ciRoleArn,
+  loadPlatformSpec,
+  ssmParameterNames,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { readFlags } from './args.js';
 
 export interface StageOutputs {
   readonly [key: string]: string;
 }
 
-export function stageOutputs(spec: PlatformSpec, stage: CiStage, account: string, jobEnvironment: string): StageOutputs {
+export function stageOutputs(
+  spec: PlatformSpec,
+  stage: CiStage,
+  account: string,
+  jobEnvironment: string,
+): StageOutputs {
   if (!/^\d{12}$/.test(account)) {
-    throw new Error(`AWS_ACCOUNT_ID must be a 12-digit account id (set the repository variable AWS_ACCOUNT_ID); got "${account}"`);
+    throw new Error(
+      `AWS_ACCOUNT_ID must be a 12-digit account id (set the repository variable AWS_ACCOUNT_ID); got "${account}"`,
+    );
   }
   const expected = spec.ci.roles[stage].environment ?? '';
   if (expected !== jobEnvironment) {
@@ -28,7 +41,10 @@ export function stageOutputs(spec: PlatformSpec, stage: CiStage, account: string
     );
   }
   const ssm = Object.fromEntries(
-    Object.entries(ssmParameterNames(spec)).map(([k, v]) => [`ssm-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, v]),
+    Object.entries(ssmParameterNames(spec)).map(([k, v]) => [
+      `ssm-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      v,
+    ]),
   );
   return {
     'role-arn': ciRoleArn(spec, stage, account),
@@ -43,9 +59,16 @@ export function stageOutputs(spec: PlatformSpec, stage: CiStage, account: string
 export function main(argv = process.argv.slice(2), env = process.env): void {
   const flags = readFlags(argv, ['stage'], 'spec-outputs.ts --stage <stage>');
   const stage = CiStage.parse(flags.stage);
-  const outputs = stageOutputs(loadPlatformSpec(env), stage, env['AWS_ACCOUNT_ID'] ?? '', env['JOB_ENVIRONMENT'] ?? '');
+  const outputs = stageOutputs(
+    loadPlatformSpec(env),
+    stage,
+    env['AWS_ACCOUNT_ID'] ?? '',
+    env['JOB_ENVIRONMENT'] ?? '',
+  );
   for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v);
-  core.info(`stage ${stage}: role ${outputs['role-arn']?.replace(/\d{12}/, '************')} in ${outputs['region']}`);
+  core.info(
+    `stage ${stage}: role ${outputs['role-arn']?.replace(/\d{12}/, '************')} in ${outputs['region']}`,
+  );
 }
 
 if (process.argv[1]?.endsWith('spec-outputs.ts')) {

@@ -31,9 +31,17 @@ export function parseAffected(json: string): string[] {
 }
 
 export function main(argv = process.argv.slice(2)): void {
-  const flags = readFlags(argv, ['affected', 'force'], 'train-decision.ts --affected FILE --force true|false');
-  if (!flags.affected) throw new Error('--affected FILE is required (output of nx show projects --affected --json)');
-  const decision = decideTraining(parseAffected(readFileSync(flags.affected, 'utf8')), flags.force === 'true');
+  const flags = readFlags(
+    argv,
+    ['affected', 'force'],
+    'train-decision.ts --affected FILE --force true|false',
+  );
+  if (!flags.affected)
+    throw new Error('--affected FILE is required (output of nx show projects --affected --json)');
+  const decision = decideTraining(
+    parseAffected(readFileSync(flags.affected, 'utf8')),
+    flags.force === 'true',
+  );
   core.setOutput('train', String(decision.train));
   core.setOutput('reason', decision.reason);
   core.info(`train=${decision.train}: ${decision.reason}`);

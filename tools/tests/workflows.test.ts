@@ -39,7 +39,8 @@ const CONFIGURE_AWS = 'aws-actions/configure-aws-credentials@';
 
 const jobsOf = (w: Workflow) => Object.entries(w.jobs);
 const touchesAws = (job: Job) => (job.steps ?? []).some((s) => s.uses?.startsWith(CONFIGURE_AWS));
-const envName = (job: Job) => (typeof job.environment === 'string' ? job.environment : job.environment?.name) ?? '';
+const envName = (job: Job) =>
+  (typeof job.environment === 'string' ? job.environment : job.environment?.name) ?? '';
 
 /** The stage a job's spec step names (`tsx tools/gha/spec-outputs.ts --stage X`). */
 function stageOf(job: Job): CiStage | undefined {
@@ -56,9 +57,13 @@ describe('workflows', () => {
   it('pass actionlint', async () => {
     const actionlint = toolPaths.actionlint();
     expect(existsSync(actionlint), `actionlint missing at ${actionlint}: run tools/setup.sh`).toBe(true);
-    const { stdout } = await promisify(execFile)(actionlint, ['-color=false', ...files.map((f) => join(dir, f))], {
-      cwd: workspaceRoot(),
-    }).catch((err: { stdout?: string }) => {
+    const { stdout } = await promisify(execFile)(
+      actionlint,
+      ['-color=false', ...files.map((f) => join(dir, f))],
+      {
+        cwd: workspaceRoot(),
+      },
+    ).catch((err: { stdout?: string }) => {
       throw new Error(`actionlint found problems:\n${err.stdout ?? String(err)}`);
     });
     expect(stdout).toBe('');
@@ -66,7 +71,9 @@ describe('workflows', () => {
 
   it('never use long-lived AWS keys', () => {
     for (const [file, text] of Object.entries(raw)) {
-      expect(text, file).not.toMatch(/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key/);
+      expect(text, file).not.toMatch(
+        /AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key/,
+      );
     }
   });
 
@@ -83,7 +90,10 @@ describe('workflows', () => {
   it('default to read-only contents at the top level', () => {
     for (const [file, w] of Object.entries(workflows)) {
       expect(w.permissions, file).toMatchObject({ contents: 'read' });
-      expect(w.permissions?.['id-token'], `${file}: id-token must be granted per job, not workflow-wide`).toBeUndefined();
+      expect(
+        w.permissions?.['id-token'],
+        `${file}: id-token must be granted per job, not workflow-wide`,
+      ).toBeUndefined();
     }
   });
 
@@ -102,13 +112,18 @@ describe('workflows', () => {
       for (const [name, job] of jobsOf(w).filter(([, j]) => touchesAws(j))) {
         awsJobs++;
         const stage = stageOf(job);
-        expect(stage, `${file}#${name} must derive its role from the spec (tools/gha/spec-outputs.ts --stage)`).toBeDefined();
+        expect(
+          stage,
+          `${file}#${name} must derive its role from the spec (tools/gha/spec-outputs.ts --stage)`,
+        ).toBeDefined();
         if (!stage) continue;
         const configure = (job.steps ?? []).find((s) => s.uses?.startsWith(CONFIGURE_AWS));
         expect(configure?.with?.['role-to-assume']).toBe('${{ steps.spec.outputs.role-arn }}');
         expect(configure?.with?.['aws-region']).toBe('${{ steps.spec.outputs.region }}');
         // STS refuses a session longer than the role's MaxSessionDuration: both are the spec's ci.roles.<stage>.maxSessionSeconds.
-        expect(configure?.with?.['role-duration-seconds'], `${file}#${name}`).toBe('${{ steps.spec.outputs.session-seconds }}');
+        expect(configure?.with?.['role-duration-seconds'], `${file}#${name}`).toBe(
+          '${{ steps.spec.outputs.session-seconds }}',
+        );
         // The OIDC `sub` GitHub will send for this job must be the one the stage's role trusts.
         const { owner, repo, deployBranch } = PLATFORM_SPEC.ci.github;
         const sub = envName(job)
@@ -126,7 +141,9 @@ describe('workflows', () => {
       'nrwl/nx-set-shas@afb73a62d26e41464e9254689e1fd6122ee683c1': 'v5.0.1',
       'grafana/setup-k6-action@db07bd9765aac508ef18982e52ab937fe633a065': 'v1.2.1',
     };
-    const pins = Object.values(raw).flatMap((text) => [...text.matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40}) # (v[\d.]+)/g)]);
+    const pins = Object.values(raw).flatMap((text) => [
+      ...text.matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40}) # (v[\d.]+)/g),
+    ]);
     for (const [, pin = '', comment] of pins) if (verified[pin]) expect(comment, pin).toBe(verified[pin]);
     expect(pins.filter(([, pin = '']) => verified[pin])).toHaveLength(4);
   });
@@ -144,7 +161,9 @@ describe('workflows', () => {
     expect(deploy?.on).toMatchObject({ push: { branches: [PLATFORM_SPEC.ci.github.deployBranch] } });
     expect(deploy?.concurrency?.['cancel-in-progress']).toBe(false);
     const stages = jobsOf(deploy as Workflow).map(([, j]) => stageOf(j));
-    expect(new Set(stages)).toEqual(new Set(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']));
+    expect(new Set(stages)).toEqual(
+      new Set(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']),
+    );
   });
 
   it('schedule the load test and verify after it', () => {

@@ -11,6 +11,8 @@ import { findWorkspaceRoot, infraInputs } from './inputs.js';
 const app = new App();
 const spec = loadPlatformSpec();
 // Freshly trained artifacts arrive as context from the deploy pipeline; otherwise the spec's keys.
-composeInfra(app, spec, infraInputs(findWorkspaceRoot(import.meta.url)), { modelKeys: modelKeysFromContext(app) });
+composeInfra(app, spec, infraInputs(findWorkspaceRoot(import.meta.url)), {
+  modelKeys: modelKeysFromContext(app),
+});
 applyNagChecks(app);
 app.synth();

@@ -60,7 +60,10 @@ describe('cdkDeployArgs', () => {
     expect(plan.deploysServing).toBe(true);
     expect(plan.givenModels).toEqual({ single: 's3://b/new.tar.gz' });
     const argv = withModelContext(plan, { single: 's3://b/new.tar.gz', multi: 's3://b/last.tar.gz' });
-    expect(argv.filter((a) => a.startsWith('modelDataUrl'))).toEqual(['modelDataUrlSingle=s3://b/new.tar.gz', 'modelDataUrlMulti=s3://b/last.tar.gz']);
+    expect(argv.filter((a) => a.startsWith('modelDataUrl'))).toEqual([
+      'modelDataUrlSingle=s3://b/new.tar.gz',
+      'modelDataUrlMulti=s3://b/last.tar.gz',
+    ]);
     expect(planDeploy(split('--all'), opts).deploysServing).toBe(true);
     expect(planDeploy(split('dogbreed-data'), opts).deploysServing).toBe(false);
   });

@@ -79,7 +79,7 @@ describe.skipIf(!motoAvailable())(
         }),
       );
       recorder.calls.length = 0;
-    const models = await resolveServingModels(clients, { spec: PLATFORM_SPEC, given: { single: trained } });
+      const models = await resolveServingModels(clients, { spec: PLATFORM_SPEC, given: { single: trained } });
       expect(models).toEqual({ single: trained, multi: lastMulti });
       // Only reads: the recorded parameter, the model bucket's name, and a listing of each exact key.
       expect(recorder.calls.map((c) => `${c.service}:${c.operation}`).sort()).toEqual(

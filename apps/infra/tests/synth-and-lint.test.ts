@@ -19,7 +19,9 @@ beforeAll(() => {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`cdk synth failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
-  templates = readdirSync(out).filter((f) => f.endsWith('.template.json')).map((f) => join(out, f));
+  templates = readdirSync(out)
+    .filter((f) => f.endsWith('.template.json'))
+    .map((f) => join(out, f));
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -35,7 +37,9 @@ describe('nx run infra:synth (offline, no credentials)', () => {
     // W3005 (a DependsOn already implied by a GetAtt) is emitted for CDK's own Lambda and custom-resource constructs.
     let output = '';
     try {
-      output = execFileSync(toolPaths.cfnLint(), ['--ignore-checks', 'W3005', '--', ...templates], { encoding: 'utf8' });
+      output = execFileSync(toolPaths.cfnLint(), ['--ignore-checks', 'W3005', '--', ...templates], {
+        encoding: 'utf8',
+      });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
       throw new Error(`cfn-lint found problems:\n${e.stdout ?? ''}${e.stderr ?? ''}`);

@@ -15,7 +15,12 @@ import { invokeEndpointInput } from '../src/endpoint.js';
 import { checkImageBytes, maxAcceptedImageBytes } from '../src/image.js';
 import { loadInvokerConfig } from '../src/config.js';
 import { solidImage } from '../tests/support/images.js';
-import { cannedBackend, DUMMY_CREDENTIALS, startInvokeEndpointServer, TEST_REGION } from '../tests/support/invoke-endpoint-server.js';
+import {
+  cannedBackend,
+  DUMMY_CREDENTIALS,
+  startInvokeEndpointServer,
+  TEST_REGION,
+} from '../tests/support/invoke-endpoint-server.js';
 import { invokerBundle, runBundle } from '../tests/support/processes.js';
 
 const INIT_RUNS = Number(process.env['BENCH_INIT_RUNS'] ?? 7);
@@ -40,7 +45,8 @@ async function payloadImage(): Promise<{ bytes: Buffer; source: string }> {
     const breed = readdirSync(dir).sort()[0];
     if (breed) {
       const file = readdirSync(join(dir, breed)).sort()[0];
-      if (file) return { bytes: readFileSync(join(dir, breed, file)), source: `dogs-mini/valid/${breed}/${file}` };
+      if (file)
+        return { bytes: readFileSync(join(dir, breed, file)), source: `dogs-mini/valid/${breed}/${file}` };
     }
   }
   return { bytes: await solidImage('jpeg', { r: 120, g: 90, b: 60 }, 224), source: 'generated 224x224 JPEG' };
@@ -79,7 +85,8 @@ async function main(): Promise<void> {
     const nodeWall: number[] = [];
     for (let i = 0; i < INIT_RUNS; i++) {
       const r = await runBundle([event], env);
-      if (r.results[0]?.statusCode !== 200) throw new Error(`bundle invocation failed: ${r.results[0]?.body}`);
+      if (r.results[0]?.statusCode !== 200)
+        throw new Error(`bundle invocation failed: ${r.results[0]?.body}`);
       nodeInit.push(r.initMs);
       nodeWall.push(r.wallMs);
     }
@@ -92,7 +99,16 @@ async function main(): Promise<void> {
       const started = performance.now();
       await run('/usr/bin/python3', [script, eventsFile, out, String(repeat)], { env, timeout: 300_000 });
       const wallMs = performance.now() - started;
-      return { ...(JSON.parse(readFileSync(out, 'utf8')) as { initMs: number; firstStatus: number; handlerMs: number[]; directMs: number[]; boto3: string }), wallMs };
+      return {
+        ...(JSON.parse(readFileSync(out, 'utf8')) as {
+          initMs: number;
+          firstStatus: number;
+          handlerMs: number[];
+          directMs: number[];
+          boto3: string;
+        }),
+        wallMs,
+      };
     };
     const pyInit: number[] = [];
     const pyWall: number[] = [];
@@ -123,9 +139,17 @@ async function main(): Promise<void> {
         latencyOut,
         String(LATENCY_SAMPLES),
       ],
-      { env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' }, cwd: workspaceRoot(), timeout: 300_000, maxBuffer: 256 * 1024 * 1024 },
+      {
+        env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' },
+        cwd: workspaceRoot(),
+        timeout: 300_000,
+        maxBuffer: 256 * 1024 * 1024,
+      },
     );
-    const { handlerMs: nodeHandler, directMs: nodeDirect } = JSON.parse(readFileSync(latencyOut, 'utf8')) as { handlerMs: number[]; directMs: number[] };
+    const { handlerMs: nodeHandler, directMs: nodeDirect } = JSON.parse(readFileSync(latencyOut, 'utf8')) as {
+      handlerMs: number[];
+      directMs: number[];
+    };
     const py = await pyRun(LATENCY_SAMPLES);
 
     const node = {
@@ -151,7 +175,12 @@ async function main(): Promise<void> {
     const report = {
       measuredAt: new Date().toISOString(),
       node: process.version,
-      payload: { source, imageBytes: image.bytes.length, contentType: image.type, customAttributes: direct.CustomAttributes },
+      payload: {
+        source,
+        imageBytes: image.bytes.length,
+        contentType: image.type,
+        customAttributes: direct.CustomAttributes,
+      },
       samples: { initRuns: INIT_RUNS, latency: LATENCY_SAMPLES },
       bundle: { path: 'dist/apps/invoker/index.mjs', bytes: bundleBytes, limitBytes: BUNDLE_LIMIT_BYTES },
       nodeInvoker: node,
@@ -171,11 +200,17 @@ async function main(): Promise<void> {
       ['bundle size', `${(bundleBytes / 1024).toFixed(0)} KiB`, '-'],
       ['init (load + 1st invoke), median ms', String(node.initMsMedian), String(python.initMsMedian)],
       ['process spawn→exit, median ms', String(node.processWallMsMedian), String(python.processWallMsMedian)],
-      ['handler p50 / p95 ms', `${node.handlerP50Ms} / ${node.handlerP95Ms}`, `${python.handlerP50Ms} / ${python.handlerP95Ms}`],
+      [
+        'handler p50 / p95 ms',
+        `${node.handlerP50Ms} / ${node.handlerP95Ms}`,
+        `${python.handlerP50Ms} / ${python.handlerP95Ms}`,
+      ],
       ['direct call p50 ms', String(node.directP50Ms), String(python.directP50Ms)],
       ['added latency p50 ms', String(node.addedP50Ms), String(python.addedP50Ms)],
     ];
-    console.log(`\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${LATENCY_SAMPLES} samples)`);
+    console.log(
+      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${LATENCY_SAMPLES} samples)`,
+    );
     console.log(`${'metric'.padEnd(38)} ${'node bundle'.padEnd(18)} python boto3 ${boto3Version}`);
     for (const [m, n, p] of rows) console.log(`${m.padEnd(38)} ${n.padEnd(18)} ${p}`);
     console.log(

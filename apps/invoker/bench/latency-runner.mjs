@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-const [bundle, eventFile, bodyFile, contentType, customAttributes, outFile, roundsArg] = process.argv.slice(2);
+const [bundle, eventFile, bodyFile, contentType, customAttributes, outFile, roundsArg] =
+  process.argv.slice(2);
 const { handler } = await import(pathToFileURL(bundle).href);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
 const body = readFileSync(bodyFile);

@@ -8,7 +8,9 @@ import { endpointTimeouts, type InvokerConfig } from './config.js';
  * environment (never from code); the endpoint honours the SDK's standard overrides
  * (`AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME`, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`), which the local stack sets.
  */
-export function createRuntimeClient(config: Pick<InvokerConfig, 'endpointTimeoutMs' | 'maxAttempts'>): SageMakerRuntimeClient {
+export function createRuntimeClient(
+  config: Pick<InvokerConfig, 'endpointTimeoutMs' | 'maxAttempts'>,
+): SageMakerRuntimeClient {
   const { perAttemptMs, connectMs } = endpointTimeouts(config);
   return new SageMakerRuntimeClient({
     maxAttempts: config.maxAttempts,

@@ -41,7 +41,9 @@ function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>): T 
   if (raw === undefined || raw === '') return undefined;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new InvokerConfigError(`${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+    throw new InvokerConfigError(
+      `${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
+    );
   }
   return parsed.data;
 }
@@ -52,7 +54,8 @@ function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>): T 
  */
 export function loadInvokerConfig(env: NodeJS.ProcessEnv, spec: PlatformSpec): InvokerConfig {
   const inv = spec.invoker;
-  const endpointTimeoutMs = read(env, INVOKER_ENV.endpointTimeoutMs, PositiveIntString) ?? inv.endpointTimeoutMs;
+  const endpointTimeoutMs =
+    read(env, INVOKER_ENV.endpointTimeoutMs, PositiveIntString) ?? inv.endpointTimeoutMs;
   if (endpointTimeoutMs >= inv.timeoutSeconds * 1000) {
     throw new InvokerConfigError(
       `${INVOKER_ENV.endpointTimeoutMs}=${endpointTimeoutMs} must be below the function timeout (${inv.timeoutSeconds} s)`,

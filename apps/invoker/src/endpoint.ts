@@ -24,7 +24,11 @@ export interface EndpointResult {
  * `CustomAttributes` (`X-Amzn-SageMaker-Custom-Attributes: topK=5`, forwarded unchanged to the container), which
  * reads it with `parseCustomAttributes`. No base64, no JSON envelope: the body is exactly the image.
  */
-export function invokeEndpointInput(endpointName: string, image: CheckedImage, topK: number): InvokeEndpointCommandInput {
+export function invokeEndpointInput(
+  endpointName: string,
+  image: CheckedImage,
+  topK: number,
+): InvokeEndpointCommandInput {
   return {
     EndpointName: endpointName,
     Body: image.bytes,
@@ -40,9 +44,12 @@ export async function invokeEndpoint(
 ): Promise<EndpointResult> {
   let out;
   try {
-    out = await client.send(new InvokeEndpointCommand(invokeEndpointInput(args.endpointName, args.image, args.topK)), {
-      abortSignal: args.abortSignal,
-    });
+    out = await client.send(
+      new InvokeEndpointCommand(invokeEndpointInput(args.endpointName, args.image, args.topK)),
+      {
+        abortSignal: args.abortSignal,
+      },
+    );
   } catch (err) {
     throw mapEndpointError(err);
   }
@@ -84,7 +91,8 @@ function mapModelError(status: number | undefined, detail: string, cause: unknow
   if (status === 429 || status === 503) {
     return new HttpError('MODEL_BUSY', `The model is busy; retry later (${detail})`, { cause });
   }
-  if (status === 413) return new HttpError('IMAGE_TOO_LARGE', `The model refused the image size (${detail})`, { cause });
+  if (status === 413)
+    return new HttpError('IMAGE_TOO_LARGE', `The model refused the image size (${detail})`, { cause });
   if (status === 415) {
     return new HttpError('UNSUPPORTED_IMAGE_TYPE', `The model refused the image type (${detail})`, { cause });
   }
@@ -94,7 +102,12 @@ function mapModelError(status: number | undefined, detail: string, cause: unknow
   return new HttpError('MODEL_ERROR', `The model failed (${detail})`, { cause });
 }
 
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+]);
 
 /** The model server's own error code, if its message is an `ErrorBodySchema` JSON; its text is never passed on. */
 export function modelErrorCode(originalMessage: string | undefined): string | undefined {
@@ -136,9 +149,13 @@ export function mapEndpointError(err: unknown): HttpError {
     return new HttpError('THROTTLED', 'The endpoint is throttling requests; retry later', { cause: err });
   }
   if (name === 'ValidationError') {
-    return new HttpError('ENDPOINT_REJECTED', 'The endpoint rejected the call (misconfigured or missing endpoint)', {
-      cause: err,
-    });
+    return new HttpError(
+      'ENDPOINT_REJECTED',
+      'The endpoint rejected the call (misconfigured or missing endpoint)',
+      {
+        cause: err,
+      },
+    );
   }
   if (name === 'InternalFailure' || name === 'InternalDependencyException' || e.$fault === 'server') {
     return new HttpError('ENDPOINT_FAILURE', 'The endpoint failed to process the call', { cause: err });

@@ -39,7 +39,9 @@ export type HttpEvent = z.infer<typeof HttpEventSchema>;
 export function isHttpEvent(event: unknown): boolean {
   if (typeof event !== 'object' || event === null) return false;
   const e = event as Record<string, unknown>;
-  return typeof e['requestContext'] === 'object' && e['requestContext'] !== null && ('headers' in e || 'body' in e);
+  return (
+    typeof e['requestContext'] === 'object' && e['requestContext'] !== null && ('headers' in e || 'body' in e)
+  );
 }
 
 /** The request id to put in error bodies: the HTTP API's, else the Lambda invocation's. */
@@ -118,8 +120,15 @@ export function mediaType(contentType: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
-const RAW_IMAGE_TYPES = new Set(['image/jpeg', 'image/jpg', 'image/png', 'image/webp', 'application/octet-stream']);
-const isJsonType = (t: string | undefined) => t === undefined || t === 'application/json' || t.endsWith('+json');
+const RAW_IMAGE_TYPES = new Set([
+  'image/jpeg',
+  'image/jpg',
+  'image/png',
+  'image/webp',
+  'application/octet-stream',
+]);
+const isJsonType = (t: string | undefined) =>
+  t === undefined || t === 'application/json' || t.endsWith('+json');
 
 /** Parses a function URL / HTTP API payload 2.0 event. */
 export function parseHttpEvent(
@@ -127,7 +136,8 @@ export function parseHttpEvent(
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
 ): InvokeRequest {
   const parsed = HttpEventSchema.safeParse(event);
-  if (!parsed.success) throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
+  if (!parsed.success)
+    throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
   const e = parsed.data;
   const method = e.requestContext.http?.method?.toUpperCase();
   if (method !== undefined && method !== 'POST') throw new MethodNotAllowedError(method);
@@ -147,7 +157,9 @@ export function parseHttpEvent(
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new HttpError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new HttpError('INVALID_JSON', `The body is not valid JSON: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return parseJsonRequest(value, config, 'http');
   }
@@ -156,7 +168,9 @@ export function parseHttpEvent(
     return {
       eventKind: 'http',
       // Function URLs and HTTP APIs base64-encode binary bodies; a body that is not encoded is taken byte for byte.
-      image: e.isBase64Encoded ? { kind: 'base64', base64: body } : { kind: 'bytes', bytes: Buffer.from(body, 'latin1') },
+      image: e.isBase64Encoded
+        ? { kind: 'base64', base64: body }
+        : { kind: 'bytes', bytes: Buffer.from(body, 'latin1') },
       topK: q.topK ?? config.defaultTopK,
       endpoint: q.endpoint ?? config.defaultEndpoint,
     };

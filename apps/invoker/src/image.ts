@@ -8,8 +8,10 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** The image type from magic bytes: JPEG `FF D8 FF`, PNG's 8-byte signature, WebP `RIFF....WEBP`. */
 export function sniffImageType(bytes: Uint8Array): ImageType | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
-  if (bytes.length >= PNG_SIGNATURE.length && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'image/png';
-  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'image/webp';
+  if (bytes.length >= PNG_SIGNATURE.length && PNG_SIGNATURE.every((b, i) => bytes[i] === b))
+    return 'image/png';
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP')
+    return 'image/webp';
   return undefined;
 }
 
@@ -50,7 +52,8 @@ export function checkBase64Image(input: string, maxBytes: number): CheckedImage 
   // Cheap size check before the regular expression walks a huge string.
   const approxBytes = Math.floor((b64.length * 3) / 4);
   if (approxBytes - 2 > maxBytes) throw imageTooLarge(approxBytes, maxBytes);
-  if (b64.length % 4 !== 0 || !BASE64.test(b64)) throw new HttpError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
+  if (b64.length % 4 !== 0 || !BASE64.test(b64))
+    throw new HttpError('INVALID_BASE64', 'The image is not valid base64 (RFC 4648, padded)');
   const size = base64DecodedLength(b64);
   if (size > maxBytes) throw imageTooLarge(size, maxBytes);
   return checkImageBytes(Buffer.from(b64, 'base64'), maxBytes);
@@ -62,11 +65,17 @@ export function checkImageBytes(bytes: Uint8Array, maxBytes: number): CheckedIma
   if (bytes.length > maxBytes) throw imageTooLarge(bytes.length, maxBytes);
   const type = sniffImageType(bytes);
   if (!type) throw unsupportedImage();
-  return { bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), type };
+  return {
+    bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    type,
+  };
 }
 
 export function imageTooLarge(bytes: number, maxBytes: number): HttpError {
-  return new HttpError('IMAGE_TOO_LARGE', `The image is ${bytes} bytes; at most ${maxBytes} bytes are accepted`);
+  return new HttpError(
+    'IMAGE_TOO_LARGE',
+    `The image is ${bytes} bytes; at most ${maxBytes} bytes are accepted`,
+  );
 }
 
 function unsupportedImage(): HttpError {
@@ -78,6 +87,9 @@ function unsupportedImage(): HttpError {
  * limit, since the image is the raw InvokeEndpoint body. (The spec already requires the first to be at most the
  * second; the min keeps a hand-built config honest.)
  */
-export function maxAcceptedImageBytes(limits: { maxImageBytes: number; maxEndpointBodyBytes: number }): number {
+export function maxAcceptedImageBytes(limits: {
+  maxImageBytes: number;
+  maxEndpointBodyBytes: number;
+}): number {
   return Math.min(limits.maxImageBytes, limits.maxEndpointBodyBytes);
 }

@@ -36,7 +36,10 @@ export interface InvocationOutcome {
 export const RESPONSE_RESERVE_MS = 500;
 
 /** The endpoint time budget: the configured one, cut to what the function has left. */
-export function endpointBudgetMs(config: Pick<InvokerConfig, 'endpointTimeoutMs'>, remainingTimeMs?: number): number {
+export function endpointBudgetMs(
+  config: Pick<InvokerConfig, 'endpointTimeoutMs'>,
+  remainingTimeMs?: number,
+): number {
   if (remainingTimeMs === undefined) return config.endpointTimeoutMs;
   return Math.max(1, Math.min(config.endpointTimeoutMs, remainingTimeMs - RESPONSE_RESERVE_MS));
 }
@@ -54,7 +57,8 @@ async function loadImage(
       return checkImageBytes(source.bytes, maxBytes);
     case 's3': {
       const loc = allowedS3Location(source.uri, deps.config);
-      if (!deps.s3) throw new InternalError({ cause: new Error('s3Uri input is configured but no S3 client exists') });
+      if (!deps.s3)
+        throw new InternalError({ cause: new Error('s3Uri input is configured but no S3 client exists') });
       return checkImageBytes(await readS3Image(deps.s3, loc, maxBytes, abortSignal), maxBytes);
     }
   }
@@ -83,7 +87,11 @@ export async function runInvocation(
       });
       endpointMs = performance.now() - started;
       const trimmed = { ...prediction, predictions: prediction.predictions.slice(0, request.topK) };
-      return { result: successResult(trimmed, endpointName, ctx.requestId, variant), endpointName, endpointMs };
+      return {
+        result: successResult(trimmed, endpointName, ctx.requestId, variant),
+        endpointName,
+        endpointMs,
+      };
     } finally {
       endpointMs ??= performance.now() - started;
     }

@@ -17,7 +17,10 @@ export function parseS3Uri(uri: string): S3Location {
 }
 
 /** Checks a URI against the configured input bucket and prefix. */
-export function allowedS3Location(uri: string, config: Pick<InvokerConfig, 'inputBucket' | 'inputPrefix'>): S3Location {
+export function allowedS3Location(
+  uri: string,
+  config: Pick<InvokerConfig, 'inputBucket' | 'inputPrefix'>,
+): S3Location {
   if (!config.inputBucket) throw new HttpError('S3_INPUT_DISABLED', 'The s3Uri input is not enabled');
   const loc = parseS3Uri(uri);
   const segments = loc.key.split('/');
@@ -78,7 +81,8 @@ export async function readS3Image(
 /** S3 failures → HTTP errors; S3's own messages are not passed on. */
 export function mapS3Error(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (isAbort(err)) return new HttpError('ENDPOINT_TIMEOUT', 'Reading the s3Uri input timed out', { cause: err });
+  if (isAbort(err))
+    return new HttpError('ENDPOINT_TIMEOUT', 'Reading the s3Uri input timed out', { cause: err });
   const name = (err as { name?: unknown } | null)?.name;
   if (name === 'NoSuchKey' || name === 'NotFound') {
     return new HttpError('S3_OBJECT_NOT_FOUND', 'No object exists at the s3Uri', { cause: err });

@@ -22,15 +22,26 @@ export function recordOutcome(
   const { logger, metrics } = telemetry;
   const endpoint = outcome.endpointName ?? 'none';
   const status = outcome.result.statusCode;
-  const fields = { statusCode: status, endpoint, latencyMs: round(totalMs), endpointMs: round(outcome.endpointMs) };
+  const fields = {
+    statusCode: status,
+    endpoint,
+    latencyMs: round(totalMs),
+    endpointMs: round(outcome.endpointMs),
+  };
   if (!outcome.error) logger.info('invocation', fields);
   else if (status < 500) logger.warn('invocation rejected', { ...fields, code: outcome.error.code });
-  else logger.error('invocation failed', { ...fields, code: outcome.error.code, error: outcome.error.cause ?? outcome.error });
+  else
+    logger.error('invocation failed', {
+      ...fields,
+      code: outcome.error.code,
+      error: outcome.error.cause ?? outcome.error,
+    });
 
   metrics.addDimension(DIMENSION.endpoint, endpoint);
   metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
   metrics.addMetric(METRIC.latency, MetricUnit.Milliseconds, totalMs);
-  if (outcome.endpointMs !== undefined) metrics.addMetric(METRIC.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);
+  if (outcome.endpointMs !== undefined)
+    metrics.addMetric(METRIC.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);
   if (outcome.error) {
     const single = metrics.singleMetric();
     single.addDimensions({ [DIMENSION.endpoint]: endpoint, [DIMENSION.code]: outcome.error.code });

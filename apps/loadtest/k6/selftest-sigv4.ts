@@ -24,5 +24,10 @@ const custom = signRequest({ ...raw, date: new Date(raw.date) }, k6Primitives);
 export default function (): void {}
 
 export function handleSummary(): Record<string, string> {
-  return { [__ENV['OUT'] ?? 'sigv4.json']: JSON.stringify({ vanilla: vanilla.headers['authorization'], custom: custom.headers['authorization'] }) };
+  return {
+    [__ENV['OUT'] ?? 'sigv4.json']: JSON.stringify({
+      vanilla: vanilla.headers['authorization'],
+      custom: custom.headers['authorization'],
+    }),
+  };
 }

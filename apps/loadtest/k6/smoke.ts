@@ -17,7 +17,9 @@ function hasPredictions(body: unknown): boolean {
   if (typeof body !== 'string') return false;
   try {
     const json = JSON.parse(body) as { predictions?: unknown; modelVersion?: unknown };
-    return Array.isArray(json.predictions) && json.predictions.length > 0 && typeof json.modelVersion === 'string';
+    return (
+      Array.isArray(json.predictions) && json.predictions.length > 0 && typeof json.modelVersion === 'string'
+    );
   } catch {
     return false;
   }

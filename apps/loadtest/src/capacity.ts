@@ -34,7 +34,12 @@ export interface CapacityResult {
   lowerBound: boolean;
 }
 
-export function sustainable(step: ProbeStepResult, sloP95Ms: number, maxErrorRate: number, expectedRequests?: number): boolean {
+export function sustainable(
+  step: ProbeStepResult,
+  sloP95Ms: number,
+  maxErrorRate: number,
+  expectedRequests?: number,
+): boolean {
   if (step.p95Ms === undefined || step.requests === 0) return false;
   // Dropped iterations mean k6 could not even offer the rate: the instance fell behind.
   const dropOk = step.droppedIterations <= Math.max(1, 0.01 * (expectedRequests ?? step.requests));
@@ -43,13 +48,27 @@ export function sustainable(step: ProbeStepResult, sloP95Ms: number, maxErrorRat
 
 export function capacityFromSteps(
   steps: ProbeStepResult[],
-  opts: { sloP95Ms: number; maxErrorRate?: number; safetyFactor?: number; specTargetValue: number; stepSeconds?: number },
+  opts: {
+    sloP95Ms: number;
+    maxErrorRate?: number;
+    safetyFactor?: number;
+    specTargetValue: number;
+    stepSeconds?: number;
+  },
 ): CapacityResult {
   const maxErrorRate = opts.maxErrorRate ?? 0.001;
   const safetyFactor = opts.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
   const judged = [...steps]
     .sort((a, b) => a.rps - b.rps)
-    .map((s) => ({ ...s, sustainable: sustainable(s, opts.sloP95Ms, maxErrorRate, opts.stepSeconds ? s.rps * opts.stepSeconds : undefined) }));
+    .map((s) => ({
+      ...s,
+      sustainable: sustainable(
+        s,
+        opts.sloP95Ms,
+        maxErrorRate,
+        opts.stepSeconds ? s.rps * opts.stepSeconds : undefined,
+      ),
+    }));
   // The peak is the last rate of the unbroken run of sustainable steps from the bottom (a lucky step after a failure does not count).
   let peakRps = 0;
   for (const s of judged) {
@@ -69,7 +88,10 @@ export function capacityFromSteps(
 }
 
 /** The capacity file the what-if simulator reads (`dogbreed-capacity simulate --capacity-file`), validated. */
-export function toCapacityFile(c: CapacityResult, o: { endpoint: string; instanceType: string; measuredAt: Date }): CapacityFile {
+export function toCapacityFile(
+  c: CapacityResult,
+  o: { endpoint: string; instanceType: string; measuredAt: Date },
+): CapacityFile {
   return CapacityFileSchema.parse({
     version: 1,
     measuredAt: o.measuredAt.toISOString(),
@@ -99,7 +121,8 @@ export function costAtCapacity(c: CapacityResult, price: InstancePrice): string 
 
 /** Geometric steps from `start` to `max` (×`factor`), for the probe's arrival rates. */
 export function probeRates(start: number, max: number, factor = 1.5): number[] {
-  if (!(start > 0) || !(max >= start) || !(factor > 1)) throw new Error('probe rates need 0 < start ≤ max and factor > 1');
+  if (!(start > 0) || !(max >= start) || !(factor > 1))
+    throw new Error('probe rates need 0 < start ≤ max and factor > 1');
   const rates: number[] = [];
   for (let r = start; r <= max + 1e-9; r *= factor) rates.push(Math.round(r * 10) / 10);
   return rates;

@@ -47,7 +47,11 @@ function syntheticRgb(width: number, height: number): Buffer {
   return px;
 }
 
-async function encode(source: string | undefined, width: number, quality: number): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+async function encode(
+  source: string | undefined,
+  width: number,
+  quality: number,
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
   const height = Math.round((width * 3) / 4);
   const img = source
     ? sharp(source).resize(width, height, { fit: 'cover' })
@@ -78,8 +82,16 @@ export async function ensurePayload(out: string, photosDir?: string): Promise<Pa
       if (data.length < PAYLOAD_MIN_BYTES || data.length > PAYLOAD_MAX_BYTES) continue;
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, data);
-      return { path: out, bytes: data.length, width: info.width, height: info.height, source: source ?? 'synthetic' };
+      return {
+        path: out,
+        bytes: data.length,
+        width: info.width,
+        height: info.height,
+        source: source ?? 'synthetic',
+      };
     }
   }
-  throw new Error(`could not make a ${PAYLOAD_MIN_BYTES}..${PAYLOAD_MAX_BYTES} byte JPEG from ${source ?? 'synthetic pixels'}`);
+  throw new Error(
+    `could not make a ${PAYLOAD_MIN_BYTES}..${PAYLOAD_MAX_BYTES} byte JPEG from ${source ?? 'synthetic pixels'}`,
+  );
 }

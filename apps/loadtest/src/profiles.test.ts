@@ -27,7 +27,10 @@ describe('load profiles from the spec', () => {
   });
 
   it('follows maxInstances and the target from the spec', () => {
-    const p = autoscaleProfile(load(specWith({ autoscaling: { maxInstances: 2, targetValue: 60 } })), { timeScale: 1, instanceWarmupSeconds: 0 });
+    const p = autoscaleProfile(load(specWith({ autoscaling: { maxInstances: 2, targetValue: 60 } })), {
+      timeScale: 1,
+      instanceWarmupSeconds: 0,
+    });
     expect(p.peakRps).toBeCloseTo((1.25 * 2 * 60) / 60);
   });
 
@@ -41,7 +44,9 @@ describe('load profiles from the spec', () => {
     expect(() => parseLoadSpec(undefined)).toThrow(/SPEC is not set/);
     const broken = JSON.parse(JSON.stringify(PLATFORM_SPEC));
     broken.autoscaling.maxInstances = 'four';
-    expect(() => parseLoadSpec(JSON.stringify(broken))).toThrow(/SPEC.autoscaling.maxInstances must be a number/);
+    expect(() => parseLoadSpec(JSON.stringify(broken))).toThrow(
+      /SPEC.autoscaling.maxInstances must be a number/,
+    );
   });
 });
 

@@ -13,8 +13,15 @@ describe('parseCli', () => {
 
   it('puts --port and --time-scale into spec.localStack, on top of --spec-json', () => {
     const o = parseCli([
-      '--port', '0', '--time-scale', '60', '--models-dir', '/m', '--no-train',
-      '--spec-json', '{"autoscaling":{"targetValue":20},"localStack":{"host":"127.0.0.1","port":9}}',
+      '--port',
+      '0',
+      '--time-scale',
+      '60',
+      '--models-dir',
+      '/m',
+      '--no-train',
+      '--spec-json',
+      '{"autoscaling":{"targetValue":20},"localStack":{"host":"127.0.0.1","port":9}}',
     ]);
     expect(o).toMatchObject({ port: 0, timeScale: 60, modelsDir: '/m', train: false });
     const spec = buildSpec(cliSpecOverride(o));

@@ -19,10 +19,16 @@ export const USAGE = `Usage: node dist/apps/local-stack/main.js [--port N] [--ti
   --no-train        fail instead of writing the default ImageNet dog-breed model when a model dir is missing
   --spec-json JSON  platform spec overrides (after DOGBREED_SPEC_FILE and DOGBREED_SPEC_JSON)`;
 
-function number(flag: string, value: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
+function number(
+  flag: string,
+  value: string | undefined,
+  check: (n: number) => boolean,
+  what: string,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliUsageError(`${flag} must be ${what}, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+    throw new CliUsageError(`${flag} must be ${what}, got "${value}"`);
   return n;
 }
 
@@ -54,11 +60,17 @@ export function parseCli(argv: readonly string[]): CliOptions {
     } catch (err) {
       throw new CliUsageError(`--spec-json is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CliUsageError('--spec-json must be a JSON object');
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new CliUsageError('--spec-json must be a JSON object');
     specOverride = json as SpecOverride;
   }
   return {
-    port: number('--port', v.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'an integer port 0..65535'),
+    port: number(
+      '--port',
+      v.port,
+      (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+      'an integer port 0..65535',
+    ),
     timeScale: number('--time-scale', v['time-scale'], (n) => n > 0, 'a positive number'),
     modelsDir: v['models-dir'],
     train: !v['no-train'],

@@ -66,7 +66,14 @@ describe('LambdaRecorder', () => {
     r.finished(200, true);
     r.finished(300, false);
     const p = LambdaPointSchema.parse(r.close(10));
-    expect(p).toEqual({ t: 10, concurrentExecutions: 3, invocations: 3, throttles: 1, errors: 1, durationP95Ms: 300 });
+    expect(p).toEqual({
+      t: 10,
+      concurrentExecutions: 3,
+      invocations: 3,
+      throttles: 1,
+      errors: 1,
+      durationP95Ms: 300,
+    });
     expect(r.maxConcurrentExecutions).toBe(3);
     expect(r.totalThrottles).toBe(1);
     expect(r.close(11)).toMatchObject({ concurrentExecutions: 0, throttles: 0 });

@@ -7,7 +7,14 @@ const metrics: LocalMetrics = {
   now: 1,
   timeScale: 60,
   periodMs: 1000,
-  autoscaling: { minInstances: 1, maxInstances: 4, metric: 'SageMakerVariantInvocationsPerInstance', targetValue: 300, scaleOutCooldownSeconds: 30, scaleInCooldownSeconds: 300 },
+  autoscaling: {
+    minInstances: 1,
+    maxInstances: 4,
+    metric: 'SageMakerVariantInvocationsPerInstance',
+    targetValue: 300,
+    scaleOutCooldownSeconds: 30,
+    scaleInCooldownSeconds: 300,
+  },
   endpoints: [
     {
       name: 'ep-a',
@@ -16,11 +23,29 @@ const metrics: LocalMetrics = {
         { id: 'AllTraffic-1', state: 'InService', inFlight: 3 },
         { id: 'AllTraffic-2', state: 'Pending', inFlight: 0 },
       ],
-      series: [{ t: 1, instances: 1, invocations: 5, invocationsPerInstance: 5, concurrentRequests: 2, modelLatencyP50Ms: 4, modelLatencyP95Ms: 8, invocation4xxErrors: 0, invocation5xxErrors: 0 }],
+      series: [
+        {
+          t: 1,
+          instances: 1,
+          invocations: 5,
+          invocationsPerInstance: 5,
+          concurrentRequests: 2,
+          modelLatencyP50Ms: 4,
+          modelLatencyP95Ms: 8,
+          invocation4xxErrors: 0,
+          invocation5xxErrors: 0,
+        },
+      ],
       scalingActivities: [{ t: 1, direction: 'out', fromDesired: 1, toDesired: 2, cause: 'x' }],
     },
   ],
-  lambda: { functionName: 'fn', reservedConcurrency: 7, maxConcurrentExecutions: 7, totalThrottles: 7, series: [] },
+  lambda: {
+    functionName: 'fn',
+    reservedConcurrency: 7,
+    maxConcurrentExecutions: 7,
+    totalThrottles: 7,
+    series: [],
+  },
 };
 
 describe('renderPrometheus', () => {
@@ -39,7 +64,10 @@ describe('renderPrometheus', () => {
     expect(text).toContain('dogbreed_lambda_cold_starts_total{function="fn"} 7');
   });
   it('every sample line is name{labels} value', () => {
-    for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) {
+    for (const line of text
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))) {
       expect(line).toMatch(/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$/);
     }
   });

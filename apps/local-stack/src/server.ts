@@ -18,7 +18,11 @@ import { invokeEndpoint } from './endpoints/invoke-endpoint.js';
 import type { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { AwsApiError } from './errors.js';
 import { drainBody, header, readBody, sendAwsError, sendJson } from './http-util.js';
-import { buildFunctionUrlEvent, FUNCTION_URL_THROTTLE_BODY, functionUrlResponse } from './lambda/function-url.js';
+import {
+  buildFunctionUrlEvent,
+  FUNCTION_URL_THROTTLE_BODY,
+  functionUrlResponse,
+} from './lambda/function-url.js';
 import { INVOKE_PATH, matchesFunction, THROTTLE_BODY } from './lambda/invoke-api.js';
 import type { LambdaRuntime } from './lambda/runtime.js';
 import type { Log } from './log.js';
@@ -67,12 +71,25 @@ export function createStackServer(deps: ServerDeps): Server {
       `Request must be smaller than ${spec.invoker.maxRequestBytes} bytes for the InvokeFunction operation`,
     );
   const lambdaBody = (req: IncomingMessage) =>
-    readBody(req, { limit: spec.invoker.maxRequestBytes, maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES, tooLarge: lambdaTooLarge });
+    readBody(req, {
+      limit: spec.invoker.maxRequestBytes,
+      maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES,
+      tooLarge: lambdaTooLarge,
+    });
 
-  async function invokeEndpointRoute(req: IncomingMessage, res: ServerResponse, name: string, requestId: string) {
+  async function invokeEndpointRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    requestId: string,
+  ) {
     const endpoint = deps.endpoints.get(decodeURIComponent(name));
     if (!endpoint) {
-      throw new AwsApiError(400, 'ValidationError', `Endpoint ${decodeURIComponent(name)} of account 000000000000 not found.`);
+      throw new AwsApiError(
+        400,
+        'ValidationError',
+        `Endpoint ${decodeURIComponent(name)} of account 000000000000 not found.`,
+      );
     }
     const headers = {
       contentType: header(req, 'content-type'),
@@ -103,7 +120,12 @@ export function createStackServer(deps: ServerDeps): Server {
   async function lambdaInvokeRoute(req: IncomingMessage, res: ServerResponse, fn: string, requestId: string) {
     const name = spec.invoker.functionName;
     if (!matchesFunction(fn, name)) {
-      throw new AwsApiError(404, 'ResourceNotFoundException', `Function not found: ${decodeURIComponent(fn)}`, { Type: 'User' });
+      throw new AwsApiError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${decodeURIComponent(fn)}`,
+        { Type: 'User' },
+      );
     }
     const type = header(req, 'x-amz-invocation-type') ?? 'RequestResponse';
     const body = await lambdaBody(req);
@@ -113,22 +135,38 @@ export function createStackServer(deps: ServerDeps): Server {
       return;
     }
     if (type !== 'RequestResponse') {
-      throw new AwsApiError(400, 'InvalidParameterValueException', `the local stack runs RequestResponse and DryRun invokes only, not ${type}`, { Type: 'User' });
+      throw new AwsApiError(
+        400,
+        'InvalidParameterValueException',
+        `the local stack runs RequestResponse and DryRun invokes only, not ${type}`,
+        { Type: 'User' },
+      );
     }
     let event: unknown = {};
     if (body.length > 0) {
       try {
         event = JSON.parse(body.toString('utf8'));
       } catch {
-        throw new AwsApiError(400, 'InvalidRequestContentException', 'Could not parse request body into json', { Type: 'User' });
+        throw new AwsApiError(
+          400,
+          'InvalidRequestContentException',
+          'Could not parse request body into json',
+          { Type: 'User' },
+        );
       }
     }
     const outcome = await deps.lambda.invoke(event);
     if (outcome.kind === 'throttled') {
-      sendJson(res, 429, THROTTLE_BODY, { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId });
+      sendJson(res, 429, THROTTLE_BODY, {
+        'x-amzn-errortype': 'TooManyRequestsException',
+        'x-amzn-requestid': requestId,
+      });
       return;
     }
-    const headers: Record<string, string> = { 'x-amzn-requestid': outcome.requestId, 'x-amz-executed-version': '$LATEST' };
+    const headers: Record<string, string> = {
+      'x-amzn-requestid': outcome.requestId,
+      'x-amz-executed-version': '$LATEST',
+    };
     if (header(req, 'x-amz-log-type') === 'Tail') headers['x-amz-log-result'] = outcome.logResult;
     if (outcome.kind === 'error') {
       sendJson(res, 200, outcome.error, { ...headers, 'x-amz-function-error': 'Unhandled' });
@@ -137,7 +175,12 @@ export function createStackServer(deps: ServerDeps): Server {
     sendJson(res, 200, outcome.result, headers);
   }
 
-  async function functionUrlRoute(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, requestId: string) {
+  async function functionUrlRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathAndQuery: string,
+    requestId: string,
+  ) {
     let body: Buffer;
     try {
       body = await lambdaBody(req);
@@ -154,17 +197,29 @@ export function createStackServer(deps: ServerDeps): Server {
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         httpVersion: req.httpVersion,
       },
-      { requestId, now: new Date(), urlId: `local${spec.invoker.functionName.replace(/[^a-z0-9]/g, '')}`, region: spec.project.region },
+      {
+        requestId,
+        now: new Date(),
+        urlId: `local${spec.invoker.functionName.replace(/[^a-z0-9]/g, '')}`,
+        region: spec.project.region,
+      },
     );
     const outcome = await deps.lambda.invoke(event);
     if (outcome.kind === 'throttled') {
-      return sendJson(res, 429, FUNCTION_URL_THROTTLE_BODY, { 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId });
+      return sendJson(res, 429, FUNCTION_URL_THROTTLE_BODY, {
+        'x-amzn-errortype': 'TooManyRequestsException',
+        'x-amzn-requestid': requestId,
+      });
     }
     if (outcome.kind === 'error') {
       return sendJson(res, 502, { Message: 'Internal Server Error' }, { 'x-amzn-requestid': requestId });
     }
     const out = functionUrlResponse(outcome.result);
-    res.writeHead(out.status, { ...out.headers, 'content-length': String(out.body.length), 'x-amzn-requestid': requestId });
+    res.writeHead(out.status, {
+      ...out.headers,
+      'content-length': String(out.body.length),
+      'x-amzn-requestid': requestId,
+    });
     res.end(out.body);
   }
 
@@ -173,12 +228,15 @@ export function createStackServer(deps: ServerDeps): Server {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
-    if (method === 'POST' && (m = INVOKE_ENDPOINT_PATH.exec(path))) return invokeEndpointRoute(req, res, m[1] as string, requestId);
-    if (method === 'POST' && (m = INVOKE_PATH.exec(path))) return lambdaInvokeRoute(req, res, m[1] as string, requestId);
+    if (method === 'POST' && (m = INVOKE_ENDPOINT_PATH.exec(path)))
+      return invokeEndpointRoute(req, res, m[1] as string, requestId);
+    if (method === 'POST' && (m = INVOKE_PATH.exec(path)))
+      return lambdaInvokeRoute(req, res, m[1] as string, requestId);
     if (path === FUNCTION_URL_PREFIX || path.startsWith(`${FUNCTION_URL_PREFIX}/`)) {
       return functionUrlRoute(req, res, (req.url ?? '').slice(FUNCTION_URL_PREFIX.length), requestId);
     }
-    if (method === 'GET' && path === LOCAL_METRICS_PATH) return sendJson(res, 200, deps.metrics(), { 'cache-control': 'no-store' });
+    if (method === 'GET' && path === LOCAL_METRICS_PATH)
+      return sendJson(res, 200, deps.metrics(), { 'cache-control': 'no-store' });
     if (method === 'GET' && path === `${LOCAL_ADMIN_PREFIX}/health`) return sendJson(res, 200, deps.health());
     if (method === 'GET' && path === '/metrics') {
       const text = deps.prometheus();
@@ -196,7 +254,11 @@ export function createStackServer(deps: ServerDeps): Server {
     }
     const file = method === 'GET' ? dashboard.get(path) : undefined;
     if (file) {
-      res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.body.length), 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': file.type,
+        'content-length': String(file.body.length),
+        'cache-control': 'no-store',
+      });
       res.end(file.body);
       return;
     }

@@ -1,7 +1,13 @@
 /** Composes the local stack: one server, two endpoints, the Lambda runtime, and the period clock. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { INVOKER_ENV, LAMBDA_LIMITS, type LocalMetrics, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  INVOKER_ENV,
+  LAMBDA_LIMITS,
+  type LocalMetrics,
+  type PlatformSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { PING_DEADLINE_MS } from './endpoints/pool.js';
 import { LocalStackError } from './errors.js';
@@ -139,7 +145,8 @@ export class LocalStack {
     const deadline = Date.now() + PING_DEADLINE_MS;
     while (![...this.endpoints.values()].every((e) => e.ready())) {
       if (this.stopped) throw new LocalStackError('stopped while starting');
-      if (Date.now() > deadline) throw new LocalStackError(`endpoints not InService after ${PING_DEADLINE_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new LocalStackError(`endpoints not InService after ${PING_DEADLINE_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 100));
     }
     this.ticker = setInterval(() => this.closePeriod(), this.timing.periodMs);
@@ -179,7 +186,10 @@ export class LocalStack {
   }
 
   prometheus(): string {
-    const endpoints: Record<string, { invocations: number; errors4xx: number; errors5xx: number; retries: number }> = {};
+    const endpoints: Record<
+      string,
+      { invocations: number; errors4xx: number; errors5xx: number; retries: number }
+    > = {};
     for (const e of this.endpoints.values()) endpoints[e.name] = { ...e.recorder.totals };
     return renderPrometheus(this.metrics(), {
       endpoints,
@@ -201,9 +211,18 @@ export class LocalStack {
         desired: e.desired,
         inService: e.pool.inService().length,
         instances: e.pool.list().map((i) => ({ id: i.id, state: i.state, pid: i.child.pid ?? null })),
-        pids: e.pool.list().flatMap((i) => (i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null ? [i.child.pid] : [])),
+        pids: e.pool
+          .list()
+          .flatMap((i) =>
+            i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null
+              ? [i.child.pid]
+              : [],
+          ),
       })),
-      lambda: { environments: this.lambda.environments, concurrentExecutions: this.lambda.concurrentExecutions },
+      lambda: {
+        environments: this.lambda.environments,
+        concurrentExecutions: this.lambda.concurrentExecutions,
+      },
       models: this.opts.models ?? {},
     };
   }

@@ -61,7 +61,13 @@ export async function measureComponents(o: {
     const tensors = decoded.map(() => new Float32Array(3 * pixels));
     const preprocess = await measure(n, (i) => {
       const k = i % decoded.length;
-      normalizeInto((decoded[k] as DecodedImage).rgb, pixels, spec.mean, spec.std, tensors[k] as Float32Array);
+      normalizeInto(
+        (decoded[k] as DecodedImage).rgb,
+        pixels,
+        spec.mean,
+        spec.std,
+        tensors[k] as Float32Array,
+      );
     });
     for (let i = 0; i < 4; i++) await model.infer(tensors[i % tensors.length] as Float32Array);
     const inference = await measure(n, async (i) => {

@@ -50,12 +50,17 @@ const maxSeconds = Number(args['max-seconds']);
 const benchDir = join(root, 'dist/benchmarks');
 const arch = z.enum(['mobilenet_v3_large', 'resnet50']).parse(args.arch);
 const modelDir = join(benchDir, `model-server-model-${arch}`);
-const outFile = args.out ?? `dist/benchmarks/model-server${arch === 'mobilenet_v3_large' ? '' : `-${arch}`}.json`;
+const outFile =
+  args.out ?? `dist/benchmarks/model-server${arch === 'mobilenet_v3_large' ? '' : `-${arch}`}.json`;
 
 async function ensureModel(): Promise<void> {
   if (existsSync(join(modelDir, 'model.onnx')) && existsSync(join(modelDir, 'weights.pt'))) return;
   console.log(`exporting ${arch}(num_classes=133) to ONNX ...`);
-  await run(toolPaths.python(), [join(root, 'apps/model-server/bench/export_mobilenet_v3.py'), modelDir, '--arch', arch], { timeout: 300_000 });
+  await run(
+    toolPaths.python(),
+    [join(root, 'apps/model-server/bench/export_mobilenet_v3.py'), modelDir, '--arch', arch],
+    { timeout: 300_000 },
+  );
 }
 
 /** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */
@@ -64,7 +69,13 @@ async function images(): Promise<{ source: string; paths: string[] }> {
   if (photos && existsSync(photos)) {
     const paths = readdirSync(photos)
       .sort()
-      .flatMap((d) => readdirSync(join(photos, d)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 4).map((f) => join(photos, d, f)));
+      .flatMap((d) =>
+        readdirSync(join(photos, d))
+          .filter((f) => f.endsWith('.jpg'))
+          .sort()
+          .slice(0, 4)
+          .map((f) => join(photos, d, f)),
+      );
     return { source: 'dogs-mini test photos', paths };
   }
   const dir = join(benchDir, 'generated-images');
@@ -74,7 +85,9 @@ async function images(): Promise<{ source: string; paths: string[] }> {
     const raw = Buffer.alloc(500 * 375 * 3);
     for (let p = 0; p < raw.length; p++) raw[p] = (p * (i + 7) + ((p / 1500) | 0) * 13) & 0xff;
     const file = join(dir, `img-${i}.jpg`);
-    await sharp(raw, { raw: { width: 500, height: 375, channels: 3 } }).jpeg({ quality: 85 }).toFile(file);
+    await sharp(raw, { raw: { width: 500, height: 375, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toFile(file);
     paths.push(file);
   }
   return { source: 'generated 500x375 JPEGs', paths };
@@ -89,7 +102,11 @@ async function level(url: string, bodies: Buffer[], concurrency: number): Promis
     while (next < requestsPerLevel && performance.now() < deadline) {
       const body = bodies[next++ % bodies.length] as Buffer;
       const t0 = performance.now();
-      const res = await fetch(`${url}/invocations`, { method: 'POST', body, headers: { 'content-type': 'image/jpeg' } });
+      const res = await fetch(`${url}/invocations`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'image/jpeg' },
+      });
       const parsed = PredictionResponseSchema.parse(await res.json());
       samples.push({ clientMs: performance.now() - t0, ...parsed.timingsMs });
     }
@@ -132,7 +149,15 @@ async function pytorch(paths: string[], torchThreads: number): Promise<z.infer<t
   writeFileSync(list, paths.join('\n'));
   const { stdout } = await run(
     toolPaths.python(),
-    [join(root, 'apps/model-server/bench/pytorch_baseline.py'), modelDir, list, '--threads', String(torchThreads), '--requests', args['pytorch-requests']],
+    [
+      join(root, 'apps/model-server/bench/pytorch_baseline.py'),
+      modelDir,
+      list,
+      '--threads',
+      String(torchThreads),
+      '--requests',
+      args['pytorch-requests'],
+    ],
     { timeout: maxSeconds * 4 * 1000 },
   );
   return PytorchSchema.parse(JSON.parse(stdout.trim().split('\n').pop() as string));
@@ -146,8 +171,13 @@ async function main(): Promise<void> {
   await ensureModel();
   const imgs = await images();
   const bodies = imgs.paths.map((p) => readFileSync(p));
-  const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as { architecture: string; numClasses: number };
-  console.log(`model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${threads} intra-op thread(s)`);
+  const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as {
+    architecture: string;
+    numClasses: number;
+  };
+  console.log(
+    `model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${threads} intra-op thread(s)`,
+  );
   const loadBefore = loadavg();
   const components = await measureComponents({
     bodies,
@@ -163,7 +193,10 @@ async function main(): Promise<void> {
   const torch = skipTorch ? undefined : await pytorch(imgs.paths, threads);
   // Context only: on an oversubscribed machine OpenMP with >1 thread can be far slower than 1 thread.
   const torchOneThread = skipTorch ? undefined : threads === 1 ? torch : await pytorch(imgs.paths, 1);
-  const bestTorch = Math.max(torch?.imagesPerSecond ?? Number.NaN, torchOneThread?.imagesPerSecond ?? Number.NaN);
+  const bestTorch = Math.max(
+    torch?.imagesPerSecond ?? Number.NaN,
+    torchOneThread?.imagesPerSecond ?? Number.NaN,
+  );
   const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
   const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const c1 = off[0] as LevelFigures;
@@ -187,7 +220,13 @@ async function main(): Promise<void> {
   };
   const report = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpus()[0]?.model,
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: loadavg(),
+    },
     model: { dir: modelDir, architecture: meta.architecture, numClasses: meta.numClasses },
     images: { source: imgs.source, count: bodies.length },
     threads,
@@ -199,7 +238,9 @@ async function main(): Promise<void> {
   };
   writeFileSync(join(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log('\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model');
+  console.log(
+    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model',
+  );
   for (const r of all) {
     console.log(
       `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)}`,
@@ -207,12 +248,15 @@ async function main(): Promise<void> {
   }
   for (const t of skipTorch ? [] : threads === 1 ? [torch] : [torch, torchOneThread]) {
     if (!t) continue;
-    console.log(`pytorch   1    ${f1(t.imagesPerSecond).padStart(6)} ${f1(t.p50Ms).padStart(8)} ${f1(t.p95Ms).padStart(7)}  (${t.threads} thread(s), model only ${f1(t.modelMeanMs)} ms)`);
+    console.log(
+      `pytorch   1    ${f1(t.imagesPerSecond).padStart(6)} ${f1(t.p50Ms).padStart(8)} ${f1(t.p95Ms).padStart(7)}  (${t.threads} thread(s), model only ${f1(t.modelMeanMs)} ms)`,
+    );
   }
   console.log(
     `\nbest server ${f1(best.imagesPerSecond)} img/s (batching ${best.batching ? 'on' : 'off'}, concurrency ${best.concurrency}) = ${summary.speedupVsPytorch?.toFixed(2) ?? 'n/a'}× PyTorch eager (target ≥ ${TARGETS.speedupVsPytorch}×)`,
   );
-  const st = (name: string, c: { cpuMs: number; wallMs: number }) => `${name} ${f1(c.cpuMs)} ms CPU / ${f1(c.wallMs)} ms wall`;
+  const st = (name: string, c: { cpuMs: number; wallMs: number }) =>
+    `${name} ${f1(c.cpuMs)} ms CPU / ${f1(c.wallMs)} ms wall`;
   console.log(
     `alone, per image: ${st('decode', components.decode)}, ${st('preprocess', components.preprocess)}, ${st('inference', components.inference)}`,
   );
@@ -220,7 +264,9 @@ async function main(): Promise<void> {
     `bound ${eff.cores} cores ÷ ${f1(eff.cpuMsPerImage)} ms CPU/image = ${f1(eff.boundImagesPerSecond)} img/s; best is ${pct(eff.fractionOfBound)} of it (goal ≥ 90%); ` +
       `p95 at concurrency 1 is ${eff.p95AtConcurrency1VsAlone.toFixed(2)}× the ${f1(eff.aloneWallMsPerImage)} ms alone (goal ≤ 1.3×)`,
   );
-  console.log(`(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`);
+  console.log(
+    `(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`,
+  );
   console.log(
     `overhead outside the model at concurrency 1, batching off: ${pct(c1.overheadVsModel)} of model time by means, ${pct(c1.overheadVsModelMedian)} by medians (target ≤ ${pct(TARGETS.overheadVsModel)})`,
   );

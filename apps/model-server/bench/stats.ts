@@ -40,7 +40,11 @@ export interface LevelFigures {
 }
 
 /** Figures for one concurrency level from its samples and wall-clock seconds. */
-export function summarise(concurrency: number, samples: readonly Sample[], wallSeconds: number): LevelFigures {
+export function summarise(
+  concurrency: number,
+  samples: readonly Sample[],
+  wallSeconds: number,
+): LevelFigures {
   const client = samples.map((s) => s.clientMs);
   const inference = mean(samples.map((s) => s.inference));
   const total = mean(samples.map((s) => s.total));
@@ -55,7 +59,15 @@ export function summarise(concurrency: number, samples: readonly Sample[], wallS
     meanInferenceMs: inference,
     meanServerTotalMs: total,
     overheadVsModel: (mean(client) - inference) / inference,
-    overheadVsModelMedian: percentile(samples.map((s) => s.clientMs - s.inference), 50) / percentile(samples.map((s) => s.inference), 50),
+    overheadVsModelMedian:
+      percentile(
+        samples.map((s) => s.clientMs - s.inference),
+        50,
+      ) /
+      percentile(
+        samples.map((s) => s.inference),
+        50,
+      ),
     serverShareOutsideModel: (total - inference) / total,
   };
 }

@@ -17,7 +17,11 @@ export interface ServerConfig {
   readonly maxQueueDepth: number;
   readonly maxBodyBytes: number;
   readonly maxInputPixels: number;
-  readonly batching: { readonly enabled: boolean; readonly maxBatchSize: number; readonly maxDelayMs: number };
+  readonly batching: {
+    readonly enabled: boolean;
+    readonly maxBatchSize: number;
+    readonly maxDelayMs: number;
+  };
   readonly defaultTopK: number;
   readonly maxTopK: number;
   readonly logLevel: string;
@@ -44,7 +48,9 @@ const EnvSchema = z.object({
     .optional(),
   [MODEL_SERVER_ENV.maxBatchSize]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBatchDelayMs]: intFrom(0).optional(),
-  [MODEL_SERVER_ENV.logLevel]: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  [MODEL_SERVER_ENV.logLevel]: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional(),
 });
 
 /**
@@ -54,7 +60,9 @@ const EnvSchema = z.object({
 export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `  - ${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+    );
     throw new StartupError(`Invalid model-server environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;

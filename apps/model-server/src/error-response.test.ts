@@ -12,7 +12,11 @@ describe('toErrorResponse', () => {
 
   it('hides unexpected errors behind 500 INTERNAL_ERROR', () => {
     const r = toErrorResponse(new TypeError('secret stack detail'));
-    expect(r).toMatchObject({ statusCode: 500, logLevel: 'error', body: { error: { code: 'INTERNAL_ERROR' } } });
+    expect(r).toMatchObject({
+      statusCode: 500,
+      logLevel: 'error',
+      body: { error: { code: 'INTERNAL_ERROR' } },
+    });
     expect(JSON.stringify(r.body)).not.toContain('secret');
   });
 
@@ -27,6 +31,9 @@ describe('toErrorResponse', () => {
   });
 
   it('maps model failures to 5xx with a code', () => {
-    expect(toErrorResponse(new InferenceError('boom'))).toMatchObject({ statusCode: 500, body: { error: { code: 'INFERENCE_FAILED' } } });
+    expect(toErrorResponse(new InferenceError('boom'))).toMatchObject({
+      statusCode: 500,
+      body: { error: { code: 'INFERENCE_FAILED' } },
+    });
   });
 });

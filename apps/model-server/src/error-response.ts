@@ -13,7 +13,10 @@ export interface ErrorResponse {
  * anything else becomes 500 INTERNAL_ERROR without leaking internals (the caller logs the original).
  */
 export function toErrorResponse(err: unknown, requestId?: string): ErrorResponse {
-  const e = err instanceof HttpError ? err : new HttpError('INTERNAL_ERROR', 'internal error; see the server log for this request id');
+  const e =
+    err instanceof HttpError
+      ? err
+      : new HttpError('INTERNAL_ERROR', 'internal error; see the server log for this request id');
   const logLevel = e.statusCode < 500 ? 'info' : e.statusCode === 503 ? 'warn' : 'error';
   return { statusCode: e.statusCode, body: e.toJSON(requestId), logLevel };
 }

@@ -1,7 +1,14 @@
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
-import { checkAccept, checkContentType, decodeBase64, mediaType, parseInvocation, resolveTopK } from './request.js';
+import {
+  checkAccept,
+  checkContentType,
+  decodeBase64,
+  mediaType,
+  parseInvocation,
+  resolveTopK,
+} from './request.js';
 
 const bounds = { defaultTopK: PLATFORM_SPEC.invoker.defaultTopK, maxTopK: PLATFORM_SPEC.invoker.maxTopK };
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -26,14 +33,21 @@ describe('content negotiation', () => {
     expect(() => checkContentType(t)).not.toThrow();
   });
 
-  it.each([undefined, 'text/plain', 'image/gif', 'application/x-image', 'multipart/form-data'])('refuses %s with 415', (t) => {
-    expect(codeOf(() => checkContentType(t))).toBe('UNSUPPORTED_MEDIA_TYPE');
-  });
-
-  it.each([undefined, '', '*/*', 'application/json', 'text/html, application/*;q=0.5', 'application/json;q=1'])(
-    'Accept %s is fine',
-    (a) => expect(() => checkAccept(a)).not.toThrow(),
+  it.each([undefined, 'text/plain', 'image/gif', 'application/x-image', 'multipart/form-data'])(
+    'refuses %s with 415',
+    (t) => {
+      expect(codeOf(() => checkContentType(t))).toBe('UNSUPPORTED_MEDIA_TYPE');
+    },
   );
+
+  it.each([
+    undefined,
+    '',
+    '*/*',
+    'application/json',
+    'text/html, application/*;q=0.5',
+    'application/json;q=1',
+  ])('Accept %s is fine', (a) => expect(() => checkAccept(a)).not.toThrow());
 
   it.each(['text/html', 'image/png', 'application/json;q=0', 'application/xml'])('Accept %s → 406', (a) => {
     expect(codeOf(() => checkAccept(a))).toBe('NOT_ACCEPTABLE');
@@ -72,20 +86,26 @@ describe('parseInvocation', () => {
 
   it('reads top-K for a raw image from the custom-attributes header, ignoring other attributes', () => {
     expect(parseInvocation('image/png', PIXEL, bounds, 'topK=1')).toEqual({ image: PIXEL, topK: 1 });
-    expect(parseInvocation('image/webp', PIXEL, bounds, 'trace=abc; topK = 3 ;x=y')).toEqual({ image: PIXEL, topK: 3 });
+    expect(parseInvocation('image/webp', PIXEL, bounds, 'trace=abc; topK = 3 ;x=y')).toEqual({
+      image: PIXEL,
+      topK: 3,
+    });
     expect(parseInvocation('image/jpeg', PIXEL, bounds, `topK=${bounds.maxTopK}`).topK).toBe(bounds.maxTopK);
   });
 
-  it.each([undefined, '', 'trace=abc', ' ; '])('uses the default top-K when the header gives none (%j)', (header) => {
-    expect(parseInvocation('image/jpeg', PIXEL, bounds, header).topK).toBe(bounds.defaultTopK);
-  });
+  it.each([undefined, '', 'trace=abc', ' ; '])(
+    'uses the default top-K when the header gives none (%j)',
+    (header) => {
+      expect(parseInvocation('image/jpeg', PIXEL, bounds, header).topK).toBe(bounds.defaultTopK);
+    },
+  );
 
   it('keeps a JSON body exactly as before: its topK (or the default), the header unread', () => {
     const body = json({ image: PIXEL.toString('base64'), topK: 2 });
     expect(parseInvocation('application/json', body, bounds, 'topK=1').topK).toBe(2);
-    expect(parseInvocation('application/json', json({ image: PIXEL.toString('base64') }), bounds, 'garbage').topK).toBe(
-      bounds.defaultTopK,
-    );
+    expect(
+      parseInvocation('application/json', json({ image: PIXEL.toString('base64') }), bounds, 'garbage').topK,
+    ).toBe(bounds.defaultTopK);
   });
 
   it.each([
@@ -118,7 +138,11 @@ describe('parseInvocation', () => {
   });
 
   it('reads a JSON body', () => {
-    const inv = parseInvocation('application/json', json({ image: PIXEL.toString('base64'), topK: 2 }), bounds);
+    const inv = parseInvocation(
+      'application/json',
+      json({ image: PIXEL.toString('base64'), topK: 2 }),
+      bounds,
+    );
     expect(inv).toEqual({ image: PIXEL, topK: 2 });
   });
 

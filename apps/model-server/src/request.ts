@@ -1,4 +1,8 @@
-import { CustomAttributesError, parseCustomAttributes, PredictionRequestSchema } from '@dogbreed/platform-spec';
+import {
+  CustomAttributesError,
+  parseCustomAttributes,
+  PredictionRequestSchema,
+} from '@dogbreed/platform-spec';
 import { HttpError } from './errors.js';
 
 /** Raw image media types accepted on POST /invocations (besides application/json with a base64 image). */
@@ -41,7 +45,10 @@ export function checkAccept(header: string | undefined): void {
     if (q !== undefined && !(Number(q.slice(2)) > 0)) continue;
     if (range === JSON_MEDIA_TYPE || range === 'application/*' || range === '*/*') return;
   }
-  throw new HttpError('NOT_ACCEPTABLE', `Accept '${header}' does not allow ${JSON_MEDIA_TYPE}, the only response type`);
+  throw new HttpError(
+    'NOT_ACCEPTABLE',
+    `Accept '${header}' does not allow ${JSON_MEDIA_TYPE}, the only response type`,
+  );
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -61,7 +68,10 @@ export function decodeBase64(text: string): Buffer {
 export function resolveTopK(topK: unknown, bounds: TopKBounds): number {
   if (topK === undefined) return bounds.defaultTopK;
   if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > bounds.maxTopK) {
-    throw new HttpError('INVALID_TOP_K', `topK must be an integer from 1 to ${bounds.maxTopK}, got ${JSON.stringify(topK)}`);
+    throw new HttpError(
+      'INVALID_TOP_K',
+      `topK must be an integer from 1 to ${bounds.maxTopK}, got ${JSON.stringify(topK)}`,
+    );
   }
   return topK;
 }
@@ -79,7 +89,9 @@ export function topKFromCustomAttributes(header: string | undefined, bounds: Top
     attrs = parseCustomAttributes(header);
   } catch (err) {
     if (!(err instanceof CustomAttributesError)) throw err;
-    throw new HttpError('INVALID_CUSTOM_ATTRIBUTES', `X-Amzn-SageMaker-Custom-Attributes: ${err.message}`, { cause: err });
+    throw new HttpError('INVALID_CUSTOM_ATTRIBUTES', `X-Amzn-SageMaker-Custom-Attributes: ${err.message}`, {
+      cause: err,
+    });
   }
   const raw = attrs[TOP_K_ATTRIBUTE];
   return resolveTopK(raw !== undefined && /^\d{1,6}$/.test(raw) ? Number(raw) : raw, bounds);
@@ -96,7 +108,8 @@ export function parseInvocation(
   customAttributes?: string,
 ): Invocation {
   if (body.length === 0) throw new HttpError('EMPTY_BODY', 'request body is empty; send an image');
-  if (contentType !== JSON_MEDIA_TYPE) return { image: body, topK: topKFromCustomAttributes(customAttributes, bounds) };
+  if (contentType !== JSON_MEDIA_TYPE)
+    return { image: body, topK: topKFromCustomAttributes(customAttributes, bounds) };
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));

@@ -96,7 +96,11 @@ describe('BatchScheduler', () => {
   });
 
   it('rejects when the runner returns the wrong number of results', async () => {
-    const s = new BatchScheduler<number, number>(async () => [], { maxQueueDepth: 1, maxBatchSize: 1, maxDelayMs: 0 });
+    const s = new BatchScheduler<number, number>(async () => [], {
+      maxQueueDepth: 1,
+      maxBatchSize: 1,
+      maxDelayMs: 0,
+    });
     await expect(s.submit(1)).rejects.toThrow('0 results for a batch of 1');
   });
 });

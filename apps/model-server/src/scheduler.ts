@@ -45,7 +45,10 @@ export class BatchScheduler<T, R> {
   submit(item: T): Promise<R> {
     if (this.queue.length >= this.options.maxQueueDepth) {
       return Promise.reject(
-        new HttpError('QUEUE_FULL', `inference queue is full (${this.options.maxQueueDepth} waiting); retry later`),
+        new HttpError(
+          'QUEUE_FULL',
+          `inference queue is full (${this.options.maxQueueDepth} waiting); retry later`,
+        ),
       );
     }
     return new Promise<R>((resolve, reject) => {

@@ -33,7 +33,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
  * Listens first (so /ping answers 503 while loading, as SageMaker expects), then loads and warms up the model.
  * Logs `{"msg":"listening","port":N}` once bound: with port 0 that line is how a parent learns the port.
  */
-export async function startServer(config: ServerConfig, logger: Logger, workerUrl: URL): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  logger: Logger,
+  workerUrl: URL,
+): Promise<RunningServer> {
   const state: ServingState = { model: undefined, shuttingDown: false, inFlight: 0 };
   const server = createServer(createHandler(config, state, logger));
   server.keepAliveTimeout = 65_000;
@@ -45,7 +49,12 @@ export async function startServer(config: ServerConfig, logger: Logger, workerUr
   const ready = (async () => {
     const started = Date.now();
     const dir = await loadModelDir(config.modelDir);
-    const model = await startModel(dir, { workerUrl, intraOpThreads: threads, maxQueueDepth: config.maxQueueDepth, batching: config.batching });
+    const model = await startModel(dir, {
+      workerUrl,
+      intraOpThreads: threads,
+      maxQueueDepth: config.maxQueueDepth,
+      batching: config.batching,
+    });
     if (state.shuttingDown) {
       await model.close();
       return;
@@ -53,7 +62,14 @@ export async function startServer(config: ServerConfig, logger: Logger, workerUr
     state.model = model;
     const m = model.metadata;
     logger.info(
-      { modelVersion: m.modelVersion, classes: m.numClasses, input: [m.input.height, m.input.width], intraOpThreads: threads, maxBatchSize: model.maxBatchSize, loadMs: Date.now() - started },
+      {
+        modelVersion: m.modelVersion,
+        classes: m.numClasses,
+        input: [m.input.height, m.input.width],
+        intraOpThreads: threads,
+        maxBatchSize: model.maxBatchSize,
+        loadMs: Date.now() - started,
+      },
       'model ready',
     );
   })();

@@ -55,7 +55,13 @@ describe('endpoints: autoscaling from the spec', () => {
     for (const ep of [spec.endpoints.single, spec.endpoints.multi]) {
       infra.templates.serving.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: ep.name });
       infra.templates.serving.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-        ProductionVariants: [Match.objectLike({ VariantName: ep.variantName, InstanceType: ep.instanceType, InitialInstanceCount: ep.initialInstanceCount })],
+        ProductionVariants: [
+          Match.objectLike({
+            VariantName: ep.variantName,
+            InstanceType: ep.instanceType,
+            InitialInstanceCount: ep.initialInstanceCount,
+          }),
+        ],
         DataCaptureConfig: Match.objectLike({ EnableCapture: true, KmsKeyId: Match.anyValue() }),
         KmsKeyId: Match.anyValue(),
       });
@@ -75,13 +81,21 @@ describe('endpoints: autoscaling from the spec', () => {
     for (const a of atMax) expect(a['Threshold']).toBe(spec.autoscaling.maxInstances - 0.5);
   });
 
-  it("sends alarms to a topic whose key CloudWatch may use (else an encrypted topic drops every alarm), subscribing nobody by default", () => {
+  it('sends alarms to a topic whose key CloudWatch may use (else an encrypted topic drops every alarm), subscribing nobody by default', () => {
     const t = infra.templates.serving;
     const [[topicId, topic]] = resources(t, 'AWS::SNS::Topic') as [[string, { Properties: Json }]];
     const keyId = (topic.Properties['KmsMasterKeyId'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const statements = ((t.toJSON() as { Resources: Record<string, { Properties: { KeyPolicy: { Statement: Json[] } } }> }).Resources[keyId]?.Properties.KeyPolicy.Statement ?? []);
-    expect(statements.filter((st) => JSON.stringify(st['Principal']) === '{"Service":"cloudwatch.amazonaws.com"}').map((st) => st['Action'])).toEqual([['kms:Decrypt', 'kms:GenerateDataKey*']]);
-    for (const [, alarm] of resources(t, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties['MetricName'] === 'Invocation5XXErrors')) {
+    const statements =
+      (t.toJSON() as { Resources: Record<string, { Properties: { KeyPolicy: { Statement: Json[] } } }> })
+        .Resources[keyId]?.Properties.KeyPolicy.Statement ?? [];
+    expect(
+      statements
+        .filter((st) => JSON.stringify(st['Principal']) === '{"Service":"cloudwatch.amazonaws.com"}')
+        .map((st) => st['Action']),
+    ).toEqual([['kms:Decrypt', 'kms:GenerateDataKey*']]);
+    for (const [, alarm] of resources(t, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties['MetricName'] === 'Invocation5XXErrors',
+    )) {
       expect(alarm.Properties['AlarmActions']).toEqual([{ Ref: topicId }]);
     }
     t.resourceCountIs('AWS::SNS::Subscription', spec.alarms.emails.length);
@@ -102,7 +116,9 @@ describe('invoker', () => {
   });
 
   it('fills its environment from the endpoint constructs with the shared INVOKER_ENV names', () => {
-    const [[, fn]] = resources(infra.templates.serving, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['FunctionName'] === spec.invoker.functionName) as [[string, { Properties: Json }]];
+    const [[, fn]] = resources(infra.templates.serving, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties['FunctionName'] === spec.invoker.functionName,
+    ) as [[string, { Properties: Json }]];
     const vars = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
     expect(vars[INVOKER_ENV.endpointSingle]).toBe(spec.endpoints.single.name);
     expect(vars[INVOKER_ENV.endpointMulti]).toBe(spec.endpoints.multi.name);
@@ -114,17 +130,27 @@ describe('invoker', () => {
     const stack = infra.stacks.serving;
     const roleId = stack.getLogicalId(infra.stacks.serving.invoker.role.node.defaultChild as never);
     const policies = resources(infra.templates.serving, 'AWS::IAM::Policy').filter(([, p]) =>
-      asArray(p.Properties['Roles'] as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
+      asArray(p.Properties['Roles'] as unknown[]).some(
+        (r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId }),
+      ),
     );
     expect(policies.length).toBeGreaterThan(0);
-    const statements = policies.flatMap(([, p]) => (p.Properties['PolicyDocument'] as { Statement: Json[] }).Statement);
-    const sagemaker = statements.filter((s) => asArray(s['Action'] as string[]).some((a) => a.startsWith('sagemaker:')));
+    const statements = policies.flatMap(
+      ([, p]) => (p.Properties['PolicyDocument'] as { Statement: Json[] }).Statement,
+    );
+    const sagemaker = statements.filter((s) =>
+      asArray(s['Action'] as string[]).some((a) => a.startsWith('sagemaker:')),
+    );
     expect(sagemaker).toHaveLength(1);
     expect(first(sagemaker)['Action']).toBe('sagemaker:InvokeEndpoint');
-    const endpointIds = [stack.single.endpoint, stack.multi.endpoint].map((e) => ({ Ref: stack.getLogicalId(e) }));
+    const endpointIds = [stack.single.endpoint, stack.multi.endpoint].map((e) => ({
+      Ref: stack.getLogicalId(e),
+    }));
     expect(first(sagemaker)['Resource']).toEqual(endpointIds);
     // Every other statement is logs, X-Ray or the VPC network interfaces.
-    const others = statements.filter((s) => s !== sagemaker[0]).flatMap((s) => asArray(s['Action'] as string[]));
+    const others = statements
+      .filter((s) => s !== sagemaker[0])
+      .flatMap((s) => asArray(s['Action'] as string[]));
     for (const a of others) expect(a).toMatch(/^(logs|xray|ec2):/);
   });
 
@@ -163,31 +189,44 @@ describe('network', () => {
     const t = infra.templates.network;
     t.resourceCountIs('AWS::EC2::InternetGateway', 0);
     t.resourceCountIs('AWS::EC2::NatGateway', 0);
-    for (const [, s] of resources(t, 'AWS::EC2::Subnet')) expect(s.Properties['MapPublicIpOnLaunch']).toBe(false);
-    const services = resources(t, 'AWS::EC2::VPCEndpoint').map(([, e]) => JSON.stringify(e.Properties['ServiceName']));
+    for (const [, s] of resources(t, 'AWS::EC2::Subnet'))
+      expect(s.Properties['MapPublicIpOnLaunch']).toBe(false);
+    const services = resources(t, 'AWS::EC2::VPCEndpoint').map(([, e]) =>
+      JSON.stringify(e.Properties['ServiceName']),
+    );
     for (const name of ['sagemaker.runtime', 'sagemaker.api', 'sts', 'logs', 'ecr.api', 'ecr.dkr', 's3']) {
       expect(services.some((s) => s.includes(`.${name}"`))).toBe(true);
     }
   });
 
   it('places all compute in the private isolated subnets, never with a public address', () => {
-    const privateIds = infra.stacks.network.network.vpc.isolatedSubnets.map((s) => infra.stacks.network.resolve(s.subnetId));
+    const privateIds = infra.stacks.network.network.vpc.isolatedSubnets.map((s) =>
+      infra.stacks.network.resolve(s.subnetId),
+    );
     expect(infra.stacks.network.network.vpc.publicSubnets).toHaveLength(0);
     expect(privateIds).toHaveLength(2);
     // Every subnet a compute resource names is one of the VPC's private isolated subnets (cross-stack imports).
     const subnetRefs = (v: unknown) => JSON.stringify(v).match(/VpcprivateSubnet\d/g) ?? [];
-    const [[, instance0]] = resources(infra.templates.training, 'AWS::EC2::Instance') as [[string, { Properties: Json }]];
+    const [[, instance0]] = resources(infra.templates.training, 'AWS::EC2::Instance') as [
+      [string, { Properties: Json }],
+    ];
     const nic = first(instance0.Properties['NetworkInterfaces'] as Json[]);
     expect(nic['AssociatePublicIpAddress']).toBe(false);
     expect(subnetRefs(nic['SubnetId'])).toHaveLength(1);
-    const [[, fn]] = resources(infra.templates.serving, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['VpcConfig']) as [[string, { Properties: Json }]];
+    const [[, fn]] = resources(infra.templates.serving, 'AWS::Lambda::Function').filter(
+      ([, f]) => f.Properties['VpcConfig'],
+    ) as [[string, { Properties: Json }]];
     expect(subnetRefs(fn.Properties['VpcConfig'])).toHaveLength(2);
-    for (const [, m] of resources(infra.templates.serving, 'AWS::SageMaker::Model')) expect(subnetRefs(m.Properties['VpcConfig'])).toHaveLength(2);
-    for (const t of Object.values(infra.templates)) expect(JSON.stringify(t.toJSON())).not.toMatch(/publicSubnet/i);
+    for (const [, m] of resources(infra.templates.serving, 'AWS::SageMaker::Model'))
+      expect(subnetRefs(m.Properties['VpcConfig'])).toHaveLength(2);
+    for (const t of Object.values(infra.templates))
+      expect(JSON.stringify(t.toJSON())).not.toMatch(/publicSubnet/i);
     infra.templates.training.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: Match.objectLike({ MetadataOptions: { HttpTokens: 'required' } }),
     });
-    const [[, instance]] = resources(infra.templates.training, 'AWS::EC2::Instance') as [[string, { Properties: Json }]];
+    const [[, instance]] = resources(infra.templates.training, 'AWS::EC2::Instance') as [
+      [string, { Properties: Json }],
+    ];
     expect(instance.Properties['KeyName']).toBeUndefined();
     expect(JSON.stringify(instance.Properties['BlockDeviceMappings'])).toContain('"Encrypted":true');
   });
@@ -213,7 +252,11 @@ describe('data', () => {
         Bucket: { Ref: id },
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
           ]),
         },
       });
@@ -221,7 +264,9 @@ describe('data', () => {
     expect(kmsBuckets).toBe(3);
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     t.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-checkpoints', Status: 'Enabled' })]) },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Id: 'expire-checkpoints', Status: 'Enabled' })]),
+      },
     });
   });
 
@@ -235,32 +280,45 @@ describe('data', () => {
 
 /** Evaluates a trust policy's StringEquals condition against a token's claims, as STS does. */
 function trusts(statement: Json, claims: Record<string, string>): boolean {
-  const cond = (statement['Condition'] as { StringEquals?: Record<string, string | string[]> } | undefined)?.StringEquals ?? {};
+  const cond =
+    (statement['Condition'] as { StringEquals?: Record<string, string | string[]> } | undefined)
+      ?.StringEquals ?? {};
   return Object.entries(cond).every(([key, expected]) => asArray(expected).includes(claims[key] ?? ''));
 }
 
 describe('GitHub OIDC', () => {
   const trustStatement = (stage: CiStage): Json => {
-    const roles = resources(infra.templates.ci, 'AWS::IAM::Role').filter(([, r]) => r.Properties['RoleName'] === spec.ci.roles[stage].roleName);
+    const roles = resources(infra.templates.ci, 'AWS::IAM::Role').filter(
+      ([, r]) => r.Properties['RoleName'] === spec.ci.roles[stage].roleName,
+    );
     expect(roles).toHaveLength(1);
     const stmts = (first(roles)[1].Properties['AssumeRolePolicyDocument'] as { Statement: Json[] }).Statement;
     expect(stmts).toHaveLength(1);
     return first(stmts);
   };
 
-  it.each(CiStage.options)('role for %s trusts only aud=sts.amazonaws.com and its exact sub claim, with StringEquals', (stage) => {
-    const s = trustStatement(stage);
-    expect(s['Action']).toBe('sts:AssumeRoleWithWebIdentity');
-    expect(s['Condition']).toEqual({
-      StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: ciSubjectClaim(spec, stage) },
-    });
-    expect(JSON.stringify(s['Condition'])).not.toMatch(/[*?]/);
-  });
+  it.each(CiStage.options)(
+    'role for %s trusts only aud=sts.amazonaws.com and its exact sub claim, with StringEquals',
+    (stage) => {
+      const s = trustStatement(stage);
+      expect(s['Action']).toBe('sts:AssumeRoleWithWebIdentity');
+      expect(s['Condition']).toEqual({
+        StringEquals: {
+          [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+          [`${GITHUB_OIDC_HOST}:sub`]: ciSubjectClaim(spec, stage),
+        },
+      });
+      expect(JSON.stringify(s['Condition'])).not.toMatch(/[*?]/);
+    },
+  );
 
   it('the validate role (deploy branch, no environment) trusts refs/heads/main but not refs/heads/feature', () => {
     const s = trustStatement('validate');
     const { owner, repo, deployBranch } = spec.ci.github;
-    const claims = (sub: string, aud = GITHUB_OIDC_AUDIENCE) => ({ [`${GITHUB_OIDC_HOST}:aud`]: aud, [`${GITHUB_OIDC_HOST}:sub`]: sub });
+    const claims = (sub: string, aud = GITHUB_OIDC_AUDIENCE) => ({
+      [`${GITHUB_OIDC_HOST}:aud`]: aud,
+      [`${GITHUB_OIDC_HOST}:sub`]: sub,
+    });
     expect(deployBranch).toBe('main');
     expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`))).toBe(true);
     expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/feature`))).toBe(false);
@@ -272,7 +330,10 @@ describe('GitHub OIDC', () => {
     const s = trustStatement('deployEndpoints');
     const { owner, repo } = spec.ci.github;
     const env = spec.ci.roles.deployEndpoints.environment;
-    const claims = (sub: string) => ({ [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: sub });
+    const claims = (sub: string) => ({
+      [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
+      [`${GITHUB_OIDC_HOST}:sub`]: sub,
+    });
     expect(trusts(s, claims(`repo:${owner}/${repo}:environment:${env}`))).toBe(true);
     expect(trusts(s, claims(`repo:${owner}/${repo}:environment:staging`))).toBe(false);
     expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`))).toBe(false);
@@ -280,7 +341,9 @@ describe('GitHub OIDC', () => {
 
   it('gives each stage only its own permissions', () => {
     const actionsOf = (stage: CiStage) => {
-      const [[, role]] = resources(infra.templates.ci, 'AWS::IAM::Role').filter(([, r]) => r.Properties['RoleName'] === spec.ci.roles[stage].roleName) as [[string, { Properties: Json }]];
+      const [[, role]] = resources(infra.templates.ci, 'AWS::IAM::Role').filter(
+        ([, r]) => r.Properties['RoleName'] === spec.ci.roles[stage].roleName,
+      ) as [[string, { Properties: Json }]];
       return (role.Properties['Policies'] as { PolicyDocument: { Statement: Json[] } }[]).flatMap((p) =>
         p.PolicyDocument.Statement.flatMap((s) => asArray(s['Action'] as string[])),
       );

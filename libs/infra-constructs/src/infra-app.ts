@@ -3,7 +3,14 @@ import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
 import { InfraPropsError } from './errors.js';
-import { CiStack, DataStack, NetworkStack, ServingStack, TrainingStack, type ModelKeys } from './stacks/stacks.js';
+import {
+  CiStack,
+  DataStack,
+  NetworkStack,
+  ServingStack,
+  TrainingStack,
+  type ModelKeys,
+} from './stacks/stacks.js';
 
 /** What the app is built from, outside the spec; `apps/infra` finds these in the repository. */
 export interface InfraInputs {
@@ -13,7 +20,11 @@ export interface InfraInputs {
    * The model-server image: Docker build context, Dockerfile relative to it, and what the context leaves out (Docker
    * ignore syntax, e.g. an allow-list `*`, `!package.json`, ...), so unrelated files never change the image hash.
    */
-  readonly modelServerImage: { readonly directory: string; readonly file: string; readonly exclude: readonly string[] };
+  readonly modelServerImage: {
+    readonly directory: string;
+    readonly file: string;
+    readonly exclude: readonly string[];
+  };
 }
 
 export interface InfraStacks {
@@ -37,7 +48,12 @@ export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
  * Composes every stack of the deployment on `app` from the spec, tags them with the spec's tags, and applies the
  * cdk-nag AwsSolutions checks. Account/region come from the spec (no account = environment-agnostic synth).
  */
-export function composeInfra(app: App, spec: PlatformSpec, inputs: InfraInputs, options: { readonly modelKeys?: ModelKeys } = {}): InfraStacks {
+export function composeInfra(
+  app: App,
+  spec: PlatformSpec,
+  inputs: InfraInputs,
+  options: { readonly modelKeys?: ModelKeys } = {},
+): InfraStacks {
   // Log delivery to the access-log bucket through a bucket policy (no legacy ACL); must be set before any child.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
@@ -47,8 +63,14 @@ export function composeInfra(app: App, spec: PlatformSpec, inputs: InfraInputs, 
     ...common,
     description: 'dogbreed: the permissions boundary of every project role',
   });
-  const network = new NetworkStack(app, stackName(spec, 'network'), { ...common, description: 'dogbreed: VPC, endpoints, security groups' });
-  const data = new DataStack(app, stackName(spec, 'data'), { ...common, description: 'dogbreed: KMS key and S3 buckets' });
+  const network = new NetworkStack(app, stackName(spec, 'network'), {
+    ...common,
+    description: 'dogbreed: VPC, endpoints, security groups',
+  });
+  const data = new DataStack(app, stackName(spec, 'data'), {
+    ...common,
+    description: 'dogbreed: KMS key and S3 buckets',
+  });
   const training = new TrainingStack(app, stackName(spec, 'training'), {
     ...common,
     description: 'dogbreed: training role, training images, EC2 trainer',
@@ -108,7 +130,8 @@ export const OIDC_PROVIDER_CONTEXT = 'githubOidcProviderArn';
 export function oidcProviderArnFromContext(app: App): string | undefined {
   const value: unknown = app.node.tryGetContext(OIDC_PROVIDER_CONTEXT);
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new InfraPropsError(`context ${OIDC_PROVIDER_CONTEXT} must be a string (got ${String(value)})`);
+  if (typeof value !== 'string')
+    throw new InfraPropsError(`context ${OIDC_PROVIDER_CONTEXT} must be a string (got ${String(value)})`);
   return value;
 }
 
@@ -121,9 +144,14 @@ export function modelKeysFromContext(app: App): ModelKeys {
   for (const mode of ['single', 'multi'] as const) {
     const value: unknown = app.node.tryGetContext(MODEL_DATA_CONTEXT[mode]);
     if (value === undefined || value === '') continue;
-    const m = typeof value === 'string' ? /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\.tar\.gz)$/.exec(value) : null;
+    const m =
+      typeof value === 'string'
+        ? /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\.tar\.gz)$/.exec(value)
+        : null;
     if (!m?.[1]) {
-      throw new InfraPropsError(`context ${MODEL_DATA_CONTEXT[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`);
+      throw new InfraPropsError(
+        `context ${MODEL_DATA_CONTEXT[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`,
+      );
     }
     keys[mode] = m[1];
   }

@@ -17,7 +17,8 @@ export interface Acknowledgment {
 }
 
 function checkReason(id: string, reason: string): void {
-  if (reason.trim().length < 20) throw new InfraPropsError(`acknowledge(${id}): the reason must say why (got "${reason}")`);
+  if (reason.trim().length < 20)
+    throw new InfraPropsError(`acknowledge(${id}): the reason must say why (got "${reason}")`);
 }
 
 /** Acknowledges findings on `scope` and everything below it (cdk-nag 3 reads CDK's acknowledged-rules metadata). */
@@ -83,7 +84,10 @@ export class ProjectNagChecks implements IPolicyValidationPlugin {
           ? v.violatingResources
           : v.violatingResources.filter((r) => {
               const construct = byPath.get(r.constructPath ?? '');
-              return !(construct && wildcardAcks(construct).some((a) => a.patterns.some((p) => new RegExp(p).test(finding))));
+              return !(
+                construct &&
+                wildcardAcks(construct).some((a) => a.patterns.some((p) => new RegExp(p).test(finding)))
+              );
             });
       if (left.length > 0) violations.push({ ...v, violatingResources: left });
     }

@@ -23,7 +23,11 @@ export function publishParameters<K extends string>(
   for (const key of Object.keys(entries) as K[]) {
     const entry = entries[key];
     if (!entry) continue;
-    out[key] = new ssm.StringParameter(group, key, { parameterName: entry.name, stringValue: entry.value, description: entry.description });
+    out[key] = new ssm.StringParameter(group, key, {
+      parameterName: entry.name,
+      stringValue: entry.value,
+      description: entry.description,
+    });
   }
   return out;
 }

@@ -102,7 +102,11 @@ export const DEFAULT_SPEC = {
       // GitHub-hosted jobs end after 6 h: the training job is followed for at most that long.
       train: { roleName: 'dogbreed-ci-train', environment: 'training', maxSessionSeconds: 6 * 3600 },
       // Two endpoint updates of 10+ minutes each, plus the image build and the invoker.
-      deployEndpoints: { roleName: 'dogbreed-ci-deploy-endpoints', environment: 'production', maxSessionSeconds: 90 * 60 },
+      deployEndpoints: {
+        roleName: 'dogbreed-ci-deploy-endpoints',
+        environment: 'production',
+        maxSessionSeconds: 90 * 60,
+      },
       loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 3600 },
     },
   },
@@ -134,12 +138,30 @@ export const DEFAULT_SPEC = {
         'ml.m5.xlarge (0.23 vs 0.269). No figure was found for ml.c5.large or ml.c6i.large, so they are left out. ' +
         'Check the pricing page before relying on a number.',
       instances: {
-        'ml.t3.medium': { usdPerHour: 0.05, source: 'wring.co SageMaker inference guide, 2026-03 (real-time table)' },
-        'ml.m5.large': { usdPerHour: 0.115, source: 'price lists quoting the SageMaker pricing page (us-east-1)' },
-        'ml.m5.xlarge': { usdPerHour: 0.23, source: 'price lists quoting the SageMaker pricing page; one 2025-10 blog says 0.269' },
-        'ml.c5.xlarge': { usdPerHour: 0.204, source: 'price list quoting the SageMaker pricing page (us-east-1)' },
-        'ml.c5.2xlarge': { usdPerHour: 0.408, source: 'price list quoting the SageMaker pricing page (us-east-1)' },
-        'ml.g4dn.xlarge': { usdPerHour: 0.736, source: 'price lists quoting the SageMaker pricing page, us-east-1, 2024 (0.7364)' },
+        'ml.t3.medium': {
+          usdPerHour: 0.05,
+          source: 'wring.co SageMaker inference guide, 2026-03 (real-time table)',
+        },
+        'ml.m5.large': {
+          usdPerHour: 0.115,
+          source: 'price lists quoting the SageMaker pricing page (us-east-1)',
+        },
+        'ml.m5.xlarge': {
+          usdPerHour: 0.23,
+          source: 'price lists quoting the SageMaker pricing page; one 2025-10 blog says 0.269',
+        },
+        'ml.c5.xlarge': {
+          usdPerHour: 0.204,
+          source: 'price list quoting the SageMaker pricing page (us-east-1)',
+        },
+        'ml.c5.2xlarge': {
+          usdPerHour: 0.408,
+          source: 'price list quoting the SageMaker pricing page (us-east-1)',
+        },
+        'ml.g4dn.xlarge': {
+          usdPerHour: 0.736,
+          source: 'price lists quoting the SageMaker pricing page, us-east-1, 2024 (0.7364)',
+        },
       },
     },
   },

@@ -16,7 +16,9 @@ export class SpecValidationError extends PlatformSpecError {
       path: i.path.map(String).join('.') || '(root)',
       message: i.message,
     }));
-    super(`Invalid platform spec (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+    super(
+      `Invalid platform spec (${source}):\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
+    );
     this.issues = issues;
   }
 }

@@ -58,10 +58,7 @@ function parseJson(text: string, where: string): SpecOverride {
  * The spec in force: defaults, then the JSON file named by DOGBREED_SPEC_FILE, then inline JSON from
  * DOGBREED_SPEC_JSON, then `extra` (e.g. CLI flags or a test's changes). Fails fast with every bad field named.
  */
-export function loadPlatformSpec(
-  env: NodeJS.ProcessEnv = process.env,
-  extra?: SpecOverride,
-): PlatformSpec {
+export function loadPlatformSpec(env: NodeJS.ProcessEnv = process.env, extra?: SpecOverride): PlatformSpec {
   const fromFile = env[SPEC_ENV.file];
   let fileOverride: SpecOverride | undefined;
   if (fromFile) {
@@ -77,7 +74,12 @@ export function loadPlatformSpec(
   }
   const inline = env[SPEC_ENV.json];
   const inlineOverride = inline ? parseJson(inline, SPEC_ENV.json) : undefined;
-  const sources = ['defaults', fromFile && SPEC_ENV.file, inline && SPEC_ENV.json, extra && 'explicit overrides'];
+  const sources = [
+    'defaults',
+    fromFile && SPEC_ENV.file,
+    inline && SPEC_ENV.json,
+    extra && 'explicit overrides',
+  ];
   const merged = [fileOverride, inlineOverride, extra].reduce<unknown>(
     (acc, o) => mergeSpec(acc, o),
     structuredClone(DEFAULT_SPEC),
@@ -89,6 +91,8 @@ export function loadPlatformSpec(
 export const PLATFORM_SPEC: PlatformSpec = buildSpec();
 
 /** Both endpoints as a list, in a fixed order (single, multi). */
-export function endpointList(spec: PlatformSpec): PlatformSpec['endpoints'][keyof PlatformSpec['endpoints']][] {
+export function endpointList(
+  spec: PlatformSpec,
+): PlatformSpec['endpoints'][keyof PlatformSpec['endpoints']][] {
   return [spec.endpoints.single, spec.endpoints.multi];
 }

@@ -40,7 +40,9 @@ export type ScalingActivity = z.infer<typeof ScalingActivitySchema>;
 export const EndpointMetricsSchema = z.object({
   name: z.string(),
   desiredInstances: z.number().int().nonnegative(),
-  instances: z.array(z.object({ id: z.string(), state: InstanceStateSchema, inFlight: z.number().int().nonnegative() })),
+  instances: z.array(
+    z.object({ id: z.string(), state: InstanceStateSchema, inFlight: z.number().int().nonnegative() }),
+  ),
   series: z.array(MetricPointSchema),
   scalingActivities: z.array(ScalingActivitySchema),
 });

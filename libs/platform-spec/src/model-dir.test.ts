@@ -11,7 +11,11 @@ describe('model-dir contract', () => {
 
   it.each([
     ['class count mismatch', { numClasses: 5 }, 'numClasses'],
-    ['non-positive std', { preprocessing: { ...sampleMetadata().preprocessing, std: [0, 1, 1] } }, 'preprocessing.std'],
+    [
+      'non-positive std',
+      { preprocessing: { ...sampleMetadata().preprocessing, std: [0, 1, 1] } },
+      'preprocessing.std',
+    ],
     ['bad layout', { input: { ...sampleMetadata().input, layout: 'NHWC' } }, 'input.layout'],
   ])('rejects %s', (_n, patch, path) => {
     const result = ModelMetadataSchema.safeParse({ ...sampleMetadata(), ...patch });
@@ -24,6 +28,8 @@ describe('model-dir contract', () => {
       readFileSync(fileURLToPath(new URL('../schemas/model-metadata.schema.json', import.meta.url)), 'utf8'),
     );
     expect(committed).toEqual(modelMetadataJsonSchema());
-    expect(committed.required).toEqual(expect.arrayContaining(['classNames', 'input', 'preprocessing', 'modelVersion']));
+    expect(committed.required).toEqual(
+      expect.arrayContaining(['classNames', 'input', 'preprocessing', 'modelVersion']),
+    );
   });
 });

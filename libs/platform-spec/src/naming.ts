@@ -10,7 +10,9 @@ export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): 
 export function ciSubjectClaim(spec: PlatformSpec, stage: CiStage): string {
   const { owner, repo, deployBranch } = spec.ci.github;
   const env = spec.ci.roles[stage].environment;
-  return env ? `repo:${owner}/${repo}:environment:${env}` : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
+  return env
+    ? `repo:${owner}/${repo}:environment:${env}`
+    : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
 }
 
 /** The PyTorch training image (AWS Deep Learning Containers) for a region. */
@@ -34,6 +36,10 @@ export function trainingInstanceType(spec: PlatformSpec, mode: TrainingMode): st
 }
 
 /** The PyTorch training image of a mode: CPU or GPU build, from the mode's instance type. */
-export function trainingImageUriFor(spec: PlatformSpec, mode: TrainingMode, region = spec.project.region): string {
+export function trainingImageUriFor(
+  spec: PlatformSpec,
+  mode: TrainingMode,
+  region = spec.project.region,
+): string {
   return pytorchTrainingImageUri(spec, region, instanceDevice(trainingInstanceType(spec, mode)));
 }

@@ -38,7 +38,10 @@ export const EndpointSpecSchema = z.object({
   initialInstanceCount: PositiveInt,
   /** Where the model artifact lives: a key in the model bucket on AWS, a directory (relative to the repo) locally. */
   modelArtifact: z.object({
-    s3Key: z.string().min(1).regex(/\.tar\.gz$/, 'must end in .tar.gz (SageMaker model data)'),
+    s3Key: z
+      .string()
+      .min(1)
+      .regex(/\.tar\.gz$/, 'must end in .tar.gz (SageMaker model data)'),
     localDir: z.string().min(1),
   }),
 });
@@ -117,7 +120,8 @@ export const AutoscalingSpecSchema = z
     path: ['maxInstances'],
   })
   .superRefine((a, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
     if (a.policy.type === 'step') {
       // Step alarms read InvocationsPerInstance per period; the high-resolution concurrency metric has no such alarm here.
       if (a.metric !== 'SageMakerVariantInvocationsPerInstance') {
@@ -125,16 +129,21 @@ export const AutoscalingSpecSchema = z
       }
       a.policy.scaleOut.forEach((s, i, all) => {
         const prev = all[i - 1];
-        if (prev && s.lowerBound <= prev.lowerBound) issue(['policy', 'scaleOut', i, 'lowerBound'], 'scale-out lowerBounds must increase');
+        if (prev && s.lowerBound <= prev.lowerBound)
+          issue(['policy', 'scaleOut', i, 'lowerBound'], 'scale-out lowerBounds must increase');
       });
       a.policy.scaleIn.forEach((s, i, all) => {
         const prev = all[i - 1];
-        if (prev && s.upperBound >= prev.upperBound) issue(['policy', 'scaleIn', i, 'upperBound'], 'scale-in upperBounds must decrease');
+        if (prev && s.upperBound >= prev.upperBound)
+          issue(['policy', 'scaleIn', i, 'upperBound'], 'scale-in upperBounds must decrease');
       });
       const lowestOut = a.policy.scaleOut[0]?.lowerBound ?? Infinity;
       const highestIn = a.policy.scaleIn[0]?.upperBound ?? 0;
       if (highestIn > lowestOut) {
-        issue(['policy', 'scaleIn', 0, 'upperBound'], `must not exceed the lowest scale-out lowerBound (${lowestOut})`);
+        issue(
+          ['policy', 'scaleIn', 0, 'upperBound'],
+          `must not exceed the lowest scale-out lowerBound (${lowestOut})`,
+        );
       }
     }
     const names = new Set<string>();
@@ -143,7 +152,8 @@ export const AutoscalingSpecSchema = z
       names.add(w.name);
       if (w.start.trim() === w.end.trim()) issue(['schedule', i, 'end'], 'must differ from start');
       const max = w.maxInstances ?? a.maxInstances;
-      if (w.minInstances > max) issue(['schedule', i, 'minInstances'], `must not exceed the window's maxInstances (${max})`);
+      if (w.minInstances > max)
+        issue(['schedule', i, 'minInstances'], `must not exceed the window's maxInstances (${max})`);
     });
   });
 export type AutoscalingSpec = z.infer<typeof AutoscalingSpecSchema>;
@@ -179,7 +189,10 @@ export const InvokerSpecSchema = z
     message: 'maxImageBytes must not exceed maxRequestBytes',
     path: ['maxImageBytes'],
   })
-  .refine((i) => i.defaultTopK <= i.maxTopK, { message: 'defaultTopK must not exceed maxTopK', path: ['defaultTopK'] })
+  .refine((i) => i.defaultTopK <= i.maxTopK, {
+    message: 'defaultTopK must not exceed maxTopK',
+    path: ['defaultTopK'],
+  })
   .refine((i) => i.endpointTimeoutMs < i.timeoutSeconds * 1000, {
     message: 'endpointTimeoutMs must be below the function timeout',
     path: ['endpointTimeoutMs'],
@@ -209,46 +222,51 @@ export type ModelServerSpec = z.infer<typeof ModelServerSpecSchema>;
 export const Backbone = z.enum(['efficientnet_lite0', 'resnet50', 'mobilenet_v3_large']);
 export type Backbone = z.infer<typeof Backbone>;
 
-export const TrainingSpecSchema = z.object({
-  /** Development notebook (cheap CPU). */
-  notebookInstanceType: SageMakerInstanceType,
-  /** Single-instance training job (CPU). */
-  singleInstanceType: SageMakerInstanceType,
-  /** Multi-instance training job (GPU). */
-  multiInstanceType: SageMakerInstanceType,
-  /** Number of instances of the multi-instance run. */
-  multiInstanceCount: z.number().int().min(2, 'a multi-instance run needs at least 2 instances'),
-  /** Managed spot training. */
-  spot: z.boolean(),
-  maxRuntimeSeconds: PositiveInt,
-  /** With spot: how long to wait for capacity plus run (must be ≥ maxRuntimeSeconds). */
-  maxWaitSeconds: PositiveInt,
-  /** PyTorch training container: framework and Python version (the image URI is built per region). */
-  pytorchVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version like 2.3.0'),
-  pythonVersion: z.string().regex(/^py3\d{1,2}$/, 'must be like py311'),
-  /** Plain-EC2 training path. */
-  ec2InstanceType: Ec2InstanceType,
-  volumeSizeGb: PositiveInt,
-  /**
-   * The EC2 trainer's AMI, pinned (a Deep Learning AMI with PyTorch and the NVIDIA driver in `project.region`):
-   * a new id replaces the instance, so it changes only when someone changes it here. Absent = no EC2 trainer.
-   */
-  ec2AmiId: z.string().regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like ami-0123456789abcdef0').optional(),
-  /** Python with torch, torchvision and onnx on that AMI (current PyTorch DLAMIs: a venv under /opt/pytorch). */
-  ec2PythonPath: z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path'),
-  hyperparameters: z.object({
-    backbone: Backbone,
-    epochs: PositiveInt,
-    batchSize: PositiveInt,
-    learningRate: z.number().positive(),
-    freezeBackbone: z.boolean(),
-    earlyStoppingPatience: PositiveInt,
-    imageSize: PositiveInt,
-  }),
-}).refine((t) => !t.spot || t.maxWaitSeconds >= t.maxRuntimeSeconds, {
-  message: 'maxWaitSeconds must be at least maxRuntimeSeconds when spot is on',
-  path: ['maxWaitSeconds'],
-});
+export const TrainingSpecSchema = z
+  .object({
+    /** Development notebook (cheap CPU). */
+    notebookInstanceType: SageMakerInstanceType,
+    /** Single-instance training job (CPU). */
+    singleInstanceType: SageMakerInstanceType,
+    /** Multi-instance training job (GPU). */
+    multiInstanceType: SageMakerInstanceType,
+    /** Number of instances of the multi-instance run. */
+    multiInstanceCount: z.number().int().min(2, 'a multi-instance run needs at least 2 instances'),
+    /** Managed spot training. */
+    spot: z.boolean(),
+    maxRuntimeSeconds: PositiveInt,
+    /** With spot: how long to wait for capacity plus run (must be ≥ maxRuntimeSeconds). */
+    maxWaitSeconds: PositiveInt,
+    /** PyTorch training container: framework and Python version (the image URI is built per region). */
+    pytorchVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version like 2.3.0'),
+    pythonVersion: z.string().regex(/^py3\d{1,2}$/, 'must be like py311'),
+    /** Plain-EC2 training path. */
+    ec2InstanceType: Ec2InstanceType,
+    volumeSizeGb: PositiveInt,
+    /**
+     * The EC2 trainer's AMI, pinned (a Deep Learning AMI with PyTorch and the NVIDIA driver in `project.region`):
+     * a new id replaces the instance, so it changes only when someone changes it here. Absent = no EC2 trainer.
+     */
+    ec2AmiId: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'must be an AMI id like ami-0123456789abcdef0')
+      .optional(),
+    /** Python with torch, torchvision and onnx on that AMI (current PyTorch DLAMIs: a venv under /opt/pytorch). */
+    ec2PythonPath: z.string().regex(/^\/[\w./-]+$/, 'must be an absolute path'),
+    hyperparameters: z.object({
+      backbone: Backbone,
+      epochs: PositiveInt,
+      batchSize: PositiveInt,
+      learningRate: z.number().positive(),
+      freezeBackbone: z.boolean(),
+      earlyStoppingPatience: PositiveInt,
+      imageSize: PositiveInt,
+    }),
+  })
+  .refine((t) => !t.spot || t.maxWaitSeconds >= t.maxRuntimeSeconds, {
+    message: 'maxWaitSeconds must be at least maxRuntimeSeconds when spot is on',
+    path: ['maxWaitSeconds'],
+  });
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
 
 export const CiStage = z.enum(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']);
@@ -350,31 +368,38 @@ export const LocalStackSpecSchema = z.object({
 });
 export type LocalStackSpec = z.infer<typeof LocalStackSpecSchema>;
 
-export const PlatformSpecSchema = z.object({
-  project: z.object({
-    name: ResourceName,
-    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1'),
-    /** Account to deploy to; absent = environment-agnostic synth. */
-    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
-    tags: z.record(z.string(), z.string()),
-  }),
-  endpoints: z.object({ single: EndpointSpecSchema, multi: EndpointSpecSchema }),
-  autoscaling: AutoscalingSpecSchema,
-  alarms: AlarmsSpecSchema,
-  invoker: InvokerSpecSchema,
-  modelServer: ModelServerSpecSchema,
-  training: TrainingSpecSchema,
-  ci: CiSpecSchema,
-  access: AccessSpecSchema,
-  localStack: LocalStackSpecSchema,
-  capacityPlanning: CapacityPlanningSpecSchema,
-}).refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
-  message: 'the two endpoints must have different names',
-  path: ['endpoints', 'multi', 'name'],
-}).refine((s) => s.invoker.maxImageBytes <= s.modelServer.maxBodyBytes, {
-  // The invoker sends the image as the raw InvokeEndpoint body, so an image it accepts must fit the container's cap.
-  message: 'invoker.maxImageBytes must not exceed modelServer.maxBodyBytes (the image is sent to the endpoint as the raw body)',
-  path: ['invoker', 'maxImageBytes'],
-});
+export const PlatformSpecSchema = z
+  .object({
+    project: z.object({
+      name: ResourceName,
+      region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1'),
+      /** Account to deploy to; absent = environment-agnostic synth. */
+      account: z
+        .string()
+        .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+        .optional(),
+      tags: z.record(z.string(), z.string()),
+    }),
+    endpoints: z.object({ single: EndpointSpecSchema, multi: EndpointSpecSchema }),
+    autoscaling: AutoscalingSpecSchema,
+    alarms: AlarmsSpecSchema,
+    invoker: InvokerSpecSchema,
+    modelServer: ModelServerSpecSchema,
+    training: TrainingSpecSchema,
+    ci: CiSpecSchema,
+    access: AccessSpecSchema,
+    localStack: LocalStackSpecSchema,
+    capacityPlanning: CapacityPlanningSpecSchema,
+  })
+  .refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
+    message: 'the two endpoints must have different names',
+    path: ['endpoints', 'multi', 'name'],
+  })
+  .refine((s) => s.invoker.maxImageBytes <= s.modelServer.maxBodyBytes, {
+    // The invoker sends the image as the raw InvokeEndpoint body, so an image it accepts must fit the container's cap.
+    message:
+      'invoker.maxImageBytes must not exceed modelServer.maxBodyBytes (the image is sent to the endpoint as the raw body)',
+    path: ['invoker', 'maxImageBytes'],
+  });
 export type PlatformSpec = z.infer<typeof PlatformSpecSchema>;
 export type PlatformSpecInput = z.input<typeof PlatformSpecSchema>;

@@ -64,8 +64,16 @@ describe('defaults', () => {
   });
 
   it('gives each CI role the session its job needs: 6 h to follow training, 90 min to update endpoints', () => {
-    const seconds = Object.fromEntries(Object.entries(PLATFORM_SPEC.ci.roles).map(([k, r]) => [k, r.maxSessionSeconds]));
-    expect(seconds).toEqual({ validate: 3600, deployInfra: 3600, train: 21600, deployEndpoints: 5400, loadTest: 3600 });
+    const seconds = Object.fromEntries(
+      Object.entries(PLATFORM_SPEC.ci.roles).map(([k, r]) => [k, r.maxSessionSeconds]),
+    );
+    expect(seconds).toEqual({
+      validate: 3600,
+      deployInfra: 3600,
+      train: 21600,
+      deployEndpoints: 5400,
+      loadTest: 3600,
+    });
   });
 
   it('subscribes nobody to alarms and pins no AMI by default (no EC2 trainer until one is pinned)', () => {
@@ -83,18 +91,42 @@ describe('defaults', () => {
 describe('invalid overrides are rejected naming the field', () => {
   it.each([
     ['max < min', { autoscaling: { minInstances: 3, maxInstances: 2 } }, 'autoscaling.maxInstances'],
-    ['negative cooldown', { autoscaling: { scaleInCooldownSeconds: -1 } }, 'autoscaling.scaleInCooldownSeconds'],
+    [
+      'negative cooldown',
+      { autoscaling: { scaleInCooldownSeconds: -1 } },
+      'autoscaling.scaleInCooldownSeconds',
+    ],
     ['concurrency 0', { invoker: { reservedConcurrency: 0 } }, 'invoker.reservedConcurrency'],
-    ['bad instance type', { endpoints: { single: { instanceType: 'm5.large' } } }, 'endpoints.single.instanceType'],
+    [
+      'bad instance type',
+      { endpoints: { single: { instanceType: 'm5.large' } } },
+      'endpoints.single.instanceType',
+    ],
     ['bad training type', { training: { singleInstanceType: 'ml.m5.huge' } }, 'training.singleInstanceType'],
     ['bad EC2 type', { training: { ec2InstanceType: 'ml.g4dn.xlarge' } }, 'training.ec2InstanceType'],
-    ['same endpoint names', { endpoints: { multi: { name: 'dogbreed-single-instance' } } }, 'endpoints.multi.name'],
+    [
+      'same endpoint names',
+      { endpoints: { multi: { name: 'dogbreed-single-instance' } } },
+      'endpoints.multi.name',
+    ],
     ['multi with 1 instance', { training: { multiInstanceCount: 1 } }, 'training.multiInstanceCount'],
     ['bad region', { project: { region: 'mars-1' } }, 'project.region'],
     ['bad principal', { access: { operators: ['alice'] } }, 'access.operators.0'],
-    ['CI session over 12 h', { ci: { roles: { train: { roleName: 'r', maxSessionSeconds: 43201 } } } }, 'ci.roles.train.maxSessionSeconds'],
-    ['CI session under 1 h', { ci: { roles: { validate: { roleName: 'r', maxSessionSeconds: 900 } } } }, 'ci.roles.validate.maxSessionSeconds'],
-    ['not an OIDC provider ARN', { ci: { existingOidcProviderArn: 'arn:aws:iam::123456789012:role/x' } }, 'ci.existingOidcProviderArn'],
+    [
+      'CI session over 12 h',
+      { ci: { roles: { train: { roleName: 'r', maxSessionSeconds: 43201 } } } },
+      'ci.roles.train.maxSessionSeconds',
+    ],
+    [
+      'CI session under 1 h',
+      { ci: { roles: { validate: { roleName: 'r', maxSessionSeconds: 900 } } } },
+      'ci.roles.validate.maxSessionSeconds',
+    ],
+    [
+      'not an OIDC provider ARN',
+      { ci: { existingOidcProviderArn: 'arn:aws:iam::123456789012:role/x' } },
+      'ci.existingOidcProviderArn',
+    ],
     ['bad alarm e-mail', { alarms: { emails: ['ops'] } }, 'alarms.emails.0'],
     ['bad AMI id', { training: { ec2AmiId: 'latest' } }, 'training.ec2AmiId'],
     ['relative interpreter path', { training: { ec2PythonPath: 'python3' } }, 'training.ec2PythonPath'],
@@ -112,7 +144,10 @@ describe('invalid overrides are rejected naming the field', () => {
     expect(() => buildSpec({ modelServer: { maxBodyBytes: 4 * 1024 * 1024 } })).toThrow(
       /invoker\.maxImageBytes: invoker\.maxImageBytes must not exceed modelServer\.maxBodyBytes/,
     );
-    expect(buildSpec({ invoker: { maxImageBytes: 1000 }, modelServer: { maxBodyBytes: 1000 } }).invoker.maxImageBytes).toBe(1000);
+    expect(
+      buildSpec({ invoker: { maxImageBytes: 1000 }, modelServer: { maxBodyBytes: 1000 } }).invoker
+        .maxImageBytes,
+    ).toBe(1000);
   });
 
   it('puts the field in the message', () => {
@@ -139,13 +174,19 @@ describe('loadPlatformSpec', () => {
 
   it('replaces arrays instead of merging them', () => {
     const principal = 'arn:aws:iam::123456789012:role/Admin';
-    const spec = loadPlatformSpec({ DOGBREED_SPEC_JSON: JSON.stringify({ access: { operators: [principal] } }) });
+    const spec = loadPlatformSpec({
+      DOGBREED_SPEC_JSON: JSON.stringify({ access: { operators: [principal] } }),
+    });
     expect(spec.access.operators).toEqual([principal]);
   });
 
   it('fails clearly on unreadable or malformed overrides', () => {
-    expect(() => loadPlatformSpec({ DOGBREED_SPEC_FILE: '/nonexistent/spec.json' })).toThrow(SpecOverrideError);
-    expect(() => loadPlatformSpec({ DOGBREED_SPEC_JSON: '{not json' })).toThrow(/DOGBREED_SPEC_JSON is not valid JSON/);
+    expect(() => loadPlatformSpec({ DOGBREED_SPEC_FILE: '/nonexistent/spec.json' })).toThrow(
+      SpecOverrideError,
+    );
+    expect(() => loadPlatformSpec({ DOGBREED_SPEC_JSON: '{not json' })).toThrow(
+      /DOGBREED_SPEC_JSON is not valid JSON/,
+    );
     expect(() => loadPlatformSpec({ DOGBREED_SPEC_JSON: '[1]' })).toThrow(/must be a JSON object/);
   });
 
@@ -173,13 +214,17 @@ describe('derived names', () => {
   it('picks one training image per mode from its instance type (multi runs on GPU)', () => {
     expect(trainingImageUriFor(PLATFORM_SPEC, 'single')).toContain(':2.3.0-cpu-py311');
     expect(trainingImageUriFor(PLATFORM_SPEC, 'multi')).toContain(':2.3.0-gpu-py311-cu121');
-    expect(trainingImageUriFor(buildSpec({ training: { singleInstanceType: 'ml.g5.xlarge' } }), 'single')).toContain('-gpu-');
+    expect(
+      trainingImageUriFor(buildSpec({ training: { singleInstanceType: 'ml.g5.xlarge' } }), 'single'),
+    ).toContain('-gpu-');
   });
 });
 
 describe('modelServerSettingsEnv', () => {
   it('maps every tuning setting of the spec to its env var, leaving where-to-listen and what-to-load to the writer', () => {
-    const ms = buildSpec({ modelServer: { intraOpThreads: 3, batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 } } }).modelServer;
+    const ms = buildSpec({
+      modelServer: { intraOpThreads: 3, batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 } },
+    }).modelServer;
     expect(modelServerSettingsEnv(ms)).toEqual({
       [MODEL_SERVER_ENV.intraOpThreads]: '3',
       [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),

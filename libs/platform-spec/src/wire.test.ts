@@ -22,11 +22,19 @@ describe('custom attributes', () => {
 
   it('round-trips', () => {
     const attrs = { topK: 7, tenant: 'acme corp', 'x.y': 'a/b:c' };
-    expect(parseCustomAttributes(formatCustomAttributes(attrs))).toEqual({ topK: '7', tenant: 'acme corp', 'x.y': 'a/b:c' });
+    expect(parseCustomAttributes(formatCustomAttributes(attrs))).toEqual({
+      topK: '7',
+      tenant: 'acme corp',
+      'x.y': 'a/b:c',
+    });
   });
 
   it('trims, accepts , as a separator and ignores empty parts', () => {
-    expect(parseCustomAttributes(' topK = 2 ;; other=x, more=y ;')).toEqual({ topK: '2', other: 'x', more: 'y' });
+    expect(parseCustomAttributes(' topK = 2 ;; other=x, more=y ;')).toEqual({
+      topK: '2',
+      other: 'x',
+      more: 'y',
+    });
     expect(parseCustomAttributes('topK=')).toEqual({ topK: '' });
   });
 
@@ -82,18 +90,49 @@ describe('custom attributes', () => {
 describe('error codes', () => {
   // The statuses clients have always received for each code; a change here changes the wire.
   const STATUSES: Record<string, number> = {
-    EMPTY_BODY: 400, EMPTY_IMAGE: 400, INVALID_BASE64: 400, INVALID_CUSTOM_ATTRIBUTES: 400, INVALID_EVENT: 400,
-    INVALID_IMAGE: 400, INVALID_JSON: 400, INVALID_REQUEST: 400, INVALID_S3_URI: 400, INVALID_TOP_K: 400,
-    MODEL_REJECTED_INPUT: 400, S3_INPUT_DISABLED: 400, S3_OBJECT_NOT_FOUND: 400, S3_URI_NOT_ALLOWED: 400,
-    NOT_FOUND: 404, METHOD_NOT_ALLOWED: 405, NOT_ACCEPTABLE: 406, IMAGE_TOO_LARGE: 413, PAYLOAD_TOO_LARGE: 413,
-    REQUEST_TOO_LARGE: 413, UNSUPPORTED_IMAGE_FORMAT: 415, UNSUPPORTED_IMAGE_TYPE: 415, UNSUPPORTED_MEDIA_TYPE: 415,
-    THROTTLED: 429, MODEL_BUSY: 503, MODEL_NOT_READY: 503, QUEUE_FULL: 503, SERVICE_UNAVAILABLE: 503,
-    SHUTTING_DOWN: 503, INFERENCE_FAILED: 500, INTERNAL_ERROR: 500, BAD_MODEL_RESPONSE: 502, ENDPOINT_FAILURE: 502,
-    ENDPOINT_REJECTED: 502, MODEL_ERROR: 502, S3_READ_FAILED: 502, ENDPOINT_TIMEOUT: 504,
+    EMPTY_BODY: 400,
+    EMPTY_IMAGE: 400,
+    INVALID_BASE64: 400,
+    INVALID_CUSTOM_ATTRIBUTES: 400,
+    INVALID_EVENT: 400,
+    INVALID_IMAGE: 400,
+    INVALID_JSON: 400,
+    INVALID_REQUEST: 400,
+    INVALID_S3_URI: 400,
+    INVALID_TOP_K: 400,
+    MODEL_REJECTED_INPUT: 400,
+    S3_INPUT_DISABLED: 400,
+    S3_OBJECT_NOT_FOUND: 400,
+    S3_URI_NOT_ALLOWED: 400,
+    NOT_FOUND: 404,
+    METHOD_NOT_ALLOWED: 405,
+    NOT_ACCEPTABLE: 406,
+    IMAGE_TOO_LARGE: 413,
+    PAYLOAD_TOO_LARGE: 413,
+    REQUEST_TOO_LARGE: 413,
+    UNSUPPORTED_IMAGE_FORMAT: 415,
+    UNSUPPORTED_IMAGE_TYPE: 415,
+    UNSUPPORTED_MEDIA_TYPE: 415,
+    THROTTLED: 429,
+    MODEL_BUSY: 503,
+    MODEL_NOT_READY: 503,
+    QUEUE_FULL: 503,
+    SERVICE_UNAVAILABLE: 503,
+    SHUTTING_DOWN: 503,
+    INFERENCE_FAILED: 500,
+    INTERNAL_ERROR: 500,
+    BAD_MODEL_RESPONSE: 502,
+    ENDPOINT_FAILURE: 502,
+    ENDPOINT_REJECTED: 502,
+    MODEL_ERROR: 502,
+    S3_READ_FAILED: 502,
+    ENDPOINT_TIMEOUT: 504,
   };
 
   it('maps every code to its status', () => {
-    expect(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status]))).toEqual(STATUSES);
+    expect(Object.fromEntries(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status]))).toEqual(
+      STATUSES,
+    );
   });
 
   it.each(Object.keys(ERROR_CODES))('%s is a valid wire code', (code) => {

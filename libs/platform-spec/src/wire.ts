@@ -117,7 +117,10 @@ export class CustomAttributesError extends PlatformSpecError {}
 export function formatCustomAttributes(attrs: Readonly<Record<string, string | number>>): string {
   const parts = Object.entries(attrs).map(([key, raw]) => {
     const value = String(raw);
-    for (const [what, token] of [['key', key], ['value', value]] as const) {
+    for (const [what, token] of [
+      ['key', key],
+      ['value', value],
+    ] as const) {
       if (token === '' || token.trim() !== token || !PRINTABLE_ASCII.test(token) || /[;,=]/.test(token)) {
         throw new CustomAttributesError(
           `custom attribute ${what} ${JSON.stringify(token)} must be non-empty printable ASCII without ';', ',', '=' or surrounding spaces`,
@@ -128,7 +131,9 @@ export function formatCustomAttributes(attrs: Readonly<Record<string, string | n
   });
   const header = parts.join(';');
   if (header.length > CUSTOM_ATTRIBUTES_MAX_CHARS) {
-    throw new CustomAttributesError(`custom attributes are ${header.length} chars; SageMaker allows ${CUSTOM_ATTRIBUTES_MAX_CHARS}`);
+    throw new CustomAttributesError(
+      `custom attributes are ${header.length} chars; SageMaker allows ${CUSTOM_ATTRIBUTES_MAX_CHARS}`,
+    );
   }
   return header;
 }
@@ -146,18 +151,27 @@ export function parseCustomAttributes(header: string | undefined): Record<string
   const attrs = new Map<string, string>();
   if (header === undefined) return {};
   if (header.length > CUSTOM_ATTRIBUTES_MAX_CHARS) {
-    throw new CustomAttributesError(`custom attributes are ${header.length} chars; SageMaker allows ${CUSTOM_ATTRIBUTES_MAX_CHARS}`);
+    throw new CustomAttributesError(
+      `custom attributes are ${header.length} chars; SageMaker allows ${CUSTOM_ATTRIBUTES_MAX_CHARS}`,
+    );
   }
-  if (!PRINTABLE_ASCII.test(header)) throw new CustomAttributesError('custom attributes must be printable ASCII');
+  if (!PRINTABLE_ASCII.test(header))
+    throw new CustomAttributesError('custom attributes must be printable ASCII');
   for (const part of header.split(/[;,]/)) {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
-    if (eq < 0) throw new CustomAttributesError(`custom attribute ${JSON.stringify(part.trim())} is not key=value`);
+    if (eq < 0)
+      throw new CustomAttributesError(`custom attribute ${JSON.stringify(part.trim())} is not key=value`);
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
-    if (key === '') throw new CustomAttributesError(`custom attribute ${JSON.stringify(part.trim())} has an empty key`);
-    if (value.includes('=')) throw new CustomAttributesError(`custom attribute ${JSON.stringify(part.trim())} has more than one '='`);
-    if (attrs.has(key)) throw new CustomAttributesError(`custom attribute ${JSON.stringify(key)} is given twice`);
+    if (key === '')
+      throw new CustomAttributesError(`custom attribute ${JSON.stringify(part.trim())} has an empty key`);
+    if (value.includes('='))
+      throw new CustomAttributesError(
+        `custom attribute ${JSON.stringify(part.trim())} has more than one '='`,
+      );
+    if (attrs.has(key))
+      throw new CustomAttributesError(`custom attribute ${JSON.stringify(key)} is given twice`);
     attrs.set(key, value);
   }
   return Object.fromEntries(attrs);

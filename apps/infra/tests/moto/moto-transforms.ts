@@ -42,7 +42,9 @@ function removeCustomResources(template: TemplateJson): number {
   const ids = Object.entries(template.Resources)
     .filter(([, r]) => r.Type.startsWith('Custom::') || r.Type === 'AWS::CloudFormation::CustomResource')
     .map(([id]) => id);
-  template.Resources = Object.fromEntries(Object.entries(template.Resources).filter(([id]) => !ids.includes(id)));
+  template.Resources = Object.fromEntries(
+    Object.entries(template.Resources).filter(([id]) => !ids.includes(id)),
+  );
   for (const [other, resource] of Object.entries(template.Resources)) {
     const r = resource as { DependsOn?: string | string[] };
     if (r.DependsOn !== undefined) {

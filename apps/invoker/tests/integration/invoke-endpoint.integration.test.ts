@@ -22,7 +22,13 @@ import {
   type BackendReply,
   type InvokeEndpointServer,
 } from '../support/invoke-endpoint-server.js';
-import { ensureInvokerBundle, modelServerBundle, runBundle, startModelServer, type ModelServerProcess } from '../support/processes.js';
+import {
+  ensureInvokerBundle,
+  modelServerBundle,
+  runBundle,
+  startModelServer,
+  type ModelServerProcess,
+} from '../support/processes.js';
 
 const spec = specWith({});
 const SINGLE = 'it-single';
@@ -59,7 +65,11 @@ beforeAll(async () => {
   });
   // In this process the handler's logs and EMF would only clutter the test output (the handler's unit test checks
   // them); the bundle runs in child processes with both on.
-  process.env = { ...invokerEnv(server.url), POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+  process.env = {
+    ...invokerEnv(server.url),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
   vi.resetModules();
   ({ handler } = await import('../../src/index.js'));
 });
@@ -69,7 +79,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-const reply = (r: BackendReply): Backend => () => r;
+const reply =
+  (r: BackendReply): Backend =>
+  () =>
+    r;
 const parse = (body: string) => JSON.parse(body) as Record<string, unknown>;
 
 describe('handler (sources) → real SDK → InvokeEndpoint protocol server', () => {
@@ -95,7 +108,10 @@ describe('handler (sources) → real SDK → InvokeEndpoint protocol server', ()
 
   it('function URL raw JPEG with ?endpoint=multi calls the multi endpoint', async () => {
     const jpeg = await solidImage('jpeg');
-    const res = await handler(rawImageHttpEvent(jpeg, 'image/jpeg', { endpoint: 'multi' }), lambdaContext('it-2'));
+    const res = await handler(
+      rawImageHttpEvent(jpeg, 'image/jpeg', { endpoint: 'multi' }),
+      lambdaContext('it-2'),
+    );
     expect(res.statusCode).toBe(200);
     expect(parse(res.body)).toMatchObject({ endpoint: MULTI, predictions: [{ label: 'multi-dog' }] });
     const call = server.calls.at(-1);
@@ -107,38 +123,127 @@ describe('handler (sources) → real SDK → InvokeEndpoint protocol server', ()
 
   it('a request the invoker refuses never reaches the endpoint', async () => {
     const before = server.calls.length;
-    const res = await handler(jsonHttpEvent({ image: Buffer.from('GIF89a-not-allowed').toString('base64') }, 'http-3'), lambdaContext());
+    const res = await handler(
+      jsonHttpEvent({ image: Buffer.from('GIF89a-not-allowed').toString('base64') }, 'http-3'),
+      lambdaContext(),
+    );
     expect(res.statusCode).toBe(415);
-    expect(ErrorBodySchema.parse(parse(res.body)).error).toMatchObject({ code: 'UNSUPPORTED_IMAGE_TYPE', requestId: 'http-3' });
+    expect(ErrorBodySchema.parse(parse(res.body)).error).toMatchObject({
+      code: 'UNSUPPORTED_IMAGE_TYPE',
+      requestId: 'http-3',
+    });
     expect(server.calls.length).toBe(before);
   });
 
   const secret = 'stack trace at /opt/ml/model secret-token';
-  const errorCases: { name: string; backendReply: BackendReply; status: number; code: string; attempts: number }[] = [
-    { name: 'ModelError from a container 400', backendReply: { kind: 'container', status: 400, body: JSON.stringify({ error: { code: 'IMAGE_DECODE_FAILED', message: secret } }) }, status: 400, code: 'MODEL_REJECTED_INPUT', attempts: 1 },
-    { name: 'ModelError from a container 500', backendReply: { kind: 'container', status: 500, body: JSON.stringify({ error: { code: 'INFERENCE_FAILED', message: secret } }) }, status: 502, code: 'MODEL_ERROR', attempts: 1 },
-    { name: 'ModelError from a busy container (503)', backendReply: { kind: 'container', status: 503, body: secret }, status: 503, code: 'MODEL_BUSY', attempts: 1 },
-    { name: 'ValidationError', backendReply: { kind: 'aws-error', status: 400, type: 'ValidationError', message: `Endpoint ${SINGLE} of account 123456789012 not found.` }, status: 502, code: 'ENDPOINT_REJECTED', attempts: 1 },
-    { name: 'ThrottlingException', backendReply: { kind: 'aws-error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, status: 429, code: 'THROTTLED', attempts: spec.invoker.maxAttempts },
-    { name: 'ModelNotReadyException', backendReply: { kind: 'aws-error', status: 429, type: 'ModelNotReadyException', message: 'not ready' }, status: 503, code: 'MODEL_NOT_READY', attempts: spec.invoker.maxAttempts },
-    { name: 'ServiceUnavailable', backendReply: { kind: 'aws-error', status: 503, type: 'ServiceUnavailable', message: 'unavailable' }, status: 503, code: 'SERVICE_UNAVAILABLE', attempts: spec.invoker.maxAttempts },
-    { name: 'InternalFailure', backendReply: { kind: 'aws-error', status: 500, type: 'InternalFailure', message: secret }, status: 502, code: 'ENDPOINT_FAILURE', attempts: spec.invoker.maxAttempts },
-    { name: 'a reply that breaks the wire contract', backendReply: { kind: 'container', status: 200, body: '{"predictions":"nope"}' }, status: 502, code: 'BAD_MODEL_RESPONSE', attempts: 1 },
-    { name: 'an endpoint that never answers', backendReply: { kind: 'hang' }, status: 504, code: 'ENDPOINT_TIMEOUT', attempts: spec.invoker.maxAttempts },
+  const errorCases: {
+    name: string;
+    backendReply: BackendReply;
+    status: number;
+    code: string;
+    attempts: number;
+  }[] = [
+    {
+      name: 'ModelError from a container 400',
+      backendReply: {
+        kind: 'container',
+        status: 400,
+        body: JSON.stringify({ error: { code: 'IMAGE_DECODE_FAILED', message: secret } }),
+      },
+      status: 400,
+      code: 'MODEL_REJECTED_INPUT',
+      attempts: 1,
+    },
+    {
+      name: 'ModelError from a container 500',
+      backendReply: {
+        kind: 'container',
+        status: 500,
+        body: JSON.stringify({ error: { code: 'INFERENCE_FAILED', message: secret } }),
+      },
+      status: 502,
+      code: 'MODEL_ERROR',
+      attempts: 1,
+    },
+    {
+      name: 'ModelError from a busy container (503)',
+      backendReply: { kind: 'container', status: 503, body: secret },
+      status: 503,
+      code: 'MODEL_BUSY',
+      attempts: 1,
+    },
+    {
+      name: 'ValidationError',
+      backendReply: {
+        kind: 'aws-error',
+        status: 400,
+        type: 'ValidationError',
+        message: `Endpoint ${SINGLE} of account 123456789012 not found.`,
+      },
+      status: 502,
+      code: 'ENDPOINT_REJECTED',
+      attempts: 1,
+    },
+    {
+      name: 'ThrottlingException',
+      backendReply: { kind: 'aws-error', status: 400, type: 'ThrottlingException', message: 'Rate exceeded' },
+      status: 429,
+      code: 'THROTTLED',
+      attempts: spec.invoker.maxAttempts,
+    },
+    {
+      name: 'ModelNotReadyException',
+      backendReply: { kind: 'aws-error', status: 429, type: 'ModelNotReadyException', message: 'not ready' },
+      status: 503,
+      code: 'MODEL_NOT_READY',
+      attempts: spec.invoker.maxAttempts,
+    },
+    {
+      name: 'ServiceUnavailable',
+      backendReply: { kind: 'aws-error', status: 503, type: 'ServiceUnavailable', message: 'unavailable' },
+      status: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      attempts: spec.invoker.maxAttempts,
+    },
+    {
+      name: 'InternalFailure',
+      backendReply: { kind: 'aws-error', status: 500, type: 'InternalFailure', message: secret },
+      status: 502,
+      code: 'ENDPOINT_FAILURE',
+      attempts: spec.invoker.maxAttempts,
+    },
+    {
+      name: 'a reply that breaks the wire contract',
+      backendReply: { kind: 'container', status: 200, body: '{"predictions":"nope"}' },
+      status: 502,
+      code: 'BAD_MODEL_RESPONSE',
+      attempts: 1,
+    },
+    {
+      name: 'an endpoint that never answers',
+      backendReply: { kind: 'hang' },
+      status: 504,
+      code: 'ENDPOINT_TIMEOUT',
+      attempts: spec.invoker.maxAttempts,
+    },
   ];
-  it.each(errorCases)('$name → $status $code (SDK attempts: $attempts)', async ({ backendReply, status, code, attempts }) => {
-    singleBackend = reply(backendReply);
-    const png = await solidImage('png');
-    const before = server.calls.length;
-    const res = await handler({ image: png.toString('base64') }, lambdaContext('it-err'));
-    expect(res.statusCode).toBe(status);
-    const body = ErrorBodySchema.parse(parse(res.body));
-    expect(body.error).toMatchObject({ code, requestId: 'it-err' });
-    expect(res.body).not.toContain('secret');
-    expect(res.body).not.toContain('123456789012');
-    if (status === 429 || status === 503) expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
-    expect(server.calls.length - before).toBe(attempts);
-  });
+  it.each(errorCases)(
+    '$name → $status $code (SDK attempts: $attempts)',
+    async ({ backendReply, status, code, attempts }) => {
+      singleBackend = reply(backendReply);
+      const png = await solidImage('png');
+      const before = server.calls.length;
+      const res = await handler({ image: png.toString('base64') }, lambdaContext('it-err'));
+      expect(res.statusCode).toBe(status);
+      const body = ErrorBodySchema.parse(parse(res.body));
+      expect(body.error).toMatchObject({ code, requestId: 'it-err' });
+      expect(res.body).not.toContain('secret');
+      expect(res.body).not.toContain('123456789012');
+      if (status === 429 || status === 503)
+        expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+      expect(server.calls.length - before).toBe(attempts);
+    },
+  );
 });
 
 describe('bundled handler (dist/apps/invoker/index.mjs) in a fresh Node process', () => {
@@ -167,7 +272,13 @@ describe('bundled handler (dist/apps/invoker/index.mjs) in a fresh Node process'
     expect(
       server.calls
         .slice(before)
-        .map((c) => [c.endpointName, c.signature.ok, c.headers['content-type'], c.headers['x-amzn-sagemaker-custom-attributes'], c.body.equals(png)]),
+        .map((c) => [
+          c.endpointName,
+          c.signature.ok,
+          c.headers['content-type'],
+          c.headers['x-amzn-sagemaker-custom-attributes'],
+          c.body.equals(png),
+        ]),
     ).toEqual([
       [SINGLE, true, 'image/png', 'topK=1', true],
       [MULTI, true, 'image/png', `topK=${spec.invoker.defaultTopK}`, true],
@@ -197,39 +308,50 @@ describe('with the real model server behind the protocol server', () => {
     if (modelDir) rmSync(modelDir, { recursive: true, force: true });
   });
 
-  it.skipIf(modelServerMissing)('classifies a solid red PNG as class 0 (red_dog), sources and bundle alike', async () => {
-    // Record the container's own replies: top-K must reach it in the custom attributes (the handler trims anyway).
-    const containerReplies: BackendReply[] = [];
-    singleBackend = async (req) => {
-      const r = await httpBackend(modelServerUrl())(req);
-      containerReplies.push(r);
-      return r;
-    };
-    const red = await solidImage('png', { r: 255, g: 0, b: 0 });
-    const res = await handler(rawImageHttpEvent(red, 'image/png', { topK: '2' }), lambdaContext('it-real'));
-    expect(res.statusCode, res.body).toBe(200);
-    const body = parse(res.body);
-    expect(body).toMatchObject({ endpoint: SINGLE, modelVersion: 'invoker-it-1' });
-    const prediction = PredictionResponseSchema.parse(body);
-    expect(prediction.predictions).toHaveLength(2);
-    expect(prediction.predictions[0]?.label).toBe('red_dog');
-    const fromContainer = containerReplies.at(-1);
-    expect(fromContainer?.kind === 'container' && PredictionResponseSchema.parse(JSON.parse(fromContainer.body.toString())).predictions).toHaveLength(2);
+  it.skipIf(modelServerMissing)(
+    'classifies a solid red PNG as class 0 (red_dog), sources and bundle alike',
+    async () => {
+      // Record the container's own replies: top-K must reach it in the custom attributes (the handler trims anyway).
+      const containerReplies: BackendReply[] = [];
+      singleBackend = async (req) => {
+        const r = await httpBackend(modelServerUrl())(req);
+        containerReplies.push(r);
+        return r;
+      };
+      const red = await solidImage('png', { r: 255, g: 0, b: 0 });
+      const res = await handler(rawImageHttpEvent(red, 'image/png', { topK: '2' }), lambdaContext('it-real'));
+      expect(res.statusCode, res.body).toBe(200);
+      const body = parse(res.body);
+      expect(body).toMatchObject({ endpoint: SINGLE, modelVersion: 'invoker-it-1' });
+      const prediction = PredictionResponseSchema.parse(body);
+      expect(prediction.predictions).toHaveLength(2);
+      expect(prediction.predictions[0]?.label).toBe('red_dog');
+      const fromContainer = containerReplies.at(-1);
+      expect(
+        fromContainer?.kind === 'container' &&
+          PredictionResponseSchema.parse(JSON.parse(fromContainer.body.toString())).predictions,
+      ).toHaveLength(2);
 
-    const green = await solidImage('jpeg', { r: 0, g: 255, b: 0 });
-    const run = await runBundle([{ image: green.toString('base64'), topK: 1 }], invokerEnv(server.url));
-    expect(run.results[0]?.statusCode).toBe(200);
-    expect(PredictionResponseSchema.parse(parse(run.results[0]?.body ?? '')).predictions[0]?.label).toBe('green_dog');
-  });
+      const green = await solidImage('jpeg', { r: 0, g: 255, b: 0 });
+      const run = await runBundle([{ image: green.toString('base64'), topK: 1 }], invokerEnv(server.url));
+      expect(run.results[0]?.statusCode).toBe(200);
+      expect(PredictionResponseSchema.parse(parse(run.results[0]?.body ?? '')).predictions[0]?.label).toBe(
+        'green_dog',
+      );
+    },
+  );
 
-  it.skipIf(modelServerMissing)('a truncated JPEG the model cannot decode → 400 with the model code, not its message', async () => {
-    singleBackend = httpBackend(modelServerUrl());
-    const jpeg = await solidImage('jpeg');
-    const truncated = jpeg.subarray(0, 40);
-    const res = await handler({ image: truncated.toString('base64') }, lambdaContext('it-trunc'));
-    expect(res.statusCode).toBe(400);
-    const body = ErrorBodySchema.parse(parse(res.body));
-    expect(body.error.code).toBe('MODEL_REJECTED_INPUT');
-    expect(body.error.message).toMatch(/status 400, code [A-Z_]+/);
-  });
+  it.skipIf(modelServerMissing)(
+    'a truncated JPEG the model cannot decode → 400 with the model code, not its message',
+    async () => {
+      singleBackend = httpBackend(modelServerUrl());
+      const jpeg = await solidImage('jpeg');
+      const truncated = jpeg.subarray(0, 40);
+      const res = await handler({ image: truncated.toString('base64') }, lambdaContext('it-trunc'));
+      expect(res.statusCode).toBe(400);
+      const body = ErrorBodySchema.parse(parse(res.body));
+      expect(body.error.code).toBe('MODEL_REJECTED_INPUT');
+      expect(body.error.message).toMatch(/status 400, code [A-Z_]+/);
+    },
+  );
 });

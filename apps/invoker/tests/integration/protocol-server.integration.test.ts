@@ -23,7 +23,8 @@ const client = (secretAccessKey: string) =>
     maxAttempts: 1,
     credentials: { accessKeyId: DUMMY_CREDENTIALS.accessKeyId, secretAccessKey },
   });
-const command = (EndpointName: string) => new InvokeEndpointCommand({ EndpointName, Body: Buffer.from('{}'), ContentType: 'application/json' });
+const command = (EndpointName: string) =>
+  new InvokeEndpointCommand({ EndpointName, Body: Buffer.from('{}'), ContentType: 'application/json' });
 
 describe('InvokeEndpoint protocol server', () => {
   it('accepts a request the SDK signed with the expected credentials', async () => {
@@ -41,11 +42,25 @@ describe('InvokeEndpoint protocol server', () => {
 
   it('passes body, Content-Type and custom attributes to the container unchanged', async () => {
     const seen: ContainerRequest[] = [];
-    const echo = await startInvokeEndpointServer({ endpoints: { known: (req) => (seen.push(req), cannedBackend()(req)) } });
+    const echo = await startInvokeEndpointServer({
+      endpoints: { known: (req) => (seen.push(req), cannedBackend()(req)) },
+    });
     try {
       const body = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01]);
-      const c = new SageMakerRuntimeClient({ region: TEST_REGION, endpoint: echo.url, maxAttempts: 1, credentials: DUMMY_CREDENTIALS });
-      await c.send(new InvokeEndpointCommand({ EndpointName: 'known', Body: body, ContentType: 'image/jpeg', CustomAttributes: 'topK=3' }));
+      const c = new SageMakerRuntimeClient({
+        region: TEST_REGION,
+        endpoint: echo.url,
+        maxAttempts: 1,
+        credentials: DUMMY_CREDENTIALS,
+      });
+      await c.send(
+        new InvokeEndpointCommand({
+          EndpointName: 'known',
+          Body: body,
+          ContentType: 'image/jpeg',
+          CustomAttributes: 'topK=3',
+        }),
+      );
       expect(seen).toHaveLength(1);
       expect(seen[0]).toMatchObject({ contentType: 'image/jpeg', customAttributes: 'topK=3' });
       expect(seen[0]?.body.equals(body)).toBe(true);

@@ -14,13 +14,22 @@ export function httpEvent(opts: {
     routeKey: '$default',
     rawPath: '/',
     rawQueryString: new URLSearchParams(opts.query ?? {}).toString(),
-    headers: { host: 'abc.lambda-url.us-east-1.on.aws', ...(opts.contentType ? { 'content-type': opts.contentType } : {}) },
+    headers: {
+      host: 'abc.lambda-url.us-east-1.on.aws',
+      ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+    },
     ...(opts.query ? { queryStringParameters: opts.query } : {}),
     requestContext: {
       accountId: '123456789012',
       apiId: 'abc',
       domainName: 'abc.lambda-url.us-east-1.on.aws',
-      http: { method: opts.method ?? 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      http: {
+        method: opts.method ?? 'POST',
+        path: '/',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
       requestId: opts.requestId ?? 'http-req-1',
       routeKey: '$default',
       stage: '$default',
@@ -38,7 +47,11 @@ export function jsonHttpEvent(payload: unknown, requestId?: string): Record<stri
 }
 
 /** Raw image bytes as a function URL delivers them (base64-encoded body). */
-export function rawImageHttpEvent(bytes: Buffer, contentType: string, query?: Record<string, string>): Record<string, unknown> {
+export function rawImageHttpEvent(
+  bytes: Buffer,
+  contentType: string,
+  query?: Record<string, string>,
+): Record<string, unknown> {
   return httpEvent({ body: bytes.toString('base64'), isBase64Encoded: true, contentType, query });
 }
 

@@ -8,11 +8,20 @@
  * It verifies each request's SigV4 signature (service `sagemaker`) and refuses unsigned or mis-signed ones.
  */
 import { CUSTOM_ATTRIBUTES_HEADER, CUSTOM_ATTRIBUTES_MAX_CHARS } from '@dogbreed/platform-spec';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySigV4 } from './sigv4.js';
 
-export const DUMMY_CREDENTIALS = { accessKeyId: 'AKIDINVOKERTEST', secretAccessKey: 'invoker-test-secret' } as const;
+export const DUMMY_CREDENTIALS = {
+  accessKeyId: 'AKIDINVOKERTEST',
+  secretAccessKey: 'invoker-test-secret',
+} as const;
 export const TEST_REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 /** Node lower-cases header names. */
@@ -29,7 +38,12 @@ export interface ContainerRequest {
 
 /** What the "container" behind an endpoint does with one request. */
 export type BackendReply =
-  | { readonly kind: 'container'; readonly status: number; readonly body: string | Buffer; readonly contentType?: string }
+  | {
+      readonly kind: 'container';
+      readonly status: number;
+      readonly body: string | Buffer;
+      readonly contentType?: string;
+    }
   /** An error raised by SageMaker itself (throttling, unavailable, ...), as restJson1. */
   | { readonly kind: 'aws-error'; readonly status: number; readonly type: string; readonly message: string }
   /** Never answer (until the server closes): for timeouts. */
@@ -50,7 +64,12 @@ export interface InvokeEndpointServer {
   close(): Promise<void>;
 }
 
-function sendAwsError(res: ServerResponse, status: number, type: string, body: Record<string, unknown>): void {
+function sendAwsError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: Record<string, unknown>,
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -81,10 +100,15 @@ export async function startInvokeEndpointServer(opts: {
           return;
         }
         const endpointName = decodeURIComponent(m[1]);
-        const signature = verifySigV4({ method: req.method, url: req.url ?? '', headers: req.headers, body }, DUMMY_CREDENTIALS);
+        const signature = verifySigV4(
+          { method: req.method, url: req.url ?? '', headers: req.headers, body },
+          DUMMY_CREDENTIALS,
+        );
         calls.push({ endpointName, headers: req.headers, body, signature });
         if (!signature.ok || signature.service !== 'sagemaker') {
-          sendAwsError(res, 403, 'InvalidSignatureException', { message: `Signature rejected: ${signature.reason ?? signature.service}` });
+          sendAwsError(res, 403, 'InvalidSignatureException', {
+            message: `Signature rejected: ${signature.reason ?? signature.service}`,
+          });
           return;
         }
         const customAttributes = req.headers[CUSTOM_ATTRIBUTES_KEY];
@@ -96,7 +120,9 @@ export async function startInvokeEndpointServer(opts: {
         }
         const backend = opts.endpoints[endpointName];
         if (!backend) {
-          sendAwsError(res, 400, 'ValidationError', { message: `Endpoint ${endpointName} of account ${ACCOUNT} not found.` });
+          sendAwsError(res, 400, 'ValidationError', {
+            message: `Endpoint ${endpointName} of account ${ACCOUNT} not found.`,
+          });
           return;
         }
         let reply: BackendReply;

@@ -69,8 +69,14 @@ export async function startModelServer(modelDir: string, timeoutMs = 60_000): Pr
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`model server did not log "listening" in ${timeoutMs} ms:\n${logs.join('\n')}`)), timeoutMs);
-      child.once('exit', (code) => reject(new Error(`model server exited with ${code}:\n${logs.join('\n')}`)));
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`model server did not log "listening" in ${timeoutMs} ms:\n${logs.join('\n')}`)),
+        timeoutMs,
+      );
+      child.once('exit', (code) =>
+        reject(new Error(`model server exited with ${code}:\n${logs.join('\n')}`)),
+      );
       child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
       if (!child.stdout) throw new Error('model server stdout is not piped');
       createInterface({ input: child.stdout }).on('line', (line) => {
@@ -89,7 +95,10 @@ export async function startModelServer(modelDir: string, timeoutMs = 60_000): Pr
     const url = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const ok = await fetch(`${url}/ping`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/ping`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (Date.now() > deadline) throw new Error(`model server /ping never passed:\n${logs.join('\n')}`);
       await new Promise((r) => setTimeout(r, 100));

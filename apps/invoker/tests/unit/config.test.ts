@@ -72,7 +72,9 @@ describe('loadInvokerConfig', () => {
 
   it('refuses an endpoint budget that does not fit the function timeout', () => {
     const tooLong = String(DEFAULT_SPEC.invoker.timeoutSeconds * 1000);
-    expect(() => loadInvokerConfig({ [INVOKER_ENV.endpointTimeoutMs]: tooLong }, specWith({}))).toThrow(InvokerConfigError);
+    expect(() => loadInvokerConfig({ [INVOKER_ENV.endpointTimeoutMs]: tooLong }, specWith({}))).toThrow(
+      InvokerConfigError,
+    );
   });
 });
 
@@ -82,6 +84,9 @@ describe('endpointTimeouts', () => {
     const t = endpointTimeouts(spec.invoker);
     expect(t.perAttemptMs * spec.invoker.maxAttempts).toBeLessThanOrEqual(spec.invoker.endpointTimeoutMs);
     expect(t.connectMs).toBe(Math.min(t.perAttemptMs, CONNECT_TIMEOUT_MS));
-    expect(endpointTimeouts({ endpointTimeoutMs: 900, maxAttempts: 3 })).toEqual({ perAttemptMs: 300, connectMs: 300 });
+    expect(endpointTimeouts({ endpointTimeoutMs: 900, maxAttempts: 3 })).toEqual({
+      perAttemptMs: 300,
+      connectMs: 300,
+    });
   });
 });

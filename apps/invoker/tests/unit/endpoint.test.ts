@@ -26,7 +26,11 @@ const prediction = {
   modelVersion: 'm-1',
   timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
 };
-const ok = (body: unknown) => ({ Body: Buffer.from(JSON.stringify(body)) as never, ContentType: 'application/json', InvokedProductionVariant: 'AllTraffic' });
+const ok = (body: unknown) => ({
+  Body: Buffer.from(JSON.stringify(body)) as never,
+  ContentType: 'application/json',
+  InvokedProductionVariant: 'AllTraffic',
+});
 const meta = { $metadata: {} };
 /** Any valid image for the calls whose request does not matter. */
 const anyImage: CheckedImage = { bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0]), type: 'image/jpeg' };
@@ -71,7 +75,9 @@ describe('invokeEndpoint', () => {
 
   it('maps a reply that is not JSON to 502 BAD_MODEL_RESPONSE', async () => {
     smMock.on(InvokeEndpointCommand).resolves({ Body: Buffer.from('<html>') as never });
-    await expect(invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 })).rejects.toMatchObject({
+    await expect(
+      invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 }),
+    ).rejects.toMatchObject({
       statusCode: 502,
       code: 'BAD_MODEL_RESPONSE',
     });
@@ -79,7 +85,9 @@ describe('invokeEndpoint', () => {
 
   it('maps a reply that breaks the wire contract to 502 BAD_MODEL_RESPONSE', async () => {
     smMock.on(InvokeEndpointCommand).resolves(ok({ predictions: [{ label: 'x', probability: 2 }] }));
-    await expect(invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 })).rejects.toMatchObject({
+    await expect(
+      invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 }),
+    ).rejects.toMatchObject({
       statusCode: 502,
       code: 'BAD_MODEL_RESPONSE',
     });
@@ -88,15 +96,24 @@ describe('invokeEndpoint', () => {
 
 describe('error mapping (aws-sdk-client-mock)', () => {
   it('ValidationError (e.g. endpoint not found) → 502 ENDPOINT_REJECTED, account id redacted', async () => {
-    const e = await failure(new ValidationError({ ...meta, message: 'Endpoint ep of account 123456789012 not found.' }));
+    const e = await failure(
+      new ValidationError({ ...meta, message: 'Endpoint ep of account 123456789012 not found.' }),
+    );
     expect(e).toMatchObject({ statusCode: 502, code: 'ENDPOINT_REJECTED' });
     expect(e.message).not.toContain('123456789012');
   });
 
   it('ModelError from a failing model (5xx) → 502 MODEL_ERROR with the code, not the message', async () => {
-    const original = JSON.stringify({ error: { code: 'INFERENCE_FAILED', message: 'onnxruntime: secret stack trace at /opt/ml' } });
+    const original = JSON.stringify({
+      error: { code: 'INFERENCE_FAILED', message: 'onnxruntime: secret stack trace at /opt/ml' },
+    });
     const e = await failure(
-      new ModelError({ ...meta, message: 'Received server error (500) from primary', OriginalStatusCode: 500, OriginalMessage: original }),
+      new ModelError({
+        ...meta,
+        message: 'Received server error (500) from primary',
+        OriginalStatusCode: 500,
+        OriginalMessage: original,
+      }),
     );
     expect(e).toMatchObject({ statusCode: 502, code: 'MODEL_ERROR' });
     expect(e.message).toContain('INFERENCE_FAILED');
@@ -105,7 +122,14 @@ describe('error mapping (aws-sdk-client-mock)', () => {
   });
 
   it('ModelError whose message is not JSON → 502 MODEL_ERROR without any of it', async () => {
-    const e = await failure(new ModelError({ ...meta, message: 'x', OriginalStatusCode: 500, OriginalMessage: 'Traceback: secret' }));
+    const e = await failure(
+      new ModelError({
+        ...meta,
+        message: 'x',
+        OriginalStatusCode: 500,
+        OriginalMessage: 'Traceback: secret',
+      }),
+    );
     expect(e).toMatchObject({ statusCode: 502, code: 'MODEL_ERROR' });
     expect(e.message).not.toContain('secret');
   });
@@ -119,38 +143,74 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     [undefined, 502, 'MODEL_ERROR'],
   ])('ModelError with OriginalStatusCode %s → %d %s', async (original, status, code) => {
     const e = await failure(
-      new ModelError({ ...meta, message: 'x', OriginalStatusCode: original, OriginalMessage: '{"error":{"code":"IMAGE_DECODE_FAILED","message":"m"}}' }),
+      new ModelError({
+        ...meta,
+        message: 'x',
+        OriginalStatusCode: original,
+        OriginalMessage: '{"error":{"code":"IMAGE_DECODE_FAILED","message":"m"}}',
+      }),
     );
     expect(e).toMatchObject({ statusCode: status, code });
   });
 
   it('ModelNotReadyException → 503 MODEL_NOT_READY with Retry-After', async () => {
     const e = await failure(new ModelNotReadyException({ ...meta, message: 'not ready' }));
-    expect(e).toMatchObject({ statusCode: 503, code: 'MODEL_NOT_READY', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    expect(e).toMatchObject({
+      statusCode: 503,
+      code: 'MODEL_NOT_READY',
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    });
   });
 
   it('ServiceUnavailable → 503 SERVICE_UNAVAILABLE with Retry-After', async () => {
     const e = await failure(new ServiceUnavailable({ ...meta, message: 'unavailable' }));
-    expect(e).toMatchObject({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    expect(e).toMatchObject({
+      statusCode: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    });
   });
 
   it('ThrottlingException → 429 THROTTLED with Retry-After', async () => {
     const e = await failure(
-      new SageMakerRuntimeServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Rate exceeded' }),
+      new SageMakerRuntimeServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'Rate exceeded',
+      }),
     );
-    expect(e).toMatchObject({ statusCode: 429, code: 'THROTTLED', headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
+    expect(e).toMatchObject({
+      statusCode: 429,
+      code: 'THROTTLED',
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    });
   });
 
   it('an unmodelled error with HTTP 429 → 429 THROTTLED', async () => {
     const e = await failure(
-      new SageMakerRuntimeServiceException({ name: 'SomethingNew', $fault: 'client', $metadata: { httpStatusCode: 429 }, message: 'slow down' }),
+      new SageMakerRuntimeServiceException({
+        name: 'SomethingNew',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 429 },
+        message: 'slow down',
+      }),
     );
     expect(e).toMatchObject({ statusCode: 429, code: 'THROTTLED' });
   });
 
   it.each([
-    ['TimeoutError (requestTimeout)', Object.assign(new Error('a request has exceeded the configured 100 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' })],
-    ['TimeoutError (connection)', Object.assign(new Error('did not establish a connection'), { name: 'TimeoutError' })],
+    [
+      'TimeoutError (requestTimeout)',
+      Object.assign(new Error('a request has exceeded the configured 100 ms requestTimeout'), {
+        name: 'TimeoutError',
+        code: 'ETIMEDOUT',
+      }),
+    ],
+    [
+      'TimeoutError (connection)',
+      Object.assign(new Error('did not establish a connection'), { name: 'TimeoutError' }),
+    ],
     ['AbortError (deadline)', Object.assign(new Error('The operation was aborted'), { name: 'AbortError' })],
   ])('%s → 504 ENDPOINT_TIMEOUT', async (_name, err) => {
     expect(await failure(err)).toMatchObject({ statusCode: 504, code: 'ENDPOINT_TIMEOUT' });
@@ -161,7 +221,12 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     ['InternalDependencyException', new InternalDependencyException({ ...meta, message: 'dep' })],
     [
       'an unmodelled server fault',
-      new SageMakerRuntimeServiceException({ name: 'Weird', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'x' }),
+      new SageMakerRuntimeServiceException({
+        name: 'Weird',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 500 },
+        message: 'x',
+      }),
     ],
   ])('%s → 502 ENDPOINT_FAILURE', async (_name, err) => {
     expect(await failure(err)).toMatchObject({ statusCode: 502, code: 'ENDPOINT_FAILURE' });
@@ -170,7 +235,10 @@ describe('error mapping (aws-sdk-client-mock)', () => {
   it.each([
     ['a TypeError', new TypeError('cannot read properties of undefined')],
     ['a non-error value', 'weird'],
-    ['an unmodelled client fault', new SageMakerRuntimeServiceException({ name: 'Odd', $fault: 'client', $metadata: {}, message: 'x' })],
+    [
+      'an unmodelled client fault',
+      new SageMakerRuntimeServiceException({ name: 'Odd', $fault: 'client', $metadata: {}, message: 'x' }),
+    ],
   ])('%s → 500 INTERNAL_ERROR with a generic message', async (_name, err) => {
     const e = mapEndpointError(err);
     expect(e).toMatchObject({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error' });

@@ -20,17 +20,28 @@ function thrown(fn: () => unknown): Record<string, unknown> {
 describe('parseEvent: function URL / HTTP API payload 2.0', () => {
   it('reads a JSON body with image, topK and endpoint', () => {
     const r = parseEvent(jsonHttpEvent({ image: 'abcd', topK: 3, endpoint: 'multi' }), config);
-    expect(r).toEqual({ eventKind: 'http', image: { kind: 'base64', base64: 'abcd' }, topK: 3, endpoint: 'multi' });
+    expect(r).toEqual({
+      eventKind: 'http',
+      image: { kind: 'base64', base64: 'abcd' },
+      topK: 3,
+      endpoint: 'multi',
+    });
   });
 
   it('reads a base64-encoded JSON body and applies the spec defaults', () => {
     const body = Buffer.from(JSON.stringify({ image: 'abcd' })).toString('base64');
-    const r = parseEvent(httpEvent({ body, isBase64Encoded: true, contentType: 'application/json; charset=utf-8' }), config);
+    const r = parseEvent(
+      httpEvent({ body, isBase64Encoded: true, contentType: 'application/json; charset=utf-8' }),
+      config,
+    );
     expect(r).toMatchObject({ topK: DEFAULT_SPEC.invoker.defaultTopK, endpoint: 'single' });
   });
 
   it('reads a JSON body without a content type', () => {
-    expect(parseEvent(httpEvent({ body: '{"image":"abcd"}' }), config).image).toEqual({ kind: 'base64', base64: 'abcd' });
+    expect(parseEvent(httpEvent({ body: '{"image":"abcd"}' }), config).image).toEqual({
+      kind: 'base64',
+      base64: 'abcd',
+    });
   });
 
   it.each(['image/jpeg', 'image/png', 'image/webp', 'application/octet-stream'])(
@@ -38,7 +49,12 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     async (type) => {
       const png = await solidImage('png');
       const r = parseEvent(rawImageHttpEvent(png, type, { topK: '2', endpoint: 'multi' }), config);
-      expect(r).toEqual({ eventKind: 'http', image: { kind: 'base64', base64: png.toString('base64') }, topK: 2, endpoint: 'multi' });
+      expect(r).toEqual({
+        eventKind: 'http',
+        image: { kind: 'base64', base64: png.toString('base64') },
+        topK: 2,
+        endpoint: 'multi',
+      });
     },
   );
 
@@ -52,15 +68,23 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     ['GET', 405, 'METHOD_NOT_ALLOWED'],
     ['PUT', 405, 'METHOD_NOT_ALLOWED'],
   ])('refuses method %s with %d', (method, status, code) => {
-    expect(thrown(() => parseEvent(httpEvent({ method, body: '{}' }), config))).toMatchObject({ statusCode: status, code });
+    expect(thrown(() => parseEvent(httpEvent({ method, body: '{}' }), config))).toMatchObject({
+      statusCode: status,
+      code,
+    });
   });
 
   it('refuses an empty body with 400 EMPTY_BODY', () => {
-    expect(thrown(() => parseEvent(httpEvent({}), config))).toMatchObject({ statusCode: 400, code: 'EMPTY_BODY' });
+    expect(thrown(() => parseEvent(httpEvent({}), config))).toMatchObject({
+      statusCode: 400,
+      code: 'EMPTY_BODY',
+    });
   });
 
   it('refuses invalid JSON with 400 INVALID_JSON', () => {
-    expect(thrown(() => parseEvent(httpEvent({ body: '{"image":', contentType: 'application/json' }), config))).toMatchObject({
+    expect(
+      thrown(() => parseEvent(httpEvent({ body: '{"image":', contentType: 'application/json' }), config)),
+    ).toMatchObject({
       statusCode: 400,
       code: 'INVALID_JSON',
     });
@@ -90,7 +114,10 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     [{ query: { unknown: '1' } }],
   ])('refuses bad query options %j with 400', async ({ query }) => {
     const event = rawImageHttpEvent(await solidImage('png'), 'image/png', query);
-    expect(thrown(() => parseEvent(event, config))).toMatchObject({ statusCode: 400, code: 'INVALID_REQUEST' });
+    expect(thrown(() => parseEvent(event, config))).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_REQUEST',
+    });
   });
 
   it('uses the HTTP request id', () => {
@@ -127,11 +154,17 @@ describe('parseEvent: direct invoke', () => {
     ['null', null],
     ['an array', [1, 2]],
   ])('refuses %s with 400 INVALID_REQUEST', (_name, event) => {
-    expect(thrown(() => parseEvent(event, config))).toMatchObject({ statusCode: 400, code: 'INVALID_REQUEST' });
+    expect(thrown(() => parseEvent(event, config))).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_REQUEST',
+    });
   });
 
   it('refuses a string event with 400', () => {
-    expect(thrown(() => parseEvent('{"image":"x"}', config))).toMatchObject({ statusCode: 400, code: 'INVALID_EVENT' });
+    expect(thrown(() => parseEvent('{"image":"x"}', config))).toMatchObject({
+      statusCode: 400,
+      code: 'INVALID_EVENT',
+    });
   });
 
   it('takes the topK bound from the spec', () => {

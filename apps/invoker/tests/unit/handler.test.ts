@@ -1,9 +1,5 @@
 /** The handler's wiring: Powertools logs (request id) and EMF metrics (latency, errors by code, endpoint). */
-import {
-  InvokeEndpointCommand,
-  ModelError,
-  SageMakerRuntimeClient,
-} from '@aws-sdk/client-sagemaker-runtime';
+import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { jsonHttpEvent, lambdaContext } from '../support/fixtures.js';
@@ -35,7 +31,10 @@ async function capture(fn: () => Promise<unknown>): Promise<Record<string, unkno
     return true;
   };
   // Powertools writes INFO/WARN and EMF to stdout, ERROR to stderr.
-  const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(collect), vi.spyOn(process.stderr, 'write').mockImplementation(collect)];
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(collect),
+    vi.spyOn(process.stderr, 'write').mockImplementation(collect),
+  ];
   try {
     await fn();
   } finally {
@@ -47,32 +46,53 @@ async function capture(fn: () => Promise<unknown>): Promise<Record<string, unkno
 describe('handler', () => {
   it('logs with the request id and publishes latency with the endpoint dimension', async () => {
     smMock.on(InvokeEndpointCommand).resolves({
-      Body: Buffer.from(JSON.stringify({ predictions: [], modelVersion: 'v', timingsMs: { decode: 0, preprocess: 0, inference: 0, total: 0 } })) as never,
+      Body: Buffer.from(
+        JSON.stringify({
+          predictions: [],
+          modelVersion: 'v',
+          timingsMs: { decode: 0, preprocess: 0, inference: 0, total: 0 },
+        }),
+      ) as never,
     });
     const png = await solidImage('png');
     let result: { statusCode: number } | undefined;
     const out = await capture(async () => {
-      result = await handler(jsonHttpEvent({ image: png.toString('base64') }, 'http-77'), lambdaContext('lambda-77'));
+      result = await handler(
+        jsonHttpEvent({ image: png.toString('base64') }, 'http-77'),
+        lambdaContext('lambda-77'),
+      );
     });
     expect(result?.statusCode).toBe(200);
     const log = out.find((l) => l['message'] === 'invocation');
-    expect(log).toMatchObject({ requestId: 'http-77', function_request_id: 'lambda-77', endpoint: 'unit-single', statusCode: 200 });
+    expect(log).toMatchObject({
+      requestId: 'http-77',
+      function_request_id: 'lambda-77',
+      endpoint: 'unit-single',
+      statusCode: 200,
+    });
     const emf = out.find((l) => 'Latency' in l);
     expect(emf).toMatchObject({ endpoint: 'unit-single', Requests: 1 });
     expect(JSON.stringify(emf?.['_aws'])).toContain('"endpoint"');
   });
 
   it('publishes an Errors metric with the error code as a dimension', async () => {
-    smMock.on(InvokeEndpointCommand).rejects(new ModelError({ $metadata: {}, message: 'x', OriginalStatusCode: 500 }));
+    smMock
+      .on(InvokeEndpointCommand)
+      .rejects(new ModelError({ $metadata: {}, message: 'x', OriginalStatusCode: 500 }));
     const png = await solidImage('png');
     let result: { statusCode: number; body: string } | undefined;
     const out = await capture(async () => {
       result = await handler({ image: png.toString('base64') }, lambdaContext('lambda-78'));
     });
     expect(result?.statusCode).toBe(502);
-    expect(JSON.parse(result?.body ?? '{}')).toMatchObject({ error: { code: 'MODEL_ERROR', requestId: 'lambda-78' } });
+    expect(JSON.parse(result?.body ?? '{}')).toMatchObject({
+      error: { code: 'MODEL_ERROR', requestId: 'lambda-78' },
+    });
     const errors = out.find((l) => 'Errors' in l);
     expect(errors).toMatchObject({ code: 'MODEL_ERROR', endpoint: 'unit-single', Errors: 1 });
-    expect(out.find((l) => l['message'] === 'invocation failed')).toMatchObject({ level: 'ERROR', code: 'MODEL_ERROR' });
+    expect(out.find((l) => l['message'] === 'invocation failed')).toMatchObject({
+      level: 'ERROR',
+      code: 'MODEL_ERROR',
+    });
   });
 });

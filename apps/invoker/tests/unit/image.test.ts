@@ -62,7 +62,9 @@ describe('checkBase64Image', () => {
   });
 
   it('refuses an empty image with 400 EMPTY_IMAGE', () => {
-    expect(() => checkBase64Image('', MAX)).toThrow(expect.objectContaining({ statusCode: 400, code: 'EMPTY_IMAGE' }));
+    expect(() => checkBase64Image('', MAX)).toThrow(
+      expect.objectContaining({ statusCode: 400, code: 'EMPTY_IMAGE' }),
+    );
   });
 
   it('refuses an image over the limit with 413 naming the limit', async () => {
@@ -101,21 +103,35 @@ describe('checkImageBytes', () => {
     expect(checked.bytes.equals(webp)).toBe(true);
     const view = new Uint8Array(webp.buffer, webp.byteOffset, webp.byteLength);
     expect(checkImageBytes(view, MAX).bytes.equals(webp)).toBe(true);
-    expect(() => checkImageBytes(webp, webp.length - 1)).toThrow(expect.objectContaining({ statusCode: 413, code: 'IMAGE_TOO_LARGE' }));
-    expect(() => checkImageBytes(new Uint8Array(0), MAX)).toThrow(expect.objectContaining({ statusCode: 400, code: 'EMPTY_IMAGE' }));
-    expect(() => checkImageBytes(Buffer.from('GIF89a'), MAX)).toThrow(expect.objectContaining({ statusCode: 415, code: 'UNSUPPORTED_IMAGE_TYPE' }));
+    expect(() => checkImageBytes(webp, webp.length - 1)).toThrow(
+      expect.objectContaining({ statusCode: 413, code: 'IMAGE_TOO_LARGE' }),
+    );
+    expect(() => checkImageBytes(new Uint8Array(0), MAX)).toThrow(
+      expect.objectContaining({ statusCode: 400, code: 'EMPTY_IMAGE' }),
+    );
+    expect(() => checkImageBytes(Buffer.from('GIF89a'), MAX)).toThrow(
+      expect.objectContaining({ statusCode: 415, code: 'UNSUPPORTED_IMAGE_TYPE' }),
+    );
   });
 });
 
 describe('maxAcceptedImageBytes', () => {
   it("is the spec's image limit with the defaults (4.5 MiB: the raw image fits the model server's 5 MiB body)", () => {
-    const limits = { maxImageBytes: DEFAULT_SPEC.invoker.maxImageBytes, maxEndpointBodyBytes: DEFAULT_SPEC.modelServer.maxBodyBytes };
+    const limits = {
+      maxImageBytes: DEFAULT_SPEC.invoker.maxImageBytes,
+      maxEndpointBodyBytes: DEFAULT_SPEC.modelServer.maxBodyBytes,
+    };
     expect(maxAcceptedImageBytes(limits)).toBe(Math.floor(4.5 * 1024 * 1024));
   });
 
   it('follows an overridden spec image limit', () => {
     const spec = specWith({ invoker: { maxImageBytes: 1000 } });
-    expect(maxAcceptedImageBytes({ maxImageBytes: spec.invoker.maxImageBytes, maxEndpointBodyBytes: spec.modelServer.maxBodyBytes })).toBe(1000);
+    expect(
+      maxAcceptedImageBytes({
+        maxImageBytes: spec.invoker.maxImageBytes,
+        maxEndpointBodyBytes: spec.modelServer.maxBodyBytes,
+      }),
+    ).toBe(1000);
   });
 
   it('never exceeds the endpoint body limit, even for a config the spec would refuse', () => {

@@ -31,7 +31,10 @@ const prediction = {
   modelVersion: 'm-1',
   timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
 };
-const reply = { Body: Buffer.from(JSON.stringify(prediction)) as never, InvokedProductionVariant: 'AllTraffic' };
+const reply = {
+  Body: Buffer.from(JSON.stringify(prediction)) as never,
+  InvokedProductionVariant: 'AllTraffic',
+};
 
 /** The input of the (first) InvokeEndpoint command sent. */
 const sentInput = () => smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input;
@@ -49,16 +52,28 @@ describe('runInvocation', () => {
   it('raw image via function URL → 200 with the prediction plus the endpoint name', async () => {
     smMock.on(InvokeEndpointCommand).resolves(reply);
     const png = await solidImage('png');
-    const out = await runInvocation(rawImageHttpEvent(png, 'image/png', { topK: '2' }), { requestId: 'r-1' }, deps());
+    const out = await runInvocation(
+      rawImageHttpEvent(png, 'image/png', { topK: '2' }),
+      { requestId: 'r-1' },
+      deps(),
+    );
     expect(out.result.statusCode).toBe(200);
-    expect(out.result.headers).toMatchObject({ 'content-type': 'application/json', 'x-request-id': 'r-1', 'x-invoked-production-variant': 'AllTraffic' });
+    expect(out.result.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-request-id': 'r-1',
+      'x-invoked-production-variant': 'AllTraffic',
+    });
     const body = JSON.parse(out.result.body);
     expect(PredictionResponseSchema.parse(body)).toBeTruthy();
     expect(body.endpoint).toBe(spec.endpoints.single.name);
     expect(body.predictions).toHaveLength(2);
     expect(out.endpointName).toBe(spec.endpoints.single.name);
     const sent = sentInput();
-    expect(sent).toMatchObject({ ContentType: 'image/png', Accept: 'application/json', CustomAttributes: 'topK=2' });
+    expect(sent).toMatchObject({
+      ContentType: 'image/png',
+      Accept: 'application/json',
+      CustomAttributes: 'topK=2',
+    });
     expect(Buffer.from(sent?.Body as Uint8Array).equals(png)).toBe(true);
   });
 
@@ -72,7 +87,10 @@ describe('runInvocation', () => {
     );
     expect(out.result.statusCode).toBe(200);
     expect(JSON.parse(out.result.body).endpoint).toBe('prod-multi');
-    expect(sentInput()).toMatchObject({ ContentType: 'image/jpeg', CustomAttributes: `topK=${spec.invoker.defaultTopK}` });
+    expect(sentInput()).toMatchObject({
+      ContentType: 'image/jpeg',
+      CustomAttributes: `topK=${spec.invoker.defaultTopK}`,
+    });
     expect(Buffer.from(sentInput()?.Body as Uint8Array).equals(jpeg)).toBe(true);
   });
 
@@ -89,19 +107,29 @@ describe('runInvocation', () => {
       deps({ DOGBREED_INPUT_BUCKET: 'inputs-bucket' }),
     );
     expect(out.result.statusCode).toBe(200);
-    expect(sentInput()).toMatchObject({ ContentType: 'image/webp', CustomAttributes: `topK=${spec.invoker.defaultTopK}` });
+    expect(sentInput()).toMatchObject({
+      ContentType: 'image/webp',
+      CustomAttributes: `topK=${spec.invoker.defaultTopK}`,
+    });
     expect(Buffer.from(sentInput()?.Body as Uint8Array).equals(webp)).toBe(true);
   });
 
   it.each([
-    ['s3Uri without a configured bucket', { s3Uri: 's3://inputs-bucket/inference-inputs/x.png' }, 400, 'S3_INPUT_DISABLED'],
+    [
+      's3Uri without a configured bucket',
+      { s3Uri: 's3://inputs-bucket/inference-inputs/x.png' },
+      400,
+      'S3_INPUT_DISABLED',
+    ],
     ['a GIF', { image: Buffer.from('GIF89a0000000000').toString('base64') }, 415, 'UNSUPPORTED_IMAGE_TYPE'],
     ['bad base64', { image: 'not base64!' }, 400, 'INVALID_BASE64'],
     ['bad topK', { image: 'AAAA', topK: 0 }, 400, 'INVALID_REQUEST'],
   ])('%s → %d %s, without calling the endpoint', async (_name, event, status, code) => {
     const out = await runInvocation(event, { requestId: 'r-4' }, deps());
     expect(out.result.statusCode).toBe(status);
-    expect(ErrorBodySchema.parse(JSON.parse(out.result.body))).toEqual({ error: { code, message: expect.any(String), requestId: 'r-4' } });
+    expect(ErrorBodySchema.parse(JSON.parse(out.result.body))).toEqual({
+      error: { code, message: expect.any(String), requestId: 'r-4' },
+    });
     expect(smMock.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
   });
 
@@ -132,7 +160,11 @@ describe('runInvocation', () => {
     const png = await solidImage('png', { r: 1, g: 2, b: 3 }, 64);
     const config = loadInvokerConfig({}, specWith({ invoker: { maxImageBytes: 200 } }));
     expect(png.length).toBeGreaterThan(200);
-    const out = await runInvocation({ image: png.toString('base64') }, { requestId: 'r-5' }, { ...deps(), config });
+    const out = await runInvocation(
+      { image: png.toString('base64') },
+      { requestId: 'r-5' },
+      { ...deps(), config },
+    );
     expect(out.result.statusCode).toBe(413);
     expect(smMock.commandCalls(InvokeEndpointCommand)).toHaveLength(0);
   });
@@ -140,7 +172,14 @@ describe('runInvocation', () => {
   it('a throttled call → 429 with Retry-After in the response headers', async () => {
     smMock
       .on(InvokeEndpointCommand)
-      .rejects(new SageMakerRuntimeServiceException({ name: 'ThrottlingException', $fault: 'client', $metadata: {}, message: 'x' }));
+      .rejects(
+        new SageMakerRuntimeServiceException({
+          name: 'ThrottlingException',
+          $fault: 'client',
+          $metadata: {},
+          message: 'x',
+        }),
+      );
     const png = await solidImage('png');
     const out = await runInvocation({ image: png.toString('base64') }, { requestId: 'r-6' }, deps());
     expect(out.result.statusCode).toBe(429);

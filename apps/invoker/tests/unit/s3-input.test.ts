@@ -40,9 +40,12 @@ describe('s3Uri validation', () => {
   });
 
   it('refuses every s3Uri when no input bucket is configured', () => {
-    expect(() => allowedS3Location('s3://dogbreed-inputs/inference-inputs/x', { inputBucket: undefined, inputPrefix: '' })).toThrow(
-      expect.objectContaining({ statusCode: 400, code: 'S3_INPUT_DISABLED' }),
-    );
+    expect(() =>
+      allowedS3Location('s3://dogbreed-inputs/inference-inputs/x', {
+        inputBucket: undefined,
+        inputPrefix: '',
+      }),
+    ).toThrow(expect.objectContaining({ statusCode: 400, code: 'S3_INPUT_DISABLED' }));
   });
 
   it('parses bucket and key', () => {
@@ -76,7 +79,9 @@ describe('readS3Image (aws-sdk-client-mock)', () => {
   });
 
   it('maps NoSuchKey to 400 S3_OBJECT_NOT_FOUND', async () => {
-    s3Mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
     const e = await rejection(readS3Image(new S3Client({ region: 'us-east-1' }), loc, 100));
     expect(e).toMatchObject({ statusCode: 400, code: 'S3_OBJECT_NOT_FOUND' });
   });
@@ -84,13 +89,22 @@ describe('readS3Image (aws-sdk-client-mock)', () => {
   it('maps AccessDenied to 502 S3_READ_FAILED and does not leak the message', async () => {
     s3Mock
       .on(GetObjectCommand)
-      .rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'arn:aws:iam::123456789012:role/x is not authorized' }));
+      .rejects(
+        new S3ServiceException({
+          name: 'AccessDenied',
+          $fault: 'client',
+          $metadata: {},
+          message: 'arn:aws:iam::123456789012:role/x is not authorized',
+        }),
+      );
     const e = await rejection(readS3Image(new S3Client({ region: 'us-east-1' }), loc, 100));
     expect(e).toMatchObject({ statusCode: 502, code: 'S3_READ_FAILED' });
     expect(String(e['message'])).not.toContain('123456789012');
   });
 
   it('maps an aborted read to 504', () => {
-    expect(mapS3Error(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toMatchObject({ statusCode: 504 });
+    expect(mapS3Error(Object.assign(new Error('aborted'), { name: 'AbortError' }))).toMatchObject({
+      statusCode: 504,
+    });
   });
 });

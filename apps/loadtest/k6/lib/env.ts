@@ -30,15 +30,22 @@ function need(name: string): string {
 export function readEnv(): RunEnv {
   const spec = parseLoadSpec(__ENV['SPEC']);
   const mode: Mode = __ENV['MODE'] === 'aws' ? 'aws' : 'local';
-  const baseUrl = (__ENV['BASE_URL'] ?? `http://${spec.localStack.host}:${spec.localStack.port}`).replace(/\/$/, '');
+  const baseUrl = (__ENV['BASE_URL'] ?? `http://${spec.localStack.host}:${spec.localStack.port}`).replace(
+    /\/$/,
+    '',
+  );
   const region = __ENV['AWS_REGION'] ?? spec.project.region;
   const endpoint = __ENV['ENDPOINT'] === 'multi' ? 'multi' : 'single';
   return {
     spec,
     mode,
     baseUrl,
-    functionUrl: mode === 'aws' ? need('FUNCTION_URL') : (__ENV['FUNCTION_URL'] ?? `${baseUrl}/function-url/`),
-    runtimeUrl: mode === 'aws' ? (__ENV['RUNTIME_URL'] ?? `https://runtime.sagemaker.${region}.amazonaws.com`) : baseUrl,
+    functionUrl:
+      mode === 'aws' ? need('FUNCTION_URL') : (__ENV['FUNCTION_URL'] ?? `${baseUrl}/function-url/`),
+    runtimeUrl:
+      mode === 'aws'
+        ? (__ENV['RUNTIME_URL'] ?? `https://runtime.sagemaker.${region}.amazonaws.com`)
+        : baseUrl,
     endpoint,
     endpointName: spec.endpoints[endpoint].name,
     payloadPath: need('PAYLOAD'),

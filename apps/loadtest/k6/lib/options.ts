@@ -49,7 +49,14 @@ export function optionsFor(name: ScenarioName): Options {
     case 'smoke':
       return {
         ...common,
-        scenarios: { smoke: { executor: 'shared-iterations', vus: 1, iterations: numEnv('ITERATIONS', 3), maxDuration: '60s' } },
+        scenarios: {
+          smoke: {
+            executor: 'shared-iterations',
+            vus: 1,
+            iterations: numEnv('ITERATIONS', 3),
+            maxDuration: '60s',
+          },
+        },
         thresholds: baseThresholds(slo),
       };
     case 'autoscale': {
@@ -59,7 +66,9 @@ export function optionsFor(name: ScenarioName): Options {
         overdrive: numEnv('OVERDRIVE', 1.25),
         expectedLatencyMs: numEnv('EXPECTED_LATENCY_MS', 200),
       });
-      const expected = Math.ceil(p.peakRps * (p.rampSeconds / 2 + p.holdSeconds) + p.trickleRps * p.dropSeconds);
+      const expected = Math.ceil(
+        p.peakRps * (p.rampSeconds / 2 + p.holdSeconds) + p.trickleRps * p.dropSeconds,
+      );
       return {
         ...common,
         scenarios: {
@@ -79,7 +88,9 @@ export function optionsFor(name: ScenarioName): Options {
       const p = concurrencyProfile(env.spec, numEnv('DURATION_S', 10), numEnv('CONCURRENCY_FACTOR', 2));
       return {
         ...common,
-        scenarios: { concurrency: { executor: 'constant-vus', vus: p.vus, duration: p.duration, gracefulStop: '30s' } },
+        scenarios: {
+          concurrency: { executor: 'constant-vus', vus: p.vus, duration: p.duration, gracefulStop: '30s' },
+        },
         thresholds: concurrencyThresholds(slo),
       };
     }

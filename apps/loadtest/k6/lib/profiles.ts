@@ -24,23 +24,27 @@ export interface LoadSpec {
 
 function num(obj: Record<string, unknown>, key: string, where: string): number {
   const v = obj[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`SPEC.${where}.${key} must be a number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`SPEC.${where}.${key} must be a number, got ${String(v)}`);
   return v;
 }
 function str(obj: Record<string, unknown>, key: string, where: string): string {
   const v = obj[key];
-  if (typeof v !== 'string' || v.length === 0) throw new Error(`SPEC.${where}.${key} must be a non-empty string`);
+  if (typeof v !== 'string' || v.length === 0)
+    throw new Error(`SPEC.${where}.${key} must be a non-empty string`);
   return v;
 }
 function obj(parent: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
   const v = parent[key];
-  if (typeof v !== 'object' || v === null) throw new Error(`SPEC${where ? '.' + where : ''}.${key} is missing`);
+  if (typeof v !== 'object' || v === null)
+    throw new Error(`SPEC${where ? '.' + where : ''}.${key} is missing`);
   return v as Record<string, unknown>;
 }
 
 /** Parses and checks the `SPEC` blob (k6 has no zod; the runner already validated it with the real schema). */
 export function parseLoadSpec(json: string | undefined): LoadSpec {
-  if (!json) throw new Error('SPEC is not set: pass the platform spec as -e SPEC=<json> (the runner does this)');
+  if (!json)
+    throw new Error('SPEC is not set: pass the platform spec as -e SPEC=<json> (the runner does this)');
   const root = JSON.parse(json) as Record<string, unknown>;
   const a = obj(root, 'autoscaling', '');
   const i = obj(root, 'invoker', '');
@@ -69,7 +73,11 @@ export function parseLoadSpec(json: string | undefined): LoadSpec {
       reservedConcurrency: num(i, 'reservedConcurrency', 'invoker'),
       maxImageBytes: num(i, 'maxImageBytes', 'invoker'),
     },
-    localStack: { host: str(l, 'host', 'localStack'), port: num(l, 'port', 'localStack'), timeScale: num(l, 'timeScale', 'localStack') },
+    localStack: {
+      host: str(l, 'host', 'localStack'),
+      port: num(l, 'port', 'localStack'),
+      timeScale: num(l, 'timeScale', 'localStack'),
+    },
   };
 }
 
@@ -145,7 +153,8 @@ export function autoscaleProfile(spec: LoadSpec, opts: AutoscaleOptions): Autosc
 
   const rampSeconds = 2 * periodS;
   const holdSeconds =
-    steps * ((a.scaleOutEvaluationPeriods + 1) * periodS + a.scaleOutCooldownSeconds / f) + opts.instanceWarmupSeconds;
+    steps * ((a.scaleOutEvaluationPeriods + 1) * periodS + a.scaleOutCooldownSeconds / f) +
+    opts.instanceWarmupSeconds;
   const dropSeconds = (a.scaleInEvaluationPeriods + 3) * periodS + a.scaleInCooldownSeconds / f;
   const inFlight = peakRps * latencyS;
   return {
@@ -162,7 +171,10 @@ export function autoscaleProfile(spec: LoadSpec, opts: AutoscaleOptions): Autosc
     rampSeconds,
     holdSeconds,
     dropSeconds,
-    totalSeconds: Math.max(1, Math.ceil(rampSeconds)) + Math.max(1, Math.ceil(holdSeconds)) + Math.max(1, Math.ceil(dropSeconds)),
+    totalSeconds:
+      Math.max(1, Math.ceil(rampSeconds)) +
+      Math.max(1, Math.ceil(holdSeconds)) +
+      Math.max(1, Math.ceil(dropSeconds)),
     ...vuPool(Math.ceil(inFlight * 10) + 20),
     peakMetricPerInstanceAtMax:
       a.metric === 'SageMakerVariantInvocationsPerInstance'
@@ -179,7 +191,8 @@ export interface ConcurrencyProfile {
 
 /** The concurrency scenario: `factor` × reserved concurrency closed-loop users against the function URL. */
 export function concurrencyProfile(spec: LoadSpec, durationSeconds: number, factor = 2): ConcurrencyProfile {
-  if (!(factor > 1)) throw new Error('the concurrency scenario must offer more than the reserved concurrency');
+  if (!(factor > 1))
+    throw new Error('the concurrency scenario must offer more than the reserved concurrency');
   return { vus: Math.ceil(spec.invoker.reservedConcurrency * factor), duration: seconds(durationSeconds) };
 }
 

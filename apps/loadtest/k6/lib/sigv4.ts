@@ -100,7 +100,10 @@ export function canonicalQuery(query: [string, string][]): string {
 
 /** 20150830T123600Z */
 export function amzDate(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 export interface Signed {

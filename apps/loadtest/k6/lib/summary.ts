@@ -12,7 +12,8 @@ export function writeSummary(scenario: string, out: string, data: SummaryData): 
   const lines = [`k6 ${scenario}:`];
   for (const [name, m] of Object.entries(data.metrics)) {
     if (!m.thresholds) continue;
-    for (const [expr, r] of Object.entries(m.thresholds)) lines.push(`  ${r.ok ? 'ok  ' : 'FAIL'} ${name} ${expr}`);
+    for (const [expr, r] of Object.entries(m.thresholds))
+      lines.push(`  ${r.ok ? 'ok  ' : 'FAIL'} ${name} ${expr}`);
   }
   const reqs = data.metrics['http_reqs']?.values['count'] ?? 0;
   const p95 = data.metrics['http_req_duration']?.values['p(95)'];

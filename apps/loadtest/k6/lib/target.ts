@@ -29,7 +29,8 @@ export function classify(res: RefinedResponse<ResponseType | undefined>): Classi
 function credentials(): Credentials {
   const accessKeyId = __ENV['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = __ENV['AWS_SECRET_ACCESS_KEY'];
-  if (!accessKeyId || !secretAccessKey) throw new Error('AWS mode needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error('AWS mode needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   return { accessKeyId, secretAccessKey, sessionToken: __ENV['AWS_SESSION_TOKEN'] };
 }
 
@@ -52,11 +53,27 @@ export class Target {
     this.creds = env.mode === 'aws' ? credentials() : undefined;
   }
 
-  private send(url: string, body: string | ArrayBuffer, hash: string, contentType: string, service: string, tags: Record<string, string>) {
+  private send(
+    url: string,
+    body: string | ArrayBuffer,
+    hash: string,
+    contentType: string,
+    service: string,
+    tags: Record<string, string>,
+  ) {
     let headers: Record<string, string> = { 'content-type': contentType, accept: 'application/json' };
     if (this.creds) {
       headers = signRequest(
-        { method: 'POST', url, headers, payloadHash: hash, service, region: this.env.region, credentials: this.creds, date: new Date() },
+        {
+          method: 'POST',
+          url,
+          headers,
+          payloadHash: hash,
+          service,
+          region: this.env.region,
+          credentials: this.creds,
+          date: new Date(),
+        },
         k6Primitives,
       ).headers;
     }
@@ -66,17 +83,26 @@ export class Target {
   /** SageMaker Runtime InvokeEndpoint with the raw JPEG. */
   invokeEndpoint(tags: Record<string, string> = {}) {
     const url = `${this.env.runtimeUrl}/endpoints/${this.env.endpointName}/invocations`;
-    return this.send(url, this.imageBody, this.imageHash, 'image/jpeg', 'sagemaker', { target: 'endpoint', ...tags });
+    return this.send(url, this.imageBody, this.imageHash, 'image/jpeg', 'sagemaker', {
+      target: 'endpoint',
+      ...tags,
+    });
   }
 
   /** The invoker's function URL with the JSON body ({image: base64, endpoint}). */
   invokeFunctionUrl(tags: Record<string, string> = {}) {
-    return this.send(this.env.functionUrl, this.jsonBody, this.jsonHash, 'application/json', 'lambda', { target: 'function-url', ...tags });
+    return this.send(this.env.functionUrl, this.jsonBody, this.jsonHash, 'application/json', 'lambda', {
+      target: 'function-url',
+      ...tags,
+    });
   }
 
   /** Cheap reachability check for setup(): the local stack's metrics API, or one signed invoke on AWS. */
   healthCheck(): void {
-    const res = this.env.mode === 'local' ? http.get(`${this.env.baseUrl}/_local/metrics`, { tags: { target: 'health' } }) : this.invokeFunctionUrl({ target: 'health' });
+    const res =
+      this.env.mode === 'local'
+        ? http.get(`${this.env.baseUrl}/_local/metrics`, { tags: { target: 'health' } })
+        : this.invokeFunctionUrl({ target: 'health' });
     if (res.status !== 200) throw new Error(`health check failed: HTTP ${res.status} from ${res.url}`);
   }
 }

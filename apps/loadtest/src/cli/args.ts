@@ -3,7 +3,8 @@ import type { SpecOverride } from '@dogbreed/platform-spec';
 export function parseJsonOverride(text: string | undefined): SpecOverride | undefined {
   if (!text) return undefined;
   const v: unknown = JSON.parse(text);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('--spec-json must be a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new Error('--spec-json must be a JSON object');
   return v as SpecOverride;
 }
 

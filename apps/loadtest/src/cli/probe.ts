@@ -27,7 +27,19 @@ const program = new Command('loadtest-probe')
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ baseUrl?: string; specJson?: string; modelsDir?: string; train: boolean; sloP95Ms: number; startRps: number; maxRps: number; factor: number; stepSeconds: number; endpoint: 'single' | 'multi'; out: string }>();
+  const o = program.opts<{
+    baseUrl?: string;
+    specJson?: string;
+    modelsDir?: string;
+    train: boolean;
+    sloP95Ms: number;
+    startRps: number;
+    maxRps: number;
+    factor: number;
+    stepSeconds: number;
+    endpoint: 'single' | 'multi';
+    out: string;
+  }>();
   const { capacity, spec } = await runCapacityProbe({
     baseUrl: o.baseUrl,
     specOverride: parseJsonOverride(o.specJson),
@@ -42,7 +54,11 @@ async function main(): Promise<void> {
     endpoint: o.endpoint,
   });
   const endpoint = spec.endpoints[o.endpoint];
-  const file = toCapacityFile(capacity, { endpoint: endpoint.name, instanceType: endpoint.instanceType, measuredAt: new Date() });
+  const file = toCapacityFile(capacity, {
+    endpoint: endpoint.name,
+    instanceType: endpoint.instanceType,
+    measuredAt: new Date(),
+  });
   writeFileSync(join(o.out, CAPACITY_FILE_NAME), JSON.stringify(file, null, 2) + '\n');
   const reportPath = join(o.out, 'report.json');
   if (existsSync(reportPath)) {
@@ -53,12 +69,16 @@ async function main(): Promise<void> {
     `peak ${capacity.peakRps} req/s per instance at p95 < ${capacity.sloP95Ms} ms → target value ${capacity.impliedTargetValue} (spec: ${capacity.specTargetValue})\n`,
   );
   try {
-    process.stdout.write(`${costAtCapacity(capacity, instancePrice(spec.capacityPlanning, endpoint.instanceType))}\n`);
+    process.stdout.write(
+      `${costAtCapacity(capacity, instancePrice(spec.capacityPlanning, endpoint.instanceType))}\n`,
+    );
   } catch (err) {
     if (!(err instanceof CapacityPlanningError)) throw err;
     process.stdout.write(`cost per inference unknown: ${err.message}\n`);
   }
-  process.stdout.write(`capacity file: ${join(o.out, CAPACITY_FILE_NAME)} (dogbreed-capacity simulate --capacity-file)\n`);
+  process.stdout.write(
+    `capacity file: ${join(o.out, CAPACITY_FILE_NAME)} (dogbreed-capacity simulate --capacity-file)\n`,
+  );
   if (capacity.peakRps === 0) process.exitCode = 1;
 }
 

@@ -5,19 +5,46 @@ import { parseJsonOverride, positive } from './args';
 
 /** `nx run loadtest:local` / `loadtest:aws`: run the scenarios, verify, write the report. Exit 1 on any failure. */
 const program = new Command('loadtest')
-  .addOption(new Option('--mode <mode>', 'local stack or deployed AWS stack').choices(['local', 'aws']).default('local'))
+  .addOption(
+    new Option('--mode <mode>', 'local stack or deployed AWS stack')
+      .choices(['local', 'aws'])
+      .default('local'),
+  )
   .option('--base-url <url>', 'use a running local stack instead of starting one')
-  .option('--function-url <url>', 'AWS: the invoker function URL (SigV4-signed with the AWS_* credentials in env)')
-  .option('--scenarios <list>', 'comma-separated: smoke,autoscale,concurrency,soak', 'smoke,autoscale,concurrency')
-  .option('--time-scale <n>', 'local: compress periods and cooldowns by this factor', positive('--time-scale'), 1)
+  .option(
+    '--function-url <url>',
+    'AWS: the invoker function URL (SigV4-signed with the AWS_* credentials in env)',
+  )
+  .option(
+    '--scenarios <list>',
+    'comma-separated: smoke,autoscale,concurrency,soak',
+    'smoke,autoscale,concurrency',
+  )
+  .option(
+    '--time-scale <n>',
+    'local: compress periods and cooldowns by this factor',
+    positive('--time-scale'),
+    1,
+  )
   .option('--spec-json <json>', 'platform spec overrides for the stack and the scripts')
   .option('--models-dir <dir>', 'local: model dirs (DIR/single, DIR/multi)')
   .option('--no-train', 'local: never train a model when none exists')
-  .addOption(new Option('--endpoint <which>', 'endpoint to drive').choices(['single', 'multi']).default('single'))
+  .addOption(
+    new Option('--endpoint <which>', 'endpoint to drive').choices(['single', 'multi']).default('single'),
+  )
   .option('--expect-scale-in', 'require a scale-in after the load drops', false)
-  .option('--concurrency-seconds <n>', 'length of the concurrency scenario', positive('--concurrency-seconds'), 10)
+  .option(
+    '--concurrency-seconds <n>',
+    'length of the concurrency scenario',
+    positive('--concurrency-seconds'),
+    10,
+  )
   .option('--soak-seconds <n>', 'length of the soak scenario', positive('--soak-seconds'), 60)
-  .option('--warmup-seconds <n>', 'real seconds a new instance needs to get InService', positive('--warmup-seconds'))
+  .option(
+    '--warmup-seconds <n>',
+    'real seconds a new instance needs to get InService',
+    positive('--warmup-seconds'),
+  )
   .option('--out <dir>', 'report directory', 'dist/loadtest');
 
 async function main(): Promise<void> {
@@ -39,7 +66,8 @@ async function main(): Promise<void> {
     out: string;
   }>();
   const scenarios = o.scenarios.split(',').map((s) => s.trim()) as Scenario[];
-  for (const s of scenarios) if (!['smoke', 'autoscale', 'concurrency', 'soak'].includes(s)) throw new Error(`unknown scenario ${s}`);
+  for (const s of scenarios)
+    if (!['smoke', 'autoscale', 'concurrency', 'soak'].includes(s)) throw new Error(`unknown scenario ${s}`);
   const { report, paths } = await runLoadTest({
     mode: o.mode,
     baseUrl: o.baseUrl,

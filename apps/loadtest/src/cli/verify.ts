@@ -13,21 +13,39 @@ const program = new Command('loadtest-verify')
   .option('--until <time>', 'window end (ISO or epoch ms; default now)')
   .option('--spec-json <json>', 'platform spec overrides')
   .addOption(new Option('--endpoint <which>').choices(['single', 'multi']).default('single'))
-  .option('--offered-concurrency <n>', 'concurrent requests offered to the function (default: from the k6 summaries)')
+  .option(
+    '--offered-concurrency <n>',
+    'concurrent requests offered to the function (default: from the k6 summaries)',
+  )
   .option('--expect-scale-in', 'require a scale-in', false)
   .option('--out <dir>', 'report directory (k6 summaries are read from <out>/k6)', 'dist/loadtest');
 
-const time = (s: string | undefined) => (s === undefined ? undefined : /^\d+$/.test(s) ? Number(s) : Date.parse(s));
+const time = (s: string | undefined) =>
+  s === undefined ? undefined : /^\d+$/.test(s) ? Number(s) : Date.parse(s);
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{ mode: 'local' | 'aws'; baseUrl?: string; since?: string; until?: string; specJson?: string; endpoint: 'single' | 'multi'; offeredConcurrency?: string; expectScaleIn: boolean; out: string }>();
+  const o = program.opts<{
+    mode: 'local' | 'aws';
+    baseUrl?: string;
+    since?: string;
+    until?: string;
+    specJson?: string;
+    endpoint: 'single' | 'multi';
+    offeredConcurrency?: string;
+    expectScaleIn: boolean;
+    out: string;
+  }>();
   const spec = runSpec({ mode: 'aws', timeScale: 1, specOverride: parseJsonOverride(o.specJson) });
   const start = time(o.since);
   if (start !== undefined && Number.isNaN(start)) throw new Error(`--since ${o.since} is not a time`);
   const scenarios = previousScenarioResults(o.out);
   const concurrency = scenarios.find((s) => s.name === 'concurrency');
-  const offered = o.offeredConcurrency ? Number(o.offeredConcurrency) : concurrency ? spec.invoker.reservedConcurrency * 2 : undefined;
+  const offered = o.offeredConcurrency
+    ? Number(o.offeredConcurrency)
+    : concurrency
+      ? spec.invoker.reservedConcurrency * 2
+      : undefined;
   const { report, paths } = await verifyAndReport({
     spec,
     mode: o.mode,

@@ -62,6 +62,8 @@ export function buildReport(input: {
     observation: input.observation,
     capacity: input.capacity,
     passed:
-      input.scenarios.every((s) => s.passed && s.notes.every((n) => n.ok)) && input.checks.every((c) => c.pass) && capacityOk,
+      input.scenarios.every((s) => s.passed && s.notes.every((n) => n.ok)) &&
+      input.checks.every((c) => c.pass) &&
+      capacityOk,
   };
 }

@@ -26,7 +26,13 @@ export function renderMarkdown(r: Report): string {
     }
   }
   if (r.scenarios.length) {
-    out.push('', '### Scenarios', '', '| | scenario | requests | p95 ms | 200 | 429 | other | failed rate |', '|---|---|---|---|---|---|---|---|');
+    out.push(
+      '',
+      '### Scenarios',
+      '',
+      '| | scenario | requests | p95 ms | 200 | 429 | other | failed rate |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const s of r.scenarios) {
       const ok = s.passed && s.notes.every((n) => n.ok);
       out.push(
@@ -34,7 +40,8 @@ export function renderMarkdown(r: Report): string {
       );
     }
     for (const s of r.scenarios) {
-      for (const t of s.thresholds.filter((t) => !t.ok)) out.push(`- ❌ ${s.name}: threshold \`${t.metric}: ${t.expression}\` failed`);
+      for (const t of s.thresholds.filter((t) => !t.ok))
+        out.push(`- ❌ ${s.name}: threshold \`${t.metric}: ${t.expression}\` failed`);
       for (const n of s.notes) out.push(`- ${mark(n.ok)} ${s.name}: ${n.text}`);
     }
   }
@@ -47,7 +54,10 @@ export function renderMarkdown(r: Report): string {
         (c.lowerBound ? ' Every step held the SLO: raise --max-rps to find the real peak.' : ''),
     );
     out.push('', '| req/s | p95 ms | error rate | dropped | sustainable |', '|---|---|---|---|---|');
-    for (const s of c.steps) out.push(`| ${s.rps} | ${s.p95Ms?.toFixed(1) ?? 'n/a'} | ${(s.errorRate * 100).toFixed(2)}% | ${s.droppedIterations} | ${mark(s.sustainable)} |`);
+    for (const s of c.steps)
+      out.push(
+        `| ${s.rps} | ${s.p95Ms?.toFixed(1) ?? 'n/a'} | ${(s.errorRate * 100).toFixed(2)}% | ${s.droppedIterations} | ${mark(s.sustainable)} |`,
+      );
   }
   return out.join('\n') + '\n';
 }
@@ -61,12 +71,21 @@ export function renderHtml(r: Report, markdownHtml = true): string {
     const rel = (pts: { t: number; value: number }[]) => pts.map((p) => ({ t: p.t - t0, value: p.value }));
     charts.push(
       chartSvg(
-        [{ label: `InService instances (${o.endpoint.name})`, color: '#1f6feb', points: rel(o.endpoint.instanceSeries.map((p) => ({ t: p.t, value: p.instances }))) }],
+        [
+          {
+            label: `InService instances (${o.endpoint.name})`,
+            color: '#1f6feb',
+            points: rel(o.endpoint.instanceSeries.map((p) => ({ t: p.t, value: p.instances }))),
+          },
+        ],
         {
           title: 'Endpoint instances',
           yLabel: 'instances',
           limit: { value: r.spec.maxInstances, label: `maxInstances ${r.spec.maxInstances}` },
-          markers: o.endpoint.activities.map((a) => ({ t: a.t - t0, label: `scale-${a.direction} to ${a.toDesired}: ${a.cause}` })),
+          markers: o.endpoint.activities.map((a) => ({
+            t: a.t - t0,
+            label: `scale-${a.direction} to ${a.toDesired}: ${a.cause}`,
+          })),
         },
       ),
     );
@@ -79,17 +98,29 @@ export function renderHtml(r: Report, markdownHtml = true): string {
         {
           title: `Lambda ${o.lambda.functionName}`,
           yLabel: 'executions / throttles per period',
-          limit: { value: r.spec.reservedConcurrency, label: `reserved concurrency ${r.spec.reservedConcurrency}` },
+          limit: {
+            value: r.spec.reservedConcurrency,
+            label: `reserved concurrency ${r.spec.reservedConcurrency}`,
+          },
         },
       ),
     );
     if (o.endpoint.invocationsPerInstance.length) {
       charts.push(
-        chartSvg([{ label: 'InvocationsPerInstance', color: '#1a7f37', points: rel(o.endpoint.invocationsPerInstance) }], {
-          title: 'InvocationsPerInstance (per period)',
-          yLabel: 'invocations per instance',
-          limit: { value: r.spec.targetValue, label: `target ${r.spec.targetValue}` },
-        }),
+        chartSvg(
+          [
+            {
+              label: 'InvocationsPerInstance',
+              color: '#1a7f37',
+              points: rel(o.endpoint.invocationsPerInstance),
+            },
+          ],
+          {
+            title: 'InvocationsPerInstance (per period)',
+            yLabel: 'invocations per instance',
+            limit: { value: r.spec.targetValue, label: `target ${r.spec.targetValue}` },
+          },
+        ),
       );
     }
   }

@@ -28,7 +28,16 @@ const scenario = (name: string, patch: Partial<ScenarioResult> = {}): ScenarioRe
 
 function report(obs = goodObservation(), scenarios = [scenario('smoke'), scenario('concurrency')]) {
   const checks = verify(PLATFORM_SPEC, obs, { offeredConcurrency: 14, expectScaleIn: true });
-  return buildReport({ spec: PLATFORM_SPEC, mode: 'local', target: 'http://127.0.0.1:1', endpointName: obs.endpoint.name, scenarios, checks, observation: obs, now: new Date('2026-11-25T00:00:00Z') });
+  return buildReport({
+    spec: PLATFORM_SPEC,
+    mode: 'local',
+    target: 'http://127.0.0.1:1',
+    endpointName: obs.endpoint.name,
+    scenarios,
+    checks,
+    observation: obs,
+    now: new Date('2026-11-25T00:00:00Z'),
+  });
 }
 
 describe('report', () => {
@@ -42,9 +51,18 @@ describe('report', () => {
 
   it('renders Markdown with checks, scenarios, failures and capacity', () => {
     const o = goodObservation();
-    o.endpoint.instanceSeries = o.endpoint.instanceSeries.map((p) => ({ ...p, instances: Math.min(3, p.instances) }));
+    o.endpoint.instanceSeries = o.endpoint.instanceSeries.map((p) => ({
+      ...p,
+      instances: Math.min(3, p.instances),
+    }));
     nth(o.endpoint.activities, 1).toDesired = 3;
-    const r = { ...report(o), capacity: capacityFromSteps([{ rps: 10, p95Ms: 100, errorRate: 0, droppedIterations: 0, requests: 100 }], { sloP95Ms: 500, specTargetValue: 300 }) };
+    const r = {
+      ...report(o),
+      capacity: capacityFromSteps(
+        [{ rps: 10, p95Ms: 100, errorRate: 0, droppedIterations: 0, requests: 100 }],
+        { sloP95Ms: 500, specTargetValue: 300 },
+      ),
+    };
     const md = renderMarkdown(r);
     expect(md).toContain('FAILED ❌');
     expect(md).toContain('reached only 3 instances, expected 4');

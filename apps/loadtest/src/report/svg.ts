@@ -18,7 +18,8 @@ export interface ChartOptions {
   height?: number;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function chartSvg(series: Series[], o: ChartOptions): string {
   const W = o.width ?? 720;
@@ -29,28 +30,42 @@ export function chartSvg(series: Series[], o: ChartOptions): string {
   const t0 = ts.length ? Math.min(...ts) : 0;
   const t1 = ts.length ? Math.max(...ts) : 1;
   const span = Math.max(1, t1 - t0);
-  const yMax = Math.max(1, o.limit ? o.limit.value * 1.25 : 0, ...all.map((p) => p.value)) ;
+  const yMax = Math.max(1, o.limit ? o.limit.value * 1.25 : 0, ...all.map((p) => p.value));
   const x = (t: number) => m.l + ((t - t0) / span) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - (v / yMax) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`,
+  );
   parts.push(`<title>${esc(o.title)}</title>`);
-  parts.push(`<text x="${m.l}" y="18" font-size="14" font-family="sans-serif" font-weight="bold">${esc(o.title)}</text>`);
+  parts.push(
+    `<text x="${m.l}" y="18" font-size="14" font-family="sans-serif" font-weight="bold">${esc(o.title)}</text>`,
+  );
   parts.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/>`);
   parts.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`);
   const ticks = 4;
   for (let i = 0; i <= ticks; i++) {
     const v = (yMax * i) / ticks;
-    parts.push(`<text x="${m.l - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`);
+    parts.push(
+      `<text x="${m.l - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`,
+    );
   }
   parts.push(`<text x="${m.l}" y="${H - 8}" font-size="10" font-family="sans-serif">0 s</text>`);
-  parts.push(`<text x="${W - m.r}" y="${H - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${(span / 1000).toFixed(1)} s — ${esc(o.yLabel)}</text>`);
+  parts.push(
+    `<text x="${W - m.r}" y="${H - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${(span / 1000).toFixed(1)} s — ${esc(o.yLabel)}</text>`,
+  );
   if (o.limit) {
-    parts.push(`<line class="limit" x1="${m.l}" y1="${y(o.limit.value)}" x2="${W - m.r}" y2="${y(o.limit.value)}" stroke="#c00" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${W - m.r}" y="${y(o.limit.value) - 4}" font-size="10" text-anchor="end" fill="#c00" font-family="sans-serif">${esc(o.limit.label)}</text>`);
+    parts.push(
+      `<line class="limit" x1="${m.l}" y1="${y(o.limit.value)}" x2="${W - m.r}" y2="${y(o.limit.value)}" stroke="#c00" stroke-dasharray="6 4"/>`,
+    );
+    parts.push(
+      `<text x="${W - m.r}" y="${y(o.limit.value) - 4}" font-size="10" text-anchor="end" fill="#c00" font-family="sans-serif">${esc(o.limit.label)}</text>`,
+    );
   }
   for (const mk of o.markers ?? []) {
-    parts.push(`<line class="marker" x1="${x(mk.t)}" y1="${m.t}" x2="${x(mk.t)}" y2="${H - m.b}" stroke="#999" stroke-dasharray="2 3"><title>${esc(mk.label)}</title></line>`);
+    parts.push(
+      `<line class="marker" x1="${x(mk.t)}" y1="${m.t}" x2="${x(mk.t)}" y2="${H - m.b}" stroke="#999" stroke-dasharray="2 3"><title>${esc(mk.label)}</title></line>`,
+    );
   }
   for (const s of series) {
     const pts = [...s.points].sort((a, b) => a.t - b.t);
@@ -58,7 +73,9 @@ export function chartSvg(series: Series[], o: ChartOptions): string {
       const bw = Math.max(2, (W - m.l - m.r) / Math.max(20, pts.length * 2));
       for (const p of pts) {
         if (p.value <= 0) continue;
-        parts.push(`<rect x="${x(p.t) - bw / 2}" y="${y(p.value)}" width="${bw}" height="${H - m.b - y(p.value)}" fill="${s.color}" opacity="0.6"><title>${esc(s.label)}: ${p.value}</title></rect>`);
+        parts.push(
+          `<rect x="${x(p.t) - bw / 2}" y="${y(p.value)}" width="${bw}" height="${H - m.b - y(p.value)}" fill="${s.color}" opacity="0.6"><title>${esc(s.label)}: ${p.value}</title></rect>`,
+        );
       }
     } else if (pts.length) {
       let d = `M${x((pts[0] as { t: number }).t).toFixed(1)},${y((pts[0] as { value: number }).value).toFixed(1)}`;
@@ -67,12 +84,16 @@ export function chartSvg(series: Series[], o: ChartOptions): string {
         const prev = pts[i - 1] as { value: number };
         d += ` L${x(p.t).toFixed(1)},${y(prev.value).toFixed(1)} L${x(p.t).toFixed(1)},${y(p.value).toFixed(1)}`;
       }
-      parts.push(`<path class="series" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"><title>${esc(s.label)}</title></path>`);
+      parts.push(
+        `<path class="series" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"><title>${esc(s.label)}</title></path>`,
+      );
     }
   }
   let lx = m.l + 8;
   for (const s of series) {
-    parts.push(`<rect x="${lx}" y="${m.t + 2}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t + 11}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${m.t + 2}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t + 11}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`,
+    );
     lx += 24 + s.label.length * 6.5;
   }
   parts.push('</svg>');

@@ -11,9 +11,17 @@ export interface WrittenReport {
 }
 
 /** Writes report.json, report.html and summary.md under `outDir`; appends the summary to the GitHub job summary. */
-export async function writeReport(report: Report, outDir: string, env: NodeJS.ProcessEnv = process.env): Promise<WrittenReport> {
+export async function writeReport(
+  report: Report,
+  outDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WrittenReport> {
   mkdirSync(outDir, { recursive: true });
-  const paths = { json: join(outDir, 'report.json'), html: join(outDir, 'report.html'), markdown: join(outDir, 'summary.md') };
+  const paths = {
+    json: join(outDir, 'report.json'),
+    html: join(outDir, 'report.html'),
+    markdown: join(outDir, 'summary.md'),
+  };
   const md = renderMarkdown(report);
   writeFileSync(paths.json, JSON.stringify(report, null, 2) + '\n');
   writeFileSync(paths.html, renderHtml(report));

@@ -57,10 +57,17 @@ export function scenarioResult(s: K6Summary, exitCode: number): ScenarioResult {
 }
 
 /** Soak: the late half's p95 must stay within `factor` × the early half's (+ a small absolute slack). */
-export function soakDrift(s: K6Summary, factor = 1.5, slackMs = 50): { text: string; ok: boolean } | undefined {
+export function soakDrift(
+  s: K6Summary,
+  factor = 1.5,
+  slackMs = 50,
+): { text: string; ok: boolean } | undefined {
   const early = s.metrics['http_req_duration{phase:early}']?.values['p(95)'];
   const late = s.metrics['http_req_duration{phase:late}']?.values['p(95)'];
   if (early === undefined || late === undefined) return undefined;
   const ok = late <= early * factor + slackMs;
-  return { ok, text: `p95 early ${early.toFixed(1)} ms, late ${late.toFixed(1)} ms (limit ${(early * factor + slackMs).toFixed(1)} ms)` };
+  return {
+    ok,
+    text: `p95 early ${early.toFixed(1)} ms, late ${late.toFixed(1)} ms (limit ${(early * factor + slackMs).toFixed(1)} ms)`,
+  };
 }

@@ -54,8 +54,16 @@ export async function runK6(r: K6Run): Promise<ScenarioResult> {
   mkdirSync(r.outDir, { recursive: true });
   const summaryPath = join(r.outDir, r.summaryName ?? `${r.scenario}.json`);
   const log = r.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const child = spawn(toolPaths.k6(), k6Args(r, summaryPath), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-  const forward = (b: Buffer) => b.toString().split('\n').filter(Boolean).forEach((l) => log(`[k6 ${r.scenario}] ${l}`));
+  const child = spawn(toolPaths.k6(), k6Args(r, summaryPath), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, K6_NO_USAGE_REPORT: 'true' },
+  });
+  const forward = (b: Buffer) =>
+    b
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => log(`[k6 ${r.scenario}] ${l}`));
   child.stdout.on('data', forward);
   child.stderr.on('data', forward);
   const timer = setTimeout(() => child.kill('SIGKILL'), r.timeoutMs);
@@ -64,7 +72,8 @@ export async function runK6(r: K6Run): Promise<ScenarioResult> {
     child.on('exit', (c, sig) => resolve(c ?? (sig ? 137 : 1)));
   }).finally(() => clearTimeout(timer));
   // k6: 0 ok, 99 thresholds failed; anything else (script error, timeout) leaves no trustworthy summary.
-  if (code !== 0 && code !== 99) throw new Error(`k6 ${r.scenario} exited with ${code} (see the [k6 ${r.scenario}] lines above)`);
+  if (code !== 0 && code !== 99)
+    throw new Error(`k6 ${r.scenario} exited with ${code} (see the [k6 ${r.scenario}] lines above)`);
   const summary = readK6Summary(summaryPath);
   const result = scenarioResult(summary, code);
   if (r.scenario === 'soak') {

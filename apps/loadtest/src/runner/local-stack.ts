@@ -30,13 +30,16 @@ const READY = /LOCAL_STACK_READY url=(\S+)/;
 /** Starts the bundled local stack and waits for its LOCAL_STACK_READY line; stop() ends it (TERM, then KILL). */
 export async function startLocalStack(o: LocalStackOptions): Promise<RunningStack> {
   const main = localStackMain();
-  if (!existsSync(main)) throw new Error(`${main} does not exist: build it with \`npx nx build local-stack\``);
+  if (!existsSync(main))
+    throw new Error(`${main} does not exist: build it with \`npx nx build local-stack\``);
   const args = [main, '--port', String(o.port ?? 0), '--time-scale', String(o.timeScale)];
   if (o.modelsDir) args.push('--models-dir', o.modelsDir);
   if (o.noTrain) args.push('--no-train');
   if (o.specOverride) args.push('--spec-json', JSON.stringify(o.specOverride));
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const child: ChildProcess & { stdout: Readable; stderr: Readable } = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess & { stdout: Readable; stderr: Readable } = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   createInterface({ input: child.stderr }).on('line', (l) => log(`[local-stack] ${l}`));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
@@ -49,7 +52,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<RunningStac
   };
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local stack not ready within ${o.readyTimeoutMs ?? 120_000} ms`)), o.readyTimeoutMs ?? 120_000);
+    const timer = setTimeout(
+      () => reject(new Error(`local stack not ready within ${o.readyTimeoutMs ?? 120_000} ms`)),
+      o.readyTimeoutMs ?? 120_000,
+    );
     createInterface({ input: child.stdout }).on('line', (l) => {
       const m = READY.exec(l);
       if (m) {

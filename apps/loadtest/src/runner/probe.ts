@@ -57,7 +57,10 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<ProbeOutcome> {
         noTrain: o.noTrain,
         log: (l) => stackLog.write(l + '\n'),
       });
-  if (stack) log(`local stack pinned to one instance at ${stack.url} (log: ${join(o.outDir, 'local-stack-probe.log')})`);
+  if (stack)
+    log(
+      `local stack pinned to one instance at ${stack.url} (log: ${join(o.outDir, 'local-stack-probe.log')})`,
+    );
   const steps: ProbeStepResult[] = [];
   try {
     for (const rps of probeRates(o.startRps, o.maxRps, o.factor)) {
@@ -70,15 +73,32 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<ProbeOutcome> {
         outDir: join(o.outDir, 'k6'),
         summaryName: `probe-${rps}.json`,
         timeScale: 1,
-        vars: { RATE: String(rps), DURATION_S: String(o.stepSeconds), P95_MS: String(o.sloP95Ms), ENDPOINT: o.endpoint },
+        vars: {
+          RATE: String(rps),
+          DURATION_S: String(o.stepSeconds),
+          P95_MS: String(o.sloP95Ms),
+          ENDPOINT: o.endpoint,
+        },
         timeoutMs: (o.stepSeconds + 90) * 1000,
         log,
       });
-      const step = { rps, p95Ms: r.p95Ms, errorRate: r.failedRate, droppedIterations: r.droppedIterations, requests: r.requests };
+      const step = {
+        rps,
+        p95Ms: r.p95Ms,
+        errorRate: r.failedRate,
+        droppedIterations: r.droppedIterations,
+        requests: r.requests,
+      };
       steps.push(step);
-      const partial = capacityFromSteps(steps, { sloP95Ms: o.sloP95Ms, specTargetValue: spec.autoscaling.targetValue, stepSeconds: o.stepSeconds });
+      const partial = capacityFromSteps(steps, {
+        sloP95Ms: o.sloP95Ms,
+        specTargetValue: spec.autoscaling.targetValue,
+        stepSeconds: o.stepSeconds,
+      });
       const last = partial.steps.find((s) => s.rps === rps);
-      log(`probe ${rps} req/s: p95 ${step.p95Ms?.toFixed(1) ?? 'n/a'} ms, errors ${(step.errorRate * 100).toFixed(2)}%, dropped ${step.droppedIterations} → ${last?.sustainable ? 'sustainable' : 'over capacity'}`);
+      log(
+        `probe ${rps} req/s: p95 ${step.p95Ms?.toFixed(1) ?? 'n/a'} ms, errors ${(step.errorRate * 100).toFixed(2)}%, dropped ${step.droppedIterations} → ${last?.sustainable ? 'sustainable' : 'over capacity'}`,
+      );
       if (!last?.sustainable) break;
     }
   } finally {
@@ -86,7 +106,11 @@ export async function runCapacityProbe(o: ProbeOptions): Promise<ProbeOutcome> {
     stackLog.end();
   }
   return {
-    capacity: capacityFromSteps(steps, { sloP95Ms: o.sloP95Ms, specTargetValue: spec.autoscaling.targetValue, stepSeconds: o.stepSeconds }),
+    capacity: capacityFromSteps(steps, {
+      sloP95Ms: o.sloP95Ms,
+      specTargetValue: spec.autoscaling.targetValue,
+      stepSeconds: o.stepSeconds,
+    }),
     spec,
   };
 }

@@ -41,7 +41,10 @@ export interface RunOptions {
 
 /** The spec in force for a run: env overrides, then the run's override, then the time scale (local). */
 export function runSpec(o: Pick<RunOptions, 'mode' | 'specOverride' | 'timeScale' | 'env'>): PlatformSpec {
-  const extra = o.mode === 'local' ? mergeSpec(o.specOverride ?? {}, { localStack: { timeScale: o.timeScale } }) : o.specOverride;
+  const extra =
+    o.mode === 'local'
+      ? mergeSpec(o.specOverride ?? {}, { localStack: { timeScale: o.timeScale } })
+      : o.specOverride;
   return loadPlatformSpec(o.env ?? process.env, extra);
 }
 
@@ -85,7 +88,15 @@ export async function verifyAndReport(v: VerifyOptions): Promise<{ report: Repor
     clientThrottled: ran.has('concurrency') ? v.scenarios.reduce((s, r) => s + r.throttled, 0) : undefined,
   };
   const checks = verify(v.spec, observation, exp);
-  const report = buildReport({ spec: v.spec, mode: v.mode, target: v.target, endpointName: endpointSpec.name, scenarios: v.scenarios, checks, observation });
+  const report = buildReport({
+    spec: v.spec,
+    mode: v.mode,
+    target: v.target,
+    endpointName: endpointSpec.name,
+    scenarios: v.scenarios,
+    checks,
+    observation,
+  });
   return { report, paths: await writeReport(report, v.outDir, v.env) };
 }
 
@@ -105,7 +116,9 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
   const timeScale = o.mode === 'local' ? o.timeScale : 1;
   const photos = o.photosDir ?? (sharedDir() ? join(sharedDir() as string, 'data/dogs-mini') : undefined);
   const payload = await ensurePayload(join(o.outDir, 'payload', 'dog.jpg'), photos);
-  log(`payload ${payload.path}: ${payload.bytes} bytes, ${payload.width}×${payload.height} (from ${payload.source})`);
+  log(
+    `payload ${payload.path}: ${payload.bytes} bytes, ${payload.width}×${payload.height} (from ${payload.source})`,
+  );
 
   // The stack's own log goes to a file beside the report (it is verbose); its path is printed.
   mkdirSync(o.outDir, { recursive: true });
@@ -124,7 +137,8 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
   if (stack) log(`local stack at ${stack.url} (time scale ${timeScale}; log: ${stackLogPath})`);
   try {
     const baseUrl = stack?.url ?? o.baseUrl;
-    if (o.mode === 'aws' && !o.functionUrl) throw new Error('AWS mode needs --function-url (the deployed invoker URL)');
+    if (o.mode === 'aws' && !o.functionUrl)
+      throw new Error('AWS mode needs --function-url (the deployed invoker URL)');
     const start = Date.now();
     const results: ScenarioResult[] = [];
     const warmup = o.warmupSeconds ?? (o.mode === 'aws' ? 600 : 8);
@@ -132,7 +146,8 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
     for (const scenario of o.scenarios) {
       const vars: Record<string, string> = { ENDPOINT: o.endpoint, WARMUP_S: String(warmup) };
       let seconds = scenario === 'smoke' ? 10 : 60;
-      if (scenario === 'autoscale') seconds = autoscaleProfile(spec, { timeScale, instanceWarmupSeconds: warmup }).totalSeconds;
+      if (scenario === 'autoscale')
+        seconds = autoscaleProfile(spec, { timeScale, instanceWarmupSeconds: warmup }).totalSeconds;
       if (scenario === 'concurrency') {
         seconds = o.concurrencySeconds ?? 10;
         vars['DURATION_S'] = String(seconds);
@@ -156,7 +171,9 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
         timeoutMs: (seconds + 120) * 1000,
         log,
       });
-      log(`${scenario}: ${r.passed ? 'thresholds passed' : 'THRESHOLDS FAILED'} (${r.requests} requests, ${r.ok} × 200, ${r.throttled} × 429, ${r.unexpected} other)`);
+      log(
+        `${scenario}: ${r.passed ? 'thresholds passed' : 'THRESHOLDS FAILED'} (${r.requests} requests, ${r.ok} × 200, ${r.throttled} × 429, ${r.unexpected} other)`,
+      );
       results.push(r);
     }
     return await verifyAndReport({

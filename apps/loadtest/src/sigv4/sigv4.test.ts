@@ -11,18 +11,30 @@ import { describe, expect, it } from 'vitest';
 import { signRequest, uriEscape, type SigV4Primitives } from '../../k6/lib/sigv4.ts';
 
 const nodePrimitives: SigV4Primitives = {
-  sha256Hex: (d) => createHash('sha256').update(typeof d === 'string' ? d : Buffer.from(d)).digest('hex'),
+  sha256Hex: (d) =>
+    createHash('sha256')
+      .update(typeof d === 'string' ? d : Buffer.from(d))
+      .digest('hex'),
   hmac: (k, d) => {
-    const out = createHmac('sha256', typeof k === 'string' ? k : Buffer.from(k)).update(d).digest();
+    const out = createHmac('sha256', typeof k === 'string' ? k : Buffer.from(k))
+      .update(d)
+      .digest();
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength) as ArrayBuffer;
   },
-  hmacHex: (k, d) => createHmac('sha256', typeof k === 'string' ? k : Buffer.from(k)).update(d).digest('hex'),
+  hmacHex: (k, d) =>
+    createHmac('sha256', typeof k === 'string' ? k : Buffer.from(k))
+      .update(d)
+      .digest('hex'),
 };
 
 /** A node:crypto Checksum for @smithy/signature-v4 (hash, or HMAC when given a secret). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const toBuf = (d: SourceData) =>
-  typeof d === 'string' ? Buffer.from(d) : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);
+  typeof d === 'string'
+    ? Buffer.from(d)
+    : ArrayBuffer.isView(d)
+      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
+      : Buffer.from(d);
 class Sha256 {
   private readonly h;
   constructor(secret?: SourceData) {
@@ -38,13 +50,23 @@ class Sha256 {
 }
 
 /** AWS's SigV4 test suite, "get-vanilla" and "post-vanilla-query" (credentials and signatures published by AWS). */
-const AWS_SUITE_CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const AWS_SUITE_CREDS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
 const AWS_SUITE_DATE = new Date('2015-08-30T12:36:00Z');
 
 describe('SigV4 signer', () => {
   it('matches the AWS test suite vector get-vanilla', () => {
     const s = signRequest(
-      { method: 'GET', url: 'https://example.amazonaws.com/', service: 'service', region: 'us-east-1', credentials: AWS_SUITE_CREDS, date: AWS_SUITE_DATE },
+      {
+        method: 'GET',
+        url: 'https://example.amazonaws.com/',
+        service: 'service',
+        region: 'us-east-1',
+        credentials: AWS_SUITE_CREDS,
+        date: AWS_SUITE_DATE,
+      },
       nodePrimitives,
     );
     expect(s.headers['authorization']).toBe(
@@ -58,9 +80,31 @@ describe('SigV4 signer', () => {
   });
 
   const cases = [
-    { name: 'function URL POST with JSON', method: 'POST', url: 'https://abc123.lambda-url.us-east-1.on.aws/', body: '{"image":"aGVsbG8=","endpoint":"single"}', service: 'lambda', ct: 'application/json', token: 'FQoGZXIvYXdzEJr//////////wEaDO' },
-    { name: 'InvokeEndpoint with a binary body', method: 'POST', url: 'https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/dogbreed-single-instance/invocations', body: 'binary\u0000\u00ffbody', service: 'sagemaker', ct: 'image/jpeg' },
-    { name: 'query string and odd path', method: 'GET', url: 'https://example.amazonaws.com/a b/./c/../d?z=1&a=x y&a=b&empty=', body: '', service: 'execute-api', ct: 'text/plain' },
+    {
+      name: 'function URL POST with JSON',
+      method: 'POST',
+      url: 'https://abc123.lambda-url.us-east-1.on.aws/',
+      body: '{"image":"aGVsbG8=","endpoint":"single"}',
+      service: 'lambda',
+      ct: 'application/json',
+      token: 'FQoGZXIvYXdzEJr//////////wEaDO',
+    },
+    {
+      name: 'InvokeEndpoint with a binary body',
+      method: 'POST',
+      url: 'https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/dogbreed-single-instance/invocations',
+      body: 'binary\u0000\u00ffbody',
+      service: 'sagemaker',
+      ct: 'image/jpeg',
+    },
+    {
+      name: 'query string and odd path',
+      method: 'GET',
+      url: 'https://example.amazonaws.com/a b/./c/../d?z=1&a=x y&a=b&empty=',
+      body: '',
+      service: 'execute-api',
+      ct: 'text/plain',
+    },
   ];
 
   for (const c of cases) {
@@ -82,7 +126,13 @@ describe('SigV4 signer', () => {
         headers: { host: u.host, 'content-type': c.ct },
         body: c.body,
       });
-      const smithy = await new SignatureV4({ service: c.service, region: u.hostname.split('.')[2] === 'eu-west-1' ? 'eu-west-1' : 'us-east-1', credentials: creds, sha256: Sha256, applyChecksum: false }).sign(req, { signingDate: date });
+      const smithy = await new SignatureV4({
+        service: c.service,
+        region: u.hostname.split('.')[2] === 'eu-west-1' ? 'eu-west-1' : 'us-east-1',
+        credentials: creds,
+        sha256: Sha256,
+        applyChecksum: false,
+      }).sign(req, { signingDate: date });
       const ours = signRequest(
         {
           method: c.method,
@@ -102,25 +152,34 @@ describe('SigV4 signer', () => {
   }
 
   const k6 = toolPaths.k6();
-  it.skipIf(!existsSync(k6))('signs identically inside k6 with k6/crypto (skipped: no k6 binary)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sigv4-k6-'));
-    const out = join(dir, 'out.json');
-    const script = join(__dirname, '../../k6/selftest-sigv4.ts');
-    const body = '{"image":"aGVsbG8=","endpoint":"single"}';
-    const input = {
-      method: 'POST',
-      url: 'https://abc123.lambda-url.us-east-1.on.aws/',
-      headers: { 'content-type': 'application/json' },
-      body,
-      service: 'lambda',
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret/Key+1', sessionToken: 'tok' },
-      date: '2026-11-25T01:02:03Z',
-    };
-    await promisify(execFile)(k6, ['run', '-e', `INPUT=${JSON.stringify(input)}`, '-e', `OUT=${out}`, script], { timeout: 60_000 });
-    const fromK6 = JSON.parse(readFileSync(out, 'utf8')) as { vanilla: string; custom: string };
-    expect(fromK6.vanilla).toContain('Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31');
-    const expected = signRequest({ ...input, date: new Date(input.date) }, nodePrimitives);
-    expect(fromK6.custom).toBe(expected.headers['authorization']);
-  });
+  it.skipIf(!existsSync(k6))(
+    'signs identically inside k6 with k6/crypto (skipped: no k6 binary)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sigv4-k6-'));
+      const out = join(dir, 'out.json');
+      const script = join(__dirname, '../../k6/selftest-sigv4.ts');
+      const body = '{"image":"aGVsbG8=","endpoint":"single"}';
+      const input = {
+        method: 'POST',
+        url: 'https://abc123.lambda-url.us-east-1.on.aws/',
+        headers: { 'content-type': 'application/json' },
+        body,
+        service: 'lambda',
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret/Key+1', sessionToken: 'tok' },
+        date: '2026-11-25T01:02:03Z',
+      };
+      await promisify(execFile)(
+        k6,
+        ['run', '-e', `INPUT=${JSON.stringify(input)}`, '-e', `OUT=${out}`, script],
+        { timeout: 60_000 },
+      );
+      const fromK6 = JSON.parse(readFileSync(out, 'utf8')) as { vanilla: string; custom: string };
+      expect(fromK6.vanilla).toContain(
+        'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+      );
+      const expected = signRequest({ ...input, date: new Date(input.date) }, nodePrimitives);
+      expect(fromK6.custom).toBe(expected.headers['authorization']);
+    },
+  );
 });

@@ -1,4 +1,8 @@
-import { ApplicationAutoScalingClient, DescribeScalingActivitiesCommand, type ScalingActivity } from '@aws-sdk/client-application-auto-scaling';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalingActivitiesCommand,
+  type ScalingActivity,
+} from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
@@ -65,14 +69,34 @@ function record(activities: ScalingActivity[], current: number, concurrency: num
     EndpointStatus: 'InService',
     CreationTime: at(-600),
     LastModifiedTime: at(0),
-    ProductionVariants: [{ VariantName: variantName, CurrentInstanceCount: current, DesiredInstanceCount: current, CurrentWeight: 1, DesiredWeight: 1 }],
+    ProductionVariants: [
+      {
+        VariantName: variantName,
+        CurrentInstanceCount: current,
+        DesiredInstanceCount: current,
+        CurrentWeight: 1,
+        DesiredWeight: 1,
+      },
+    ],
   });
   const ts = concurrency.map((_, i) => at(i));
   cwMock.on(GetMetricDataCommand).resolves({
     MetricDataResults: [
-      { Id: 'concurrent', Label: 'ConcurrentExecutions', Timestamps: ts, Values: concurrency, StatusCode: 'Complete' },
+      {
+        Id: 'concurrent',
+        Label: 'ConcurrentExecutions',
+        Timestamps: ts,
+        Values: concurrency,
+        StatusCode: 'Complete',
+      },
       { Id: 'throttles', Label: 'Throttles', Timestamps: ts, Values: throttles, StatusCode: 'Complete' },
-      { Id: 'ipi', Label: 'InvocationsPerInstance', Timestamps: ts, Values: concurrency.map((c) => c * 100), StatusCode: 'Complete' },
+      {
+        Id: 'ipi',
+        Label: 'InvocationsPerInstance',
+        Timestamps: ts,
+        Values: concurrency.map((c) => c * 100),
+        StatusCode: 'Complete',
+      },
     ],
   });
 }
@@ -124,7 +148,12 @@ describe('the verifier on AWS (recorded-shape responses)', () => {
   });
 
   it('fails when scale-outs came faster than the 30 s cooldown', async () => {
-    record([activity(5, 2, true), { ...activity(5, 4, true), StartTime: at(5, 20), EndTime: at(6) }], 4, [7], [1]);
+    record(
+      [activity(5, 2, true), { ...activity(5, 4, true), StartTime: at(5, 20), EndTime: at(6) }],
+      4,
+      [7],
+      [1],
+    );
     const obs = await observationFromAws(clients(), target);
     const r = verify(spec, obs, { expectScaleIn: false }).find((x) => x.id === 'scale-out-cooldown');
     if (!r) throw new Error('no scale-out-cooldown check');
@@ -141,7 +170,9 @@ describe('the verifier on AWS (recorded-shape responses)', () => {
 
   it('rejects an endpoint without the spec variant', async () => {
     record([], 1, [], []);
-    smMock.on(DescribeEndpointCommand).resolves({ EndpointName: endpointName, ProductionVariants: [{ VariantName: 'Other' }] } as never);
+    smMock
+      .on(DescribeEndpointCommand)
+      .resolves({ EndpointName: endpointName, ProductionVariants: [{ VariantName: 'Other' }] } as never);
     await expect(observationFromAws(clients(), target)).rejects.toThrow(/has no variant AllTraffic/);
   });
 });

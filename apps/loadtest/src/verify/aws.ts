@@ -37,7 +37,10 @@ export function desiredFromDescription(description: string | undefined): number 
 const COUNTED = new Set(['Successful', 'InProgress']);
 
 /** Scaling activities of the variant, oldest first (all pages). */
-async function listActivities(c: ApplicationAutoScalingClient, resourceId: string): Promise<ScalingActivity[]> {
+async function listActivities(
+  c: ApplicationAutoScalingClient,
+  resourceId: string,
+): Promise<ScalingActivity[]> {
   const out: ScalingActivity[] = [];
   let NextToken: string | undefined;
   do {
@@ -114,7 +117,11 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
           {
             Id: 'concurrent',
             MetricStat: {
-              Metric: { Namespace: 'AWS/Lambda', MetricName: 'ConcurrentExecutions', Dimensions: [{ Name: 'FunctionName', Value: t.functionName }] },
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: 'ConcurrentExecutions',
+                Dimensions: [{ Name: 'FunctionName', Value: t.functionName }],
+              },
               Period: 60,
               Stat: 'Maximum',
             },
@@ -122,7 +129,11 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
           {
             Id: 'throttles',
             MetricStat: {
-              Metric: { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: t.functionName }] },
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: 'Throttles',
+                Dimensions: [{ Name: 'FunctionName', Value: t.functionName }],
+              },
               Period: 60,
               Stat: 'Sum',
             },
@@ -147,7 +158,16 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
     );
     for (const r of page.MetricDataResults ?? []) {
       const prev = results.get(r.Id ?? '');
-      results.set(r.Id ?? '', prev ? { ...prev, Timestamps: [...(prev.Timestamps ?? []), ...(r.Timestamps ?? [])], Values: [...(prev.Values ?? []), ...(r.Values ?? [])] } : r);
+      results.set(
+        r.Id ?? '',
+        prev
+          ? {
+              ...prev,
+              Timestamps: [...(prev.Timestamps ?? []), ...(r.Timestamps ?? [])],
+              Values: [...(prev.Values ?? []), ...(r.Values ?? [])],
+            }
+          : r,
+      );
     }
     NextToken = page.NextToken;
   } while (NextToken);
@@ -166,7 +186,8 @@ export async function observationFromAws(clients: AwsClients, t: AwsTarget): Pro
   if (!variant) throw new Error(`endpoint ${t.endpointName} has no variant ${t.variantName}`);
   const current = variant.CurrentInstanceCount ?? 0;
   const { records, fulfilled, desiredAtStart } = toActivityRecords(activities, t.window);
-  const startCount = desiredAtStart ?? records[0]?.fromDesired ?? (records.length === 0 ? current : undefined);
+  const startCount =
+    desiredAtStart ?? records[0]?.fromDesired ?? (records.length === 0 ? current : undefined);
   const instanceSeries: InstancePoint[] = [
     ...(startCount !== undefined ? [{ t: t.window.start, instances: startCount }] : []),
     ...fulfilled,

@@ -16,7 +16,10 @@ export function goodObservation(): Observation {
         { t: t0 + 34_000, direction: 'in', fromDesired: 4, toDesired: 1, cause: 'AlarmLow' },
       ],
       currentInstances: 1,
-      invocationsPerInstance: [0, 5, 30, 28, 12, 8, 8, 2, 1, 1].map((v, i) => ({ t: t0 + i * 4000, value: v })),
+      invocationsPerInstance: [0, 5, 30, 28, 12, 8, 8, 2, 1, 1].map((v, i) => ({
+        t: t0 + i * 4000,
+        value: v,
+      })),
     },
     lambda: {
       functionName: 'dogbreed-invoker',

@@ -7,19 +7,26 @@ export interface Window {
 }
 
 /** Reads the local stack's metrics API (validated against the shared contract). */
-export async function fetchLocalMetrics(baseUrl: string, fetchImpl: typeof fetch = fetch): Promise<LocalMetrics> {
+export async function fetchLocalMetrics(
+  baseUrl: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<LocalMetrics> {
   const url = `${baseUrl.replace(/\/$/, '')}${LOCAL_METRICS_PATH}`;
   const res = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
   if (!res.ok) throw new Error(`GET ${url} answered HTTP ${res.status}`);
   const parsed = LocalMetricsSchema.safeParse(await res.json());
-  if (!parsed.success) throw new Error(`GET ${url} does not match LocalMetricsSchema: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`GET ${url} does not match LocalMetricsSchema: ${parsed.error.message}`);
   return parsed.data;
 }
 
 /** The local metrics, restricted to `window` when given, as an Observation of `endpointName`. */
 export function observationFromLocal(m: LocalMetrics, endpointName: string, window?: Window): Observation {
   const ep = m.endpoints.find((e) => e.name === endpointName);
-  if (!ep) throw new Error(`the local stack has no endpoint ${endpointName} (it has ${m.endpoints.map((e) => e.name).join(', ')})`);
+  if (!ep)
+    throw new Error(
+      `the local stack has no endpoint ${endpointName} (it has ${m.endpoints.map((e) => e.name).join(', ')})`,
+    );
   const w = window ?? { start: m.startedAt, end: m.now };
   const inWindow = (t: number) => t >= w.start && t <= w.end + m.periodMs;
   const series = ep.series.filter((p) => inWindow(p.t));

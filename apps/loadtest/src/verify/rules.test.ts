@@ -12,7 +12,11 @@ const byId = (rs: CheckResult[], id: string) => {
 
 describe('verify', () => {
   it('passes a run that scaled 1→4→1 within the cooldowns and saturated the Lambda', () => {
-    const rs = verify(PLATFORM_SPEC, goodObservation(), { offeredConcurrency: 14, expectScaleIn: true, clientThrottled: 40 });
+    const rs = verify(PLATFORM_SPEC, goodObservation(), {
+      offeredConcurrency: 14,
+      expectScaleIn: true,
+      clientThrottled: 40,
+    });
     expect(rs.filter((r) => !r.pass)).toEqual([]);
     expect(allPassed(rs)).toBe(true);
     expect(rs.map((r) => r.id)).toEqual([
@@ -29,7 +33,10 @@ describe('verify', () => {
 
   it('fails with 3 vs 4 when the endpoint only reached 3 instances', () => {
     const o = goodObservation();
-    o.endpoint.instanceSeries = o.endpoint.instanceSeries.map((p) => ({ ...p, instances: Math.min(p.instances, 3) }));
+    o.endpoint.instanceSeries = o.endpoint.instanceSeries.map((p) => ({
+      ...p,
+      instances: Math.min(p.instances, 3),
+    }));
     nth(o.endpoint.activities, 1).toDesired = 3;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'max-instances-reached');
     expect(r.pass).toBe(false);
@@ -39,13 +46,21 @@ describe('verify', () => {
   it('follows the spec: maxInstances 3 makes 3 the goal and 4 a violation', () => {
     const spec = specWith({ autoscaling: { maxInstances: 3 } });
     const rs = verify(spec, goodObservation(), { expectScaleIn: false });
-    expect(byId(rs, 'max-instances-reached').message).toMatch(/4 instances in service, more than maxInstances 3/);
+    expect(byId(rs, 'max-instances-reached').message).toMatch(
+      /4 instances in service, more than maxInstances 3/,
+    );
     expect(byId(rs, 'max-instances-never-exceeded').pass).toBe(false);
   });
 
   it('catches a desired count above the maximum even if never in service', () => {
     const o = goodObservation();
-    o.endpoint.activities.push({ t: nth(o.endpoint.activities, 1).t + 5000, direction: 'out', fromDesired: 4, toDesired: 5, cause: 'x' });
+    o.endpoint.activities.push({
+      t: nth(o.endpoint.activities, 1).t + 5000,
+      direction: 'out',
+      fromDesired: 4,
+      toDesired: 5,
+      cause: 'x',
+    });
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'max-instances-never-exceeded');
     expect(r.pass).toBe(false);
     expect(r.message).toContain('went to 5 instances');
@@ -58,7 +73,9 @@ describe('verify', () => {
     expect(r.pass).toBe(false);
     expect(r.message).toMatch(/only 0\.40 s apart; the scale-out cooldown is 0\.50 s/);
     // A tolerance covers timer jitter, nothing more.
-    expect(byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false, toleranceMs: 100 }), 'scale-out-cooldown').pass).toBe(true);
+    expect(
+      byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false, toleranceMs: 100 }), 'scale-out-cooldown').pass,
+    ).toBe(true);
   });
 
   it('fails a scale-in sooner than the scale-in cooldown after the previous activity (300 s / 60 = 5 s)', () => {
@@ -66,12 +83,20 @@ describe('verify', () => {
     nth(o.endpoint.activities, 2).t = nth(o.endpoint.activities, 1).t + 4000;
     const r = byId(verify(PLATFORM_SPEC, o, { expectScaleIn: true }), 'scale-in-cooldown');
     expect(r.pass).toBe(false);
-    expect(r.message).toMatch(/scaled in 4\.00 s after the previous activity; the scale-in cooldown is 5\.00 s/);
+    expect(r.message).toMatch(
+      /scaled in 4\.00 s after the previous activity; the scale-in cooldown is 5\.00 s/,
+    );
   });
 
   it('ignores instance replacements for cooldowns', () => {
     const o = goodObservation();
-    o.endpoint.activities.splice(1, 0, { t: nth(o.endpoint.activities, 0).t + 100, direction: 'replace', fromDesired: 2, toDesired: 2, cause: 'killed' });
+    o.endpoint.activities.splice(1, 0, {
+      t: nth(o.endpoint.activities, 0).t + 100,
+      direction: 'replace',
+      fromDesired: 2,
+      toDesired: 2,
+      cause: 'killed',
+    });
     expect(byId(verify(PLATFORM_SPEC, o, { expectScaleIn: false }), 'scale-out-cooldown').pass).toBe(true);
   });
 
@@ -99,22 +124,41 @@ describe('verify', () => {
   it('fails when the Lambda never reached its reserved concurrency, or passed it, or did not throttle', () => {
     const o = goodObservation();
     o.lambda.maxConcurrentExecutions = 5;
-    expect(byId(verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }), 'lambda-max-concurrency').message).toMatch(
+    expect(
+      byId(
+        verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }),
+        'lambda-max-concurrency',
+      ).message,
+    ).toMatch(
       /peaked at 5 concurrent executions although 14 requests were offered at once; expected exactly 7/,
     );
     o.lambda.maxConcurrentExecutions = 8;
-    expect(byId(verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }), 'lambda-max-concurrency').message).toMatch(
-      /ran 8 concurrent executions, above its reserved concurrency 7/,
-    );
+    expect(
+      byId(
+        verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }),
+        'lambda-max-concurrency',
+      ).message,
+    ).toMatch(/ran 8 concurrent executions, above its reserved concurrency 7/);
     o.lambda.maxConcurrentExecutions = 7;
     o.lambda.throttles = 0;
-    expect(byId(verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }), 'lambda-throttled').pass).toBe(false);
-    expect(byId(verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false, clientThrottled: 3 }), 'throttles-accounted').pass).toBe(false);
+    expect(
+      byId(verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false }), 'lambda-throttled')
+        .pass,
+    ).toBe(false);
+    expect(
+      byId(
+        verify(PLATFORM_SPEC, o, { offeredConcurrency: 14, expectScaleIn: false, clientThrottled: 3 }),
+        'throttles-accounted',
+      ).pass,
+    ).toBe(false);
   });
 
   it('reads the reserved concurrency from the spec', () => {
     const spec = specWith({ invoker: { reservedConcurrency: 5, provisionedConcurrency: 0 } });
-    const r = byId(verify(spec, goodObservation(), { offeredConcurrency: 10, expectScaleIn: false }), 'lambda-max-concurrency');
+    const r = byId(
+      verify(spec, goodObservation(), { offeredConcurrency: 10, expectScaleIn: false }),
+      'lambda-max-concurrency',
+    );
     expect(r.pass).toBe(false);
     expect(r.expected).toBe('max ConcurrentExecutions == 5');
   });

@@ -26,7 +26,14 @@ export interface Expectations {
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
-function check(id: string, title: string, pass: boolean, expected: string, actual: string, failure: string): CheckResult {
+function check(
+  id: string,
+  title: string,
+  pass: boolean,
+  expected: string,
+  actual: string,
+  failure: string,
+): CheckResult {
   return { id, title, pass, expected, actual, message: pass ? `${title}: ${actual}` : failure };
 }
 
@@ -59,19 +66,20 @@ export function verify(spec: PlatformSpec, obs: Observation, exp: Expectations):
   const results: CheckResult[] = [];
 
   const seen = maxInstancesSeen(obs);
-  if (exp.expectMaxReached !== false) results.push(
-    check(
-      'max-instances-reached',
-      `endpoint ${name} reached maxInstances`,
-      seen === a.maxInstances,
-      `${a.maxInstances} instances in service at peak`,
-      `${seen} instances at peak`,
-      seen < a.maxInstances
-        ? `endpoint ${name} reached only ${seen} instances, expected ${a.maxInstances} (spec autoscaling.maxInstances): ` +
-            `the load did not drive InvocationsPerInstance above the target (${a.targetValue}) long enough, or scale-out failed`
-        : `endpoint ${name} had ${seen} instances in service, more than maxInstances ${a.maxInstances}`,
-    ),
-  );
+  if (exp.expectMaxReached !== false)
+    results.push(
+      check(
+        'max-instances-reached',
+        `endpoint ${name} reached maxInstances`,
+        seen === a.maxInstances,
+        `${a.maxInstances} instances in service at peak`,
+        `${seen} instances at peak`,
+        seen < a.maxInstances
+          ? `endpoint ${name} reached only ${seen} instances, expected ${a.maxInstances} (spec autoscaling.maxInstances): ` +
+              `the load did not drive InvocationsPerInstance above the target (${a.targetValue}) long enough, or scale-out failed`
+          : `endpoint ${name} had ${seen} instances in service, more than maxInstances ${a.maxInstances}`,
+      ),
+    );
 
   const desired = Math.max(seen, maxDesired(obs));
   results.push(
@@ -99,7 +107,9 @@ export function verify(spec: PlatformSpec, obs: Observation, exp: Expectations):
       'consecutive scale-outs respected the scale-out cooldown',
       minOutGap === undefined || minOutGap + tol >= outCooldownMs,
       `≥ ${fmtS(outCooldownMs)} between scale-outs${scaled}`,
-      minOutGap === undefined ? `${outs.length} scale-out(s), no consecutive pair` : `shortest gap ${fmtS(minOutGap)} over ${outs.length} scale-outs`,
+      minOutGap === undefined
+        ? `${outs.length} scale-out(s), no consecutive pair`
+        : `shortest gap ${fmtS(minOutGap)} over ${outs.length} scale-outs`,
       `two scale-outs of ${name} were only ${fmtS(minOutGap ?? 0)} apart; the scale-out cooldown is ${fmtS(outCooldownMs)}${scaled}`,
     ),
   );
@@ -108,15 +118,21 @@ export function verify(spec: PlatformSpec, obs: Observation, exp: Expectations):
   acts.forEach((x, i) => {
     if (x.direction === 'in' && i > 0) inGaps.push({ gap: x.t - (acts[i - 1] as ActivityRecord).t, at: x });
   });
-  const worstIn = inGaps.reduce<{ gap: number; at: ActivityRecord } | undefined>((w, g) => (!w || g.gap < w.gap ? g : w), undefined);
-  const scaledIn = obs.timeScale === 1 ? '' : ` (${a.scaleInCooldownSeconds} s / time scale ${obs.timeScale})`;
+  const worstIn = inGaps.reduce<{ gap: number; at: ActivityRecord } | undefined>(
+    (w, g) => (!w || g.gap < w.gap ? g : w),
+    undefined,
+  );
+  const scaledIn =
+    obs.timeScale === 1 ? '' : ` (${a.scaleInCooldownSeconds} s / time scale ${obs.timeScale})`;
   results.push(
     check(
       'scale-in-cooldown',
       'scale-in waited the scale-in cooldown after the previous activity',
       !worstIn || worstIn.gap + tol >= inCooldownMs,
       `≥ ${fmtS(inCooldownMs)} after the previous scaling activity${scaledIn}`,
-      worstIn ? `shortest gap ${fmtS(worstIn.gap)} over ${inGaps.length} scale-in(s)` : 'no scale-in after another activity',
+      worstIn
+        ? `shortest gap ${fmtS(worstIn.gap)} over ${inGaps.length} scale-in(s)`
+        : 'no scale-in after another activity',
       `${name} scaled in ${fmtS(worstIn?.gap ?? 0)} after the previous activity; the scale-in cooldown is ${fmtS(inCooldownMs)}${scaledIn}`,
     ),
   );
@@ -152,7 +168,7 @@ export function verify(spec: PlatformSpec, obs: Observation, exp: Expectations):
         l.maxConcurrentExecutions > reserved
           ? `function ${l.functionName} ran ${l.maxConcurrentExecutions} concurrent executions, above its reserved concurrency ${reserved}`
           : `function ${l.functionName} peaked at ${l.maxConcurrentExecutions} concurrent executions although ${exp.offeredConcurrency} ` +
-            `requests were offered at once; expected exactly ${reserved} (spec invoker.reservedConcurrency)`,
+              `requests were offered at once; expected exactly ${reserved} (spec invoker.reservedConcurrency)`,
       ),
     );
     if (offeredMore) {

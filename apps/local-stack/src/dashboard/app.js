@@ -17,26 +17,48 @@ function el(tag, attrs, parent) {
 /** Draws `lines` ([{name, color, points:[{t, v}], dashed}]) into the svg with id `id`. */
 function drawChart(id, lines, opts) {
   const svg = $(id);
-  const W = 480, H = 180, L = 40, R = 8, T = 8, B = 20;
+  const W = 480,
+    H = 180,
+    L = 40,
+    R = 8,
+    T = 8,
+    B = 20;
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   const all = lines.flatMap((l) => l.points);
-  const tMin = Math.min(...all.map((p) => p.t)), tMax = Math.max(...all.map((p) => p.t));
+  const tMin = Math.min(...all.map((p) => p.t)),
+    tMax = Math.max(...all.map((p) => p.t));
   const vMax = Math.max(opts.minMax || 1, ...all.map((p) => p.v)) * 1.1;
   const x = (t) => L + (tMax > tMin ? ((t - tMin) / (tMax - tMin)) * (W - L - R) : 0);
   const y = (v) => H - B - (v / vMax) * (H - T - B);
   for (let k = 0; k <= 4; k++) {
     const v = (vMax / 4) * k;
     el('line', { class: 'axis', x1: L, x2: W - R, y1: y(v), y2: y(v) }, svg);
-    el('text', { x: L - 4, y: y(v) + 3, 'text-anchor': 'end' }, svg).textContent = v >= 10 ? Math.round(v) : v.toFixed(1);
+    el('text', { x: L - 4, y: y(v) + 3, 'text-anchor': 'end' }, svg).textContent =
+      v >= 10 ? Math.round(v) : v.toFixed(1);
   }
   if (all.length) {
     el('text', { x: L, y: H - 4 }, svg).textContent = new Date(tMin).toLocaleTimeString();
-    el('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, svg).textContent = new Date(tMax).toLocaleTimeString();
+    el('text', { x: W - R, y: H - 4, 'text-anchor': 'end' }, svg).textContent = new Date(
+      tMax,
+    ).toLocaleTimeString();
   }
   for (const line of lines) {
     if (!line.points.length) continue;
-    const d = line.points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ');
-    el('path', { d, fill: 'none', stroke: line.color, 'stroke-width': 2, 'stroke-dasharray': line.dashed ? '4 3' : 'none', 'data-series': line.name }, svg);
+    const d = line.points
+      .map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`)
+      .join(' ');
+    el(
+      'path',
+      {
+        d,
+        fill: 'none',
+        stroke: line.color,
+        'stroke-width': 2,
+        'stroke-dasharray': line.dashed ? '4 3' : 'none',
+        'data-series': line.name,
+      },
+      svg,
+    );
   }
   svg.dataset.points = String(all.length);
   $(`legend-${svg.dataset.chart}`).innerHTML = lines
@@ -52,22 +74,60 @@ function render(m) {
   const perSecond = 1000 / m.periodMs;
   const eps = m.endpoints;
   const tail = (s) => s.slice(-WINDOW);
-  drawChart('chart-instances', eps.map((e, i) => ({
-    name: shortName(e.name), color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.instances })),
-  })), { minMax: m.autoscaling.maxInstances });
-  drawChart('chart-invocations', eps.map((e, i) => ({
-    name: shortName(e.name), color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.invocations * perSecond })),
-  })), { minMax: 1 });
-  drawChart('chart-latency', eps.flatMap((e, i) => [
-    { name: `${shortName(e.name)} p50`, color: COLORS[i], points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP50Ms })) },
-    { name: `${shortName(e.name)} p95`, color: COLORS[i], dashed: true, points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP95Ms })) },
-  ]), { minMax: 10 });
+  drawChart(
+    'chart-instances',
+    eps.map((e, i) => ({
+      name: shortName(e.name),
+      color: COLORS[i],
+      points: tail(e.series).map((p) => ({ t: p.t, v: p.instances })),
+    })),
+    { minMax: m.autoscaling.maxInstances },
+  );
+  drawChart(
+    'chart-invocations',
+    eps.map((e, i) => ({
+      name: shortName(e.name),
+      color: COLORS[i],
+      points: tail(e.series).map((p) => ({ t: p.t, v: p.invocations * perSecond })),
+    })),
+    { minMax: 1 },
+  );
+  drawChart(
+    'chart-latency',
+    eps.flatMap((e, i) => [
+      {
+        name: `${shortName(e.name)} p50`,
+        color: COLORS[i],
+        points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP50Ms })),
+      },
+      {
+        name: `${shortName(e.name)} p95`,
+        color: COLORS[i],
+        dashed: true,
+        points: tail(e.series).map((p) => ({ t: p.t, v: p.modelLatencyP95Ms })),
+      },
+    ]),
+    { minMax: 10 },
+  );
   const ls = tail(m.lambda.series);
-  drawChart('chart-lambda', [
-    { name: 'concurrent executions (max)', color: COLORS[0], points: ls.map((p) => ({ t: p.t, v: p.concurrentExecutions })) },
-    { name: 'throttles', color: COLORS[4], points: ls.map((p) => ({ t: p.t, v: p.throttles })) },
-    { name: `reserved concurrency ${m.lambda.reservedConcurrency}`, color: '#999', dashed: true, points: ls.map((p) => ({ t: p.t, v: m.lambda.reservedConcurrency })) },
-  ], { minMax: m.lambda.reservedConcurrency });
+  drawChart(
+    'chart-lambda',
+    [
+      {
+        name: 'concurrent executions (max)',
+        color: COLORS[0],
+        points: ls.map((p) => ({ t: p.t, v: p.concurrentExecutions })),
+      },
+      { name: 'throttles', color: COLORS[4], points: ls.map((p) => ({ t: p.t, v: p.throttles })) },
+      {
+        name: `reserved concurrency ${m.lambda.reservedConcurrency}`,
+        color: '#999',
+        dashed: true,
+        points: ls.map((p) => ({ t: p.t, v: m.lambda.reservedConcurrency })),
+      },
+    ],
+    { minMax: m.lambda.reservedConcurrency },
+  );
 
   $('endpoints').innerHTML = '';
   for (const e of eps) {
@@ -85,7 +145,11 @@ function render(m) {
         const kill = document.createElement('button');
         kill.textContent = 'kill';
         kill.title = 'SIGKILL this instance (fault injection)';
-        kill.onclick = () => fetch(`/_local/endpoints/${encodeURIComponent(e.name)}/instances/${encodeURIComponent(inst.id)}/kill`, { method: 'POST' });
+        kill.onclick = () =>
+          fetch(
+            `/_local/endpoints/${encodeURIComponent(e.name)}/instances/${encodeURIComponent(inst.id)}/kill`,
+            { method: 'POST' },
+          );
         chip.appendChild(kill);
       }
       list.appendChild(chip);
@@ -93,7 +157,10 @@ function render(m) {
     box.appendChild(list);
     $('endpoints').appendChild(box);
   }
-  const acts = eps.flatMap((e) => e.scalingActivities.map((a) => ({ ...a, endpoint: e.name }))).sort((a, b) => b.t - a.t).slice(0, 30);
+  const acts = eps
+    .flatMap((e) => e.scalingActivities.map((a) => ({ ...a, endpoint: e.name })))
+    .sort((a, b) => b.t - a.t)
+    .slice(0, 30);
   $('activities').innerHTML = acts.length ? '' : '<li>none yet</li>';
   for (const a of acts) {
     const li = document.createElement('li');
@@ -101,7 +168,8 @@ function render(m) {
     $('activities').appendChild(li);
   }
   const periods = Math.max(0, ...eps.map((e) => e.series.length));
-  $('status').textContent = `time scale ${m.timeScale} · period ${m.periodMs / 1000} s · ${periods} periods · Lambda max concurrency ${m.lambda.maxConcurrentExecutions}/${m.lambda.reservedConcurrency}, throttles ${m.lambda.totalThrottles} · updated ${new Date(m.now).toLocaleTimeString()}`;
+  $('status').textContent =
+    `time scale ${m.timeScale} · period ${m.periodMs / 1000} s · ${periods} periods · Lambda max concurrency ${m.lambda.maxConcurrentExecutions}/${m.lambda.reservedConcurrency}, throttles ${m.lambda.totalThrottles} · updated ${new Date(m.now).toLocaleTimeString()}`;
 }
 
 async function poll() {
@@ -177,7 +245,10 @@ window.addEventListener('load', loadModels);
 
 const drop = $('drop');
 $('file').addEventListener('change', (e) => e.target.files[0] && predict(e.target.files[0]));
-drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  drop.classList.add('over');
+});
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => {
   e.preventDefault();

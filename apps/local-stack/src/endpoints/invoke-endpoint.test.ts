@@ -41,7 +41,12 @@ function endpointOnContainer(): ManagedEndpoint {
     reportUnreachable: () => undefined,
   };
   const recorder = { started: () => undefined, finished: () => undefined, retried: () => undefined };
-  return { name: 'ep', endpoint: { variantName: 'AllTraffic' }, pool, recorder } as unknown as ManagedEndpoint;
+  return {
+    name: 'ep',
+    endpoint: { variantName: 'AllTraffic' },
+    pool,
+    recorder,
+  } as unknown as ManagedEndpoint;
 }
 
 describe('invokeEndpoint forwards the request to the container', () => {
@@ -67,7 +72,12 @@ describe('invokeEndpoint forwards the request to the container', () => {
     const before = seen.length;
     await invokeEndpoint(
       endpointOnContainer(),
-      { body: Buffer.from('{}'), contentType: 'application/json', accept: undefined, customAttributes: undefined },
+      {
+        body: Buffer.from('{}'),
+        contentType: 'application/json',
+        accept: undefined,
+        customAttributes: undefined,
+      },
       { maxQueueDepth: 4, region: 'us-east-1' },
     );
     expect(seen[before]?.headers).not.toHaveProperty(CUSTOM_ATTRIBUTES_HEADER.toLowerCase());

@@ -33,7 +33,10 @@ interface ContainerReply {
 const DEAD_INSTANCE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
 
 export class InstanceUnreachableError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'InstanceUnreachableError';
   }
@@ -45,15 +48,22 @@ function callContainer(host: string, port: number, input: InvokeInput): Promise<
     if (input.contentType) headers['content-type'] = input.contentType;
     if (input.accept) headers['accept'] = input.accept;
     if (input.customAttributes) headers['x-amzn-sagemaker-custom-attributes'] = input.customAttributes;
-    const req = request({ host, port, method: 'POST', path: '/invocations', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new InstanceUnreachableError(err.code ?? 'ECONNRESET', err.message)),
-      );
-    });
-    req.setTimeout(CONTAINER_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('container timed out'), { code: 'ETIMEDOUT' })));
+    const req = request(
+      { host, port, method: 'POST', path: '/invocations', headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', (err: NodeJS.ErrnoException) =>
+          reject(new InstanceUnreachableError(err.code ?? 'ECONNRESET', err.message)),
+        );
+      },
+    );
+    req.setTimeout(CONTAINER_TIMEOUT_MS, () =>
+      req.destroy(Object.assign(new Error('container timed out'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? 'UNKNOWN';
       reject(DEAD_INSTANCE_CODES.has(code) ? new InstanceUnreachableError(code, err.message) : err);
@@ -111,17 +121,26 @@ export async function invokeEndpoint(
         if (attempt === 0) endpoint.recorder.retried();
         continue;
       }
-      throw new AwsApiError(500, 'InternalFailure', `Calling ${endpoint.name}/${instance.id} failed: ${(err as Error).message}`);
+      throw new AwsApiError(
+        500,
+        'InternalFailure',
+        `Calling ${endpoint.name}/${instance.id} failed: ${(err as Error).message}`,
+      );
     }
     endpoint.recorder.finished(performance.now() - started, reply.status);
     pool.release(instance);
     if (reply.status >= 400) throw modelError(endpoint, reply, opts.region);
-    const headers: Record<string, string> = { 'x-Amzn-Invoked-Production-Variant': endpoint.endpoint.variantName };
+    const headers: Record<string, string> = {
+      'x-Amzn-Invoked-Production-Variant': endpoint.endpoint.variantName,
+    };
     const attrs = reply.headers['x-amzn-sagemaker-custom-attributes'];
     if (typeof attrs === 'string') headers['X-Amzn-SageMaker-Custom-Attributes'] = attrs;
     return {
       body: reply.body,
-      contentType: typeof reply.headers['content-type'] === 'string' ? reply.headers['content-type'] : 'application/json',
+      contentType:
+        typeof reply.headers['content-type'] === 'string'
+          ? reply.headers['content-type']
+          : 'application/json',
       headers,
     };
   }

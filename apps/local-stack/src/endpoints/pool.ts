@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
-import { MODEL_SERVER_ENV, modelServerSettingsEnv, type EndpointSpec, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  MODEL_SERVER_ENV,
+  modelServerSettingsEnv,
+  type EndpointSpec,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import type { Log } from '../log.js';
 
 export type InstanceState = 'Pending' | 'InService' | 'Draining' | 'Terminated' | 'Failed';
@@ -37,7 +42,12 @@ const STOP_GRACE_MS = 10_000;
 const KEEP_GONE = 8;
 
 /** Model-server environment variables for one instance, every value from the spec. */
-export function instanceEnv(spec: PlatformSpec, modelDir: string, port: number, host: string): Record<string, string> {
+export function instanceEnv(
+  spec: PlatformSpec,
+  modelDir: string,
+  port: number,
+  host: string,
+): Record<string, string> {
   return {
     [MODEL_SERVER_ENV.modelDir]: modelDir,
     [MODEL_SERVER_ENV.port]: String(port),
@@ -116,7 +126,14 @@ export class InstancePool {
       env: { ...process.env, ...instanceEnv(this.opts.spec, this.opts.modelDir, port, this.host) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const instance: Instance = { id, state: 'Pending', inFlight: 0, port: undefined, child, launchedAt: Date.now() };
+    const instance: Instance = {
+      id,
+      state: 'Pending',
+      inFlight: 0,
+      port: undefined,
+      child,
+      launchedAt: Date.now(),
+    };
     this.instances.push(instance);
     this.opts.onChange?.(instance);
     const tail: string[] = [];
@@ -165,7 +182,9 @@ export class InstancePool {
       await new Promise((r) => setTimeout(r, PING_INTERVAL_MS));
     }
     if (instance.state === 'Pending') {
-      this.opts.log(`${this.name}/${instance.id}: /ping did not pass in ${PING_DEADLINE_MS / 1000} s; marked Failed`);
+      this.opts.log(
+        `${this.name}/${instance.id}: /ping did not pass in ${PING_DEADLINE_MS / 1000} s; marked Failed`,
+      );
       this.set(instance, 'Failed');
       instance.child.kill('SIGKILL');
     }
@@ -190,13 +209,16 @@ export class InstancePool {
   /** The router could not reach this instance: if its process is gone, it is Failed now (not at the exit event). */
   reportUnreachable(instance: Instance): void {
     const c = instance.child;
-    if ((c.exitCode !== null || c.signalCode !== null) && instance.state === 'InService') this.set(instance, 'Failed');
+    if ((c.exitCode !== null || c.signalCode !== null) && instance.state === 'InService')
+      this.set(instance, 'Failed');
   }
 
   /** Scale-in: takes one instance out of service (the least busy, newest first), stops it once idle. */
   drainOne(): Instance | undefined {
     const pending = this.instances.filter((i) => i.state === 'Pending').at(-1);
-    const candidates = this.inService().reverse().sort((a, b) => a.inFlight - b.inFlight);
+    const candidates = this.inService()
+      .reverse()
+      .sort((a, b) => a.inFlight - b.inFlight);
     const victim = pending ?? candidates[0];
     if (!victim) return undefined;
     this.set(victim, 'Draining');

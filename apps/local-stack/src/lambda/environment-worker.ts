@@ -80,7 +80,12 @@ port.on('message', async (msg: InvokeMessage) => {
     const fn = await handler;
     const result = await fn(msg.event, context(msg));
     // What Lambda returns is the JSON serialisation of the result.
-    reply = { id: msg.id, ok: true, result: result === undefined ? null : JSON.parse(JSON.stringify(result)), logResult: '' };
+    reply = {
+      id: msg.id,
+      ok: true,
+      result: result === undefined ? null : JSON.parse(JSON.stringify(result)),
+      logResult: '',
+    };
   } catch (err) {
     const e = toFunctionError(err);
     const error = cold && initMs === undefined ? { ...e, errorType: `Runtime.ImportModuleError` } : e;

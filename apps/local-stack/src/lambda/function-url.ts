@@ -14,7 +14,8 @@ export interface HttpRequestInfo {
   readonly httpVersion: string;
 }
 
-const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+json|[^;]*\+xml)/i;
+const TEXT_TYPES =
+  /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)|[^;]*\+json|[^;]*\+xml)/i;
 
 function clfTime(d: Date): string {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -104,7 +105,11 @@ export function functionUrlResponse(result: unknown): HttpResponseOut {
     return { status: result['statusCode'], headers, body };
   }
   // No statusCode: Lambda answers 200 with the result as JSON.
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(result)) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(result)),
+  };
 }
 
 /** Throttled function URL invoke: the body Lambda sends. */

@@ -13,7 +13,9 @@ describe('Lambda Invoke API', () => {
   ])('matchesFunction(%s) = %s', (name, ok) => expect(matchesFunction(name, 'dogbreed-invoker')).toBe(ok));
 
   it('matches the REST path the SDK calls', () => {
-    expect(INVOKE_PATH.exec('/2015-03-31/functions/dogbreed-invoker/invocations')?.[1]).toBe('dogbreed-invoker');
+    expect(INVOKE_PATH.exec('/2015-03-31/functions/dogbreed-invoker/invocations')?.[1]).toBe(
+      'dogbreed-invoker',
+    );
     expect(INVOKE_PATH.exec('/2015-03-31/functions/x/configuration')).toBeNull();
   });
 });

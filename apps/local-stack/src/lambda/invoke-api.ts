@@ -15,7 +15,9 @@ export const THROTTLE_BODY = {
  */
 export function matchesFunction(requested: string, functionName: string): boolean {
   let name = decodeURIComponent(requested);
-  const arn = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([^:]+)(?::[^:]+)?$/.exec(name);
+  const arn = /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([^:]+)(?::[^:]+)?$/.exec(
+    name,
+  );
   if (!arn) return false;
   name = arn[1] as string;
   return name === functionName;

@@ -27,7 +27,19 @@ export const FunctionErrorSchema = z.object({
 export type FunctionError = z.infer<typeof FunctionErrorSchema>;
 
 export const ResultMessageSchema = z.discriminatedUnion('ok', [
-  z.object({ id: z.number(), ok: z.literal(true), result: z.unknown(), initMs: z.number().optional(), logResult: z.string() }),
-  z.object({ id: z.number(), ok: z.literal(false), error: FunctionErrorSchema, initMs: z.number().optional(), logResult: z.string() }),
+  z.object({
+    id: z.number(),
+    ok: z.literal(true),
+    result: z.unknown(),
+    initMs: z.number().optional(),
+    logResult: z.string(),
+  }),
+  z.object({
+    id: z.number(),
+    ok: z.literal(false),
+    error: FunctionErrorSchema,
+    initMs: z.number().optional(),
+    logResult: z.string(),
+  }),
 ]);
 export type ResultMessage = z.infer<typeof ResultMessageSchema>;

@@ -11,7 +11,13 @@ import { ResultMessageSchema, type FunctionError, type WorkerData } from './prot
 
 export type InvokeOutcome =
   | { readonly kind: 'throttled' }
-  | { readonly kind: 'ok'; readonly result: unknown; readonly requestId: string; readonly cold: boolean; readonly logResult: string }
+  | {
+      readonly kind: 'ok';
+      readonly result: unknown;
+      readonly requestId: string;
+      readonly cold: boolean;
+      readonly logResult: string;
+    }
   | {
       readonly kind: 'error';
       readonly error: FunctionError;
@@ -22,8 +28,7 @@ export type InvokeOutcome =
     };
 
 type RunResult =
-  | { ok: true; result: unknown; logResult: string }
-  | { ok: false; error: FunctionError; logResult: string };
+  { ok: true; result: unknown; logResult: string } | { ok: false; error: FunctionError; logResult: string };
 
 export interface RuntimeOptions {
   readonly workerPath: string;
@@ -79,10 +84,18 @@ class ExecutionEnvironment {
       this.waiting.clear();
     };
     this.worker.on('error', (err) =>
-      fail({ errorType: 'Runtime.ExitError', errorMessage: `execution environment crashed: ${err.message}`, trace: [] }),
+      fail({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `execution environment crashed: ${err.message}`,
+        trace: [],
+      }),
     );
     this.worker.on('exit', (code) =>
-      fail({ errorType: 'Runtime.ExitError', errorMessage: `execution environment exited (code ${code})`, trace: [] }),
+      fail({
+        errorType: 'Runtime.ExitError',
+        errorMessage: `execution environment exited (code ${code})`,
+        trace: [],
+      }),
     );
   }
 
@@ -94,7 +107,11 @@ class ExecutionEnvironment {
         this.waiting.delete(id);
         this.dead = true;
         void this.worker.terminate();
-        const error = { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${timeoutMs / 1000} seconds`, trace: [] };
+        const error = {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `Task timed out after ${timeoutMs / 1000} seconds`,
+          trace: [],
+        };
         resolve({ ok: false, error, logResult: synthesizedLog(error, requestId) });
       }, timeoutMs);
       this.waiting.set(id, (r) => {

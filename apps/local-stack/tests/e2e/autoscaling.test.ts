@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, type LocalMetrics } from '@dogbreed/platform-spec';
-import { makeModelsDir, removeDir, RED, solidPng, startStack, waitFor, type RunningStack } from './harness.js';
+import {
+  makeModelsDir,
+  removeDir,
+  RED,
+  solidPng,
+  startStack,
+  waitFor,
+  type RunningStack,
+} from './harness.js';
 import { runLoad } from './load.js';
 
 // Spec changes that fit the load any test machine can make, however busy: the policy is the spec's (min 1, max 4,
@@ -34,7 +42,8 @@ afterAll(async () => {
 });
 
 const endpoint = (m: LocalMetrics, name: string) => m.endpoints.find((e) => e.name === name);
-const inService = (m: LocalMetrics, name: string) => endpoint(m, name)?.instances.filter((i) => i.state === 'InService').length ?? 0;
+const inService = (m: LocalMetrics, name: string) =>
+  endpoint(m, name)?.instances.filter((i) => i.state === 'InService').length ?? 0;
 const live = (m: LocalMetrics, name: string) =>
   endpoint(m, name)?.instances.filter((i) => i.state === 'InService' || i.state === 'Pending').length ?? 0;
 
@@ -73,10 +82,18 @@ describe('target tracking on InvocationsPerInstance', () => {
     expect(reachedMaxAt, `never reached ${a.maxInstances} InService; sent ${load.sent}`).toBeDefined();
 
     // Then idle: back toward min after the scale-in evaluation periods and the (time-scaled) scale-in cooldown.
-    const settled = await waitFor('scale-in to the minimum', async () => {
-      const m = await observe();
-      return endpoint(m, single)?.desiredInstances === a.minInstances && inService(m, single) === a.minInstances ? m : undefined;
-    }, 60_000, 250);
+    const settled = await waitFor(
+      'scale-in to the minimum',
+      async () => {
+        const m = await observe();
+        return endpoint(m, single)?.desiredInstances === a.minInstances &&
+          inService(m, single) === a.minInstances
+          ? m
+          : undefined;
+      },
+      60_000,
+      250,
+    );
 
     // Never more than max, in any observation, period or activity.
     for (const m of observed) {
@@ -95,7 +112,9 @@ describe('target tracking on InvocationsPerInstance', () => {
     expect(ins.at(-1)?.toDesired).toBe(a.minInstances);
     // Scale-in waited for the scale-in cooldown after the last scale-out.
     const lastOut = outs.at(-1)?.t ?? 0;
-    expect((ins[0]?.t ?? 0) - lastOut).toBeGreaterThanOrEqual((a.scaleInCooldownSeconds * 1000) / settled.timeScale);
+    expect((ins[0]?.t ?? 0) - lastOut).toBeGreaterThanOrEqual(
+      (a.scaleInCooldownSeconds * 1000) / settled.timeScale,
+    );
     // The other endpoint got no load and kept its single instance.
     expect(endpoint(settled, multi)?.scalingActivities).toEqual([]);
     expect(inService(settled, multi)).toBe(1);

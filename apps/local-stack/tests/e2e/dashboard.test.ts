@@ -30,8 +30,14 @@ beforeAll(async () => {
     headless: true,
     viewport: { width: 1280, height: 980 },
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 });
@@ -44,42 +50,47 @@ afterAll(async () => {
 });
 
 describe('dashboard in headless Chromium', () => {
-  it.skipIf(!existsSync(chromiumPath))(`loads, updates its charts and shows top-5 breeds for an upload (needs ${chromiumPath})`, async () => {
-    const url = stack?.url as string;
-    const page = await (browser as BrowserContext).newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${url}/`);
-    await expect.poll(() => page.locator('#status').textContent(), { timeout: 20_000 }).toContain('periods');
+  it.skipIf(!existsSync(chromiumPath))(
+    `loads, updates its charts and shows top-5 breeds for an upload (needs ${chromiumPath})`,
+    async () => {
+      const url = stack?.url as string;
+      const page = await (browser as BrowserContext).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`${url}/`);
+      await expect
+        .poll(() => page.locator('#status').textContent(), { timeout: 20_000 })
+        .toContain('periods');
 
-    // Some traffic so the charts have something to show, while the page polls.
-    const red = (await solidPng(RED, 8)).toString('base64');
-    await runLoad({
-      url: `${url}/endpoints/${spec.endpoints.single.name}/invocations`,
-      body: JSON.stringify({ image: red }),
-      concurrency: 2,
-      maxRequests: 300,
-      maxMs: 3_000,
-      stop: () => false,
-    });
-    const points = () => page.locator('#chart-invocations').getAttribute('data-points').then(Number);
-    const firstCount = await points();
-    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(firstCount);
-    await expect.poll(() => page.locator('#chart-invocations path[data-series]').count()).toBe(2);
-    await expect.poll(() => page.locator('#chart-lambda path[data-series]').count()).toBe(3);
-    await expect.poll(() => page.locator('.inst.InService').count()).toBe(2);
+      // Some traffic so the charts have something to show, while the page polls.
+      const red = (await solidPng(RED, 8)).toString('base64');
+      await runLoad({
+        url: `${url}/endpoints/${spec.endpoints.single.name}/invocations`,
+        body: JSON.stringify({ image: red }),
+        concurrency: 2,
+        maxRequests: 300,
+        maxMs: 3_000,
+        stop: () => false,
+      });
+      const points = () => page.locator('#chart-invocations').getAttribute('data-points').then(Number);
+      const firstCount = await points();
+      await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(firstCount);
+      await expect.poll(() => page.locator('#chart-invocations path[data-series]').count()).toBe(2);
+      await expect.poll(() => page.locator('#chart-lambda path[data-series]').count()).toBe(3);
+      await expect.poll(() => page.locator('.inst.InService').count()).toBe(2);
 
-    // Upload a photo: top-5 from the function URL.
-    const file = join(profile as string, 'red-dog.png');
-    writeFileSync(file, await solidPng(RED, 64));
-    await page.setInputFiles('#file', file);
-    await expect.poll(() => page.locator('#predictions li').count(), { timeout: 30_000 }).toBe(5);
-    expect(await page.locator('#predictions li .label').first().textContent()).toBe('red_dog');
-    expect(await page.locator('#predict-status').textContent()).toContain(spec.endpoints.single.name);
+      // Upload a photo: top-5 from the function URL.
+      const file = join(profile as string, 'red-dog.png');
+      writeFileSync(file, await solidPng(RED, 64));
+      await page.setInputFiles('#file', file);
+      await expect.poll(() => page.locator('#predictions li').count(), { timeout: 30_000 }).toBe(5);
+      expect(await page.locator('#predictions li .label').first().textContent()).toBe('red_dog');
+      expect(await page.locator('#predict-status').textContent()).toContain(spec.endpoints.single.name);
 
-    mkdirSync(join(workspaceRoot(), 'test-output', 'local-stack'), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
-    expect(existsSync(screenshot)).toBe(true);
-    expect(errors).toEqual([]);
-  });
+      mkdirSync(join(workspaceRoot(), 'test-output', 'local-stack'), { recursive: true });
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(existsSync(screenshot)).toBe(true);
+      expect(errors).toEqual([]);
+    },
+  );
 });

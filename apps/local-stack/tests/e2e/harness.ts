@@ -26,7 +26,10 @@ export interface RunningStack {
 }
 
 /** Both model dirs (`<dir>/single`, `<dir>/multi`) from the tiny ONNX fixture. */
-export async function makeModelsDir(single: TinyModelOptions = {}, multi: TinyModelOptions = {}): Promise<string> {
+export async function makeModelsDir(
+  single: TinyModelOptions = {},
+  multi: TinyModelOptions = {},
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'local-stack-models-'));
   await Promise.all([
     createTinyModelDir(join(dir, 'single'), single),
@@ -48,7 +51,12 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -63,8 +71,23 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> 
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
-export async function startStack(modelsDir: string, specOverride: SpecOverride = {}, timeScale = TIME_SCALE): Promise<RunningStack> {
-  const args = [MAIN, '--port', '0', '--time-scale', String(timeScale), '--models-dir', modelsDir, '--no-train', '--spec-json', JSON.stringify(specOverride)];
+export async function startStack(
+  modelsDir: string,
+  specOverride: SpecOverride = {},
+  timeScale = TIME_SCALE,
+): Promise<RunningStack> {
+  const args = [
+    MAIN,
+    '--port',
+    '0',
+    '--time-scale',
+    String(timeScale),
+    '--models-dir',
+    modelsDir,
+    '--no-train',
+    '--spec-json',
+    JSON.stringify(specOverride),
+  ];
   const child = spawn(process.execPath, args, {
     detached: true, // own process group: cleanup can reach every instance even if the stack itself dies
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,7 +110,10 @@ export async function startStack(modelsDir: string, specOverride: SpecOverride =
   let url: string;
   try {
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no READY line in 90 s; stderr:\n${stderr.slice(-30).join('\n')}`)), 90_000);
+      const timer = setTimeout(
+        () => reject(new Error(`no READY line in 90 s; stderr:\n${stderr.slice(-30).join('\n')}`)),
+        90_000,
+      );
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
         stdout.push(l);
         const m = /^LOCAL_STACK_READY url=(\S+)$/.exec(l);
@@ -98,7 +124,9 @@ export async function startStack(modelsDir: string, specOverride: SpecOverride =
       });
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`local stack exited (${code}) before READY; stderr:\n${stderr.slice(-30).join('\n')}`));
+        reject(
+          new Error(`local stack exited (${code}) before READY; stderr:\n${stderr.slice(-30).join('\n')}`),
+        );
       });
     });
   } catch (err) {
@@ -123,7 +151,10 @@ export async function startStack(modelsDir: string, specOverride: SpecOverride =
         return child.exitCode;
       }
       child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+      const code = await Promise.race([
+        exited,
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000)),
+      ]);
       killGroup(); // anything left in the group (there should be nothing) goes too
       return code === 'timeout' ? null : code;
     },
@@ -170,7 +201,8 @@ export async function holdInstances(stack: RunningStack): Promise<Hold> {
 }
 
 /** Never rejects: a request the test may not reach (an assertion failed first) leaves no unhandled rejection. */
-export type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+export type Settled<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
 export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
   return p.then(
@@ -181,7 +213,9 @@ export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
 
 /** A solid-colour PNG (red → class 0 of the tiny model). */
 export function solidPng(rgb: { r: number; g: number; b: number }, size = 16): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: rgb } }).png().toBuffer();
+  return sharp({ create: { width: size, height: size, channels: 3, background: rgb } })
+    .png()
+    .toBuffer();
 }
 
 /** A noisy PNG: expensive to decode, honest slowness for the Lambda test. */
@@ -192,7 +226,9 @@ export function noisyPng(size: number): Promise<Buffer> {
     x = (x * 1103515245 + 12345) & 0x7fffffff;
     raw[i] = i % 3 === 0 ? 200 + (x % 56) : x % 40;
   }
-  return sharp(raw, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer();
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 export const RED = { r: 255, g: 0, b: 0 };

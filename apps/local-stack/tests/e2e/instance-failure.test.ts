@@ -31,13 +31,16 @@ describe('an instance killed under load', () => {
   it('loses no request (one retry on another instance) and is replaced', async () => {
     const url = stack?.url as string;
     const before = await (stack as RunningStack).metrics();
-    const victim = before.endpoints.find((e) => e.name === name)?.instances.find((i) => i.state === 'InService');
+    const victim = before.endpoints
+      .find((e) => e.name === name)
+      ?.instances.find((i) => i.state === 'InService');
     expect(victim).toBeDefined();
 
     // Sent when the kill answered: the load goes on for a fixed number of requests after it (not a time).
     let sentAtKill: number | undefined;
     let sent = 0;
-    let killResponse: { status: number; body: { killed: string; state: string; inFlight: number } } | undefined;
+    let killResponse:
+      { status: number; body: { killed: string; state: string; inFlight: number } } | undefined;
     const victimPid = (await (stack as RunningStack).health()).endpoints
       .find((e) => e.name === name)
       ?.instances.find((i) => i.id === victim?.id)?.pid;
@@ -45,13 +48,23 @@ describe('an instance killed under load', () => {
     const killer = (async () => {
       // The victim hangs first (SIGSTOP), so requests routed to it are certainly unfinished when it is killed.
       process.kill(victimPid as number, 'SIGSTOP');
-      await waitFor('requests in flight on the victim', async () => {
-        const m = await (stack as RunningStack).metrics();
-        const v = m.endpoints.find((e) => e.name === name)?.instances.find((i) => i.id === victim?.id);
-        return (v?.inFlight ?? 0) >= 2 ? true : undefined;
-      }, 20_000, 20);
-      const res = await fetch(`${url}/_local/endpoints/${name}/instances/${victim?.id}/kill`, { method: 'POST' });
-      killResponse = { status: res.status, body: (await res.json()) as { killed: string; state: string; inFlight: number } };
+      await waitFor(
+        'requests in flight on the victim',
+        async () => {
+          const m = await (stack as RunningStack).metrics();
+          const v = m.endpoints.find((e) => e.name === name)?.instances.find((i) => i.id === victim?.id);
+          return (v?.inFlight ?? 0) >= 2 ? true : undefined;
+        },
+        20_000,
+        20,
+      );
+      const res = await fetch(`${url}/_local/endpoints/${name}/instances/${victim?.id}/kill`, {
+        method: 'POST',
+      });
+      killResponse = {
+        status: res.status,
+        body: (await res.json()) as { killed: string; state: string; inFlight: number },
+      };
       sentAtKill = sent;
     })();
     const load = await runLoad({
@@ -76,25 +89,38 @@ describe('an instance killed under load', () => {
     const inFlightAtKill = killResponse?.body.inFlight ?? 0;
     expect(inFlightAtKill).toBeGreaterThan(0);
     const prom = await (await fetch(`${url}/metrics`)).text();
-    const retries = Number(new RegExp(`dogbreed_endpoint_retries_total\\{endpoint="${name}"\\} (\\d+)`).exec(prom)?.[1]);
+    const retries = Number(
+      new RegExp(`dogbreed_endpoint_retries_total\\{endpoint="${name}"\\} (\\d+)`).exec(prom)?.[1],
+    );
     expect(retries).toBeGreaterThanOrEqual(1);
     expect(retries).toBeLessThanOrEqual(inFlightAtKill);
 
-    const m = await waitFor('a replacement InService', async () => {
-      const x = await (stack as RunningStack).metrics();
-      const e = x.endpoints.find((ep) => ep.name === name);
-      return e && e.instances.filter((i) => i.state === 'InService').length === 2 ? x : undefined;
-    }, 60_000, 250);
+    const m = await waitFor(
+      'a replacement InService',
+      async () => {
+        const x = await (stack as RunningStack).metrics();
+        const e = x.endpoints.find((ep) => ep.name === name);
+        return e && e.instances.filter((i) => i.state === 'InService').length === 2 ? x : undefined;
+      },
+      60_000,
+      250,
+    );
     const e = m.endpoints.find((ep) => ep.name === name);
     expect(e?.instances.find((i) => i.id === victim?.id)?.state).toBe('Failed');
     expect(e?.scalingActivities.filter((x) => x.direction === 'replace')).toEqual([
-      expect.objectContaining({ fromDesired: 2, toDesired: 2, cause: expect.stringContaining(victim?.id as string) }),
+      expect.objectContaining({
+        fromDesired: 2,
+        toDesired: 2,
+        cause: expect.stringContaining(victim?.id as string),
+      }),
     ]);
     expect(e?.desiredInstances).toBe(2);
   });
 
   it('answers 404 for an instance that does not exist', async () => {
-    const res = await fetch(`${stack?.url}/_local/endpoints/${name}/instances/AllTraffic-99/kill`, { method: 'POST' });
+    const res = await fetch(`${stack?.url}/_local/endpoints/${name}/instances/AllTraffic-99/kill`, {
+      method: 'POST',
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -24,7 +24,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     while (!o.stop({ sent }) && sent < o.maxRequests && Date.now() < deadline) {
       sent += 1;
       try {
-        const res = await fetch(o.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: o.body });
+        const res = await fetch(o.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: o.body,
+        });
         const text = await res.text();
         if (res.status === 200) ok += 1;
         else failures.push({ status: res.status, body: text.slice(0, 300) });

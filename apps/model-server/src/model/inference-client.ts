@@ -17,7 +17,10 @@ export interface Signature {
 /** The main thread's handle on the inference worker: one ONNX Runtime session, runs posted as messages. */
 export class InferenceWorker {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: RunResult) => void; reject: (e: Error) => void }
+  >();
   private failure: Error | undefined;
 
   private constructor(
@@ -25,7 +28,9 @@ export class InferenceWorker {
     readonly signature: Signature,
   ) {
     worker.on('message', (raw: unknown) => this.onMessage(raw));
-    worker.on('error', (err) => this.fail(new InferenceError(`inference worker crashed: ${err.message}`, { cause: err })));
+    worker.on('error', (err) =>
+      this.fail(new InferenceError(`inference worker crashed: ${err.message}`, { cause: err })),
+    );
     worker.on('exit', (code) => this.fail(new InferenceError(`inference worker exited with code ${code}`)));
   }
 
@@ -33,8 +38,10 @@ export class InferenceWorker {
   static start(workerUrl: URL, modelBytes: Uint8Array, intraOpThreads: number): Promise<InferenceWorker> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerUrl, { workerData: { modelBytes, intraOpThreads } });
-      const onExit = (code: number) => reject(new StartupError(`inference worker exited with code ${code} while loading`));
-      const onError = (err: Error) => reject(new StartupError(`inference worker failed while loading: ${err.message}`, { cause: err }));
+      const onExit = (code: number) =>
+        reject(new StartupError(`inference worker exited with code ${code} while loading`));
+      const onError = (err: Error) =>
+        reject(new StartupError(`inference worker failed while loading: ${err.message}`, { cause: err }));
       worker.once('exit', onExit);
       worker.once('error', onError);
       worker.once('message', (raw: unknown) => {
@@ -46,18 +53,31 @@ export class InferenceWorker {
           return;
         }
         void worker.terminate();
-        reject(new StartupError(msg.success && msg.data.type === 'init-error' ? msg.data.message : 'inference worker sent an unexpected first message'));
+        reject(
+          new StartupError(
+            msg.success && msg.data.type === 'init-error'
+              ? msg.data.message
+              : 'inference worker sent an unexpected first message',
+          ),
+        );
       });
     });
   }
 
   /** Runs one (batched) input tensor. The input buffer is transferred to the worker. */
-  run(inputName: string, outputName: string, data: Float32Array, dims: readonly number[]): Promise<RunResult> {
+  run(
+    inputName: string,
+    outputName: string,
+    data: Float32Array,
+    dims: readonly number[],
+  ): Promise<RunResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, inputName, outputName, data, dims: [...dims] }, [data.buffer as ArrayBuffer]);
+      this.worker.postMessage({ type: 'run', id, inputName, outputName, data, dims: [...dims] }, [
+        data.buffer as ArrayBuffer,
+      ]);
     });
   }
 

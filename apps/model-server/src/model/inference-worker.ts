@@ -25,7 +25,10 @@ async function main(): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
-    post({ type: 'init-error', message: `ONNX Runtime could not load model.onnx: ${(err as Error).message}` });
+    post({
+      type: 'init-error',
+      message: `ONNX Runtime could not load model.onnx: ${(err as Error).message}`,
+    });
     return;
   }
   port.on('message', async (raw: unknown) => {
@@ -38,9 +41,12 @@ async function main(): Promise<void> {
       const outputs = await session.run({ [req.inputName]: input }, [req.outputName]);
       const inferenceMs = performance.now() - start;
       const out = outputs[req.outputName];
-      if (!out || out.type !== 'float32') throw new Error(`output '${req.outputName}' is missing or not float32`);
+      if (!out || out.type !== 'float32')
+        throw new Error(`output '${req.outputName}' is missing or not float32`);
       const data = Float32Array.from(out.data as Float32Array);
-      post({ type: 'result', id: req.id, data, dims: out.dims.map(Number), inferenceMs }, [data.buffer as ArrayBuffer]);
+      post({ type: 'result', id: req.id, data, dims: out.dims.map(Number), inferenceMs }, [
+        data.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
       post({ type: 'run-error', id: req.id, message: (err as Error).message });
     }

@@ -28,7 +28,11 @@ describe('loadModelDir', () => {
   it.each([
     ['the model dir', (_d: string) => undefined, 'model dir not found'],
     ['metadata.json', (d: string) => writeFileSync(join(d, MODEL_FILE), 'x'), `${METADATA_FILE} not found`],
-    ['model.onnx', (d: string) => writeFileSync(join(d, METADATA_FILE), JSON.stringify(sampleMetadata())), `${MODEL_FILE} not found`],
+    [
+      'model.onnx',
+      (d: string) => writeFileSync(join(d, METADATA_FILE), JSON.stringify(sampleMetadata())),
+      `${MODEL_FILE} not found`,
+    ],
   ])('fails fast naming %s when it is missing', async (_what, setup, message) => {
     const d = tempDir();
     const target = message.startsWith('model dir') ? join(d, 'absent') : d;
@@ -58,12 +62,18 @@ describe('checkSignature / checkOutputShape', () => {
   });
 
   it('names a missing input or output', () => {
-    expect(() => checkSignature(meta, { inputNames: ['x'], outputNames: ['logits'] })).toThrow("input 'input'");
-    expect(() => checkSignature(meta, { inputNames: ['input'], outputNames: ['y'] })).toThrow("output 'logits'");
+    expect(() => checkSignature(meta, { inputNames: ['x'], outputNames: ['logits'] })).toThrow(
+      "input 'input'",
+    );
+    expect(() => checkSignature(meta, { inputNames: ['input'], outputNames: ['y'] })).toThrow(
+      "output 'logits'",
+    );
   });
 
   it('fails when the class count differs from the model output', () => {
-    expect(() => checkOutputShape(meta, [1, 1000], 1)).toThrow('outputs 1000 classes but metadata.json lists 3');
+    expect(() => checkOutputShape(meta, [1, 1000], 1)).toThrow(
+      'outputs 1000 classes but metadata.json lists 3',
+    );
     expect(() => checkOutputShape(meta, [1, 3, 7], 1)).toThrow('expected [1, 3]');
   });
 });

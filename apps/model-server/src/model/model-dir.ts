@@ -72,7 +72,9 @@ export function checkSignature(meta: ModelMetadata, sig: SessionSignature): void
 export function checkOutputShape(meta: ModelMetadata, dims: readonly number[], batch: number): void {
   const [b, classes, ...rest] = dims;
   if (b !== batch || rest.length > 0 || classes === undefined) {
-    throw new StartupError(`${MODEL_FILE} output '${meta.output.name}' has shape [${dims.join(', ')}]; expected [${batch}, ${meta.numClasses}]`);
+    throw new StartupError(
+      `${MODEL_FILE} output '${meta.output.name}' has shape [${dims.join(', ')}]; expected [${batch}, ${meta.numClasses}]`,
+    );
   }
   if (classes !== meta.numClasses) {
     throw new StartupError(

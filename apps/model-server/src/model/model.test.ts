@@ -7,7 +7,10 @@ describe('concatBatch / splitRows', () => {
     const b = Float32Array.from([3, 4]);
     const batch = concatBatch([a, b], 2);
     expect(Array.from(batch)).toEqual([1, 2, 3, 4]);
-    expect(splitRows(batch, 2).map((r) => Array.from(r))).toEqual([[1, 2], [3, 4]]);
+    expect(splitRows(batch, 2).map((r) => Array.from(r))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('refuses mismatched sizes', () => {

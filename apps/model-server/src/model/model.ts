@@ -16,7 +16,11 @@ export interface ModelOptions {
   readonly workerUrl: URL;
   readonly intraOpThreads: number;
   readonly maxQueueDepth: number;
-  readonly batching: { readonly enabled: boolean; readonly maxBatchSize: number; readonly maxDelayMs: number };
+  readonly batching: {
+    readonly enabled: boolean;
+    readonly maxBatchSize: number;
+    readonly maxDelayMs: number;
+  };
 }
 
 /** A loaded, warmed-up model behind its bounded (optionally batching) queue. */
@@ -33,7 +37,8 @@ export interface ServingModel {
 
 /** Splits a [n, classes] output into n rows. */
 export function splitRows(data: Float32Array, n: number): Float32Array[] {
-  if (n <= 0 || data.length % n !== 0) throw new RangeError(`cannot split ${data.length} values into ${n} rows`);
+  if (n <= 0 || data.length % n !== 0)
+    throw new RangeError(`cannot split ${data.length} values into ${n} rows`);
   const width = data.length / n;
   return Array.from({ length: n }, (_, i) => data.subarray(i * width, (i + 1) * width));
 }
@@ -42,7 +47,8 @@ export function splitRows(data: Float32Array, n: number): Float32Array[] {
 export function concatBatch(items: readonly Float32Array[], perImage: number): Float32Array {
   const out = new Float32Array(items.length * perImage);
   items.forEach((t, i) => {
-    if (t.length !== perImage) throw new RangeError(`image tensor has ${t.length} values, expected ${perImage}`);
+    if (t.length !== perImage)
+      throw new RangeError(`image tensor has ${t.length} values, expected ${perImage}`);
     out.set(t, i * perImage);
   });
   return out;
@@ -63,7 +69,12 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
 
     const run = async (items: readonly Float32Array[]) => {
       const n = items.length;
-      const r = await worker.run(meta.input.name, meta.output.name, concatBatch(items, perImage), [n, channels, height, width]);
+      const r = await worker.run(meta.input.name, meta.output.name, concatBatch(items, perImage), [
+        n,
+        channels,
+        height,
+        width,
+      ]);
       return { ...r, n };
     };
     for (const n of new Set([1, maxBatchSize])) {
@@ -79,7 +90,11 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
         }
         return splitRows(r.data, r.n).map((row) => ({ row, inferenceMs: r.inferenceMs, batchSize: r.n }));
       },
-      { maxQueueDepth: opts.maxQueueDepth, maxBatchSize, maxDelayMs: maxBatchSize > 1 ? opts.batching.maxDelayMs : 0 },
+      {
+        maxQueueDepth: opts.maxQueueDepth,
+        maxBatchSize,
+        maxDelayMs: maxBatchSize > 1 ? opts.batching.maxDelayMs : 0,
+      },
     );
     return {
       metadata: meta,

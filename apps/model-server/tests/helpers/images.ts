@@ -4,7 +4,12 @@ import { crc32 } from 'node:zlib';
 export type Rgb = readonly [number, number, number];
 
 /** A solid-colour image in the given format (the tiny model maps red/green/blue to classes 0/1/2). */
-export function solidImage(rgb: Rgb, format: 'png' | 'jpeg' | 'webp' = 'png', width = 64, height = 48): Promise<Buffer> {
+export function solidImage(
+  rgb: Rgb,
+  format: 'png' | 'jpeg' | 'webp' = 'png',
+  width = 64,
+  height = 48,
+): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
     .toFormat(format)
     .toBuffer();

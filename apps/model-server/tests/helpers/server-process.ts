@@ -40,11 +40,19 @@ export function startServerProcess(
   command: readonly string[] = [process.execPath, BUILT_SERVER],
 ): Promise<ServerProcess> {
   if (!existsSync(BUILT_SERVER)) {
-    throw new Error(`${BUILT_SERVER} is missing: run \`npx nx build model-server\` (the nx test target does it)`);
+    throw new Error(
+      `${BUILT_SERVER} is missing: run \`npx nx build model-server\` (the nx test target does it)`,
+    );
   }
   const [exe, ...argv] = command as [string, ...string[]];
   const child = spawn(exe, argv, {
-    env: { ...process.env, [MODEL_SERVER_ENV.port]: '0', [MODEL_SERVER_ENV.host]: '127.0.0.1', [MODEL_SERVER_ENV.intraOpThreads]: '1', ...env },
+    env: {
+      ...process.env,
+      [MODEL_SERVER_ENV.port]: '0',
+      [MODEL_SERVER_ENV.host]: '127.0.0.1',
+      [MODEL_SERVER_ENV.intraOpThreads]: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -1,6 +1,14 @@
 import { MODEL_SERVER_ENV, PredictionResponseSchema, type ModelMetadata } from '@dogbreed/platform-spec';
 import { sampleMetadata, sharedDir } from '@dogbreed/platform-spec/testing';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,42 +59,55 @@ function imagenetMetadata(): ModelMetadata {
 afterAll(() => killAll());
 
 describe('real model on real photos', () => {
-  it.skipIf(!available)('ranks the true breed in the top 5 for most dogs-mini test photos (skips without ../shared)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'model-server-real-'));
-    symlinkSync(modelFile as string, join(dir, 'model.onnx'));
-    writeFileSync(join(dir, 'metadata.json'), JSON.stringify(imagenetMetadata()));
-    const server = await startServerProcess({ [MODEL_SERVER_ENV.modelDir]: dir, [MODEL_SERVER_ENV.batching]: 'on' });
-    try {
-      await waitForPing(server.url);
-      let total = 0;
-      let top5 = 0;
-      let dogFirst = 0;
-      for (const folder of readdirSync(photos as string).sort()) {
-        const breed = folder.replace(/^\d+\./, '');
-        const want = IMAGENET_INDEX[breed];
-        expect(want, `no ImageNet index for ${breed}`).toBeDefined();
-        const files = readdirSync(join(photos as string, folder)).filter((f) => f.endsWith('.jpg')).sort().slice(0, PER_BREED);
-        const replies = await Promise.all(
-          files.map((f) =>
-            fetch(`${server.url}/invocations`, { method: 'POST', body: readFileSync(join(photos as string, folder, f)), headers: { 'content-type': 'image/jpeg' } }),
-          ),
-        );
-        for (const r of replies) {
-          expect(r.status).toBe(200);
-          const body = PredictionResponseSchema.parse(await r.json());
-          total++;
-          if (body.predictions.some((p) => p.index === want)) top5++;
-          const first = body.predictions[0]?.index ?? -1;
-          if ((first >= DOGS.first && first <= DOGS.last) || first === IMAGENET_INDEX['dingo']) dogFirst++;
+  it.skipIf(!available)(
+    'ranks the true breed in the top 5 for most dogs-mini test photos (skips without ../shared)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'model-server-real-'));
+      symlinkSync(modelFile as string, join(dir, 'model.onnx'));
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify(imagenetMetadata()));
+      const server = await startServerProcess({
+        [MODEL_SERVER_ENV.modelDir]: dir,
+        [MODEL_SERVER_ENV.batching]: 'on',
+      });
+      try {
+        await waitForPing(server.url);
+        let total = 0;
+        let top5 = 0;
+        let dogFirst = 0;
+        for (const folder of readdirSync(photos as string).sort()) {
+          const breed = folder.replace(/^\d+\./, '');
+          const want = IMAGENET_INDEX[breed];
+          expect(want, `no ImageNet index for ${breed}`).toBeDefined();
+          const files = readdirSync(join(photos as string, folder))
+            .filter((f) => f.endsWith('.jpg'))
+            .sort()
+            .slice(0, PER_BREED);
+          const replies = await Promise.all(
+            files.map((f) =>
+              fetch(`${server.url}/invocations`, {
+                method: 'POST',
+                body: readFileSync(join(photos as string, folder, f)),
+                headers: { 'content-type': 'image/jpeg' },
+              }),
+            ),
+          );
+          for (const r of replies) {
+            expect(r.status).toBe(200);
+            const body = PredictionResponseSchema.parse(await r.json());
+            total++;
+            if (body.predictions.some((p) => p.index === want)) top5++;
+            const first = body.predictions[0]?.index ?? -1;
+            if ((first >= DOGS.first && first <= DOGS.last) || first === IMAGENET_INDEX['dingo']) dogFirst++;
+          }
         }
+        expect(total).toBe(Object.keys(IMAGENET_INDEX).length * PER_BREED);
+        // The model card reports 93.7% top-5 and a dog first 99% of the time on ImageWoof; leave room for 30 photos.
+        expect(top5 / total).toBeGreaterThanOrEqual(0.7);
+        expect(dogFirst / total).toBeGreaterThanOrEqual(0.9);
+      } finally {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
-      expect(total).toBe(Object.keys(IMAGENET_INDEX).length * PER_BREED);
-      // The model card reports 93.7% top-5 and a dog first 99% of the time on ImageWoof; leave room for 30 photos.
-      expect(top5 / total).toBeGreaterThanOrEqual(0.7);
-      expect(dogFirst / total).toBeGreaterThanOrEqual(0.9);
-    } finally {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

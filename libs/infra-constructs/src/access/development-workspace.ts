@@ -64,7 +64,9 @@ export class DevelopmentWorkspace extends Construct {
     }
     const selected = props.vpc.selectSubnets(props.subnets);
     if (selected.hasPublic)
-      throw new InfraPropsError('DevelopmentWorkspace: subnets must be private (the notebook gets no public address)');
+      throw new InfraPropsError(
+        'DevelopmentWorkspace: subnets must be private (the notebook gets no public address)',
+      );
     const subnetId = selected.subnetIds[0];
     if (!subnetId) throw new InfraPropsError('DevelopmentWorkspace: the subnet selection matched no subnet');
 
@@ -178,10 +180,8 @@ export class DevelopmentWorkspace extends Construct {
         'notebook works on datasets, reads models, writes its own prefix.',
       [/^Resource::[^*]+\/\*$/],
     );
-    acknowledgeWildcards(
-      this.role,
-      'Log streams of the SageMaker notebook log group, named by SageMaker.',
-      [/^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/],
-    );
+    acknowledgeWildcards(this.role, 'Log streams of the SageMaker notebook log group, named by SageMaker.', [
+      /^Resource::arn:[^*]*:logs:[^*]*:log-group:\/aws\/sagemaker\/NotebookInstances:\*$/,
+    ]);
   }
 }

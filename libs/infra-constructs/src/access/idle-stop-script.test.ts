@@ -137,7 +137,9 @@ describe('OnStart script', () => {
 
   it('writes the idle time into the program, whose default paths are the ones the script installs', () => {
     const python = idleCheckPython(IDLE_MINUTES + 7);
-    expect(python).toContain(`IDLE_MINUTES = int(os.environ.get("IDLE_STOP_MINUTES", "${IDLE_MINUTES + 7}"))`);
+    expect(python).toContain(
+      `IDLE_MINUTES = int(os.environ.get("IDLE_STOP_MINUTES", "${IDLE_MINUTES + 7}"))`,
+    );
     expect(python).toContain(`"IDLE_STOP_METADATA", "${IDLE_STOP_PATHS.metadata}"`);
     expect(python).toContain(`"IDLE_STOP_STARTED_MARKER", "${IDLE_STOP_PATHS.startedMarker}"`);
     expect(idleStopOnStartScript(IDLE_MINUTES + 7)).toContain(python);

@@ -179,7 +179,11 @@ export class PeopleRoles extends Construct {
     acknowledgeWildcards(
       this,
       'Target-tracking alarms get generated names under the endpoint; project alarms carry the project prefix.',
-      [new RegExp(`^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`)],
+      [
+        new RegExp(
+          `^Resource::arn:[^*]*:cloudwatch:[^*]*:alarm:(TargetTracking-endpoint/[^*]+/|${prefix})\\*$`,
+        ),
+      ],
     );
     acknowledgeWildcards(
       this,

@@ -39,40 +39,64 @@ export class GithubOidc extends Construct {
     super(scope, id);
     const { spec } = props;
     const qualifier = props.cdkQualifier ?? 'hnb659fds';
-    if (!/^[a-z0-9]{1,10}$/.test(qualifier)) throw new InfraPropsError(`GithubOidc: cdkQualifier must be 1-10 lower-case alphanumerics (got "${qualifier}")`);
+    if (!/^[a-z0-9]{1,10}$/.test(qualifier))
+      throw new InfraPropsError(
+        `GithubOidc: cdkQualifier must be 1-10 lower-case alphanumerics (got "${qualifier}")`,
+      );
     const missing = CiStage.options.filter((s) => !spec.ci.roles[s]);
-    if (missing.length > 0) throw new InfraPropsError(`GithubOidc: spec.ci.roles lacks a role for stage(s) ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new InfraPropsError(`GithubOidc: spec.ci.roles lacks a role for stage(s) ${missing.join(', ')}`);
 
     const existing = props.existingProviderArn ?? spec.ci.existingOidcProviderArn;
-    if (existing !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(existing)) {
-      throw new InfraPropsError(`GithubOidc: existingProviderArn must be the ARN of the ${GITHUB_OIDC_HOST} OIDC provider (got "${existing}")`);
+    if (
+      existing !== undefined &&
+      !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/.test(existing)
+    ) {
+      throw new InfraPropsError(
+        `GithubOidc: existingProviderArn must be the ARN of the ${GITHUB_OIDC_HOST} OIDC provider (got "${existing}")`,
+      );
     }
     for (const stage of CiStage.options) {
       const seconds = spec.ci.roles[stage].maxSessionSeconds;
       if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) {
-        throw new InfraPropsError(`GithubOidc: spec.ci.roles.${stage}.maxSessionSeconds must be an integer from 3600 to 43200 (got ${seconds})`);
+        throw new InfraPropsError(
+          `GithubOidc: spec.ci.roles.${stage}.maxSessionSeconds must be an integer from 3600 to 43200 (got ${seconds})`,
+        );
       }
     }
     this.providerArn =
       existing ??
-      new iam.OidcProviderNative(this, 'Provider', { url: `https://${GITHUB_OIDC_HOST}`, clientIds: [GITHUB_OIDC_AUDIENCE] })
-        .oidcProviderArn;
+      new iam.OidcProviderNative(this, 'Provider', {
+        url: `https://${GITHUB_OIDC_HOST}`,
+        clientIds: [GITHUB_OIDC_AUDIENCE],
+      }).oidcProviderArn;
 
     const stack = Stack.of(this);
     const arn = (service: string, resource: string, region = stack.region) =>
       `arn:${stack.partition}:${service}:${region}:${stack.account}:${resource}`;
-    const cdkRole = (kind: string) => `arn:${stack.partition}:iam::${stack.account}:role/cdk-${qualifier}-${kind}-role-${stack.account}-${stack.region}`;
+    const cdkRole = (kind: string) =>
+      `arn:${stack.partition}:iam::${stack.account}:role/cdk-${qualifier}-${kind}-role-${stack.account}-${stack.region}`;
     const project = spec.project.name;
     const params = ssmParameterNames(spec);
     const paramArn = (name: string) => arn('ssm', `parameter${name}`);
-    const endpointArns = [spec.endpoints.single.name, spec.endpoints.multi.name].map((n) => arn('sagemaker', `endpoint/${n.toLowerCase()}`));
+    const endpointArns = [spec.endpoints.single.name, spec.endpoints.multi.name].map((n) =>
+      arn('sagemaker', `endpoint/${n.toLowerCase()}`),
+    );
     const functionArn = arn('lambda', `function:${spec.invoker.functionName}`);
     const cdkStackArn = arn('cloudformation', `stack/${project}-*/*`);
 
     const statements: Record<CiStage, iam.PolicyStatement[]> = {
       validate: [
-        new iam.PolicyStatement({ sid: 'CdkLookupAndDiff', actions: ['sts:AssumeRole'], resources: [cdkRole('lookup')] }),
-        new iam.PolicyStatement({ sid: 'ReadStacks', actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'], resources: [cdkStackArn] }),
+        new iam.PolicyStatement({
+          sid: 'CdkLookupAndDiff',
+          actions: ['sts:AssumeRole'],
+          resources: [cdkRole('lookup')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadStacks',
+          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          resources: [cdkStackArn],
+        }),
       ],
       deployInfra: [
         new iam.PolicyStatement({
@@ -80,12 +104,21 @@ export class GithubOidc extends Construct {
           actions: ['sts:AssumeRole', 'sts:TagSession'],
           resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(cdkRole),
         }),
-        new iam.PolicyStatement({ sid: 'BootstrapVersion', actions: ['ssm:GetParameter'], resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)] }),
+        new iam.PolicyStatement({
+          sid: 'BootstrapVersion',
+          actions: ['ssm:GetParameter'],
+          resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)],
+        }),
       ],
       train: [
         new iam.PolicyStatement({
           sid: 'TrainingJobs',
-          actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+          actions: [
+            'sagemaker:CreateTrainingJob',
+            'sagemaker:DescribeTrainingJob',
+            'sagemaker:StopTrainingJob',
+            'sagemaker:AddTags',
+          ],
           resources: [arn('sagemaker', `training-job/${project}-*`)],
         }),
         new iam.PolicyStatement({
@@ -97,13 +130,26 @@ export class GithubOidc extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadProjectParameters',
           actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-          resources: [params.dataBucket, params.modelBucket, params.checkpointBucket, params.trainingRoleArn, params.trainingSubnetIds,
-            params.trainingSecurityGroupId, params.trainingImageUriSingle, params.trainingImageUriMulti, params.ec2TrainingInstanceId, params.kmsKeyArn].map(paramArn),
+          resources: [
+            params.dataBucket,
+            params.modelBucket,
+            params.checkpointBucket,
+            params.trainingRoleArn,
+            params.trainingSubnetIds,
+            params.trainingSecurityGroupId,
+            params.trainingImageUriSingle,
+            params.trainingImageUriMulti,
+            params.ec2TrainingInstanceId,
+            params.kmsKeyArn,
+          ].map(paramArn),
         }),
         new iam.PolicyStatement({
           sid: 'TrainingLogs',
           actions: ['logs:GetLogEvents', 'logs:DescribeLogStreams'],
-          resources: [arn('logs', `log-group:/aws/sagemaker/TrainingJobs:log-stream:${project}-*`), arn('logs', 'log-group:/aws/sagemaker/TrainingJobs')],
+          resources: [
+            arn('logs', `log-group:/aws/sagemaker/TrainingJobs:log-stream:${project}-*`),
+            arn('logs', 'log-group:/aws/sagemaker/TrainingJobs'),
+          ],
         }),
         new iam.PolicyStatement({
           sid: 'StartEc2Trainer',
@@ -118,15 +164,27 @@ export class GithubOidc extends Construct {
           actions: ['sts:AssumeRole', 'sts:TagSession'],
           resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(cdkRole),
         }),
-        new iam.PolicyStatement({ sid: 'BootstrapVersion', actions: ['ssm:GetParameter'], resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)] }),
-        new iam.PolicyStatement({ sid: 'WatchEndpoints', actions: ['sagemaker:DescribeEndpoint'], resources: endpointArns }),
+        new iam.PolicyStatement({
+          sid: 'BootstrapVersion',
+          actions: ['ssm:GetParameter'],
+          resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WatchEndpoints',
+          actions: ['sagemaker:DescribeEndpoint'],
+          resources: endpointArns,
+        }),
         new iam.PolicyStatement({
           sid: 'ReadParameters',
           actions: ['ssm:GetParameter'],
           // deployedModel*: the artifacts the last successful deploy recorded, reused when training is skipped.
-          resources: [params.modelBucket, params.invokerFunctionUrl, params.invokerFunctionName, params.deployedModelSingle, params.deployedModelMulti].map(
-            paramArn,
-          ),
+          resources: [
+            params.modelBucket,
+            params.invokerFunctionUrl,
+            params.invokerFunctionName,
+            params.deployedModelSingle,
+            params.deployedModelMulti,
+          ].map(paramArn),
         }),
       ],
       loadTest: [
@@ -135,7 +193,11 @@ export class GithubOidc extends Construct {
           actions: ['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction'],
           resources: [functionArn, `${functionArn}:*`],
         }),
-        new iam.PolicyStatement({ sid: 'DescribeEndpoints', actions: ['sagemaker:DescribeEndpoint'], resources: endpointArns }),
+        new iam.PolicyStatement({
+          sid: 'DescribeEndpoints',
+          actions: ['sagemaker:DescribeEndpoint'],
+          resources: endpointArns,
+        }),
         new iam.PolicyStatement({
           sid: 'ReadParameters',
           actions: ['ssm:GetParameter'],
@@ -144,7 +206,12 @@ export class GithubOidc extends Construct {
         new iam.PolicyStatement({
           sid: 'ReadMetricsAndScaling',
           // None of these actions supports resource-level permissions.
-          actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'application-autoscaling:DescribeScalableTargets', 'application-autoscaling:DescribeScalingActivities'],
+          actions: [
+            'cloudwatch:GetMetricData',
+            'cloudwatch:GetMetricStatistics',
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:DescribeScalingActivities',
+          ],
           resources: ['*'],
         }),
       ],
@@ -168,9 +235,11 @@ export class GithubOidc extends Construct {
     }
     this.roles = roles;
 
-    acknowledgeWildcards(roles.validate, 'Project stacks are matched by the project-name prefix (stack ids end in a generated suffix).', [
-      new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`),
-    ]);
+    acknowledgeWildcards(
+      roles.validate,
+      'Project stacks are matched by the project-name prefix (stack ids end in a generated suffix).',
+      [new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`)],
+    );
     acknowledgeWildcards(
       roles.train,
       'Training jobs and their log streams are matched by the project-name prefix; ec2:StartInstances is limited to instances tagged as the trainer by a condition.',
@@ -183,7 +252,10 @@ export class GithubOidc extends Construct {
     acknowledgeWildcards(
       roles.loadTest,
       'The alias-qualified ARN of the one invoker function, and CloudWatch metric reads / Application Auto Scaling describes, which support no resource scoping.',
-      [new RegExp(`^Resource::arn:.*:lambda:.*:function:${spec.invoker.functionName}:\\*$`), /^Resource::\*$/],
+      [
+        new RegExp(`^Resource::arn:.*:lambda:.*:function:${spec.invoker.functionName}:\\*$`),
+        /^Resource::\*$/,
+      ],
     );
   }
 }

@@ -41,12 +41,18 @@ export class DataStores extends Construct {
   constructor(scope: Construct, id: string, props: DataStoresProps) {
     super(scope, id);
     if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(props.namePrefix)) {
-      throw new InfraPropsError(`DataStores: namePrefix must be 1-31 lower-case letters, digits or hyphens (got "${props.namePrefix}")`);
+      throw new InfraPropsError(
+        `DataStores: namePrefix must be 1-31 lower-case letters, digits or hyphens (got "${props.namePrefix}")`,
+      );
     }
     const checkpointDays = props.checkpointExpirationDays ?? 14;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
-    for (const [field, v] of Object.entries({ checkpointExpirationDays: checkpointDays, noncurrentVersionExpirationDays: noncurrentDays })) {
-      if (!Number.isInteger(v) || v < 1) throw new InfraPropsError(`DataStores: ${field} must be a positive integer (got ${v})`);
+    for (const [field, v] of Object.entries({
+      checkpointExpirationDays: checkpointDays,
+      noncurrentVersionExpirationDays: noncurrentDays,
+    })) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new InfraPropsError(`DataStores: ${field} must be a positive integer (got ${v})`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -62,7 +68,9 @@ export class DataStores extends Construct {
       enforceSSL: true,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { id: 'expire-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
+      ],
       removalPolicy,
     });
 

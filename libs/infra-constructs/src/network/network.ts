@@ -62,12 +62,19 @@ export class Network extends Construct {
     super(scope, id);
     const maxAzs = props.maxAzs ?? 2;
     if (!Number.isInteger(maxAzs) || maxAzs < 2) {
-      throw new InfraPropsError(`Network: maxAzs must be an integer of at least 2 (got ${maxAzs}); SageMaker endpoints need two AZs`);
+      throw new InfraPropsError(
+        `Network: maxAzs must be an integer of at least 2 (got ${maxAzs}); SageMaker endpoints need two AZs`,
+      );
     }
-    const services = props.interfaceEndpoints ?? [...DEFAULT_INTERFACE_ENDPOINTS, ...SESSION_MANAGER_ENDPOINTS];
+    const services = props.interfaceEndpoints ?? [
+      ...DEFAULT_INTERFACE_ENDPOINTS,
+      ...SESSION_MANAGER_ENDPOINTS,
+    ];
     const missing = DEFAULT_INTERFACE_ENDPOINTS.filter((s) => !services.includes(s));
     if (missing.length > 0) {
-      throw new InfraPropsError(`Network: interfaceEndpoints must include ${missing.join(', ')} (no NAT: the workloads reach AWS only through them)`);
+      throw new InfraPropsError(
+        `Network: interfaceEndpoints must include ${missing.join(', ')} (no NAT: the workloads reach AWS only through them)`,
+      );
     }
 
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
@@ -81,7 +88,10 @@ export class Network extends Construct {
       subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
       restrictDefaultSecurityGroup: true,
       flowLogs: {
-        all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL },
+        all: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
       },
     });
     this.privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
@@ -102,10 +112,22 @@ export class Network extends Construct {
     // S3 is reached through the gateway endpoint, whose managed prefix list id differs per region and cannot be
     // read offline; the subnets are isolated (no internet gateway, no NAT), so 443 egress can only reach S3 there.
     for (const workload of [this.modelSecurityGroup, this.trainingSecurityGroup]) {
-      workload.addEgressRule(ec2.Peer.anyIpv4(), https, 'HTTPS to S3 through the gateway endpoint (isolated subnets: no other route)');
+      workload.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        https,
+        'HTTPS to S3 through the gateway endpoint (isolated subnets: no other route)',
+      );
     }
-    this.trainingSecurityGroup.addIngressRule(this.trainingSecurityGroup, ec2.Port.allTraffic(), 'Distributed training among the job instances');
-    this.trainingSecurityGroup.addEgressRule(this.trainingSecurityGroup, ec2.Port.allTraffic(), 'Distributed training among the job instances');
+    this.trainingSecurityGroup.addIngressRule(
+      this.trainingSecurityGroup,
+      ec2.Port.allTraffic(),
+      'Distributed training among the job instances',
+    );
+    this.trainingSecurityGroup.addEgressRule(
+      this.trainingSecurityGroup,
+      ec2.Port.allTraffic(),
+      'Distributed training among the job instances',
+    );
 
     this.interfaceEndpoints = {};
     for (const name of services) {

@@ -1,4 +1,13 @@
-import { aws_ec2 as ec2, aws_iam as iam, aws_kms as kms, aws_lambda as lambda, aws_logs as logs, aws_s3 as s3, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  aws_ec2 as ec2,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_logs as logs,
+  aws_s3 as s3,
+  Duration,
+  RemovalPolicy,
+} from 'aws-cdk-lib';
 import { INVOKER_ENV, type InvokerSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
@@ -60,7 +69,8 @@ export class Invoker extends Construct {
     super(scope, id);
     const spec = props.invoker;
     const where = `Invoker ${spec.functionName}`;
-    if (props.subnets.subnetType === ec2.SubnetType.PUBLIC) throw new InfraPropsError(`${where}: subnets must not be public`);
+    if (props.subnets.subnetType === ec2.SubnetType.PUBLIC)
+      throw new InfraPropsError(`${where}: subnets must not be public`);
     if (spec.s3Input.enabled && !props.inputBucket) {
       throw new InfraPropsError(`${where}: invoker.s3Input.enabled is true, so inputBucket is required`);
     }
@@ -146,7 +156,8 @@ export class Invoker extends Construct {
     this.alias = new lambda.Alias(this, 'Live', {
       aliasName: INVOKER_ALIAS,
       version: this.function.currentVersion,
-      provisionedConcurrentExecutions: spec.provisionedConcurrency > 0 ? spec.provisionedConcurrency : undefined,
+      provisionedConcurrentExecutions:
+        spec.provisionedConcurrency > 0 ? spec.provisionedConcurrency : undefined,
     });
     this.functionUrl = this.alias.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
 
@@ -157,7 +168,8 @@ export class Invoker extends Construct {
     );
     acknowledge(this.function, {
       id: 'AwsSolutions-L1',
-      reason: 'The runtime is pinned by the platform spec (nodejs22.x), which the bundle is built and tested for.',
+      reason:
+        'The runtime is pinned by the platform spec (nodejs22.x), which the bundle is built and tested for.',
     });
   }
 }

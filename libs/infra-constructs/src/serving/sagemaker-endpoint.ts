@@ -125,15 +125,20 @@ export class SageMakerEndpoint extends Construct {
         `${where}: initialInstanceCount ${ep.initialInstanceCount} must lie within autoscaling min ${as.minInstances} and max ${as.maxInstances}`,
       );
     }
-    if (props.subnets.subnetType === ec2.SubnetType.PUBLIC) throw new InfraPropsError(`${where}: subnets must not be public`);
+    if (props.subnets.subnetType === ec2.SubnetType.PUBLIC)
+      throw new InfraPropsError(`${where}: subnets must not be public`);
     const sampling = props.captureSamplingPercentage ?? 20;
     if (!Number.isInteger(sampling) || sampling < 0 || sampling > 100) {
-      throw new InfraPropsError(`${where}: captureSamplingPercentage must be an integer 0-100 (got ${sampling})`);
+      throw new InfraPropsError(
+        `${where}: captureSamplingPercentage must be an integer 0-100 (got ${sampling})`,
+      );
     }
     const latencyMs = props.modelLatencyThresholdMs ?? 1000;
     const errorThreshold = props.errorThreshold ?? 1;
-    if (!(latencyMs > 0)) throw new InfraPropsError(`${where}: modelLatencyThresholdMs must be positive (got ${latencyMs})`);
-    if (!(errorThreshold > 0)) throw new InfraPropsError(`${where}: errorThreshold must be positive (got ${errorThreshold})`);
+    if (!(latencyMs > 0))
+      throw new InfraPropsError(`${where}: modelLatencyThresholdMs must be positive (got ${latencyMs})`);
+    if (!(errorThreshold > 0))
+      throw new InfraPropsError(`${where}: errorThreshold must be positive (got ${errorThreshold})`);
     const stack = Stack.of(this);
     this.endpointName = ep.name;
     const capturePrefix = `${DATA_PREFIXES.dataCapture}${ep.name}`;
@@ -143,7 +148,8 @@ export class SageMakerEndpoint extends Construct {
       description: `SageMaker model of ${ep.name}: read its artifact, pull its image, write its capture and logs`,
     });
     const modelKey = props.modelKey ?? ep.modelArtifact.s3Key;
-    if (!/^[^/].*\.tar\.gz$/.test(modelKey)) throw new InfraPropsError(`${where}: modelKey must be a key ending in .tar.gz (got ${modelKey})`);
+    if (!/^[^/].*\.tar\.gz$/.test(modelKey))
+      throw new InfraPropsError(`${where}: modelKey must be a key ending in .tar.gz (got ${modelKey})`);
     props.modelBucket.grantRead(this.role, modelKey);
     props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
     props.key.grantEncryptDecrypt(this.role);
@@ -151,7 +157,12 @@ export class SageMakerEndpoint extends Construct {
     const logGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/sagemaker/Endpoints/${ep.name}`;
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'logs:DescribeLogStreams',
+        ],
         resources: [logGroupArn, `${logGroupArn}:*`],
       }),
     );
@@ -277,7 +288,10 @@ export class SageMakerEndpoint extends Construct {
       metric: new cloudwatch.MathExpression({
         expression: 'invocations / perInstance',
         label: 'instances',
-        usingMetrics: { invocations: metric('Invocations', 'Sum'), perInstance: metric('InvocationsPerInstance', 'Sum') },
+        usingMetrics: {
+          invocations: metric('Invocations', 'Sum'),
+          perInstance: metric('InvocationsPerInstance', 'Sum'),
+        },
         period,
       }),
       // The ratio is a float; anything that rounds to the maximum counts.
@@ -288,12 +302,13 @@ export class SageMakerEndpoint extends Construct {
     });
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.errorAlarm, this.latencyAlarm, this.atMaxCapacityAlarm]) alarm.addAlarmAction(action);
+      for (const alarm of [this.errorAlarm, this.latencyAlarm, this.atMaxCapacityAlarm])
+        alarm.addAlarmAction(action);
     }
 
     acknowledgeWildcards(
       this.role,
-      'Wildcards are this endpoint\'s own data-capture prefix and log streams, KMS data-key actions on the project key, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions, cloudwatch:PutMetricData limited by namespace).',
+      "Wildcards are this endpoint's own data-capture prefix and log streams, KMS data-key actions on the project key, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions, cloudwatch:PutMetricData limited by namespace).",
       [
         ...GRANT_HELPER_ACTIONS,
         new RegExp(`^Resource::.*/${capturePrefix}/\\*$`),

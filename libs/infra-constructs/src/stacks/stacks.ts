@@ -1,5 +1,18 @@
-import { Annotations, aws_ecr_assets as ecrAssets, aws_lambda as lambda, aws_sns as sns, IgnoreMode, Stack, type StackProps } from 'aws-cdk-lib';
-import { ssmParameterNames, trainingImageUriFor, trainingInstanceType, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  Annotations,
+  aws_ecr_assets as ecrAssets,
+  aws_lambda as lambda,
+  aws_sns as sns,
+  IgnoreMode,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import {
+  ssmParameterNames,
+  trainingImageUriFor,
+  trainingInstanceType,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { grantCiDataAccess } from '../ci/ci-data-access.js';
 import { GithubOidc } from '../ci/github-oidc.js';
@@ -52,8 +65,16 @@ export class DataStack extends Stack {
     const s = this.stores;
     publishParameters(this, 'Parameters', {
       dataBucket: { name: names.dataBucket, value: s.dataBucket.bucketName, description: 'Datasets bucket' },
-      modelBucket: { name: names.modelBucket, value: s.modelBucket.bucketName, description: 'Model artifacts bucket' },
-      checkpointBucket: { name: names.checkpointBucket, value: s.checkpointBucket.bucketName, description: 'Checkpoints bucket' },
+      modelBucket: {
+        name: names.modelBucket,
+        value: s.modelBucket.bucketName,
+        description: 'Model artifacts bucket',
+      },
+      checkpointBucket: {
+        name: names.checkpointBucket,
+        value: s.checkpointBucket.bucketName,
+        description: 'Checkpoints bucket',
+      },
       kmsKeyArn: { name: names.kmsKeyArn, value: s.key.keyArn, description: 'Project KMS key' },
     });
   }
@@ -93,11 +114,17 @@ export class TrainingStack extends Stack {
         key: stores.key,
       });
     } else {
-      Annotations.of(this).addInfo('No EC2 trainer: spec training.ec2AmiId pins none (the SageMaker path is unaffected).');
+      Annotations.of(this).addInfo(
+        'No EC2 trainer: spec training.ec2AmiId pins none (the SageMaker path is unaffected).',
+      );
     }
     const names = ssmParameterNames(spec);
     publishParameters(this, 'Parameters', {
-      trainingRoleArn: { name: names.trainingRoleArn, value: this.resources.executionRole.roleArn, description: 'SageMaker training execution role' },
+      trainingRoleArn: {
+        name: names.trainingRoleArn,
+        value: this.resources.executionRole.roleArn,
+        description: 'SageMaker training execution role',
+      },
       // One image per mode: the single run is on a CPU type, the multi run on a GPU type (CPU and GPU containers).
       trainingImageUriSingle: {
         name: names.trainingImageUriSingle,
@@ -124,7 +151,11 @@ export interface ServingStackProps extends SpecStackProps {
   /** The invoker bundle folder (holds index.mjs). */
   readonly invokerBundleDir: string;
   /** Docker build context of the model server (the repository root) and the Dockerfile relative to it. */
-  readonly modelServerImage: { readonly directory: string; readonly file: string; readonly exclude: readonly string[] };
+  readonly modelServerImage: {
+    readonly directory: string;
+    readonly file: string;
+    readonly exclude: readonly string[];
+  };
   /**
    * Model artifact keys in the model bucket per endpoint (the deploy pipeline passes freshly trained ones).
    * @default each endpoint's `modelArtifact.s3Key` from the spec
@@ -156,7 +187,10 @@ export class ServingStack extends Stack {
       ignoreMode: IgnoreMode.DOCKER,
       platform: ecrAssets.Platform.LINUX_AMD64,
     });
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: `${spec.project.name}-alarms`, emails: spec.alarms.emails }).topic;
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      topicName: `${spec.project.name}-alarms`,
+      emails: spec.alarms.emails,
+    }).topic;
     const endpoint = (id: string, which: 'single' | 'multi') =>
       new SageMakerEndpoint(this, id, {
         endpoint: spec.endpoints[which],
@@ -185,19 +219,35 @@ export class ServingStack extends Stack {
     });
     const names = ssmParameterNames(spec);
     publishParameters(this, 'Parameters', {
-      modelServerImageUri: { name: names.modelServerImageUri, value: this.image.imageUri, description: 'Model-server image the endpoints run' },
-      invokerFunctionUrl: { name: names.invokerFunctionUrl, value: this.invoker.functionUrl.url, description: 'Invoker function URL (AWS_IAM)' },
-      invokerFunctionName: { name: names.invokerFunctionName, value: this.invoker.function.functionName, description: 'Invoker function name' },
+      modelServerImageUri: {
+        name: names.modelServerImageUri,
+        value: this.image.imageUri,
+        description: 'Model-server image the endpoints run',
+      },
+      invokerFunctionUrl: {
+        name: names.invokerFunctionUrl,
+        value: this.invoker.functionUrl.url,
+        description: 'Invoker function URL (AWS_IAM)',
+      },
+      invokerFunctionName: {
+        name: names.invokerFunctionName,
+        value: this.invoker.function.functionName,
+        description: 'Invoker function name',
+      },
       // What each endpoint serves, recorded by the deploy itself (rolled back with it): a later deploy without new
       // training reuses exactly these (apps/infra/scripts/serving-artifacts.ts).
       deployedModelSingle: {
         name: names.deployedModelSingle,
-        value: stores.modelBucket.s3UrlForObject(props.modelKeys?.single ?? spec.endpoints.single.modelArtifact.s3Key),
+        value: stores.modelBucket.s3UrlForObject(
+          props.modelKeys?.single ?? spec.endpoints.single.modelArtifact.s3Key,
+        ),
         description: 'Model artifact the single-instance endpoint serves',
       },
       deployedModelMulti: {
         name: names.deployedModelMulti,
-        value: stores.modelBucket.s3UrlForObject(props.modelKeys?.multi ?? spec.endpoints.multi.modelArtifact.s3Key),
+        value: stores.modelBucket.s3UrlForObject(
+          props.modelKeys?.multi ?? spec.endpoints.multi.modelArtifact.s3Key,
+        ),
         description: 'Model artifact the multi-instance endpoint serves',
       },
     });
@@ -213,8 +263,15 @@ export class ServingStack extends Stack {
 export class CiStack extends Stack {
   public readonly oidc: GithubOidc;
 
-  constructor(scope: Construct, id: string, props: SpecStackProps & { readonly existingProviderArn?: string }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: SpecStackProps & { readonly existingProviderArn?: string },
+  ) {
     super(scope, id, props);
-    this.oidc = new GithubOidc(this, 'GithubOidc', { spec: props.spec, existingProviderArn: props.existingProviderArn });
+    this.oidc = new GithubOidc(this, 'GithubOidc', {
+      spec: props.spec,
+      existingProviderArn: props.existingProviderArn,
+    });
   }
 }

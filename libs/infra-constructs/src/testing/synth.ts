@@ -23,12 +23,22 @@ export function synthInfra(spec: PlatformSpec, context: Record<string, string> =
   return {
     app,
     stacks,
-    templates: { network: t('network'), data: t('data'), training: t('training'), serving: t('serving'), ci: t('ci'), access: t('access'), boundary: t('boundary') },
+    templates: {
+      network: t('network'),
+      data: t('data'),
+      training: t('training'),
+      serving: t('serving'),
+      ci: t('ci'),
+      access: t('access'),
+      boundary: t('boundary'),
+    },
   };
 }
 
 /** The unacknowledged cdk-nag findings of an already synthesized app, as `rule at construct-path` lines. */
 export function nagFindings(app: App): string[] {
   const report = new ProjectNagChecks(app).validateScope(app);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+  return report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`),
+  );
 }

@@ -33,7 +33,9 @@ export class TrainingResources extends Construct {
   constructor(scope: Construct, id: string, props: TrainingResourcesProps) {
     super(scope, id);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(props.projectName)) {
-      throw new InfraPropsError(`TrainingResources: projectName must be lower-case letters, digits and hyphens (got "${props.projectName}")`);
+      throw new InfraPropsError(
+        `TrainingResources: projectName must be lower-case letters, digits and hyphens (got "${props.projectName}")`,
+      );
     }
     const stack = Stack.of(this);
 
@@ -54,8 +56,18 @@ export class TrainingResources extends Construct {
 
     const logGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/sagemaker/TrainingJobs`;
     this.logStreamArn = `${logGroupArn}:log-stream:${props.projectName}-*`;
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'], resources: [`${logGroupArn}:*`] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logStreamArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
+        resources: [`${logGroupArn}:*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logStreamArn],
+      }),
+    );
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
@@ -74,14 +86,16 @@ export class TrainingResources extends Construct {
     role.addToPolicy(sagemakerVpcAccessStatement());
     acknowledgeWildcards(
       role,
-      'Wildcards are object keys under the project prefixes, KMS data-key actions on the one project key, this project\'s log streams, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions SageMaker needs, cloudwatch:PutMetricData limited by a namespace condition).',
+      "Wildcards are object keys under the project prefixes, KMS data-key actions on the one project key, this project's log streams, and actions without resource scoping (ecr:GetAuthorizationToken, the VPC ENI actions SageMaker needs, cloudwatch:PutMetricData limited by a namespace condition).",
       [
         ...GRANT_HELPER_ACTIONS,
         new RegExp(
           `^Resource::.*/(${DATA_PREFIXES.datasets}|${DATA_PREFIXES.trainingSource}|${DATA_PREFIXES.pretrained}|${DATA_PREFIXES.trainingOutput}|${DATA_PREFIXES.checkpoints})\\*$`,
         ),
         /^Resource::arn:.*:log-group:\/aws\/sagemaker\/TrainingJobs:\*$/,
-        new RegExp(`^Resource::arn:.*:log-group:/aws/sagemaker/TrainingJobs:log-stream:${props.projectName}-\\*$`),
+        new RegExp(
+          `^Resource::arn:.*:log-group:/aws/sagemaker/TrainingJobs:log-stream:${props.projectName}-\\*$`,
+        ),
         /^Resource::\*$/,
       ],
     );

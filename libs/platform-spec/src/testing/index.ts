@@ -9,7 +9,10 @@ export function specWith(override: SpecOverride): PlatformSpec {
 }
 
 /** A valid metadata.json for `classNames`, as the training package writes it. */
-export function sampleMetadata(classNames: string[] = ['cat-like', 'dog-like'], patch: Partial<ModelMetadata> = {}): ModelMetadata {
+export function sampleMetadata(
+  classNames: string[] = ['cat-like', 'dog-like'],
+  patch: Partial<ModelMetadata> = {},
+): ModelMetadata {
   return {
     schemaVersion: MODEL_METADATA_SCHEMA_VERSION,
     modelVersion: 'test-model-1',

@@ -21,7 +21,8 @@ export const toolPaths = {
   /** Python with torch/torchvision/onnx/onnxruntime/pytest (the training venv). */
   python: () => process.env['DOGBREED_PYTHON'] ?? join(workspaceRoot(), '.venv', 'bin', 'python'),
   /** moto's server (a real implementation of the AWS APIs). */
-  motoServer: () => process.env['DOGBREED_MOTO_SERVER'] ?? join(workspaceRoot(), '.venv-tools', 'bin', 'moto_server'),
+  motoServer: () =>
+    process.env['DOGBREED_MOTO_SERVER'] ?? join(workspaceRoot(), '.venv-tools', 'bin', 'moto_server'),
   cfnLint: () => process.env['DOGBREED_CFN_LINT'] ?? join(workspaceRoot(), '.venv-tools', 'bin', 'cfn-lint'),
   k6: () => process.env['DOGBREED_K6'] ?? join(goBin(), 'k6'),
   actionlint: () => process.env['DOGBREED_ACTIONLINT'] ?? join(goBin(), 'actionlint'),
