@@ -170,16 +170,14 @@ describe('runInvocation', () => {
   });
 
   it('a throttled call → 429 with Retry-After in the response headers', async () => {
-    smMock
-      .on(InvokeEndpointCommand)
-      .rejects(
-        new SageMakerRuntimeServiceException({
-          name: 'ThrottlingException',
-          $fault: 'client',
-          $metadata: {},
-          message: 'x',
-        }),
-      );
+    smMock.on(InvokeEndpointCommand).rejects(
+      new SageMakerRuntimeServiceException({
+        name: 'ThrottlingException',
+        $fault: 'client',
+        $metadata: {},
+        message: 'x',
+      }),
+    );
     const png = await solidImage('png');
     const out = await runInvocation({ image: png.toString('base64') }, { requestId: 'r-6' }, deps());
     expect(out.result.statusCode).toBe(429);

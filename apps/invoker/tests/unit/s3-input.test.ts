@@ -87,16 +87,14 @@ describe('readS3Image (aws-sdk-client-mock)', () => {
   });
 
   it('maps AccessDenied to 502 S3_READ_FAILED and does not leak the message', async () => {
-    s3Mock
-      .on(GetObjectCommand)
-      .rejects(
-        new S3ServiceException({
-          name: 'AccessDenied',
-          $fault: 'client',
-          $metadata: {},
-          message: 'arn:aws:iam::123456789012:role/x is not authorized',
-        }),
-      );
+    s3Mock.on(GetObjectCommand).rejects(
+      new S3ServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'arn:aws:iam::123456789012:role/x is not authorized',
+      }),
+    );
     const e = await rejection(readS3Image(new S3Client({ region: 'us-east-1' }), loc, 100));
     expect(e).toMatchObject({ statusCode: 502, code: 'S3_READ_FAILED' });
     expect(String(e['message'])).not.toContain('123456789012');
