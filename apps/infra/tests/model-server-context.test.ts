@@ -4,7 +4,15 @@
  * from changes and stays put when anything else in the repository does. Checked on a miniature repository with the
  * real ignore file, through the same DockerImageAsset settings the serving stack uses.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, aws_ecr_assets as ecrAssets, IgnoreMode, Stack } from 'aws-cdk-lib';
@@ -74,5 +82,32 @@ describe('model-server build context', () => {
     expect(afterServer).not.toBe(before);
     write('libs/platform-spec/src/index.ts', 'export const v = 2;\n');
     expect(imageHash()).not.toBe(afterServer);
+  });
+
+  it('holds every workspace library the model server imports, directly or through another library', () => {
+    const repo = workspaceRoot();
+    const read = (path: string) => readFileSync(join(repo, path), 'utf8');
+    const sources = (dir: string): string[] =>
+      readdirSync(join(repo, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => read(join(dir, f)));
+    const libsImportedBy = (dir: string) =>
+      new Set(
+        sources(dir).flatMap((text) => [...text.matchAll(/from '@dogbreed\/([\w-]+)'/g)].map((m) => m[1])),
+      );
+    const needed = new Set<string>();
+    const pending = [...libsImportedBy('apps/model-server/src')];
+    for (let lib = pending.pop(); lib !== undefined; lib = pending.pop()) {
+      if (needed.has(lib)) continue;
+      needed.add(lib);
+      pending.push(...libsImportedBy(`libs/${lib}/src`));
+    }
+    const dockerfile = read(REPO_LAYOUT.modelServerDockerfile);
+    const allowList = dockerignorePatterns(read(REPO_LAYOUT.modelServerDockerignore));
+    expect(needed.size).toBeGreaterThan(0);
+    for (const lib of needed) {
+      expect(dockerfile, `the Dockerfile copies libs/${lib}/`).toContain(`COPY libs/${lib}/ libs/${lib}/`);
+      expect(allowList, `the build context lets libs/${lib}/ in`).toContain(`!libs/${lib}/`);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { LocalMetrics, PlatformSpec } from '@dogbreed/platform-spec';
+import { drainBody, readBody } from '@dogbreed/http-body';
 import {
   LOCAL_ADMIN_PREFIX,
   LOCAL_METRICS_PATH,
@@ -17,7 +18,7 @@ import { checkFrontDoorHeaders, oversizeBody } from './endpoints/front-door.js';
 import { invokeEndpoint } from './endpoints/invoke-endpoint.js';
 import type { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { AwsApiError } from './errors.js';
-import { drainBody, header, readBody, sendAwsError, sendJson } from './http-util.js';
+import { header, sendAwsError, sendJson } from './http-util.js';
 import {
   buildFunctionUrlEvent,
   FUNCTION_URL_THROTTLE_BODY,
