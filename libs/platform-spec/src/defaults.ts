@@ -3,6 +3,29 @@ import type { PlatformSpecInput } from './schema.js';
 const MIB = 1024 * 1024;
 
 /**
+ * Both endpoints' rollout. All at once because the default fleet can be one instance, where SageMaker has no canary
+ * (a step is at most half the fleet); with autoscaling.minInstances ≥ 2, `canary` (canaryPercent of the fleet first)
+ * or `linear` are valid. Every mode bakes with the rollback alarms armed and returns traffic to blue when one fires.
+ */
+const DEFAULT_DEPLOYMENT = {
+  mode: 'all-at-once',
+  canaryPercent: 50,
+  linearStepPercent: 25,
+  // Ten minutes: long enough for the 60 s alarms below to see several periods of real traffic.
+  bakeSeconds: 600,
+  terminationWaitSeconds: 0,
+  maxExecutionSeconds: 3600,
+  rollbackAlarms: {
+    // Any 5xx from the new fleet in one minute: the model server answers 5xx only when it cannot serve at all.
+    errors5xx: { threshold: 1, periodSeconds: 60, evaluationPeriods: 1 },
+    // p90 of the container's own time over 1 s for two minutes (one ml.m5.large serves an image in ~15 ms).
+    modelLatencyP90Ms: { threshold: 1000, periodSeconds: 60, evaluationPeriods: 2 },
+    // More than 5 % of the invoker's requests failing for two minutes.
+    invokerErrorRatePercent: { threshold: 5, periodSeconds: 60, evaluationPeriods: 2 },
+  },
+} as const;
+
+/**
  * The defaults: every number the deployment, the local stack and the load tests use.
  * Change a value here (or override it, see `loadPlatformSpec`) and all of them follow.
  */
@@ -20,6 +43,7 @@ export const DEFAULT_SPEC = {
       instanceType: 'ml.m5.large',
       initialInstanceCount: 1,
       modelArtifact: { s3Key: 'models/single/model.tar.gz', localDir: '.local-stack/models/single' },
+      deployment: DEFAULT_DEPLOYMENT,
     },
     multi: {
       name: 'dogbreed-multi-instance',
@@ -28,6 +52,7 @@ export const DEFAULT_SPEC = {
       instanceType: 'ml.m5.large',
       initialInstanceCount: 1,
       modelArtifact: { s3Key: 'models/multi/model.tar.gz', localDir: '.local-stack/models/multi' },
+      deployment: DEFAULT_DEPLOYMENT,
     },
   },
   autoscaling: {
@@ -122,6 +147,17 @@ export const DEFAULT_SPEC = {
     port: 4566,
     timeScale: 1,
     instanceBasePort: 0,
+  },
+  rollout: {
+    replay: {
+      minRequests: 50,
+      // A retrained model on the same data should agree on nine images in ten; the rest is what the replay reports.
+      minTop1Agreement: 0.9,
+      maxAccuracyDrop: 0.02,
+      maxMeanConfidenceShift: 0.1,
+      maxP95LatencyRatio: 1.5,
+    },
+    dataCapture: { enabled: true, samplingPercent: 20, localDir: '.local-stack/data-capture' },
   },
   capacityPlanning: {
     // An assumption, not a measurement: SageMaker takes minutes to add an instance (endpoint creation often 10+

@@ -8,3 +8,4 @@ export * from './wire.js';
 export * from './local-stack-api.js';
 export * from './naming.js';
 export * from './env-names.js';
+export * from './data-capture.js';

@@ -28,6 +28,104 @@ const NonNegativeInt = z.number().int().nonnegative();
 export const TrainingMode = z.enum(['single', 'multi']);
 export type TrainingMode = z.infer<typeof TrainingMode>;
 
+/** How an endpoint update shifts traffic from the serving (blue) fleet to the new (green) one. */
+export const RolloutMode = z.enum(['all-at-once', 'canary', 'linear']);
+export type RolloutMode = z.infer<typeof RolloutMode>;
+
+/**
+ * One alarm that rolls a deployment back: it fires when the metric is over `threshold` in `evaluationPeriods`
+ * consecutive periods of `periodSeconds` (CloudWatch: 10, 30 or a multiple of 60).
+ */
+export const RollbackAlarmSchema = z.object({
+  threshold: z.number().positive(),
+  periodSeconds: PositiveInt.refine((p) => p === 10 || p === 30 || p % 60 === 0, {
+    message: 'must be 10, 30 or a multiple of 60 (CloudWatch alarm periods)',
+  }),
+  evaluationPeriods: PositiveInt,
+});
+export type RollbackAlarm = z.infer<typeof RollbackAlarmSchema>;
+
+/**
+ * An endpoint's rollout: SageMaker's blue/green DeploymentConfig (traffic routing + auto-rollback alarms), and the
+ * same on the local stack's UpdateEndpoint. The bounds are SageMaker's (BlueGreenUpdatePolicy, TrafficRoutingConfig).
+ */
+export const DeploymentSpecSchema = z
+  .object({
+    mode: RolloutMode,
+    /** canary: share of the fleet's capacity that takes traffic first (SageMaker: at most 50 %). */
+    canaryPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(50, 'must be at most 50 (SageMaker: a canary is at most half the fleet)'),
+    /** linear: share of the fleet's capacity shifted per step (SageMaker: 10 to 50 %). */
+    linearStepPercent: z
+      .number()
+      .int()
+      .min(10, 'must be at least 10 (SageMaker)')
+      .max(50, 'must be at most 50 (SageMaker)'),
+    /**
+     * Baking period after each traffic shift, while the rollback alarms are watched (SageMaker WaitIntervalInSeconds,
+     * 0 to 3600); with all-at-once, the one bake after the full shift.
+     */
+    bakeSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 (SageMaker WaitIntervalInSeconds)'),
+    /** How long the blue fleet stays up after the full shift before it is terminated (SageMaker: 0 to 3600). */
+    terminationWaitSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 (SageMaker)'),
+    /** The whole update's limit (SageMaker MaximumExecutionTimeoutInSeconds: 600 to 14400). */
+    maxExecutionSeconds: z
+      .number()
+      .int()
+      .min(600, 'must be at least 600 (SageMaker)')
+      .max(14400, 'must be at most 14400 (SageMaker)'),
+    /** The alarms that roll the update back while it bakes. */
+    rollbackAlarms: z.object({
+      /** Invocation5XXErrors (Sum per period) at or above `threshold` requests. */
+      errors5xx: RollbackAlarmSchema,
+      /** ModelLatency p90 above `threshold` milliseconds. */
+      modelLatencyP90Ms: RollbackAlarmSchema,
+      /** The invoker's failed requests as a percentage of its invocations, above `threshold` %. */
+      invokerErrorRatePercent: RollbackAlarmSchema.refine((a) => a.threshold <= 100, {
+        message: 'threshold is a percentage: at most 100',
+        path: ['threshold'],
+      }),
+    }),
+  })
+  .superRefine((d, ctx) => {
+    // An alarm can only stop a rollout if it can fire within the bake it guards.
+    if (d.mode !== 'all-at-once' || d.bakeSeconds > 0) {
+      for (const [name, a] of Object.entries(d.rollbackAlarms)) {
+        const window = a.periodSeconds * a.evaluationPeriods;
+        if (window > d.bakeSeconds)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rollbackAlarms', name, 'evaluationPeriods'],
+            message: `periodSeconds × evaluationPeriods (${window} s) must fit in bakeSeconds (${d.bakeSeconds} s), or the alarm cannot fire before the shift`,
+          });
+      }
+    }
+    if (d.mode !== 'all-at-once' && d.bakeSeconds === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bakeSeconds'],
+        message: `a ${d.mode} rollout needs a baking period > 0`,
+      });
+    const total = rolloutSteps(d) * d.bakeSeconds + d.terminationWaitSeconds;
+    if (total >= d.maxExecutionSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxExecutionSeconds'],
+        message: `must exceed the rollout's bakes and termination wait (${total} s) plus the time to start the new fleet`,
+      });
+  });
+export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
+
+/** Traffic shifts of a rollout, each followed by a bake: 1 (all-at-once), 2 (canary), ⌈100 / step⌉ (linear). */
+export function rolloutSteps(d: Pick<DeploymentSpec, 'mode' | 'linearStepPercent'>): number {
+  if (d.mode === 'all-at-once') return 1;
+  if (d.mode === 'canary') return 2;
+  return Math.ceil(100 / d.linearStepPercent);
+}
+
 export const EndpointSpecSchema = z.object({
   /** The SageMaker endpoint name (also the endpoint config and model name prefix). */
   name: ResourceName,
@@ -44,6 +142,8 @@ export const EndpointSpecSchema = z.object({
       .regex(/\.tar\.gz$/, 'must end in .tar.gz (SageMaker model data)'),
     localDir: z.string().min(1),
   }),
+  /** How an update of this endpoint rolls out and rolls back. */
+  deployment: DeploymentSpecSchema,
 });
 export type EndpointSpec = z.infer<typeof EndpointSpecSchema>;
 
@@ -357,6 +457,38 @@ export const CapacityPlanningSpecSchema = z.object({
 });
 export type CapacityPlanningSpec = z.infer<typeof CapacityPlanningSpecSchema>;
 
+/** The shadow replay's verdict: a candidate passes when every figure is within these bounds. */
+export const ReplayThresholdsSchema = z.object({
+  /** Fewer comparable requests than this and the replay fails: too little evidence to promote on. */
+  minRequests: PositiveInt,
+  /** Share of requests where the candidate's top-1 breed equals the serving model's (0 to 1). */
+  minTop1Agreement: z.number().min(0).max(1),
+  /** On labelled images: how far the candidate's top-1 accuracy may fall below the serving model's (0 to 1). */
+  maxAccuracyDrop: z.number().min(0).max(1),
+  /** Mean absolute change of the top-1 confidence between the two models (0 to 1). */
+  maxMeanConfidenceShift: z.number().min(0).max(1),
+  /** Candidate p95 latency ÷ serving p95 latency, measured side by side. */
+  maxP95LatencyRatio: z.number().positive(),
+});
+export type ReplayThresholds = z.infer<typeof ReplayThresholdsSchema>;
+
+export const RolloutSpecSchema = z.object({
+  /** The registry gate's shadow replay (`dogbreed-replay`). */
+  replay: ReplayThresholdsSchema,
+  /**
+   * Endpoint data capture, in SageMaker's JSONL format on both sides: to S3 (`data-capture/<endpoint>/`) on AWS, to
+   * `localDir/<endpoint>/` on the local stack. The replay reads either.
+   */
+  dataCapture: z.object({
+    enabled: z.boolean(),
+    /** SageMaker InitialSamplingPercentage: the share of requests captured (0 to 100). */
+    samplingPercent: z.number().int().min(0).max(100),
+    /** Where the local stack writes its captures (relative to the repository root). */
+    localDir: z.string().min(1),
+  }),
+});
+export type RolloutSpec = z.infer<typeof RolloutSpecSchema>;
+
 export const LocalStackSpecSchema = z.object({
   host: z.string().min(1),
   /** Router + admin + dashboard port (InvokeEndpoint REST API, Lambda Invoke API, function URL, metrics). */
@@ -390,6 +522,7 @@ export const PlatformSpecSchema = z
     access: AccessSpecSchema,
     localStack: LocalStackSpecSchema,
     capacityPlanning: CapacityPlanningSpecSchema,
+    rollout: RolloutSpecSchema,
   })
   .refine((s) => s.endpoints.single.name !== s.endpoints.multi.name, {
     message: 'the two endpoints must have different names',
@@ -400,6 +533,29 @@ export const PlatformSpecSchema = z
     message:
       'invoker.maxImageBytes must not exceed modelServer.maxBodyBytes (the image is sent to the endpoint as the raw body)',
     path: ['invoker', 'maxImageBytes'],
+  })
+  .superRefine((s, ctx) => {
+    for (const key of ['single', 'multi'] as const) {
+      const ep = s.endpoints[key];
+      const d = ep.deployment;
+      // SageMaker sizes a canary or linear step as a share of the serving fleet and refuses one over half of it, so
+      // a fleet that can be one instance has no valid step.
+      const fleet = Math.min(ep.initialInstanceCount, s.autoscaling.minInstances);
+      if (d.mode !== 'all-at-once' && fleet < 2)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpoints', key, 'deployment', 'mode'],
+          message: `a ${d.mode} rollout needs a fleet of at least 2 instances (SageMaker: a step is at most 50 % of it); initialInstanceCount and autoscaling.minInstances allow ${fleet}`,
+        });
+      // The deploy job follows the update to its end: its session must outlast the longest rollout.
+      const session = s.ci.roles.deployEndpoints?.maxSessionSeconds;
+      if (session !== undefined && session < d.maxExecutionSeconds)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['endpoints', key, 'deployment', 'maxExecutionSeconds'],
+          message: `must not exceed ci.roles.deployEndpoints.maxSessionSeconds (${session} s): the deploy job waits for the rollout`,
+        });
+    }
   });
 export type PlatformSpec = z.infer<typeof PlatformSpecSchema>;
 export type PlatformSpecInput = z.input<typeof PlatformSpecSchema>;
