@@ -127,12 +127,25 @@ export const DEFAULT_SPEC = {
       // GitHub-hosted jobs end after 6 h: the training job is followed for at most that long.
       train: { roleName: 'dogbreed-ci-train', environment: 'training', maxSessionSeconds: 6 * 3600 },
       // Two endpoint updates of 10+ minutes each, plus the image build and the invoker.
+      // The shadow replay: downloads two models and held-out images, runs both side by side on the runner.
+      replay: { roleName: 'dogbreed-ci-replay', environment: 'model-replay', maxSessionSeconds: 3600 },
+      // Its environment's required reviewers are the manual approval: the session starts once they approve.
+      approveModel: {
+        roleName: 'dogbreed-ci-approve-model',
+        environment: 'model-approval',
+        maxSessionSeconds: 3600,
+      },
       deployEndpoints: {
         roleName: 'dogbreed-ci-deploy-endpoints',
         environment: 'production',
         maxSessionSeconds: 90 * 60,
       },
       loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 3600 },
+    },
+    modelRegistry: {
+      groups: { single: 'dogbreed-single', multi: 'dogbreed-multi' },
+      // 400 labelled images give the accuracy comparison a resolution of 0.25 points; rollout.replay.minRequests is 50.
+      replayInputs: { maxImages: 400, maxCaptureFiles: 20, maxListedKeys: 20_000 },
     },
   },
   access: {

@@ -369,7 +369,20 @@ export const TrainingSpecSchema = z
   });
 export type TrainingSpec = z.infer<typeof TrainingSpecSchema>;
 
-export const CiStage = z.enum(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']);
+/**
+ * The deploy workflow's stages, in order. `replay` (the shadow replay of a registered candidate against the serving
+ * model) and `approveModel` (sets the package Approved, in a GitHub environment with reviewers) are the registry gate
+ * between training and deploy-endpoints.
+ */
+export const CiStage = z.enum([
+  'validate',
+  'deployInfra',
+  'train',
+  'replay',
+  'approveModel',
+  'deployEndpoints',
+  'loadTest',
+]);
 export type CiStage = z.infer<typeof CiStage>;
 
 export const CiSpecSchema = z.object({
@@ -407,6 +420,32 @@ export const CiSpecSchema = z.object({
       'must be the ARN of the token.actions.githubusercontent.com OIDC provider',
     )
     .optional(),
+  /**
+   * The registry gate: train registers each model `PendingManualApproval` in its mode's model package group, the
+   * replay compares it with the serving model, approveModel sets it Approved, and deploy-endpoints serves the newest
+   * Approved package of each group (never a job output).
+   */
+  modelRegistry: z
+    .object({
+      /** One group per training mode. Lower case: SageMaker writes the names lower-case into ARNs, which IAM matches. */
+      groups: z.record(
+        TrainingMode,
+        z.string().regex(/^[a-z0-9](-*[a-z0-9]){0,62}$/, 'must be a lower-case model package group name'),
+      ),
+      /** What the replay job downloads (each a bound on its run time and on the S3 reads it makes). */
+      replayInputs: z.object({
+        /** Held-out images from the dataset's test split, spread evenly over the listed keys. */
+        maxImages: PositiveInt,
+        /** The newest data-capture files of the endpoint (each holds many requests). */
+        maxCaptureFiles: PositiveInt,
+        /** Keys listed under the test split (1,000 a page) to sample the images from. */
+        maxListedKeys: PositiveInt,
+      }),
+    })
+    .refine((r) => r.groups.single !== r.groups.multi, {
+      message: 'the two modes need different model package groups',
+      path: ['groups', 'multi'],
+    }),
 });
 export type CiSpec = z.infer<typeof CiSpecSchema>;
 

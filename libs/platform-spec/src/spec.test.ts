@@ -71,6 +71,8 @@ describe('defaults', () => {
       validate: 3600,
       deployInfra: 3600,
       train: 21600,
+      replay: 3600,
+      approveModel: 3600,
       deployEndpoints: 5400,
       loadTest: 3600,
     });
@@ -84,7 +86,7 @@ describe('defaults', () => {
 
   it('has a distinct CI role per stage', () => {
     const names = Object.values(PLATFORM_SPEC.ci.roles).map((r) => r.roleName);
-    expect(new Set(names).size).toBe(5);
+    expect(new Set(names).size).toBe(Object.keys(PLATFORM_SPEC.ci.roles).length);
   });
 });
 
