@@ -145,7 +145,12 @@ export const DEFAULT_SPEC = {
     modelRegistry: {
       groups: { single: 'dogbreed-single', multi: 'dogbreed-multi' },
       // 400 labelled images give the accuracy comparison a resolution of 0.25 points; rollout.replay.minRequests is 50.
-      replayInputs: { maxImages: 400, maxCaptureFiles: 20, maxListedKeys: 20_000 },
+      replayInputs: {
+        maxImages: 400,
+        maxCaptureFiles: 20,
+        captureLookbackHours: 7 * 24,
+        maxListedKeys: 20_000,
+      },
     },
   },
   access: {

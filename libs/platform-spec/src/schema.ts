@@ -438,6 +438,8 @@ export const CiSpecSchema = z.object({
         maxImages: PositiveInt,
         /** The newest data-capture files of the endpoint (each holds many requests). */
         maxCaptureFiles: PositiveInt,
+        /** How far back captures are looked for (S3 lists oldest first: the listing starts this many hours ago). */
+        captureLookbackHours: PositiveInt,
         /** Keys listed under the test split (1,000 a page) to sample the images from. */
         maxListedKeys: PositiveInt,
       }),
