@@ -1,6 +1,17 @@
+/** The invoker's configuration, read once at init from the environment the infra writes over the platform spec. */
 import { EndpointChoice, INVOKER_ENV, type PlatformSpec } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 import { InvokerConfigError } from './errors.js';
+
+/**
+ * Powertools' own variables for the metric namespace and the service name. The infra sets both from the spec it
+ * deploys, so the metrics land where its alarms look even when that spec's project or function name differs from the
+ * defaults the bundle was built with.
+ */
+export const POWERTOOLS_ENV = {
+  metricNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
 
 /** Everything the invoker needs at run time: endpoint names and limits, resolved once at init. */
 export interface InvokerConfig {
@@ -30,6 +41,8 @@ const EndpointName = z
   .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name')
   .max(63, 'must be at most 63 characters');
 const BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+// CloudWatch namespaces and dimension values: 1-255 characters, no leading colon.
+const CloudWatchName = z.string().regex(/^[^:].{0,254}$/, 'must be 1-255 characters, not starting with ":"');
 const PositiveIntString = z
   .string()
   .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
@@ -76,8 +89,8 @@ export function loadInvokerConfig(env: NodeJS.ProcessEnv, spec: PlatformSpec): I
     maxTopK: inv.maxTopK,
     endpointTimeoutMs,
     maxAttempts: read(env, INVOKER_ENV.maxAttempts, PositiveIntString) ?? inv.maxAttempts,
-    metricNamespace: spec.project.name,
-    serviceName: inv.functionName,
+    metricNamespace: read(env, POWERTOOLS_ENV.metricNamespace, CloudWatchName) ?? spec.project.name,
+    serviceName: read(env, POWERTOOLS_ENV.serviceName, CloudWatchName) ?? inv.functionName,
   };
 }
 

@@ -1,3 +1,9 @@
+/**
+ * The invoker's telemetry: one log line and one EMF record per invocation. `Requests` and `FailedRequests` share the
+ * dimensions {service, endpoint}, so their ratio is the endpoint's error rate as clients see it; the serving stack's
+ * rollback alarm divides one by the other (Lambda's own `Errors` metric misses these failures: the handler answers
+ * them with a status code instead of throwing).
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { InvocationOutcome } from './invocation.js';
@@ -8,10 +14,21 @@ export const METRIC = {
   endpointLatency: 'EndpointLatency',
   errors: 'Errors',
   requests: 'Requests',
+  /** 1 when the request failed on the service's side (status ≥ 500), else 0: one value per request. */
+  failedRequests: 'FailedRequests',
 } as const;
 
 /** Dimension names. */
 export const DIMENSION = { endpoint: 'endpoint', code: 'code' } as const;
+
+/**
+ * Whether a response counts as a failed request in `FailedRequests`: a 5xx (the endpoint, the model or the invoker
+ * failed, timed out or was unavailable). A 4xx is the request's own fault (bad input, too large, throttled by the
+ * account's InvokeEndpoint quota) and says nothing about the model being served.
+ */
+export function isFailedRequest(statusCode: number): boolean {
+  return statusCode >= 500;
+}
 
 /** Logs the outcome (warn for 4xx, error with the cause for 5xx) and records EMF metrics; publishes them. */
 export function recordOutcome(
@@ -39,6 +56,7 @@ export function recordOutcome(
 
   metrics.addDimension(DIMENSION.endpoint, endpoint);
   metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.failedRequests, MetricUnit.Count, isFailedRequest(status) ? 1 : 0);
   metrics.addMetric(METRIC.latency, MetricUnit.Milliseconds, totalMs);
   if (outcome.endpointMs !== undefined)
     metrics.addMetric(METRIC.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);

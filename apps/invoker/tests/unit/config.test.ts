@@ -1,7 +1,7 @@
 import { DEFAULT_SPEC, INVOKER_ENV } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import { CONNECT_TIMEOUT_MS, endpointTimeouts, loadInvokerConfig } from '../../src/config.js';
+import { CONNECT_TIMEOUT_MS, endpointTimeouts, loadInvokerConfig, POWERTOOLS_ENV } from '../../src/config.js';
 import { InvokerConfigError } from '../../src/errors.js';
 
 describe('loadInvokerConfig', () => {
@@ -58,7 +58,16 @@ describe('loadInvokerConfig', () => {
     });
   });
 
+  it('publishes metrics under the namespace and service name the infra sets (where its alarms look)', () => {
+    const c = loadInvokerConfig(
+      { [POWERTOOLS_ENV.metricNamespace]: 'other-project', [POWERTOOLS_ENV.serviceName]: 'other-invoker' },
+      specWith({}),
+    );
+    expect(c).toMatchObject({ metricNamespace: 'other-project', serviceName: 'other-invoker' });
+  });
+
   it.each([
+    [POWERTOOLS_ENV.metricNamespace, ':reserved'],
     [INVOKER_ENV.endpointSingle, 'bad_name!'],
     [INVOKER_ENV.defaultEndpoint, 'both'],
     [INVOKER_ENV.inputBucket, 'Not A Bucket'],

@@ -2,8 +2,17 @@
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { jsonHttpEvent, lambdaContext } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
+import { isFailedRequest } from '../../src/telemetry.js';
+
+/** One metric directive of an EMF record (`_aws.CloudWatchMetrics[i]`). */
+interface EmfDirective {
+  readonly Namespace: string;
+  readonly Dimensions: string[][];
+  readonly Metrics: { Name: string; Unit: string }[];
+}
 
 const smMock = mockClient(SageMakerRuntimeClient);
 const saved = { ...process.env };
@@ -71,8 +80,52 @@ describe('handler', () => {
       statusCode: 200,
     });
     const emf = out.find((l) => 'Latency' in l);
-    expect(emf).toMatchObject({ endpoint: 'unit-single', Requests: 1 });
+    expect(emf).toMatchObject({ endpoint: 'unit-single', Requests: 1, FailedRequests: 0 });
     expect(JSON.stringify(emf?.['_aws'])).toContain('"endpoint"');
+  });
+
+  // The serving stack's rollback alarm reads exactly this shape: namespace, {service, endpoint}, the two names.
+  it('publishes Requests and FailedRequests with the same dimensions, so their ratio is the error rate', async () => {
+    smMock
+      .on(InvokeEndpointCommand)
+      .rejects(new ModelError({ $metadata: {}, message: 'x', OriginalStatusCode: 500 }));
+    const png = await solidImage('png');
+    const out = await capture(() => handler({ image: png.toString('base64') }, lambdaContext('lambda-79')));
+    const emf = out.find((l) => 'Requests' in l);
+    expect(emf).toMatchObject({
+      endpoint: 'unit-single',
+      service: PLATFORM_SPEC.invoker.functionName,
+      Requests: 1,
+      FailedRequests: 1,
+    });
+    const directive = (emf?.['_aws'] as { CloudWatchMetrics: EmfDirective[] }).CloudWatchMetrics[0];
+    expect(directive?.Namespace).toBe(PLATFORM_SPEC.project.name);
+    expect(directive?.Dimensions).toEqual([['service', 'endpoint']]);
+    expect(directive?.Metrics).toEqual(
+      expect.arrayContaining([
+        { Name: 'Requests', Unit: 'Count' },
+        { Name: 'FailedRequests', Unit: 'Count' },
+      ]),
+    );
+  });
+
+  it.each([
+    [200, false],
+    [400, false],
+    [413, false],
+    [429, false],
+    [500, true],
+    [502, true],
+    [503, true],
+    [504, true],
+  ])('counts status %i as failed: %s', (status, failed) => {
+    expect(isFailedRequest(status)).toBe(failed);
+  });
+
+  it('does not count a client error (4xx) as a failed request', async () => {
+    const out = await capture(() => handler({ image: '%%%' }, lambdaContext('lambda-80')));
+    const emf = out.find((l) => 'Requests' in l);
+    expect(emf).toMatchObject({ Requests: 1, FailedRequests: 0 });
   });
 
   it('publishes an Errors metric with the error code as a dimension', async () => {
