@@ -14,6 +14,7 @@ import {
   OVERSIZE_BODY_MAX_DISCARD_BYTES,
   SAGEMAKER_RUNTIME_LIMITS,
 } from '@dogbreed/platform-spec';
+import { captureInvocation } from './endpoints/data-capture.js';
 import { checkFrontDoorHeaders, oversizeBody } from './endpoints/front-door.js';
 import { invokeEndpoint } from './endpoints/invoke-endpoint.js';
 import type { ManagedEndpoint } from './endpoints/managed-endpoint.js';
@@ -116,6 +117,13 @@ export function createStackServer(deps: ServerDeps): Server {
       ...out.headers,
     });
     res.end(out.body);
+    captureInvocation(spec, deps.log, {
+      endpointName: endpoint.name,
+      variantName: endpoint.endpoint.variantName,
+      eventId: requestId,
+      input: { body, contentType: headers.contentType },
+      output: { body: out.body, contentType: out.contentType },
+    });
   }
 
   async function lambdaInvokeRoute(req: IncomingMessage, res: ServerResponse, fn: string, requestId: string) {
