@@ -9,18 +9,28 @@
  *   - ListObjectsV2 / GetObject (HeadObject) / PutObject under `training-source/` and `pretrained/` in the model bucket
  *     (the code package and the backbone weights, uploaded once by content hash);
  *   - kms:GenerateDataKey on the project key through S3 (SSE-KMS uploads).
- * Deploy-endpoints (tools/gha/serving-artifacts.ts): ListObjectsV2 under `training-output/` and `models/` in the model
- * bucket, to prove an artifact exists before an endpoint is pointed at it.
+ *   - `--register`: GetObject of a trained `model.tar.gz` under `training-output/` (its evaluation.json) and PutObject of
+ *     that `evaluation.json` beside it (the package's ModelQuality statistics); kms:Decrypt through S3.
+ * Replay (tools/gha/replay-inputs.ts): GetObject of model artifacts under `training-output/` and `models/` (the
+ * candidate and the serving model), ListObjectsV2 / GetObject of the endpoints' data captures under
+ * `data-capture/<endpoint>/` in the model bucket and of the held-out images under `datasets/test/` in the data
+ * bucket; kms:Decrypt through S3.
+ * Deploy-endpoints (apps/infra/scripts/serving-artifacts.ts): ListObjectsV2 under `training-output/` and `models/` in
+ * the model bucket, to prove an artifact exists before an endpoint is pointed at it.
  */
 import { aws_iam as iam, Stack } from 'aws-cdk-lib';
-import { S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
+import { EVALUATION_FILE, S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
 import type { DataStores } from '../data/data-stores.js';
 
 /** Prefixes of the model bucket a CI stage may list (and, for train, read and write). */
 export const CI_MODEL_PREFIXES = {
   train: [S3_PREFIXES.trainingSource, S3_PREFIXES.pretrained],
   deployEndpoints: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
+  replay: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
 } as const;
+
+/** The held-out split the replay reads (below `datasets/` in the data bucket). */
+export const CI_REPLAY_IMAGES_PREFIX = `${S3_PREFIXES.datasets}test/`;
 
 /** Adds the CI roles' statements to the data stack's bucket and key policies. */
 export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void {
@@ -28,6 +38,10 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
   const roleArn = (name: string) => `arn:${stack.partition}:iam::${stack.account}:role/${name}`;
   const train = new iam.ArnPrincipal(roleArn(spec.ci.roles.train.roleName));
   const deployEndpoints = new iam.ArnPrincipal(roleArn(spec.ci.roles.deployEndpoints.roleName));
+  const replay = new iam.ArnPrincipal(roleArn(spec.ci.roles.replay.roleName));
+  const captureFolders = [spec.endpoints.single.name, spec.endpoints.multi.name].map(
+    (e) => `${S3_PREFIXES.dataCapture}${e}/`,
+  );
   const listUnder = (
     sid: string,
     principal: iam.IPrincipal,
@@ -64,12 +78,69 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
       CI_MODEL_PREFIXES.deployEndpoints,
     ),
   );
+  // --register: the trained artifact (read for its evaluation.json) and that file written beside it.
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiTrainRegisterArtifacts',
+      principals: [train],
+      actions: ['s3:GetObject'],
+      resources: [stores.modelBucket.arnForObjects(`${S3_PREFIXES.trainingOutput}*/model.tar.gz`)],
+    }),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiTrainRegisterEvaluation',
+      principals: [train],
+      actions: ['s3:PutObject'],
+      resources: [stores.modelBucket.arnForObjects(`${S3_PREFIXES.trainingOutput}*/${EVALUATION_FILE}`)],
+    }),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiReplayReadModels',
+      principals: [replay],
+      actions: ['s3:GetObject'],
+      resources: CI_MODEL_PREFIXES.replay.map((p) => stores.modelBucket.arnForObjects(`${p}*`)),
+    }),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    listUnder('CiReplayListCaptures', replay, stores.modelBucket.bucketArn, captureFolders),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiReplayReadCaptures',
+      principals: [replay],
+      actions: ['s3:GetObject'],
+      resources: captureFolders.map((f) => stores.modelBucket.arnForObjects(`${f}*`)),
+    }),
+  );
+  stores.dataBucket.addToResourcePolicy(
+    listUnder('CiReplayListHeldOut', replay, stores.dataBucket.bucketArn, [CI_REPLAY_IMAGES_PREFIX]),
+  );
+  stores.dataBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiReplayReadHeldOut',
+      principals: [replay],
+      actions: ['s3:GetObject'],
+      resources: [stores.dataBucket.arnForObjects(`${CI_REPLAY_IMAGES_PREFIX}*`)],
+    }),
+  );
   // SSE-KMS uploads: S3 asks KMS for a data key on the uploader's behalf (only through S3, only this key).
   stores.key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'CiTrainUploadThroughS3',
       principals: [train],
       actions: ['kms:GenerateDataKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }),
+  );
+  // SSE-KMS reads: S3 asks KMS to decrypt the object's data key for the reader (only through S3, only this key).
+  stores.key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiReadThroughS3',
+      principals: [train, replay],
+      actions: ['kms:Decrypt'],
       resources: ['*'],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
     }),

@@ -84,6 +84,10 @@ export class GithubOidc extends Construct {
     );
     const functionArn = arn('lambda', `function:${spec.invoker.functionName}`);
     const cdkStackArn = arn('cloudformation', `stack/${project}-*/*`);
+    // The registry gate's groups; a versioned package's ARN is model-package/<group>/<version>.
+    const groups = Object.values(spec.ci.modelRegistry.groups);
+    const groupArns = groups.map((g) => arn('sagemaker', `model-package-group/${g}`));
+    const packageArns = groups.map((g) => arn('sagemaker', `model-package/${g}/*`));
 
     const statements: Record<CiStage, iam.PolicyStatement[]> = {
       validate: [
@@ -141,7 +145,19 @@ export class GithubOidc extends Construct {
             params.trainingImageUriMulti,
             params.ec2TrainingInstanceId,
             params.kmsKeyArn,
+            params.modelServerImageUri, // the image a registered package names
           ].map(paramArn),
+        }),
+        new iam.PolicyStatement({
+          sid: 'RegisterModels',
+          // `dogbreed-train --register`: the group if absent, then the package PendingManualApproval, tagged.
+          actions: [
+            'sagemaker:DescribeModelPackageGroup',
+            'sagemaker:CreateModelPackageGroup',
+            'sagemaker:CreateModelPackage',
+            'sagemaker:AddTags',
+          ],
+          resources: [...groupArns, ...packageArns],
         }),
         new iam.PolicyStatement({
           sid: 'TrainingLogs',
@@ -158,7 +174,43 @@ export class GithubOidc extends Construct {
           conditions: { StringEquals: { [`aws:ResourceTag/${EC2_TRAINER_TAG.key}`]: EC2_TRAINER_TAG.value } },
         }),
       ],
+      replay: [
+        new iam.PolicyStatement({
+          sid: 'ReadCandidate',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resources: packageArns,
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadParameters',
+          actions: ['ssm:GetParameter'],
+          // deployedModel*: the serving model the candidate is compared with.
+          resources: [
+            params.dataBucket,
+            params.modelBucket,
+            params.deployedModelSingle,
+            params.deployedModelMulti,
+          ].map(paramArn),
+        }),
+      ],
+      approveModel: [
+        new iam.PolicyStatement({
+          sid: 'ApproveModels',
+          actions: ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'],
+          resources: packageArns,
+        }),
+      ],
       deployEndpoints: [
+        new iam.PolicyStatement({
+          sid: 'ListApprovedModels',
+          // ListModelPackages supports no resource scoping; the group is a request parameter.
+          actions: ['sagemaker:ListModelPackages'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadApprovedModels',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resources: packageArns,
+        }),
         new iam.PolicyStatement({
           sid: 'CdkDeploy',
           actions: ['sts:AssumeRole', 'sts:TagSession'],
@@ -240,14 +292,33 @@ export class GithubOidc extends Construct {
       'Project stacks are matched by the project-name prefix (stack ids end in a generated suffix).',
       [new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`)],
     );
+    const packageWildcards = groups.map(
+      (g) => new RegExp(`^Resource::arn:.*:sagemaker:.*:model-package/${g}/\\*$`),
+    );
     acknowledgeWildcards(
       roles.train,
-      'Training jobs and their log streams are matched by the project-name prefix; ec2:StartInstances is limited to instances tagged as the trainer by a condition.',
+      "Training jobs and their log streams are matched by the project-name prefix; ec2:StartInstances is limited to instances tagged as the trainer by a condition; model packages are the versions of the spec's groups (numbered by SageMaker).",
       [
         new RegExp(`^Resource::arn:.*:sagemaker:.*:training-job/${project}-\\*$`),
         new RegExp(`^Resource::arn:.*:log-group:/aws/sagemaker/TrainingJobs:log-stream:${project}-\\*$`),
         /^Resource::arn:.*:ec2:.*:instance\/\*$/,
+        ...packageWildcards,
       ],
+    );
+    acknowledgeWildcards(
+      roles.replay,
+      "The versions of the spec's model package groups (numbered by SageMaker).",
+      packageWildcards,
+    );
+    acknowledgeWildcards(
+      roles.approveModel,
+      "The versions of the spec's model package groups (numbered by SageMaker).",
+      packageWildcards,
+    );
+    acknowledgeWildcards(
+      roles.deployEndpoints,
+      "sagemaker:ListModelPackages supports no resource scoping (the group is a request parameter); DescribeModelPackage reads the versions of the spec's groups (numbered by SageMaker).",
+      [/^Resource::\*$/, ...packageWildcards],
     );
     acknowledgeWildcards(
       roles.loadTest,
