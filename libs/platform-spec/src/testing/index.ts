@@ -41,3 +41,4 @@ export * from './tools.js';
 export * from './moto.js';
 export * from './aws-recorder.js';
 export * from './tiny-model.js';
+export * from './faulty-models.js';

@@ -1,0 +1,53 @@
+/**
+ * Rollout candidates that must be rolled back: tiny model dirs (tiny-model.ts) with a fault a real export can have,
+ * not a test switch in the model server. Both load, warm up and answer /ping; only real traffic shows the fault.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createTinyModelDir, type TinyModelOptions } from './tiny-model.js';
+import { toolPaths, workspaceRoot } from './tools.js';
+
+const SCRIPT = () => join(workspaceRoot(), 'libs/platform-spec/testing-fixtures/make_faulty_model.py');
+
+async function applyFault(dir: string, args: readonly string[]): Promise<void> {
+  await promisify(execFile)(toolPaths.python(), [SCRIPT(), dir, ...args], { timeout: 60_000 });
+}
+
+/**
+ * A model whose output width depends on the image: its graph ends by keeping only the classes whose logit is at
+ * least the mean. The server's warm-up input (zeros) gives equal logits, so every class is kept and the model
+ * starts; any image that is not grey gives fewer classes than metadata.json lists, and the model server answers
+ * 500 INFERENCE_FAILED ("model returned shape [1, k] for a batch of 1") — a 5xx on every invocation, /ping healthy.
+ */
+export async function createDataDependentOutputModelDir(
+  dir: string,
+  opts: TinyModelOptions = {},
+): Promise<void> {
+  await createTinyModelDir(dir, opts);
+  await applyFault(dir, ['--fault', 'data-dependent-output']);
+}
+
+export interface SlowModelOptions extends TinyModelOptions {
+  /** Width of the convolutional branch that costs time. @default 128 */
+  readonly channels?: number;
+  /** Depth of that branch (3×3 convolutions over the full input). @default 40 */
+  readonly convs?: number;
+}
+
+/**
+ * A model that answers like the tiny model (same classes for the same image) but slowly: a convolutional branch
+ * over the input whose contribution to the logits is negligible. With the defaults one 32×32 inference costs about
+ * 0.3 s of one core (40 × 38 M multiply-adds), against about 1 ms for the tiny model.
+ */
+export async function createSlowModelDir(dir: string, opts: SlowModelOptions = {}): Promise<void> {
+  await createTinyModelDir(dir, opts);
+  await applyFault(dir, [
+    '--fault',
+    'slow',
+    '--channels',
+    String(opts.channels ?? 128),
+    '--convs',
+    String(opts.convs ?? 40),
+  ]);
+}
