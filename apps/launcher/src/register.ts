@@ -1,3 +1,9 @@
+/**
+ * `--register <group>`: a trained artifact becomes a SageMaker model package `PendingManualApproval` in the group
+ * (created when absent), its evaluation.json (read out of model.tar.gz, written beside it) as the package's
+ * ModelQuality statistics and its numeric leaves as customer metadata. The registry gate of the deploy workflow
+ * replays it, approves it, and deploys only Approved packages.
+ */
 import { EVALUATION_FILE, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import {
   CreateModelPackageCommand,
@@ -13,6 +19,12 @@ import { join } from 'node:path';
 import { x as extractTar } from 'tar';
 import { MissingLocalInputError } from './errors.js';
 import { parseS3Uri } from './s3-uri.js';
+
+/**
+ * Prefix of the stdout line naming the registered package (`MODEL_PACKAGE=<arn>`), printed before MODEL_ARTIFACT:
+ * the deploy workflow passes the ARN to its replay and approve jobs.
+ */
+export const MODEL_PACKAGE_KEY = 'MODEL_PACKAGE';
 
 /** Numeric leaves of evaluation.json as `a.b` → value (CustomerMetadataProperties holds at most 50). */
 export function flattenMetrics(value: unknown, prefix = ''): Record<string, number> {
@@ -127,5 +139,9 @@ export async function registerModel(
       buildCreateModelPackageRequest({ ...plan, evaluation, evaluationUri: `s3://${bucket}/${evalKey}` }),
     ),
   );
-  return out.ModelPackageArn ?? '';
+  if (!out.ModelPackageArn)
+    throw new MissingLocalInputError(
+      `CreateModelPackage in ${plan.group} answered without a ModelPackageArn`,
+    );
+  return out.ModelPackageArn;
 }

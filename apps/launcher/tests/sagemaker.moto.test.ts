@@ -135,6 +135,8 @@ describe.skipIf(!motoAvailable())(
         }),
       );
       expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
+      // The package's ARN is a result line (the deploy workflow's replay and approve jobs take it from there).
+      expect(io.stdout).toContain(`MODEL_PACKAGE=${pkg.ModelPackageArn}`);
       expect(pkg.CustomerMetadataProperties).toMatchObject({
         test_top1: '0.91',
         'per_class.pug': '0.9',

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { AwsClients, LaunchContext, PlannedRequest } from '../context.js';
 import { effectiveHyperparameters } from '../hyperparameters.js';
 import { placeholderInfra, readInfra, type InfraConfig } from '../infra.js';
-import { registerModel } from '../register.js';
+import { MODEL_PACKAGE_KEY, registerModel } from '../register.js';
 import { packageSource, type SourcePackage } from '../source-package.js';
 import { parseS3Uri } from '../s3-uri.js';
 import { assertChannelsExist, type ChannelCheck } from './channels.js';
@@ -153,6 +153,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
       },
     );
     io.err(`registered model package ${arn} (PendingManualApproval)`);
+    io.out(`${MODEL_PACKAGE_KEY}=${arn}`);
   }
   return artifact;
 }
