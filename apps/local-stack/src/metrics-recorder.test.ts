@@ -58,23 +58,27 @@ describe('EndpointRecorder', () => {
 });
 
 describe('LambdaRecorder', () => {
-  it('tracks max concurrency, throttles and errors', () => {
+  it('tracks max concurrency, throttles, errors and failed requests', () => {
     const r = new LambdaRecorder();
-    for (let k = 0; k < 3; k++) r.started();
+    for (let k = 0; k < 4; k++) r.started();
     r.throttled();
     r.finished(100, false);
     r.finished(200, true);
     r.finished(300, false);
+    // Answered with a 5xx: not a Lambda error, but a request the invoker failed.
+    r.finished(50, false, true);
     const p = LambdaPointSchema.parse(r.close(10));
     expect(p).toEqual({
       t: 10,
-      concurrentExecutions: 3,
-      invocations: 3,
+      concurrentExecutions: 4,
+      invocations: 4,
       throttles: 1,
       errors: 1,
+      failedRequests: 2,
       durationP95Ms: 300,
     });
-    expect(r.maxConcurrentExecutions).toBe(3);
+    expect(r.totalFailedRequests).toBe(2);
+    expect(r.maxConcurrentExecutions).toBe(4);
     expect(r.totalThrottles).toBe(1);
     expect(r.close(11)).toMatchObject({ concurrentExecutions: 0, throttles: 0 });
   });

@@ -91,7 +91,10 @@ export class LambdaRecorder {
   totalThrottles = 0;
   totalInvocations = 0;
   totalErrors = 0;
+  /** Requests answered with a 5xx or an unhandled error, since start (the invoker error-rate alarm's numerator). */
+  totalFailedRequests = 0;
   private concurrent = 0;
+  private failedRequests = 0;
   private periodMax = 0;
   private invocations = 0;
   private throttles = 0;
@@ -104,7 +107,11 @@ export class LambdaRecorder {
     this.maxConcurrentExecutions = Math.max(this.maxConcurrentExecutions, this.concurrent);
   }
 
-  finished(durationMs: number, error: boolean): void {
+  /**
+   * `error`: an unhandled function error (Lambda's Errors metric). `failed`: the client got no answer it could use,
+   * an unhandled error or a 5xx the function returned (the invoker answers its failures with a status code).
+   */
+  finished(durationMs: number, error: boolean, failed = error): void {
     this.concurrent = Math.max(0, this.concurrent - 1);
     this.invocations += 1;
     this.totalInvocations += 1;
@@ -112,6 +119,10 @@ export class LambdaRecorder {
     if (error) {
       this.errors += 1;
       this.totalErrors += 1;
+    }
+    if (failed || error) {
+      this.failedRequests += 1;
+      this.totalFailedRequests += 1;
     }
   }
 
@@ -127,6 +138,7 @@ export class LambdaRecorder {
       invocations: this.invocations,
       throttles: this.throttles,
       errors: this.errors,
+      failedRequests: this.failedRequests,
       durationP95Ms: percentile(this.durations, 95),
     };
     push(this.series, point);
@@ -134,6 +146,7 @@ export class LambdaRecorder {
     this.invocations = 0;
     this.throttles = 0;
     this.errors = 0;
+    this.failedRequests = 0;
     this.durations = [];
     return point;
   }

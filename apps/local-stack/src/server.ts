@@ -1,6 +1,6 @@
 /**
- * The one HTTP server of the local stack: SageMaker Runtime InvokeEndpoint, Lambda Invoke, the function URL, the
- * metrics and admin API, and the dashboard. Routing only; the work is done by the modules it calls.
+ * The one HTTP server of the local stack: SageMaker Runtime InvokeEndpoint, SageMaker's control plane (UpdateEndpoint
+ * and friends), Lambda Invoke, the function URL, the metrics and admin API, and the dashboard. Routing only; the work is done by the modules it calls.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,6 +15,7 @@ import {
   SAGEMAKER_RUNTIME_LIMITS,
 } from '@dogbreed/platform-spec';
 import { captureInvocation } from './endpoints/data-capture.js';
+import type { ControlPlane } from './endpoints/control-plane.js';
 import { checkFrontDoorHeaders, oversizeBody } from './endpoints/front-door.js';
 import { invokeEndpoint } from './endpoints/invoke-endpoint.js';
 import type { ManagedEndpoint } from './endpoints/managed-endpoint.js';
@@ -38,9 +39,13 @@ export interface ServerDeps {
   readonly health: () => Record<string, unknown>;
   readonly dashboardDir: string;
   readonly log: Log;
+  /** SageMaker's control plane (`POST /`, `X-Amz-Target: SageMaker.*`). */
+  readonly controlPlane?: ControlPlane;
 }
 
 export const FUNCTION_URL_PREFIX = '/function-url';
+const SAGEMAKER_TARGET_PREFIX = 'SageMaker.';
+const AWS_JSON = 'application/x-amz-json-1.1';
 const INVOKE_ENDPOINT_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
 const KILL_PATH = new RegExp(`^${LOCAL_ADMIN_PREFIX}/endpoints/([^/]+)/instances/([^/]+)/kill$`);
 const CONTENT_TYPES: Record<string, string> = {
@@ -232,11 +237,41 @@ export function createStackServer(deps: ServerDeps): Server {
     res.end(out.body);
   }
 
+  /** AWS JSON 1.1: the operation in `X-Amz-Target`, the input and output JSON bodies. */
+  async function controlPlaneRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: string,
+    requestId: string,
+  ) {
+    const plane = deps.controlPlane;
+    const operation = target.slice(SAGEMAKER_TARGET_PREFIX.length);
+    if (!plane)
+      throw new AwsApiError(400, 'UnknownOperationException', `SageMaker.${operation} is not served here.`);
+    const raw = await readBody(req, {
+      limit: SAGEMAKER_RUNTIME_LIMITS.maxPayloadBytes,
+      maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES,
+      tooLarge: () => new AwsApiError(413, 'ValidationException', 'Request body too large.'),
+    });
+    let input: unknown = {};
+    try {
+      if (raw.length > 0) input = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AwsApiError(400, 'SerializationException', 'The request body is not valid JSON.');
+    }
+    const out = plane.handle(operation, input);
+    deps.log(`SageMaker.${operation} ${JSON.stringify(input).slice(0, 200)}`);
+    sendJson(res, 200, out, { 'content-type': AWS_JSON, 'x-amzn-requestid': requestId });
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
+    const target = header(req, 'x-amz-target');
+    if (method === 'POST' && path === '/' && target?.startsWith(SAGEMAKER_TARGET_PREFIX))
+      return controlPlaneRoute(req, res, target, requestId);
     if (method === 'POST' && (m = INVOKE_ENDPOINT_PATH.exec(path)))
       return invokeEndpointRoute(req, res, m[1] as string, requestId);
     if (method === 'POST' && (m = INVOKE_PATH.exec(path)))
@@ -256,8 +291,10 @@ export function createStackServer(deps: ServerDeps): Server {
     if (method === 'POST' && (m = KILL_PATH.exec(path))) {
       const endpoint = deps.endpoints.get(decodeURIComponent(m[1] as string));
       const id = decodeURIComponent(m[2] as string);
-      const inFlight = endpoint?.pool.list().find((i) => i.id === id)?.inFlight ?? 0;
-      const killed = endpoint?.pool.kill(id);
+      // Any fleet's instance: blue, or green during an update.
+      const pool = endpoint?.pools().find((p) => p.list().some((i) => i.id === id));
+      const inFlight = pool?.list().find((i) => i.id === id)?.inFlight ?? 0;
+      const killed = pool?.kill(id);
       if (!killed) return sendJson(res, 404, { message: `no running instance ${id} in endpoint ${m[1]}` });
       return sendJson(res, 200, { endpoint: endpoint?.name, killed: id, state: killed.state, inFlight });
     }

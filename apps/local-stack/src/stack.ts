@@ -1,4 +1,7 @@
-/** Composes the local stack: one server, two endpoints, the Lambda runtime, and the period clock. */
+/**
+ * Composes the local stack: one server, two endpoints, SageMaker's control plane over them, the Lambda runtime, and
+ * the period clock.
+ */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import {
@@ -8,12 +11,14 @@ import {
   type PlatformSpec,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
+import { ControlPlane } from './endpoints/control-plane.js';
 import { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { PING_DEADLINE_MS } from './endpoints/pool.js';
 import { LocalStackError } from './errors.js';
 import { LambdaRuntime } from './lambda/runtime.js';
 import type { Log } from './log.js';
 import { LambdaRecorder } from './metrics-recorder.js';
+import { describeModel, readModelDir } from './models.js';
 import { renderPrometheus } from './prometheus.js';
 import { createStackServer } from './server.js';
 import { describeTimeScale, scaledTiming, type ScaledTiming } from './time-scale.js';
@@ -73,6 +78,7 @@ export class LocalStack {
   readonly endpoints = new Map<string, ManagedEndpoint>();
   readonly lambdaRecorder = new LambdaRecorder();
   readonly lambda: LambdaRuntime;
+  readonly controlPlane: ControlPlane;
   private readonly server: Server;
   private ticker: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -100,8 +106,10 @@ export class LocalStack {
       recorder: this.lambdaRecorder,
       log: opts.log,
     });
+    this.controlPlane = new ControlPlane({ spec, endpoints: () => this.endpoints.values() });
     this.server = createStackServer({
       spec,
+      controlPlane: this.controlPlane,
       endpoints: this.endpoints,
       lambda: this.lambda,
       metrics: () => this.metrics(),
@@ -137,7 +145,12 @@ export class LocalStack {
         modelServerMain: this.opts.modelServerMain,
         nextPort: this.nextPort,
         log,
+        invokerTotals: () => ({
+          invocations: this.lambdaRecorder.totalInvocations,
+          failed: this.lambdaRecorder.totalFailedRequests,
+        }),
       });
+      this.controlPlane.registerInitial(e.endpoint, this.opts.modelDirs[mode], e.configName, e.configName);
       this.endpoints.set(e.name, e);
       log(`starting endpoint ${e.name} (${e.desired} instance(s), model ${this.opts.modelDirs[mode]})`);
       e.start();
@@ -206,25 +219,48 @@ export class LocalStack {
       status: 'ok',
       pid: process.pid,
       url: this.url,
-      endpoints: [...this.endpoints.values()].map((e) => ({
-        name: e.name,
-        desired: e.desired,
-        inService: e.pool.inService().length,
-        instances: e.pool.list().map((i) => ({ id: i.id, state: i.state, pid: i.child.pid ?? null })),
-        pids: e.pool
-          .list()
-          .flatMap((i) =>
+      endpoints: [...this.endpoints.values()].map((e) => {
+        const all = e.pools().flatMap((p) => [...p.list()]);
+        return {
+          name: e.name,
+          desired: e.desired,
+          inService: e.pool.inService().length,
+          endpointStatus: e.status(),
+          endpointConfigName: e.configName,
+          modelDir: e.modelDir,
+          instances: all.map((i) => ({ id: i.id, state: i.state, pid: i.child.pid ?? null })),
+          pids: all.flatMap((i) =>
             i.child.pid !== undefined && i.child.exitCode === null && i.child.signalCode === null
               ? [i.child.pid]
               : [],
           ),
-      })),
+          rollout: e.rolloutStatus(),
+        };
+      }),
       lambda: {
         environments: this.lambda.environments,
         concurrentExecutions: this.lambda.concurrentExecutions,
       },
-      models: this.opts.models ?? {},
+      models: this.servedModels(),
     };
+  }
+
+  /** What each endpoint serves now: the boot model, or the one an update promoted (read from its metadata). */
+  private servedModels(): Partial<Record<TrainingMode, ServedModel>> {
+    const out: Partial<Record<TrainingMode, ServedModel>> = { ...this.opts.models };
+    for (const mode of ['single', 'multi'] as const) {
+      const e = this.endpoints.get(this.opts.spec.endpoints[mode].name);
+      if (!e || e.modelDir === this.opts.modelDirs[mode]) continue;
+      const meta = readModelDir(e.modelDir);
+      if (meta)
+        out[mode] = {
+          modelVersion: meta.modelVersion,
+          kind: meta.kind ?? 'trained',
+          description: describeModel(meta),
+          classes: meta.numClasses,
+        };
+    }
+    return out;
   }
 
   /** Stops the clock, the server, the execution environments and every instance (no orphans). */

@@ -37,14 +37,61 @@ export const ScalingActivitySchema = z.object({
 });
 export type ScalingActivity = z.infer<typeof ScalingActivitySchema>;
 
+/** SageMaker's EndpointStatus as the local stack reports it (DescribeEndpoint and the admin API). */
+export const EndpointStatusSchema = z.enum(['InService', 'Updating', 'RollingBack', 'Failed']);
+
+export const RollbackAlarmStatusSchema = z.object({
+  /** The AlarmName the update named (the spec's name when the spec's deployment applied). */
+  name: z.string(),
+  metric: z.enum(['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent']),
+  threshold: z.number(),
+  state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
+  /** The metric in the last complete alarm period; null without data. */
+  value: z.number().nullable(),
+});
+
+/** An endpoint's blue/green update (UpdateEndpoint): the one in progress, or the last one decided. */
+export const RolloutStatusSchema = z.object({
+  phase: z.enum(['Provisioning', 'Baking', 'TerminationWait', 'Promoted', 'RolledBack']),
+  endpointStatus: EndpointStatusSchema,
+  mode: z.enum(['all-at-once', 'canary', 'linear']),
+  /** The endpoint config serving before the update, and the one it deploys. */
+  fromConfig: z.string(),
+  toConfig: z.string(),
+  /** The new fleet's share of requests after each traffic shift, %. */
+  steps: z.array(z.number()),
+  /** Index into `steps`; -1 before the first shift. */
+  step: z.number().int(),
+  /** The new fleet's share of requests now, %. */
+  greenPercent: z.number().min(0).max(100),
+  /** Real length of each bake (the spec's seconds / timeScale), ms. */
+  bakeMs: z.number().nonnegative(),
+  startedAt: z.number(),
+  phaseStartedAt: z.number(),
+  alarms: z.array(RollbackAlarmStatusSchema),
+  decision: z
+    .object({ outcome: z.enum(['promoted', 'rolled-back']), reason: z.string(), at: z.number() })
+    .nullable(),
+});
+export type RolloutStatus = z.infer<typeof RolloutStatusSchema>;
+
 export const EndpointMetricsSchema = z.object({
   name: z.string(),
   desiredInstances: z.number().int().nonnegative(),
   instances: z.array(
-    z.object({ id: z.string(), state: InstanceStateSchema, inFlight: z.number().int().nonnegative() }),
+    z.object({
+      id: z.string(),
+      state: InstanceStateSchema,
+      inFlight: z.number().int().nonnegative(),
+      /** blue: serving; green: started by an update in progress; retiring: draining after an update. */
+      fleet: z.enum(['blue', 'green', 'retiring']).optional(),
+    }),
   ),
   series: z.array(MetricPointSchema),
   scalingActivities: z.array(ScalingActivitySchema),
+  endpointStatus: EndpointStatusSchema.optional(),
+  endpointConfigName: z.string().optional(),
+  rollout: RolloutStatusSchema.nullable().optional(),
 });
 export type EndpointMetrics = z.infer<typeof EndpointMetricsSchema>;
 
@@ -55,6 +102,8 @@ export const LambdaPointSchema = z.object({
   invocations: z.number().int().nonnegative(),
   throttles: z.number().int().nonnegative(),
   errors: z.number().int().nonnegative(),
+  /** Requests the function answered with a 5xx status or an unhandled error (the invoker's failed requests). */
+  failedRequests: z.number().int().nonnegative().optional(),
   durationP95Ms: z.number().nonnegative(),
 });
 export type LambdaPoint = z.infer<typeof LambdaPointSchema>;

@@ -46,6 +46,8 @@ function endpointOnContainer(): ManagedEndpoint {
     endpoint: { variantName: 'AllTraffic' },
     pool,
     recorder,
+    route: () => pool,
+    finished: () => undefined,
   } as unknown as ManagedEndpoint;
 }
 

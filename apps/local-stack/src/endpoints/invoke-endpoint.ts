@@ -1,6 +1,7 @@
 /**
- * The SageMaker Runtime InvokeEndpoint API in front of the pools: least-outstanding-requests routing, one retry on
- * another instance when the chosen one died (connection refused/reset), and the service's error shapes.
+ * The SageMaker Runtime InvokeEndpoint API in front of the pools: the fleet the endpoint routes to (blue, or green for
+ * its share during an update), least-outstanding-requests routing within it, one retry on another instance of that
+ * fleet when the chosen one died (connection refused/reset), and the service's error shapes.
  */
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { AwsApiError } from '../errors.js';
@@ -94,7 +95,8 @@ export async function invokeEndpoint(
   input: InvokeInput,
   opts: { readonly maxQueueDepth: number; readonly region: string },
 ): Promise<InvokeOutput> {
-  const pool = endpoint.pool;
+  // During an update the router splits requests between the blue and the green fleet (weighted round robin).
+  const pool = endpoint.route();
   const inService = pool.inService();
   if (inService.length === 0) {
     throw new AwsApiError(503, 'ServiceUnavailable', `Endpoint ${endpoint.name} has no InService instance.`);
@@ -114,7 +116,7 @@ export async function invokeEndpoint(
     try {
       reply = await callContainer(pool.host, instance.port as number, input);
     } catch (err) {
-      endpoint.recorder.finished(performance.now() - started, undefined);
+      endpoint.finished(performance.now() - started, undefined);
       pool.release(instance);
       if (err instanceof InstanceUnreachableError) {
         pool.reportUnreachable(instance);
@@ -127,7 +129,7 @@ export async function invokeEndpoint(
         `Calling ${endpoint.name}/${instance.id} failed: ${(err as Error).message}`,
       );
     }
-    endpoint.recorder.finished(performance.now() - started, reply.status);
+    endpoint.finished(performance.now() - started, reply.status);
     pool.release(instance);
     if (reply.status >= 400) throw modelError(endpoint, reply, opts.region);
     const headers: Record<string, string> = {

@@ -1,11 +1,40 @@
-import type { EndpointMetrics, EndpointSpec, PlatformSpec, ScalingActivity } from '@dogbreed/platform-spec';
+/**
+ * One endpoint variant as SageMaker + Application Auto Scaling run it: the serving (blue) fleet, during an update a
+ * green fleet beside it, the metrics the router records, the target-tracking state and the rollout. The decisions
+ * are pure (`@dogbreed/autoscaling`, `./rollout.ts`); this class only starts and stops processes and timers.
+ */
+import type {
+  EndpointMetrics,
+  EndpointSpec,
+  PlatformSpec,
+  RolloutStatus,
+  ScalingActivity,
+} from '@dogbreed/platform-spec';
 import { applyDecision, clamp, evaluate, type ScalerState } from '@dogbreed/autoscaling';
 import type { Log } from '../log.js';
 import { EndpointRecorder } from '../metrics-recorder.js';
 import type { ScaledTiming } from '../time-scale.js';
+import type { DeploymentConfigInput, UpdateRequest } from './control-plane.js';
 import { InstancePool, type Instance } from './pool.js';
+import {
+  advance,
+  describeTransition,
+  endpointStatus,
+  isDecided,
+  routeToGreen,
+  startRollout,
+  type RolloutEvent,
+  type RolloutPlan,
+  type RolloutState,
+} from './rollout.js';
 
 const KEEP_ACTIVITIES = 200;
+
+/** Cumulative counts of the invoker's requests, for the invoker error-rate rollback alarm. */
+export interface InvokerTotals {
+  readonly invocations: number;
+  readonly failed: number;
+}
 
 /** What a managed endpoint is built from. */
 export interface ManagedEndpointOptions {
@@ -22,24 +51,67 @@ export interface ManagedEndpointOptions {
   /** Hands out a free port for each new instance. */
   readonly nextPort: () => number;
   readonly log: Log;
+  /**
+   * The endpoint config and model the endpoint boots with (SageMaker names).
+   * @default `<endpoint name>-initial` for both
+   */
+  readonly configName?: string;
+  readonly modelName?: string;
+  /**
+   * The invoker's cumulative requests and failures (the third rollback alarm's metric).
+   * @default none: that alarm sees no data
+   */
+  readonly invokerTotals?: () => InvokerTotals;
 }
 
-/**
- * One endpoint variant as SageMaker + Application Auto Scaling run it: a pool of instances, the metrics the
- * router records, and the target-tracking state. Periods are closed by the caller's clock (`closePeriod`).
- */
+/** The serving configuration: which config and model, served from which dir. */
+interface Deployed {
+  readonly configName: string;
+  readonly modelName: string;
+  readonly modelDir: string;
+}
+
+interface ActiveRollout {
+  readonly plan: RolloutPlan;
+  state: RolloutState;
+  readonly from: Deployed;
+  readonly to: Deployed;
+  readonly deploymentConfig: DeploymentConfigInput;
+  /** Green's instance count when it started: ready when that many are InService. */
+  readonly greenSize: number;
+  timer: NodeJS.Timeout | undefined;
+  /** The metric sample being filled (see AlarmSample). */
+  errors5xx: number;
+  latencies: number[];
+  invokerAt: InvokerTotals;
+}
+
 export class ManagedEndpoint {
   readonly endpoint: EndpointSpec;
-  readonly pool: InstancePool;
   readonly recorder = new EndpointRecorder();
   readonly activities: ScalingActivity[] = [];
+  readonly createdAt = Date.now();
+  lastModifiedAt = this.createdAt;
   private readonly spec: PlatformSpec;
   private readonly timing: ScaledTiming;
   private readonly log: Log;
+  private readonly opts: ManagedEndpointOptions;
   private state: ScalerState;
   private closing = false;
+  private blue: InstancePool;
+  private green: InstancePool | undefined;
+  /** Fleets an update took out of service, until their last process has exited. */
+  private retiring: InstancePool[] = [];
+  private generation = 1;
+  private deployed: Deployed;
+  private rollout: ActiveRollout | undefined;
+  private failureReason: string | undefined;
+  /** Requests routed since the last traffic shift (the weighted round robin's counter). */
+  private routed = 0;
 
-  constructor({ endpoint, spec, timing, modelDir, modelServerMain, nextPort, log }: ManagedEndpointOptions) {
+  constructor(opts: ManagedEndpointOptions) {
+    const { endpoint, spec, timing, modelDir, log } = opts;
+    this.opts = opts;
     this.endpoint = endpoint;
     this.spec = spec;
     this.timing = timing;
@@ -50,15 +122,26 @@ export class ManagedEndpoint {
       lastScaleOutAt: null,
       lastActivityAt: null,
     };
-    this.pool = new InstancePool({
-      endpoint,
+    this.deployed = {
+      configName: opts.configName ?? `${endpoint.name}-initial`,
+      modelName: opts.modelName ?? `${endpoint.name}-initial`,
       modelDir,
-      modelServerMain,
-      spec,
-      nextPort,
-      log,
-      onChange: (i) => this.onInstanceChange(i),
+    };
+    this.blue = this.newPool(modelDir, undefined);
+  }
+
+  private newPool(modelDir: string, idPrefix: string | undefined): InstancePool {
+    const pool: InstancePool = new InstancePool({
+      endpoint: this.endpoint,
+      modelDir,
+      modelServerMain: this.opts.modelServerMain,
+      spec: this.spec,
+      nextPort: this.opts.nextPort,
+      log: this.log,
+      idPrefix,
+      onChange: (i) => this.onInstanceChange(pool, i),
     });
+    return pool;
   }
 
   get name(): string {
@@ -69,14 +152,37 @@ export class ManagedEndpoint {
     return this.state.desired;
   }
 
+  /** The serving (blue) fleet. */
+  get pool(): InstancePool {
+    return this.blue;
+  }
+
+  /** The serving fleet's size: an update's green fleet starts with as many instances. */
+  get fleetSize(): number {
+    return this.state.desired;
+  }
+
+  get configName(): string {
+    return this.deployed.configName;
+  }
+
+  get modelDir(): string {
+    return this.deployed.modelDir;
+  }
+
+  /** Every fleet with instances: blue, green, retiring. */
+  pools(): InstancePool[] {
+    return [this.blue, ...(this.green ? [this.green] : []), ...this.retiring];
+  }
+
   /** Launches the initial instances. */
   start(): void {
-    this.reconcile(undefined);
+    this.reconcile(this.blue, undefined);
   }
 
   /** True when as many instances as desired are InService. */
   ready(): boolean {
-    return this.pool.inService().length >= this.state.desired;
+    return this.blue.inService().length >= this.state.desired;
   }
 
   private record(activity: ScalingActivity): void {
@@ -87,16 +193,34 @@ export class ManagedEndpoint {
     );
   }
 
-  private onInstanceChange(instance: Instance): void {
-    if (instance.state === 'Failed' && !this.closing) {
-      this.reconcile(`instance ${instance.id} Failed; launching a replacement`);
+  private onInstanceChange(pool: InstancePool, instance: Instance): void {
+    if (this.closing) return;
+    if (this.retiring.includes(pool)) {
+      if (pool.stopped()) this.retiring = this.retiring.filter((p) => p !== pool);
+      return;
     }
+    const r = this.rollout;
+    if (pool === this.green && r && r.state.phase === 'Provisioning') {
+      // A new fleet that cannot start is the update's failure, not something to relaunch forever.
+      if (instance.state === 'Failed') {
+        this.apply({
+          type: 'green-failed',
+          now: Date.now(),
+          reason: `instance ${instance.id} failed to start`,
+        });
+      } else if (pool.inService().length >= r.greenSize) {
+        this.apply({ type: 'green-ready', now: Date.now() });
+      }
+      return;
+    }
+    if (instance.state === 'Failed')
+      this.reconcile(pool, `instance ${instance.id} Failed; launching a replacement`);
   }
 
-  /** Launches or drains until the live count matches the desired count. `replaceCause` names a replacement. */
-  private reconcile(replaceCause: string | undefined): void {
+  /** Launches or drains until the fleet's live count matches the desired count. `replaceCause` names a replacement. */
+  private reconcile(pool: InstancePool, replaceCause: string | undefined): void {
     if (this.closing) return;
-    const live = this.pool.live().length;
+    const live = pool.live().length;
     if (live < this.state.desired) {
       if (replaceCause) {
         this.record({
@@ -107,15 +231,143 @@ export class ManagedEndpoint {
           cause: replaceCause,
         });
       }
-      for (let k = live; k < this.state.desired; k++) this.pool.launch();
+      for (let k = live; k < this.state.desired; k++) pool.launch();
     } else if (live > this.state.desired) {
-      for (let k = this.state.desired; k < live; k++) this.pool.drainOne();
+      for (let k = this.state.desired; k < live; k++) pool.drainOne();
     }
   }
 
-  /** Ends a metric period at `now` and lets target tracking act on it. */
+  /** The green fleet's share of requests now, in %. */
+  private greenPercent(): number {
+    const s = this.rollout?.state;
+    return this.green && s && !isDecided(s) ? s.greenPercent : 0;
+  }
+
+  /**
+   * The fleet the next request goes to: green for its share by the weighted round robin, blue otherwise (also when
+   * green has no InService instance at the moment, e.g. one was replaced).
+   */
+  route(): InstancePool {
+    const p = this.greenPercent();
+    if (p === 0 || !this.green) return this.blue;
+    const toGreen = routeToGreen(this.routed, p);
+    this.routed += 1;
+    if (toGreen && this.green.inService().length > 0) return this.green;
+    if (!toGreen && this.blue.inService().length === 0 && this.green.inService().length > 0)
+      return this.green;
+    return this.blue;
+  }
+
+  /** The router's measurement of one request (status undefined: the instance was unreachable). */
+  finished(latencyMs: number, status: number | undefined): void {
+    this.recorder.finished(latencyMs, status);
+    const r = this.rollout;
+    if (!r || status === undefined) return;
+    r.latencies.push(latencyMs);
+    if (status >= 500) r.errors5xx += 1;
+  }
+
+  /** UpdateEndpoint: starts the green fleet beside blue with blue's instance count; the plan does the rest. */
+  update(request: UpdateRequest): void {
+    const now = Date.now();
+    this.generation += 1;
+    const to: Deployed = {
+      configName: request.config.name,
+      modelName: request.model.name,
+      modelDir: request.model.dir,
+    };
+    const r: ActiveRollout = {
+      plan: request.plan,
+      state: startRollout(request.plan, now),
+      from: this.deployed,
+      to,
+      deploymentConfig: request.deploymentConfig,
+      greenSize: this.state.desired,
+      timer: undefined,
+      errors5xx: 0,
+      latencies: [],
+      invokerAt: this.invokerTotals(),
+    };
+    this.rollout = r;
+    this.failureReason = undefined;
+    this.lastModifiedAt = now;
+    const plan = request.plan;
+    this.log(
+      `${this.name}: UpdateEndpoint ${this.deployed.configName} → ${to.configName} (${plan.mode}, steps ${plan.steps.join('/')} %, ` +
+        `bake ${plan.bakeMs / 1000} s, alarms ${plan.alarms.map((a) => a.name).join(', ') || 'none'}); ` +
+        `starting ${r.greenSize} instance(s) of ${to.modelDir}`,
+    );
+    this.green = this.newPool(to.modelDir, `${this.endpoint.variantName}-g${this.generation}`);
+    r.timer = setInterval(() => this.tick(), plan.sampleMs);
+    this.reconcile(this.green, undefined);
+  }
+
+  private invokerTotals(): InvokerTotals {
+    return this.opts.invokerTotals?.() ?? { invocations: 0, failed: 0 };
+  }
+
+  /** Closes one rollout sample and feeds it to the state machine. */
+  private tick(): void {
+    const r = this.rollout;
+    if (!r) return;
+    const now = Date.now();
+    const inv = this.invokerTotals();
+    const sample = {
+      t: now,
+      errors5xx: r.errors5xx,
+      latenciesMs: r.latencies,
+      invokerInvocations: inv.invocations - r.invokerAt.invocations,
+      invokerFailed: inv.failed - r.invokerAt.failed,
+    };
+    r.errors5xx = 0;
+    r.latencies = [];
+    r.invokerAt = inv;
+    this.apply({ type: 'tick', now, sample });
+  }
+
+  private apply(event: RolloutEvent): void {
+    const r = this.rollout;
+    if (!r || isDecided(r.state)) return;
+    const before = r.state;
+    r.state = advance(r.plan, before, event);
+    const line = describeTransition(r.plan, before, r.state);
+    if (line) this.log(`${this.name}: ${line}`);
+    if (before.greenPercent !== r.state.greenPercent) this.routed = 0;
+    if (!isDecided(r.state)) return;
+    clearInterval(r.timer);
+    r.timer = undefined;
+    this.lastModifiedAt = event.now;
+    const green = this.green as InstancePool;
+    this.green = undefined;
+    if (r.state.phase === 'Promoted') {
+      this.retiring.push(this.blue);
+      this.blue.retire();
+      this.blue = green;
+      this.deployed = r.to;
+      this.failureReason = undefined;
+      this.log(`${this.name}: InService on ${r.to.configName}`);
+    } else {
+      this.retiring.push(green);
+      green.retire();
+      this.failureReason = r.state.decision?.reason;
+      this.log(`${this.name}: InService on ${r.from.configName} after rollback`);
+    }
+    this.retiring = this.retiring.filter((p) => !p.stopped());
+  }
+
+  /** SageMaker's EndpointStatus: Updating / RollingBack until the fleet being stopped has drained. */
+  status(): 'InService' | 'Updating' | 'RollingBack' {
+    return endpointStatus(this.rollout?.state, this.retiring.length > 0);
+  }
+
+  /** Ends a metric period at `now` and lets target tracking act on it; both fleets follow the desired count. */
   closePeriod(now: number): void {
-    this.recorder.close(now, this.pool.inService().length, this.spec.autoscaling.metricPeriodSeconds);
+    // Per-instance metrics divide by the instances taking the traffic: each fleet weighted by its share.
+    const p = this.greenPercent() / 100;
+    const blueIn = this.blue.inService().length;
+    const greenIn = this.green?.inService().length ?? 0;
+    const serving = this.green ? Math.round(blueIn * (1 - p) + greenIn * p) : blueIn;
+    this.recorder.close(now, serving, this.spec.autoscaling.metricPeriodSeconds);
     const decision = evaluate(this.recorder.series, this.state, now, this.spec.autoscaling, this.timing);
     if (decision.action === 'scale') {
       this.state = applyDecision(this.state, decision, now);
@@ -127,21 +379,102 @@ export class ManagedEndpoint {
         cause: decision.cause,
       });
     }
-    this.reconcile(undefined);
+    this.reconcile(this.blue, undefined);
+    if (this.green) this.reconcile(this.green, undefined);
+  }
+
+  /** The rollout for the admin API and the dashboard: the current one, or the last one decided. */
+  rolloutStatus(): RolloutStatus | null {
+    const r = this.rollout;
+    if (!r) return null;
+    const s = r.state;
+    return {
+      phase: s.phase,
+      endpointStatus: this.status(),
+      mode: r.plan.mode,
+      fromConfig: r.from.configName,
+      toConfig: r.to.configName,
+      steps: [...r.plan.steps],
+      step: s.step,
+      greenPercent: this.greenPercent(),
+      bakeMs: r.plan.bakeMs,
+      startedAt: s.startedAt,
+      phaseStartedAt: s.phaseStartedAt,
+      alarms: s.alarms.map((a) => ({ ...a })),
+      decision: s.decision ? { ...s.decision } : null,
+    };
+  }
+
+  /** DescribeEndpoint's answer. */
+  describe(arn: string): Record<string, unknown> {
+    const r = this.rollout;
+    const out: Record<string, unknown> = {
+      EndpointName: this.name,
+      EndpointArn: arn,
+      EndpointConfigName: this.deployed.configName,
+      EndpointStatus: this.status(),
+      ProductionVariants: [
+        {
+          VariantName: this.endpoint.variantName,
+          CurrentInstanceCount: this.blue.inService().length,
+          DesiredInstanceCount: this.state.desired,
+          CurrentWeight: 1,
+          DesiredWeight: 1,
+        },
+      ],
+      CreationTime: this.createdAt / 1000,
+      LastModifiedTime: this.lastModifiedAt / 1000,
+    };
+    if (this.failureReason) out['FailureReason'] = this.failureReason;
+    if (r) out['LastDeploymentConfig'] = r.deploymentConfig;
+    if (r && !isDecided(r.state)) {
+      const s = r.state;
+      const status =
+        s.phase === 'Provisioning' ? 'Creating' : s.phase === 'Baking' ? 'Baking' : 'ActivatingTraffic';
+      out['PendingDeploymentSummary'] = {
+        EndpointConfigName: r.to.configName,
+        StartTime: s.startedAt / 1000,
+        ProductionVariants: [
+          {
+            VariantName: this.endpoint.variantName,
+            CurrentInstanceCount: this.green?.inService().length ?? 0,
+            DesiredInstanceCount: r.greenSize,
+            CurrentWeight: s.greenPercent / 100,
+            DesiredWeight: 1,
+            VariantStatus: [
+              {
+                Status: status,
+                StatusMessage: `${s.phase}: ${s.greenPercent} % of requests on the new fleet`,
+                StartTime: s.phaseStartedAt / 1000,
+              },
+            ],
+          },
+        ],
+      };
+    }
+    return out;
   }
 
   snapshot(): EndpointMetrics {
+    const fleet = (p: InstancePool) =>
+      p === this.green ? 'green' : this.retiring.includes(p) ? 'retiring' : 'blue';
     return {
       name: this.name,
       desiredInstances: this.state.desired,
-      instances: this.pool.list().map((i) => ({ id: i.id, state: i.state, inFlight: i.inFlight })),
+      instances: this.pools().flatMap((p) =>
+        p.list().map((i) => ({ id: i.id, state: i.state, inFlight: i.inFlight, fleet: fleet(p) })),
+      ),
       series: [...this.recorder.series],
       scalingActivities: [...this.activities],
+      endpointStatus: this.status(),
+      endpointConfigName: this.deployed.configName,
+      rollout: this.rolloutStatus(),
     };
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    await this.pool.close();
+    if (this.rollout?.timer) clearInterval(this.rollout.timer);
+    await Promise.all(this.pools().map((p) => p.close()));
   }
 }

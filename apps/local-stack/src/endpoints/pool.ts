@@ -31,6 +31,12 @@ export interface PoolOptions {
   readonly log: Log;
   /** Called whenever an instance changes state. */
   readonly onChange?: (instance: Instance) => void;
+  /**
+   * Instance ids are `<idPrefix>-<n>`: the variant name for the fleet an endpoint boots with, a generation suffix
+   * for each fleet an update starts beside it (both fleets serve the same variant).
+   * @default the endpoint's variant name
+   */
+  readonly idPrefix?: string;
 }
 
 /** SageMaker expects /ping to pass within a few minutes of container start (AWS documents 3 min for serverless endpoints). */
@@ -98,6 +104,11 @@ export class InstancePool {
     return this.opts.endpoint.name;
   }
 
+  /** The model dir this fleet's instances serve. */
+  get modelDir(): string {
+    return this.opts.modelDir;
+  }
+
   list(): readonly Instance[] {
     return this.instances;
   }
@@ -120,7 +131,7 @@ export class InstancePool {
   /** Starts one more instance (Pending until /ping passes). */
   launch(): Instance {
     this.seq += 1;
-    const id = `${this.opts.endpoint.variantName}-${this.seq}`;
+    const id = `${this.opts.idPrefix ?? this.opts.endpoint.variantName}-${this.seq}`;
     const port = this.opts.nextPort();
     const child = spawn(process.execPath, [this.opts.modelServerMain], {
       env: { ...process.env, ...instanceEnv(this.opts.spec, this.opts.modelDir, port, this.host) },
@@ -225,6 +236,24 @@ export class InstancePool {
     this.opts.log(`${this.name}/${victim.id} draining (${victim.inFlight} in flight)`);
     if (victim.inFlight === 0) this.stop(victim);
     return victim;
+  }
+
+  /**
+   * Takes the whole fleet out of service (an update promoted or rolled back): no new requests; each instance stops
+   * once its in-flight requests have finished, so none is lost.
+   */
+  retire(): void {
+    for (const i of this.instances) {
+      if (i.state !== 'Pending' && i.state !== 'InService') continue;
+      this.set(i, 'Draining');
+      if (i.inFlight === 0) this.stop(i);
+    }
+    this.opts.log(`${this.name}: fleet ${this.opts.idPrefix ?? this.opts.endpoint.variantName} retiring`);
+  }
+
+  /** True when no instance of this fleet has a process any more. */
+  stopped(): boolean {
+    return this.instances.every((i) => i.state === 'Terminated' || i.state === 'Failed');
   }
 
   /** Fault injection: SIGKILL, marked Failed at once. */

@@ -43,6 +43,13 @@ export interface RuntimeOptions {
 }
 
 /** The log of an execution the environment could not report itself (it timed out or died). */
+/** A result in the function URL / invoker shape whose `statusCode` is 5xx: a request the function failed. */
+export function serverErrorResult(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return false;
+  const status = (result as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' && status >= 500;
+}
+
 function synthesizedLog(error: FunctionError, requestId?: string): string {
   const prefix = requestId ? `${new Date().toISOString()} ${requestId} ` : `${new Date().toISOString()} `;
   return Buffer.from(`${prefix}${error.errorMessage}\n`).toString('base64');
@@ -165,7 +172,11 @@ export class LambdaRuntime {
     } finally {
       this.inFlight -= 1;
     }
-    this.opts.recorder.finished(performance.now() - started, outcome.kind === 'error');
+    this.opts.recorder.finished(
+      performance.now() - started,
+      outcome.kind === 'error',
+      outcome.kind === 'error' || serverErrorResult(outcome.result),
+    );
     const broken = outcome.kind === 'error' && outcome.error.errorType.startsWith('Runtime.');
     if (env.dead || broken || this.closed) {
       this.all.delete(env);
