@@ -1,6 +1,7 @@
 /**
- * Reads the launcher's log, finds its final `MODEL_ARTIFACT=s3://...` line and sets the step output
- * `model-<mode>` (distinct names per matrix leg, so the train job's outputs carry both URIs to deploy-endpoints).
+ * Reads the launcher's log, finds its final `MODEL_ARTIFACT=s3://...` and `MODEL_PACKAGE=arn:...` lines (the
+ * launcher ran with `--register`) and sets the step outputs `model-<mode>` and `package-<mode>` (distinct names per
+ * matrix leg, so the train job's outputs carry both legs' packages to the replay and approve jobs).
  *
  * usage: tsx tools/gha/model-artifact.ts --mode single|multi --log train.log
  */
@@ -9,6 +10,8 @@ import * as core from '@actions/core';
 import { TrainingMode } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 import { readFlags } from './args.js';
+import { RegistryGateError } from './errors.js';
+import { parsePackageArn } from './model-registry.js';
 
 const S3ModelUri = z
   .string()
@@ -21,13 +24,33 @@ export function findModelArtifact(log: string): string {
   return S3ModelUri.parse(last.slice('MODEL_ARTIFACT='.length).trim());
 }
 
+/** The last `MODEL_PACKAGE=` line's ARN; the train job registers every model, so its absence fails the step. */
+export function findModelPackage(log: string): string {
+  const last = log
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('MODEL_PACKAGE='))
+    .at(-1);
+  if (!last)
+    throw new RegistryGateError(
+      'the launcher log has no MODEL_PACKAGE= line: the model was not registered (--register)',
+    );
+  return parsePackageArn(last.slice('MODEL_PACKAGE='.length)).arn;
+}
+
 export function main(argv = process.argv.slice(2)): void {
   const flags = readFlags(argv, ['mode', 'log'], 'model-artifact.ts --mode single|multi --log FILE');
   const mode = TrainingMode.parse(flags.mode);
   if (!flags.log) throw new Error('--log FILE is required');
-  const uri = findModelArtifact(readFileSync(flags.log, 'utf8'));
+  const log = readFileSync(flags.log, 'utf8');
+  const uri = findModelArtifact(log);
+  const pkg = findModelPackage(log);
   core.setOutput(`model-${mode}`, uri);
-  void core.summary.addHeading(`Model (${mode})`, 3).addCodeBlock(uri).write();
+  core.setOutput(`package-${mode}`, pkg);
+  void core.summary
+    .addHeading(`Model (${mode})`, 3)
+    .addCodeBlock(uri)
+    .addRaw(`Registered as ${pkg} (PendingManualApproval)`, true)
+    .write();
 }
 
 if (process.argv[1]?.endsWith('model-artifact.ts')) {
