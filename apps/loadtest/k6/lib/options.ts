@@ -5,6 +5,7 @@ import {
   arrivalRateThresholds,
   baseThresholds,
   concurrencyThresholds,
+  rolloutThresholds,
   sloFor,
   type ScenarioName,
 } from './thresholds.ts';
@@ -107,6 +108,22 @@ export function optionsFor(name: ScenarioName): Options {
           'http_req_duration{phase:early}': [`p(95)<${slo.p95Ms}`],
           'http_req_duration{phase:late}': [`p(95)<${slo.p95Ms}`],
         },
+      };
+    }
+    case 'rollout': {
+      // A bounded constant arrival rate through InvokeEndpoint while the endpoint is updated under it. The default
+      // latency sizes the VU pool for a slow candidate, so a slow green fleet cannot starve the generator.
+      const rps = numEnv('RATE', 4);
+      const durationS = numEnv('DURATION_S', 30);
+      return {
+        ...common,
+        scenarios: {
+          rollout: {
+            ...constantArrival(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 1000)),
+            gracefulStop: '60s',
+          },
+        },
+        thresholds: rolloutThresholds(),
       };
     }
     case 'probe': {

@@ -5,7 +5,7 @@
  * (see `http.expectedStatuses`) and counted in `throttled_responses`, never in `http_req_failed`.
  */
 
-export type ScenarioName = 'smoke' | 'autoscale' | 'concurrency' | 'soak' | 'probe';
+export type ScenarioName = 'smoke' | 'autoscale' | 'concurrency' | 'soak' | 'probe' | 'rollout';
 
 export interface Slo {
   /** p95 of successful request durations, ms. */
@@ -21,6 +21,9 @@ export const DEFAULT_SLOS: Record<ScenarioName, Slo> = {
   concurrency: { p95Ms: 8000, errorRate: 0 },
   soak: { p95Ms: 3000, errorRate: 0.01 },
   probe: { p95Ms: 1000, errorRate: 0.001 },
+  // A rollout's failures and latency are judged by the rollout verifier (src/verify/rollout.ts): a candidate that
+  // fails is the case under test, not a broken run.
+  rollout: { p95Ms: 60_000, errorRate: 1 },
 };
 
 export function sloFor(name: ScenarioName, env: Record<string, string | undefined>): Slo {
@@ -59,4 +62,12 @@ export function arrivalRateThresholds(slo: Slo, expectedIterations: number, drop
     ...baseThresholds(slo),
     dropped_iterations: [`count<=${Math.max(1, Math.floor(expectedIterations * droppedShare))}`],
   };
+}
+
+/**
+ * Rollout: every scheduled request must be sent (a dropped iteration is a request the verifier cannot account for);
+ * statuses and models are judged per request by the rollout verifier, so no latency or error threshold here.
+ */
+export function rolloutThresholds(): Thresholds {
+  return { dropped_iterations: ['count==0'] };
 }

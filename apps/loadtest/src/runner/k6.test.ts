@@ -30,4 +30,21 @@ describe('k6Args', () => {
     );
     expect(args.at(-1)).toMatch(/k6\/probe\.ts$/);
   });
+
+  it('asks for every sample as JSON lines, at an absolute path, when a verifier needs them', () => {
+    const run = {
+      scenario: 'rollout' as const,
+      spec: PLATFORM_SPEC,
+      mode: 'local' as const,
+      payload: 'p.jpg',
+      outDir: 'out',
+      timeScale: 60,
+      timeoutMs: 1000,
+    };
+    expect(k6Args(run, 'out/rollout.json')).not.toContain('--out');
+    const args = k6Args({ ...run, samplesPath: 'out/rollout-samples.jsonl' }, 'out/rollout.json');
+    const out = args[args.indexOf('--out') + 1] ?? '';
+    expect(out).toMatch(/^json=\/.*\/out\/rollout-samples\.jsonl$/);
+    expect(args.at(-1)).toMatch(/k6\/rollout\.ts$/);
+  });
 });

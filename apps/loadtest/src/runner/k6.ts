@@ -8,7 +8,7 @@ import { readK6Summary, scenarioResult, soakDrift, type ScenarioResult } from '.
 
 export const K6_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../k6');
 
-export type Scenario = 'smoke' | 'autoscale' | 'concurrency' | 'soak' | 'probe';
+export type Scenario = 'smoke' | 'autoscale' | 'concurrency' | 'soak' | 'probe' | 'rollout';
 
 export interface K6Run {
   scenario: Scenario;
@@ -25,6 +25,8 @@ export interface K6Run {
   timeoutMs: number;
   /** Summary file name (default `<scenario>.json`). */
   summaryName?: string;
+  /** Every metric sample as k6's JSON lines (`--out json=`), for verifiers that judge request by request. */
+  samplesPath?: string;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,7 @@ export function k6Args(r: K6Run, summaryPath: string): string[] {
     ...(r.vars ?? {}),
   };
   const args = ['run', '--quiet', '--no-color'];
+  if (r.samplesPath) args.push('--out', `json=${resolve(r.samplesPath)}`);
   for (const [k, v] of Object.entries(vars)) args.push('-e', `${k}=${v}`);
   args.push(join(K6_DIR, `${r.scenario}.ts`));
   return args;
