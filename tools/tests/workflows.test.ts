@@ -12,6 +12,7 @@ import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
  * id-token only where AWS is touched, every third-party action pinned to a commit SHA, the load-test schedule.
  */
 interface Step {
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -23,6 +24,7 @@ interface Job {
   permissions?: Record<string, string> | string;
   steps?: Step[];
   needs?: string | string[];
+  outputs?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown>;
@@ -161,9 +163,36 @@ describe('workflows', () => {
     expect(deploy?.on).toMatchObject({ push: { branches: [PLATFORM_SPEC.ci.github.deployBranch] } });
     expect(deploy?.concurrency?.['cancel-in-progress']).toBe(false);
     const stages = jobsOf(deploy as Workflow).map(([, j]) => stageOf(j));
-    expect(new Set(stages)).toEqual(
-      new Set(['validate', 'deployInfra', 'train', 'deployEndpoints', 'loadTest']),
-    );
+    expect(new Set(stages)).toEqual(new Set(CiStage.options));
+  });
+
+  it('gate the deploy on the model registry: register → replay → approve (reviewers) → the newest Approved package', () => {
+    const deploy = workflows['deploy.yml'] as Workflow;
+    const job = (name: string) => deploy.jobs[name] as Job & { if?: string };
+    const needs = (name: string) => [job(name).needs ?? []].flat();
+    const runs = (name: string) => (job(name).steps ?? []).map((st) => st.run ?? '').join('\n');
+    // train registers each model pending approval and hands the package on.
+    expect(runs('train')).toMatch(/--register "\$GROUP"/);
+    expect(JSON.stringify(job('train').outputs)).toMatch(/package-single.*package-multi/);
+    // replay after train, approval after replay in the reviewers' environment, deploy after approval.
+    expect(needs('replay')).toContain('train');
+    expect(needs('approve-model')).toEqual(expect.arrayContaining(['train', 'replay']));
+    expect(envName(job('approve-model'))).toBe(PLATFORM_SPEC.ci.roles.approveModel.environment);
+    expect(stageOf(job('approve-model'))).toBe('approveModel');
+    expect(runs('replay')).toMatch(/tools\/gha\/replay-gate\.ts/);
+    const upload = (job('replay').steps ?? []).find((st) => st.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload?.if, 'the report is kept when the replay fails too').toBe('always()');
+    expect(needs('deploy-endpoints')).toContain('approve-model');
+    expect(job('deploy-endpoints').if).toMatch(/needs\.approve-model\.result == 'success'/);
+    // deploy-endpoints takes the artifacts from the registry, never from the train job's outputs.
+    const text = JSON.stringify(job('deploy-endpoints'));
+    expect(text).not.toMatch(/needs\.train\.outputs\.model-/);
+    expect(runs('deploy-endpoints')).toMatch(/tools\/gha\/approved-models\.ts/);
+    const deployStep = (job('deploy-endpoints').steps ?? []).find((st) => st.run?.includes('infra:deploy'));
+    expect(deployStep?.env).toMatchObject({
+      MODEL_SINGLE: '${{ steps.approved.outputs.model-single }}',
+      MODEL_MULTI: '${{ steps.approved.outputs.model-multi }}',
+    });
   });
 
   it('schedule the load test and verify after it', () => {
