@@ -70,6 +70,45 @@ function shortName(name) {
   return name.replace(/^dogbreed-/, '');
 }
 
+/** An endpoint's blue/green update: phase, traffic share, each rollback alarm, the decision. */
+function renderRollout(r) {
+  const box = document.createElement('div');
+  box.className = `rollout ${r.phase}`;
+  const head = document.createElement('div');
+  const step = r.step >= 0 ? `shift ${r.step + 1}/${r.steps.length}` : 'new fleet starting';
+  head.textContent = `Update ${r.fromConfig} → ${r.toConfig} (${r.mode}, ${r.steps.join('/')} %): ${r.phase}, ${step}`;
+  box.appendChild(head);
+  const bar = document.createElement('div');
+  bar.className = 'share';
+  bar.title = `new fleet ${r.greenPercent} % of requests`;
+  const green = document.createElement('div');
+  green.className = 'green';
+  green.style.width = `${r.greenPercent}%`;
+  bar.appendChild(green);
+  box.appendChild(bar);
+  const share = document.createElement('div');
+  share.className = 'muted';
+  share.textContent = `new fleet ${r.greenPercent} % · old fleet ${100 - r.greenPercent} % of requests`;
+  box.appendChild(share);
+  const alarms = document.createElement('ul');
+  alarms.className = 'alarms';
+  for (const a of r.alarms) {
+    const li = document.createElement('li');
+    li.className = `alarm ${a.state}`;
+    const value = a.value === null ? 'no data' : Math.round(a.value * 100) / 100;
+    li.textContent = `${a.name}: ${a.state} (${a.metric} ${value}, threshold ${a.threshold})`;
+    alarms.appendChild(li);
+  }
+  box.appendChild(alarms);
+  if (r.decision) {
+    const d = document.createElement('div');
+    d.className = `decision ${r.decision.outcome}`;
+    d.textContent = `${r.decision.outcome} at ${new Date(r.decision.at).toLocaleTimeString()}: ${r.decision.reason}`;
+    box.appendChild(d);
+  }
+  return box;
+}
+
 function render(m) {
   const perSecond = 1000 / m.periodMs;
   const eps = m.endpoints;
@@ -135,12 +174,17 @@ function render(m) {
     box.className = 'endpoint';
     const inService = e.instances.filter((i) => i.state === 'InService').length;
     box.innerHTML = `<strong>${e.name}</strong> — desired ${e.desiredInstances}, InService ${inService}`;
+    const status = document.createElement('div');
+    status.className = `endpoint-status ${e.endpointStatus || 'InService'}`;
+    status.textContent = `${e.endpointStatus || 'InService'} · config ${e.endpointConfigName || '?'}`;
+    box.appendChild(status);
+    if (e.rollout) box.appendChild(renderRollout(e.rollout));
     const list = document.createElement('div');
     list.className = 'instances';
     for (const inst of e.instances) {
       const chip = document.createElement('span');
       chip.className = `inst ${inst.state}`;
-      chip.textContent = `${inst.id} · ${inst.state} · ${inst.inFlight} in flight`;
+      chip.textContent = `${inst.id}${inst.fleet && inst.fleet !== 'blue' ? ` (${inst.fleet})` : ''} · ${inst.state} · ${inst.inFlight} in flight`;
       if (inst.state === 'InService' || inst.state === 'Pending') {
         const kill = document.createElement('button');
         kill.textContent = 'kill';
