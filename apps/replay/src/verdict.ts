@@ -1,0 +1,68 @@
+/**
+ * The verdict: each `rollout.replay` threshold as a check with its value, limit and result, plus one rule that is
+ * not a number: a candidate that fails any request fails the replay (the serving model's errors are reported but are
+ * not the candidate's fault). A check with nothing to measure (accuracy without labelled images) is `n/a`; any other
+ * missing value (nothing compared) fails.
+ */
+import type { ReplayThresholds } from '@dogbreed/platform-spec';
+import type { ReplayCheck, ReplayFigures } from './report.js';
+
+function check(
+  name: string,
+  description: string,
+  value: number | null,
+  comparator: '>=' | '<=',
+  limit: number,
+  naWhenNull = false,
+): ReplayCheck {
+  const result =
+    value === null || Number.isNaN(value)
+      ? naWhenNull
+        ? 'n/a'
+        : 'fail'
+      : (comparator === '>=' ? value >= limit : value <= limit)
+        ? 'pass'
+        : 'fail';
+  return {
+    name,
+    description,
+    value: value === null || Number.isNaN(value) ? null : value,
+    comparator,
+    limit,
+    result,
+  };
+}
+
+export function replayChecks(figures: ReplayFigures, t: ReplayThresholds): ReplayCheck[] {
+  return [
+    check('minRequests', 'requests both sides answered', figures.compared, '>=', t.minRequests),
+    check('candidateErrors', 'requests the candidate failed', figures.errors.candidate, '<=', 0),
+    check('minTop1Agreement', 'top-1 breed agreement', figures.agreement.rate, '>=', t.minTop1Agreement),
+    check(
+      'maxAccuracyDrop',
+      'top-1 accuracy drop on labelled images (serving − candidate)',
+      figures.accuracy?.drop ?? null,
+      '<=',
+      t.maxAccuracyDrop,
+      figures.accuracy === null,
+    ),
+    check(
+      'maxMeanConfidenceShift',
+      'mean |Δ top-1 confidence|',
+      figures.confidence?.meanAbsShift ?? null,
+      '<=',
+      t.maxMeanConfidenceShift,
+    ),
+    check(
+      'maxP95LatencyRatio',
+      'p95 latency, candidate ÷ serving',
+      figures.latency?.p95Ratio ?? null,
+      '<=',
+      t.maxP95LatencyRatio,
+    ),
+  ];
+}
+
+export function verdictOf(checks: readonly ReplayCheck[]): 'pass' | 'fail' {
+  return checks.some((c) => c.result === 'fail') ? 'fail' : 'pass';
+}
