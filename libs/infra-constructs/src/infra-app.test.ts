@@ -76,7 +76,10 @@ describe('endpoints: autoscaling from the spec', () => {
     const alarms = resources(infra.templates.serving, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms.filter((a) => a['MetricName'] === 'Invocation5XXErrors')).toHaveLength(2);
     expect(alarms.filter((a) => a['MetricName'] === 'ModelLatency')).toHaveLength(2);
-    const atMax = alarms.filter((a) => Array.isArray(a['Metrics']));
+    // Two metric-math alarms per endpoint: the instance count at the maximum, and the invoker's error rate.
+    const atMax = alarms.filter((a) =>
+      JSON.stringify(a['Metrics'] ?? null).includes('invocations / perInstance'),
+    );
     expect(atMax).toHaveLength(2);
     for (const a of atMax) expect(a['Threshold']).toBe(spec.autoscaling.maxInstances - 0.5);
   });

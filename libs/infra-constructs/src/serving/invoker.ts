@@ -1,4 +1,9 @@
+/**
+ * The invoker Lambda construct, and the metrics it publishes as the serving stack's alarms read them (the names
+ * mirror `METRIC` in apps/invoker/src/telemetry.ts, which a library cannot import).
+ */
 import {
+  aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
   aws_iam as iam,
   aws_kms as kms,
@@ -12,6 +17,54 @@ import { INVOKER_ENV, type InvokerSpec, type TrainingMode } from '@dogbreed/plat
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { InfraPropsError } from '../errors.js';
+
+/** Where the invoker's EMF metrics land: CloudWatch namespace and the `service` dimension. */
+export interface InvokerMetricSource {
+  /** The metric namespace (`spec.project.name`). */
+  readonly namespace: string;
+  /** The `service` dimension (`spec.invoker.functionName`). */
+  readonly serviceName: string;
+}
+
+/** The invoker's metric and dimension names (apps/invoker/src/telemetry.ts, `METRIC` and `DIMENSION`). */
+export const INVOKER_METRICS = {
+  requests: 'Requests',
+  /** 1 per request answered with a 5xx, 0 otherwise. */
+  failedRequests: 'FailedRequests',
+  serviceDimension: 'service',
+  endpointDimension: 'endpoint',
+} as const;
+
+/**
+ * The invoker's error rate for one endpoint in percent: `100 × FailedRequests / Requests` per period, both Sums with
+ * dimensions {service, endpoint}. A period without requests has no data point (not 0 %, not an error).
+ */
+export function invokerErrorRatePercent(
+  source: InvokerMetricSource,
+  endpointName: string,
+  period: Duration,
+): cloudwatch.MathExpression {
+  const metric = (metricName: string) =>
+    new cloudwatch.Metric({
+      namespace: source.namespace,
+      metricName,
+      dimensionsMap: {
+        [INVOKER_METRICS.serviceDimension]: source.serviceName,
+        [INVOKER_METRICS.endpointDimension]: endpointName,
+      },
+      statistic: 'Sum',
+      period,
+    });
+  return new cloudwatch.MathExpression({
+    expression: '100 * failed / requests',
+    usingMetrics: {
+      failed: metric(INVOKER_METRICS.failedRequests),
+      requests: metric(INVOKER_METRICS.requests),
+    },
+    label: `invoker error rate (%) for ${endpointName}`,
+    period,
+  });
+}
 
 /** What the invoker needs from an endpoint construct. */
 export interface InvokableEndpoint {
@@ -49,6 +102,12 @@ export interface InvokerProps {
    * @default - none
    */
   readonly inputKey?: kms.IKey;
+  /**
+   * Where the function publishes its metrics (set as Powertools' POWERTOOLS_METRICS_NAMESPACE and
+   * POWERTOOLS_SERVICE_NAME), so that alarms built from the same source read them.
+   * @default - the bundle's own platform spec: `project.name` and `invoker.functionName` of its defaults
+   */
+  readonly metricSource?: InvokerMetricSource;
 }
 
 /**
@@ -74,6 +133,11 @@ export class Invoker extends Construct {
     if (spec.s3Input.enabled && !props.inputBucket) {
       throw new InfraPropsError(`${where}: invoker.s3Input.enabled is true, so inputBucket is required`);
     }
+    const ms = props.metricSource;
+    if (ms && !(/^[^:].{0,254}$/.test(ms.namespace) && /^[^:].{0,254}$/.test(ms.serviceName)))
+      throw new InfraPropsError(
+        `${where}: metricSource.namespace and .serviceName must be 1-255 characters, not starting with ":" (CloudWatch)`,
+      );
     const retention = spec.logRetentionDays as logs.RetentionDays;
     if (!Object.values(logs.RetentionDays).includes(retention)) {
       throw new InfraPropsError(
@@ -125,6 +189,10 @@ export class Invoker extends Construct {
       [INVOKER_ENV.endpointTimeoutMs]: String(spec.endpointTimeoutMs),
       [INVOKER_ENV.maxAttempts]: String(spec.maxAttempts),
     };
+    if (props.metricSource) {
+      environment['POWERTOOLS_METRICS_NAMESPACE'] = props.metricSource.namespace;
+      environment['POWERTOOLS_SERVICE_NAME'] = props.metricSource.serviceName;
+    }
     if (spec.s3Input.enabled && props.inputBucket) {
       props.inputBucket.grantRead(this.role, `${spec.s3Input.prefix}*`);
       props.inputKey?.grantDecrypt(this.role);

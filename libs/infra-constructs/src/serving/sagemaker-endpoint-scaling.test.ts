@@ -16,6 +16,8 @@ function synth(override: SpecOverride): Template {
   new SageMakerEndpoint(stack, 'Single', {
     endpoint: spec.endpoints.single,
     autoscaling: spec.autoscaling,
+    dataCapture: spec.rollout.dataCapture,
+    invokerMetrics: { namespace: spec.project.name, serviceName: spec.invoker.functionName },
     modelServer: spec.modelServer,
     image: {
       imageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/model-server:1',

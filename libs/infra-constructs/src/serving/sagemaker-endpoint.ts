@@ -1,3 +1,7 @@
+/**
+ * One real-time SageMaker endpoint with its autoscaling, its alarms, and its rollout: a model update shifts traffic
+ * blue/green as the spec's deployment says and rolls back when one of its three rollback alarms fires.
+ */
 import {
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
@@ -20,12 +24,15 @@ import {
   type AutoscalingSpec,
   type EndpointSpec,
   type ModelServerSpec,
+  type RolloutSpec,
 } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
 import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
+import { invokerErrorRatePercent, type InvokerMetricSource } from './invoker.js';
+import { checkDeployment, deploymentConfig, rollbackAlarmName } from './rollout.js';
 
 /** The image a SageMaker model runs: a `DockerImageAsset` or an ECR repository + tag both fit. */
 export interface ModelImage {
@@ -63,20 +70,17 @@ export interface SageMakerEndpointProps {
   readonly subnets: ec2.SubnetSelection;
   readonly securityGroup: ec2.ISecurityGroup;
   /**
-   * Percentage of requests captured to S3.
-   * @default 20
+   * `spec.rollout.dataCapture`: whether and what share of requests SageMaker captures, to
+   * `<model bucket>/data-capture/<endpoint>/<variant>/yyyy/mm/dd/hh/` (SageMaker adds the endpoint and variant).
    */
-  readonly captureSamplingPercentage?: number;
+  readonly dataCapture: RolloutSpec['dataCapture'];
+  /** Where the invoker publishes its metrics: the third rollback alarm reads its error rate for this endpoint. */
+  readonly invokerMetrics: InvokerMetricSource;
   /**
-   * Alarm when the variant's p90 ModelLatency exceeds this many milliseconds.
-   * @default 1000
+   * More alarms that roll an update back, besides the three from the spec (SageMaker takes at most 10 in all).
+   * @default []
    */
-  readonly modelLatencyThresholdMs?: number;
-  /**
-   * Alarm when Invocation5XXErrors in one metric period reach this count.
-   * @default 1
-   */
-  readonly errorThreshold?: number;
+  readonly extraRollbackAlarms?: readonly cloudwatch.IAlarm[];
   /**
    * Topic the alarms notify.
    * @default - alarms without actions
@@ -94,10 +98,11 @@ export interface StepScaling {
 
 /**
  * One real-time SageMaker endpoint: the model (custom image, artifact from S3, VPC, network isolation), the endpoint
- * config (instance type, volume KMS key, data capture to S3 with KMS), the endpoint, the Application Auto Scaling
- * target on `sagemaker:variant:DesiredInstanceCount` with the spec's policy (target tracking, or step scaling) and
- * scheduled actions (two per scheduled window), and alarms on 5xx, model latency, and the instance count reaching
- * the maximum.
+ * config (instance type, volume KMS key, data capture to S3 with KMS from `rollout.dataCapture`), the endpoint with
+ * its blue/green DeploymentConfig (`endpoint.deployment`, checked against SageMaker's constraints in `rollout.ts`),
+ * the Application Auto Scaling target on `sagemaker:variant:DesiredInstanceCount` with the spec's policy (target
+ * tracking, or step scaling) and scheduled actions (two per scheduled window), the three rollback alarms (5xx, p90
+ * model latency, the invoker's error rate for this endpoint), and an alarm on the instance count reaching the maximum.
  */
 export class SageMakerEndpoint extends Construct {
   public readonly role: iam.Role;
@@ -112,8 +117,14 @@ export class SageMakerEndpoint extends Construct {
   public readonly scalingPolicy?: appscaling.TargetTrackingScalingPolicy;
   /** Set when `autoscaling.policy.type` is `step`. */
   public readonly stepScaling?: StepScaling;
+  /** Rollback alarm: Invocation5XXErrors (Sum) at or above `rollbackAlarms.errors5xx.threshold`. */
   public readonly errorAlarm: cloudwatch.Alarm;
+  /** Rollback alarm: ModelLatency p90 above `rollbackAlarms.modelLatencyP90Ms.threshold` ms. */
   public readonly latencyAlarm: cloudwatch.Alarm;
+  /** Rollback alarm: the invoker's error rate for this endpoint above `rollbackAlarms.invokerErrorRatePercent`. */
+  public readonly invokerErrorRateAlarm: cloudwatch.Alarm;
+  /** Every alarm that rolls an update of this endpoint back, in the DeploymentConfig's order. */
+  public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
   public readonly atMaxCapacityAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: SageMakerEndpointProps) {
@@ -127,20 +138,23 @@ export class SageMakerEndpoint extends Construct {
     }
     if (props.subnets.subnetType === ec2.SubnetType.PUBLIC)
       throw new InfraPropsError(`${where}: subnets must not be public`);
-    const sampling = props.captureSamplingPercentage ?? 20;
-    if (!Number.isInteger(sampling) || sampling < 0 || sampling > 100) {
+    const capture = props.dataCapture;
+    if (
+      !Number.isInteger(capture.samplingPercent) ||
+      capture.samplingPercent < 0 ||
+      capture.samplingPercent > 100
+    ) {
       throw new InfraPropsError(
-        `${where}: captureSamplingPercentage must be an integer 0-100 (got ${sampling})`,
+        `${where}: dataCapture.samplingPercent must be an integer 0-100 (SageMaker InitialSamplingPercentage; got ${capture.samplingPercent})`,
       );
     }
-    const latencyMs = props.modelLatencyThresholdMs ?? 1000;
-    const errorThreshold = props.errorThreshold ?? 1;
-    if (!(latencyMs > 0))
-      throw new InfraPropsError(`${where}: modelLatencyThresholdMs must be positive (got ${latencyMs})`);
-    if (!(errorThreshold > 0))
-      throw new InfraPropsError(`${where}: errorThreshold must be positive (got ${errorThreshold})`);
+    const extraAlarms = props.extraRollbackAlarms ?? [];
+    checkDeployment(where, ep, as, 3 + extraAlarms.length);
     const stack = Stack.of(this);
     this.endpointName = ep.name;
+    // SageMaker writes under <DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/: the destination is the prefix
+    // itself (no trailing slash), and this endpoint's role may write its own folder only.
+    const captureDestination = DATA_PREFIXES.dataCapture.replace(/\/$/, '');
     const capturePrefix = `${DATA_PREFIXES.dataCapture}${ep.name}`;
 
     this.role = new iam.Role(this, 'Role', {
@@ -151,7 +165,7 @@ export class SageMakerEndpoint extends Construct {
     if (!/^[^/].*\.tar\.gz$/.test(modelKey))
       throw new InfraPropsError(`${where}: modelKey must be a key ending in .tar.gz (got ${modelKey})`);
     props.modelBucket.grantRead(this.role, modelKey);
-    props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
+    if (capture.enabled) props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
     props.key.grantEncryptDecrypt(this.role);
     props.image.repository.grantPull(this.role);
     const logGroupArn = `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/sagemaker/Endpoints/${ep.name}`;
@@ -207,20 +221,73 @@ export class SageMakerEndpoint extends Construct {
           initialVariantWeight: 1,
         },
       ],
-      dataCaptureConfig: {
-        enableCapture: true,
-        initialSamplingPercentage: sampling,
-        destinationS3Uri: props.modelBucket.s3UrlForObject(capturePrefix),
-        kmsKeyId: props.key.keyArn,
-        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
-      },
+      dataCaptureConfig: capture.enabled
+        ? {
+            enableCapture: true,
+            initialSamplingPercentage: capture.samplingPercent,
+            destinationS3Uri: props.modelBucket.s3UrlForObject(captureDestination),
+            kmsKeyId: props.key.keyArn,
+            captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+          }
+        : undefined,
     });
+
+    const rollback = ep.deployment.rollbackAlarms;
+    const alarmName = (kind: keyof typeof rollback) => rollbackAlarmName(stack.stackName, ep.name, kind);
+    const period = (seconds: number) => Duration.seconds(seconds);
+    const sagemakerMetric = (metricName: string, statistic: string, p: Duration) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SageMaker',
+        metricName,
+        // Blue and green fleets share the variant name, so these watch whichever fleet serves.
+        dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
+        statistic,
+        period: p,
+      });
+    this.errorAlarm = new cloudwatch.Alarm(this, 'Errors5xx', {
+      alarmName: alarmName('errors5xx'),
+      alarmDescription: `${ep.name}: the model container returned at least ${rollback.errors5xx.threshold} 5xx in ${rollback.errors5xx.periodSeconds} s (rolls an update back)`,
+      metric: sagemakerMetric('Invocation5XXErrors', 'Sum', period(rollback.errors5xx.periodSeconds)),
+      threshold: rollback.errors5xx.threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: rollback.errors5xx.evaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.latencyAlarm = new cloudwatch.Alarm(this, 'ModelLatency', {
+      alarmName: alarmName('modelLatencyP90Ms'),
+      alarmDescription: `${ep.name}: p90 model latency above ${rollback.modelLatencyP90Ms.threshold} ms (rolls an update back)`,
+      metric: sagemakerMetric('ModelLatency', 'p90', period(rollback.modelLatencyP90Ms.periodSeconds)),
+      // CloudWatch has ModelLatency in microseconds; the spec has milliseconds.
+      threshold: rollback.modelLatencyP90Ms.threshold * 1000,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: rollback.modelLatencyP90Ms.evaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.invokerErrorRateAlarm = new cloudwatch.Alarm(this, 'InvokerErrorRate', {
+      alarmName: alarmName('invokerErrorRatePercent'),
+      alarmDescription: `${ep.name}: more than ${rollback.invokerErrorRatePercent.threshold} % of the invoker's requests to it failed (5xx; rolls an update back)`,
+      metric: invokerErrorRatePercent(
+        props.invokerMetrics,
+        ep.name,
+        period(rollback.invokerErrorRatePercent.periodSeconds),
+      ),
+      threshold: rollback.invokerErrorRatePercent.threshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: rollback.invokerErrorRatePercent.evaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.rollbackAlarms = [this.errorAlarm, this.latencyAlarm, this.invokerErrorRateAlarm, ...extraAlarms];
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: ep.name,
       endpointConfigName: this.endpointConfig.attrEndpointConfigName,
-      // A model update must not reset the instance count Application Auto Scaling has set.
+      // The scalable target below is always registered: an update must keep the instance count Application Auto
+      // Scaling set, not reset it to initialInstanceCount (endpoint-scaling-update, see rollout.ts).
       retainAllVariantProperties: true,
+      deploymentConfig: deploymentConfig(
+        ep.deployment,
+        this.rollbackAlarms.map((a) => a.alarmName),
+      ),
     });
     this.endpointArn = this.endpoint.ref;
 
@@ -256,32 +323,9 @@ export class SageMakerEndpoint extends Construct {
       });
     }
 
-    const period = Duration.seconds(as.metricPeriodSeconds);
+    const scalingPeriod = Duration.seconds(as.metricPeriodSeconds);
     const metric = (metricName: string, statistic: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SageMaker',
-        metricName,
-        dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
-        statistic,
-        period,
-      });
-    this.errorAlarm = new cloudwatch.Alarm(this, 'Errors5xx', {
-      alarmDescription: `${ep.name}: the model container returned 5xx`,
-      metric: metric('Invocation5XXErrors', 'Sum'),
-      threshold: errorThreshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.latencyAlarm = new cloudwatch.Alarm(this, 'ModelLatency', {
-      alarmDescription: `${ep.name}: p90 model latency above ${latencyMs} ms`,
-      // ModelLatency is reported in microseconds.
-      metric: metric('ModelLatency', 'p90'),
-      threshold: latencyMs * 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: as.scaleOutEvaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+      sagemakerMetric(metricName, statistic, scalingPeriod);
     // SageMaker publishes no instance-count metric for a variant; Invocations / InvocationsPerInstance is the count.
     this.atMaxCapacityAlarm = new cloudwatch.Alarm(this, 'AtMaxCapacity', {
       alarmDescription: `${ep.name}: running at the autoscaling maximum of ${as.maxInstances} instances`,
@@ -292,7 +336,7 @@ export class SageMakerEndpoint extends Construct {
           invocations: metric('Invocations', 'Sum'),
           perInstance: metric('InvocationsPerInstance', 'Sum'),
         },
-        period,
+        period: scalingPeriod,
       }),
       // The ratio is a float; anything that rounds to the maximum counts.
       threshold: as.maxInstances - 0.5,
@@ -302,7 +346,12 @@ export class SageMakerEndpoint extends Construct {
     });
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [this.errorAlarm, this.latencyAlarm, this.atMaxCapacityAlarm])
+      for (const alarm of [
+        this.errorAlarm,
+        this.latencyAlarm,
+        this.invokerErrorRateAlarm,
+        this.atMaxCapacityAlarm,
+      ])
         alarm.addAlarmAction(action);
     }
 

@@ -169,7 +169,10 @@ export interface ModelKeys {
   readonly multi?: string;
 }
 
-/** The model-server image, both endpoints with autoscaling and alarms, the invoker; publishes image URI and URL. */
+/**
+ * The model-server image, both endpoints with autoscaling, alarms and their guarded rollout, the invoker; publishes
+ * image URI and URL.
+ */
 export class ServingStack extends Stack {
   public readonly image: ecrAssets.DockerImageAsset;
   public readonly alarmTopic: sns.Topic;
@@ -191,10 +194,15 @@ export class ServingStack extends Stack {
       topicName: `${spec.project.name}-alarms`,
       emails: spec.alarms.emails,
     }).topic;
+    // The invoker publishes here (the construct sets it in the function's environment); the endpoints' third
+    // rollback alarm reads its error rate from here.
+    const invokerMetrics = { namespace: spec.project.name, serviceName: spec.invoker.functionName };
     const endpoint = (id: string, which: 'single' | 'multi') =>
       new SageMakerEndpoint(this, id, {
         endpoint: spec.endpoints[which],
         autoscaling: spec.autoscaling,
+        dataCapture: spec.rollout.dataCapture,
+        invokerMetrics,
         modelServer: spec.modelServer,
         image: this.image,
         modelBucket: stores.modelBucket,
@@ -216,6 +224,7 @@ export class ServingStack extends Stack {
       securityGroup: network.invokerSecurityGroup,
       inputBucket: stores.dataBucket,
       inputKey: stores.key,
+      metricSource: invokerMetrics,
     });
     const names = ssmParameterNames(spec);
     publishParameters(this, 'Parameters', {
