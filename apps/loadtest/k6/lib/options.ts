@@ -119,7 +119,7 @@ export function optionsFor(name: ScenarioName): Options {
         ...common,
         scenarios: {
           rollout: {
-            ...constantArrival(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 1000)),
+            ...constantArrival(rps, durationS, numEnv('EXPECTED_LATENCY_MS', 500)),
             gracefulStop: '60s',
           },
         },
