@@ -243,12 +243,16 @@ export class InstancePool {
    * once its in-flight requests have finished, so none is lost.
    */
   retire(): void {
+    let inFlight = 0;
     for (const i of this.instances) {
       if (i.state !== 'Pending' && i.state !== 'InService') continue;
+      inFlight += i.inFlight;
       this.set(i, 'Draining');
       if (i.inFlight === 0) this.stop(i);
     }
-    this.opts.log(`${this.name}: fleet ${this.opts.idPrefix ?? this.opts.endpoint.variantName} retiring`);
+    this.opts.log(
+      `${this.name}: fleet ${this.opts.idPrefix ?? this.opts.endpoint.variantName} retiring (${inFlight} request(s) in flight, each finishes first)`,
+    );
   }
 
   /** True when no instance of this fleet has a process any more. */
