@@ -5,7 +5,6 @@
  * ImageFolder split plus a data-capture file (two raw PNGs, one JSON body, one output-only record). Timing is never
  * asserted: the latency threshold is lifted in the spec override, every other threshold is the spec's.
  */
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -19,16 +18,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
-import { createTinyModelDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir } from '@dogbreed/platform-spec/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelServerMain } from '../../src/cli.js';
-import { ReplayReportSchema, type ReplayReport } from '../../src/report.js';
 import { serveModelDir, type Target } from '../../src/targets.js';
+import { readReport, runBuiltCli } from '../helpers/cli.js';
 
-const MAIN = join(workspaceRoot(), 'dist', 'apps', 'replay', 'main.js');
 /** How long one CLI run may take before the test gives up on it (two server starts and nine requests). */
 const RUN_DEADLINE_MS = 90_000;
 const REQUESTS = 9;
@@ -116,43 +113,8 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI; `onLine` sees each stderr line as it comes (the SIGINT test acts on one). */
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  onLine?: (line: string, pid: number) => void,
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const stderr: string[] = [];
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    createInterface({ input: child.stderr }).on('line', (l) => {
-      stderr.push(l);
-      onLine?.(l, child.pid as number);
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`replay did not finish in ${RUN_DEADLINE_MS} ms:\n${stderr.join('\n')}`));
-    }, RUN_DEADLINE_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr: stderr.join('\n') });
-    });
-  });
-}
-
-const readReport = (out: string): ReplayReport =>
-  ReplayReportSchema.parse(JSON.parse(readFileSync(join(out, 'replay-report.json'), 'utf8')));
+const cli = (args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string, pid: number) => void) =>
+  runBuiltCli(args, env, RUN_DEADLINE_MS, onLine);
 
 describe('dogbreed-replay, built, against the built model server', () => {
   it('exit 0: the same model (a model dir vs a URL) agrees on every request; the Markdown reaches the step summary', async () => {
