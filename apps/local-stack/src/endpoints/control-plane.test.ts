@@ -261,10 +261,14 @@ describe('UpdateEndpoint', () => {
     ).toThrow(/less than one instance/);
   });
 
-  it('maps alarm names to the spec alarms only on a separator', () => {
+  it('maps alarm names (spec names, CDK names) to the spec alarms only on a separator', () => {
     expect(alarmMetricFor('modelLatencyP90Ms')).toBe('modelLatencyP90Ms');
     expect(alarmMetricFor('dogbreed-multi-instance-invokerErrorRatePercent')).toBe('invokerErrorRatePercent');
     expect(alarmMetricFor('xerrors5xx')).toBeUndefined();
+    // The CDK stack's names: <stack>-<endpoint>-rollback-….
+    expect(alarmMetricFor('DogbreedServing-dogbreed-single-instance-rollback-5xx')).toBe('errors5xx');
+    expect(alarmMetricFor('S-dogbreed-multi-instance-rollback-model-latency-p90')).toBe('modelLatencyP90Ms');
+    expect(alarmMetricFor('S-e-rollback-invoker-error-rate')).toBe('invokerErrorRatePercent');
   });
 });
 

@@ -154,15 +154,26 @@ export function modelDataDir(url: string): string | undefined {
   return isAbsolute(url) ? url : undefined;
 }
 
-/** The alarm an AlarmName means: a spec alarm name, or a name ending in one after a separator (CDK's prefixes). */
+/**
+ * The suffixes of the CDK stack's rollback alarm names (`<stack>-<endpoint>-rollback-5xx`, …, from
+ * libs/infra-constructs/src/serving/rollout.ts, which this app may not import), so the pipeline's own
+ * UpdateEndpoint call names alarms the local stack knows.
+ */
+export const CDK_ALARM_SUFFIXES: Readonly<Record<AlarmMetric, string>> = {
+  errors5xx: 'rollback-5xx',
+  modelLatencyP90Ms: 'rollback-model-latency-p90',
+  invokerErrorRatePercent: 'rollback-invoker-error-rate',
+};
+
+/**
+ * The alarm an AlarmName means: a spec alarm name, or a name ending in one (or in the CDK stack's suffix for it)
+ * after a separator.
+ */
 export function alarmMetricFor(name: string): AlarmMetric | undefined {
   const lower = name.toLowerCase();
-  return ALARM_METRICS.find((m) => {
-    const key = m.toLowerCase();
-    return (
-      lower === key || (lower.endsWith(key) && /[-_./:]/.test(lower.charAt(lower.length - key.length - 1)))
-    );
-  });
+  const endsWith = (key: string) =>
+    lower === key || (lower.endsWith(key) && /[-_./:]/.test(lower.charAt(lower.length - key.length - 1)));
+  return ALARM_METRICS.find((m) => endsWith(m.toLowerCase()) || endsWith(CDK_ALARM_SUFFIXES[m]));
 }
 
 /** A step size as a percentage of `fleet`. */
@@ -255,7 +266,7 @@ export function deploymentPlanInput(
       const metric = alarmMetricFor(AlarmName);
       if (!metric)
         throw validation(
-          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ALARM_METRICS.join(', ')} (or names ending in -<one of them>).`,
+          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ALARM_METRICS.join(', ')} (or names ending in -<one of them> or in the CDK stack's -${Object.values(CDK_ALARM_SUFFIXES).join(' / -')}).`,
         );
       return { name: AlarmName, metric, ...d.rollbackAlarms[metric] };
     });
