@@ -208,8 +208,8 @@ export class ManagedEndpoint {
           now: Date.now(),
           reason: `instance ${instance.id} failed to start`,
         });
-      } else if (pool.inService().length >= r.greenSize) {
-        this.apply({ type: 'green-ready', now: Date.now() });
+      } else {
+        this.checkGreenReady();
       }
       return;
     }
@@ -234,6 +234,18 @@ export class ManagedEndpoint {
       for (let k = live; k < this.state.desired; k++) pool.launch();
     } else if (live > this.state.desired) {
       for (let k = this.state.desired; k < live; k++) pool.drainOne();
+    }
+  }
+
+  /**
+   * Green is ready when all the instances it started with are InService, or as many as the scaler now wants if it
+   * scaled in meanwhile.
+   */
+  private checkGreenReady(): void {
+    const r = this.rollout;
+    if (!r || !this.green || r.state.phase !== 'Provisioning') return;
+    if (this.green.inService().length >= Math.min(r.greenSize, this.state.desired)) {
+      this.apply({ type: 'green-ready', now: Date.now() });
     }
   }
 
@@ -381,6 +393,7 @@ export class ManagedEndpoint {
     }
     this.reconcile(this.blue, undefined);
     if (this.green) this.reconcile(this.green, undefined);
+    this.checkGreenReady();
   }
 
   /** The rollout for the admin API and the dashboard: the current one, or the last one decided. */
