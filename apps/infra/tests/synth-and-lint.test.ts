@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rollbackAlarmName, stackName, TRAFFIC_ROUTING_TYPE } from '@dogbreed/infra-constructs';
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,5 +46,40 @@ describe('nx run infra:synth (offline, no credentials)', () => {
       throw new Error(`cfn-lint found problems:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
     }
     expect(output.trim()).toBe('');
+  });
+});
+
+describe('the synthesized serving stack (what `cdk deploy` sends)', () => {
+  type Resource = { Type: string; Properties: Record<string, unknown> };
+  const serving = () => {
+    const file = templates.find((t) => t.endsWith(`${stackName(PLATFORM_SPEC, 'serving')}.template.json`));
+    if (!file) throw new Error('no serving template');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+  };
+
+  it('updates each endpoint blue/green as its spec says, rolled back by its three named alarms', () => {
+    const resources = serving();
+    for (const ep of [PLATFORM_SPEC.endpoints.single, PLATFORM_SPEC.endpoints.multi]) {
+      const endpoint = Object.values(resources).find(
+        (r) => r.Type === 'AWS::SageMaker::Endpoint' && r.Properties['EndpointName'] === ep.name,
+      );
+      const config = endpoint?.Properties['DeploymentConfig'] as {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: Record<string, unknown> };
+        AutoRollbackConfiguration: { Alarms: { AlarmName: { Ref: string } }[] };
+      };
+      expect(endpoint?.Properties['RetainAllVariantProperties']).toBe(true);
+      expect(config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration).toMatchObject({
+        Type: TRAFFIC_ROUTING_TYPE[ep.deployment.mode],
+        WaitIntervalInSeconds: ep.deployment.bakeSeconds,
+      });
+      const names = config.AutoRollbackConfiguration.Alarms.map(
+        (a) => resources[a.AlarmName.Ref]?.Properties['AlarmName'],
+      );
+      expect(names).toEqual(
+        (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) =>
+          rollbackAlarmName(stackName(PLATFORM_SPEC, 'serving'), ep.name, kind),
+        ),
+      );
+    }
   });
 });

@@ -6,6 +6,7 @@ export * from './training/training-resources.js';
 export * from './training/ec2-trainer.js';
 export * from './serving/sagemaker-endpoint.js';
 export * from './serving/invoker.js';
+export * from './serving/rollout.js';
 export * from './ci/github-oidc.js';
 export * from './stacks/stacks.js';
 export * from './infra-app.js';
