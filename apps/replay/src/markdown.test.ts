@@ -69,6 +69,12 @@ describe('renderMarkdown', () => {
 
   it('says which flips the candidate could not avoid and which labels a model lacks', () => {
     expect(md).toContain('| kelpie (not a candidate class) | 010.dingo | 1 |');
+    expect(md).toContain(
+      '**Flips** (1, 1 from breeds the candidate has no class for: serving breed → candidate breed)',
+    );
+    expect(md).toContain(
+      "**Agreement where the candidate has the serving model's breed** (1 of 2 requests): 100.0 %.",
+    );
     expect(md).toContain('Labels the serving model has no class for: 010.dingo.');
     expect(md).toContain('On the 1 images whose breed both models have: serving 100.0 %, candidate 100.0 %.');
     expect(md).toContain('only the serving model (1): kelpie; only the candidate (1): 010.dingo.');

@@ -93,10 +93,19 @@ export function renderMarkdown(r: ReplayReport): string {
         `p95 ${ms(f.latency.candidate.p95Ms)}, p95 ratio ${f.latency.p95Ratio.toFixed(3)}.`,
       '',
     );
+  const comparable = f.agreement.comparable;
+  if (comparable && comparable.requests < f.compared)
+    lines.push(
+      `**Agreement where the candidate has the serving model's breed** (${comparable.requests} of ${f.compared} ` +
+        `requests): ${comparable.rate === null ? '—' : pct(comparable.rate)}.`,
+      '',
+    );
   if (f.flips.length > 0) {
     const total = f.flips.reduce((n, x) => n + x.count, 0);
+    const unavoidable = f.flips.filter((x) => x.candidateHasFrom === false).reduce((n, x) => n + x.count, 0);
     lines.push(
-      `**Flips** (${total}: serving breed → candidate breed)`,
+      `**Flips** (${total}${unavoidable > 0 ? `, ${unavoidable} from breeds the candidate has no class for` : ''}: ` +
+        `serving breed → candidate breed)`,
       '',
       '| Serving | Candidate | Count |',
       '| --- | --- | --- |',

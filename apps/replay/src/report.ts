@@ -41,7 +41,21 @@ export const FiguresSchema = z.object({
     ),
   }),
   /** Compared requests whose two top-1 breeds are the same after normalisation. */
-  agreement: z.object({ agree: z.number().int().nonnegative(), rate: Rate.nullable() }),
+  agreement: z.object({
+    agree: z.number().int().nonnegative(),
+    rate: Rate.nullable(),
+    /**
+     * The same on the requests where the serving model's answer is a breed the candidate has (both class lists
+     * known): the agreement the candidate could have reached. The verdict uses `rate`.
+     */
+    comparable: z
+      .object({
+        requests: z.number().int().nonnegative(),
+        agree: z.number().int().nonnegative(),
+        rate: Rate.nullable(),
+      })
+      .optional(),
+  }),
   /** Serving breed → candidate breed, most frequent first. */
   flips: z.array(
     z.object({

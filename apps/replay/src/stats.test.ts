@@ -60,7 +60,7 @@ describe('summarise', () => {
   });
 
   it('counts agreement by breed key and lists flips, most frequent first', () => {
-    expect(f.agreement).toEqual({ agree: 2, rate: 2 / 5 });
+    expect(f.agreement).toEqual({ agree: 2, rate: 2 / 5, comparable: { requests: 2, agree: 2, rate: 1 } });
     expect(f.flips).toEqual([
       { from: 'kelpie', to: '010.dingo', count: 2, candidateHasFrom: false },
       { from: 'Walker hound', to: '003.beagle', count: 1, candidateHasFrom: false },
@@ -100,6 +100,7 @@ describe('summarise', () => {
   it('without class lists (URL targets) reports no coverage and no flip annotation', () => {
     const g = summarise(pairs);
     expect(g.classes).toBeUndefined();
+    expect(g.agreement.comparable).toBeUndefined();
     expect(g.flips[0]).toEqual({ from: 'kelpie', to: '010.dingo', count: 2 });
     expect(g.accuracy?.labelsUnknownTo).toEqual({});
     expect(g.accuracy?.commonLabels).toBeUndefined();

@@ -85,6 +85,10 @@ export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to))
     .map((f) => (candidateKeys ? { ...f, candidateHasFrom: candidateKeys.has(breedKey(f.from)) } : f));
 
+  const comparable = candidateKeys && answered.filter((p) => candidateKeys.has(breedKey(p.baseline.label)));
+  const comparableAgree =
+    comparable && comparable.filter((p) => breedKey(p.baseline.label) === breedKey(p.candidate.label)).length;
+
   const labelled = answered.filter((p) => p.label !== undefined);
   let accuracy: ReplayFigures['accuracy'] = null;
   if (labelled.length > 0) {
@@ -122,7 +126,19 @@ export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}
       candidate: pairs.filter((p) => !p.candidate.ok).length,
       examples,
     },
-    agreement: { agree, rate: answered.length === 0 ? null : agree / answered.length },
+    agreement: {
+      agree,
+      rate: answered.length === 0 ? null : agree / answered.length,
+      ...(comparable
+        ? {
+            comparable: {
+              requests: comparable.length,
+              agree: comparableAgree as number,
+              rate: comparable.length === 0 ? null : (comparableAgree as number) / comparable.length,
+            },
+          }
+        : {}),
+    },
     flips,
     accuracy,
     confidence:

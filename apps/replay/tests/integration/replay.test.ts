@@ -178,7 +178,11 @@ describe('dogbreed-replay, built, against the built model server', () => {
     expect(r.stdout).toContain('verdict=fail');
     const report = readReport(out);
     expect(report.candidate).toMatchObject({ kind: 'model-dir', modelVersion: 'tiny-swapped-1' });
-    expect(report.figures.agreement).toEqual({ agree: 3, rate: 3 / REQUESTS });
+    expect(report.figures.agreement).toEqual({
+      agree: 3,
+      rate: 3 / REQUESTS,
+      comparable: { requests: REQUESTS, agree: 3, rate: 3 / REQUESTS },
+    });
     expect(report.figures.flips).toEqual([
       { from: 'green_dog', to: 'red_dog', count: 3, candidateHasFrom: true },
       { from: 'red_dog', to: 'green_dog', count: 3, candidateHasFrom: true },
