@@ -55,8 +55,11 @@ const ready = existsSync(toolPaths.k6()) && existsSync(MAIN) && existsSync(TSX);
 const RATE = 4;
 /** Spec seconds: 6 real seconds per bake at time scale 60, room for the 3-period latency alarm. */
 const BAKE_SECONDS = 360;
-/** p90 ModelLatency over this (ms) for 3 periods rolls back: the tiny model answers in a few ms, the slow one in hundreds. */
-const LATENCY_THRESHOLD_MS = 100;
+/**
+ * p90 ModelLatency over this (ms) for 3 periods rolls back. The tiny models answer in a few ms (tens on a busy
+ * machine); the slow candidate needs about 0.3 s of a core per image (p90 ≈ 440 ms measured here).
+ */
+const LATENCY_THRESHOLD_MS = 150;
 
 const BLUE = 'tiny-color-1';
 const CANDIDATES = {
@@ -297,7 +300,7 @@ describe.skipIf(!ready)(
     });
 
     it('a slow candidate is rolled back on the p90 latency alarm within the canary bake', async () => {
-      const { final } = await rolloutUnderLoad('slow', 20, 'rolled-back');
+      const { final } = await rolloutUnderLoad('slow', 25, 'rolled-back');
       expect(final.EndpointConfigName).toBe(`${endpointName()}-initial`);
       expect(final.FailureReason).toMatch(/modelLatencyP90Ms/);
     });
