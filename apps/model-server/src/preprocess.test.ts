@@ -89,6 +89,20 @@ describe('normalizeInto', () => {
     expect(out[7]).toBeCloseTo(0);
   });
 
+  it('gives every byte value exactly the float32 of (x/255 - mean)/std computed in float64', () => {
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    const rgb = new Uint8Array(256 * 3);
+    for (let v = 0; v < 256; v++) rgb.fill(v, v * 3, v * 3 + 3);
+    const out = new Float32Array(256 * 3);
+    normalizeInto(rgb, 256, mean, std, out);
+    for (let c = 0; c < 3; c++)
+      for (let v = 0; v < 256; v++)
+        expect(out[c * 256 + v]).toBe(
+          Math.fround(v * (1 / (255 * (std[c] as number))) - (mean[c] as number) / (std[c] as number)),
+        );
+  });
+
   it('refuses a buffer of the wrong size', () => {
     expect(() => normalizeInto(new Uint8Array(5), 2, [0, 0, 0], [1, 1, 1], new Float32Array(6))).toThrow(
       RangeError,
