@@ -272,6 +272,25 @@ describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', (
     });
   });
 
+  it('lets the endpoint’s execution role describe exactly its rollback alarms', () => {
+    const arns = (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) => {
+      const { Ref } = alarmRef(t, rollbackAlarmName(STACK, ep.name, kind));
+      return { 'Fn::GetAtt': [Ref, 'Arn'] };
+    });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'DescribeRollbackAlarms',
+            Effect: 'Allow',
+            Action: 'cloudwatch:DescribeAlarms',
+            Resource: arns,
+          },
+        ]),
+      },
+    });
+  });
+
   it('reads what the invoker publishes: its environment names the alarm’s namespace and service', () => {
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {

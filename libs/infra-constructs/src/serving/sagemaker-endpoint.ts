@@ -277,6 +277,15 @@ export class SageMakerEndpoint extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.rollbackAlarms = [this.errorAlarm, this.latencyAlarm, this.invokerErrorRateAlarm, ...extraAlarms];
+    // SageMaker asks that "your IAM execution role" may describe the rollback alarms (deployment-guardrails-
+    // configuration); the deploying principal is CDK's CloudFormation role, so this one is the model's.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeRollbackAlarms',
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: this.rollbackAlarms.map((a) => a.alarmArn),
+      }),
+    );
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: ep.name,
