@@ -65,6 +65,14 @@ describe('parseArgs', () => {
   });
 });
 
+describe('runCli --help', () => {
+  it('prints the usage and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out.join('\n')).toMatch(/Usage: dogbreed-replay[\s\S]*--captures <path>/);
+  });
+});
+
 describe('runCli refusals: exit 2', () => {
   it('a usage error', async () => {
     const r = await run(['--baseline', good]);

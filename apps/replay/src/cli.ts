@@ -51,8 +51,8 @@ export function defaultModelServerMain(): string {
   return join(dir, 'dist', 'apps', 'model-server', 'main.js');
 }
 
-export function parseArgs(argv: readonly string[]): ReplayArgs {
-  const program = new Command('dogbreed-replay')
+function buildProgram(): Command {
+  return new Command('dogbreed-replay')
     .description(
       'Replay the same requests against the serving model and a candidate, and judge the candidate.',
     )
@@ -65,6 +65,15 @@ export function parseArgs(argv: readonly string[]): ReplayArgs {
     .option('--model-server <main.js>', 'the built model server', defaultModelServerMain())
     .exitOverride()
     .configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+}
+
+/** The usage text (`--help`). */
+export function helpText(): string {
+  return buildProgram().helpInformation();
+}
+
+export function parseArgs(argv: readonly string[]): ReplayArgs {
+  const program = buildProgram();
   try {
     program.parse([...argv], { from: 'user' });
   } catch (err) {
@@ -178,6 +187,10 @@ async function replay(args: ReplayArgs, deps: CliDeps): Promise<ExitCode> {
 }
 
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<ExitCode> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    deps.stdout(helpText().trimEnd());
+    return EXIT_CODES.pass;
+  }
   try {
     return await replay(parseArgs(argv), deps);
   } catch (err) {
