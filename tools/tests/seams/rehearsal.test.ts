@@ -6,19 +6,40 @@
  * the AWS call recorder in front of moto. A step passes when it exits 0, or when it reached its AWS calls and failed
  * only at what an emulator cannot give (no CDK bootstrap, no Docker); a CLI usage error always fails.
  *
- * Scenarios: a push that trains (validate → deploy-infra → train single + multi → deploy-endpoints → smoke), then
- * deploy-endpoints with training skipped, first on an empty account (must fail saying to train first) and then with
- * the artifacts the last deploy recorded (must reach cdk). loadtest.yml runs too (stopped after its first AWS call:
- * the scaling scenarios take 15+ minutes).
+ * The registry gate runs for real: train registers each model (moto's CreateModelPackage, the artifact a real tiny
+ * ONNX model as SageMaker would have written it), replay fetches and runs `dist/apps/replay` on it, approve-model sets
+ * it Approved, deploy-endpoints reads the newest Approved package. A failed gate step ends its job, as on GitHub.
+ *
+ * Scenarios, in order: deploy-endpoints with training skipped on an empty account (refuses: nothing Approved); a first
+ * push (validate → deploy-infra → train single + multi → replay, skipped for want of a serving model → approve-model →
+ * deploy-endpoints → smoke); a push after a deploy (the candidate replayed against the serving model on held-out
+ * images and data captures, approved on its verdict, deployed); an unapproved package (pending, then rejected) never
+ * reaching the deploy args; training skipped after a deploy (the newest Approved packages, reaching cdk). loadtest.yml
+ * runs too (stopped after its first AWS call: the scaling scenarios take 15+ minutes).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames, type CiStage } from '@dogbreed/platform-spec';
 import {
+  CreateModelPackageCommand,
+  SageMakerClient,
+  UpdateModelPackageCommand,
+} from '@aws-sdk/client-sagemaker';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  dataCaptureFolder,
+  EVALUATION_FILE,
+  PLATFORM_SPEC,
+  S3_PREFIXES,
+  ssmParameterNames,
+  TrainingMode,
+  type CiStage,
+  type DataCaptureRecord,
+} from '@dogbreed/platform-spec';
+import {
+  createTinyModelDir,
   motoAvailable,
   startAwsRecorder,
   startMoto,
@@ -28,12 +49,17 @@ import {
   type MotoServer,
   type RecordedCall,
 } from '@dogbreed/platform-spec/testing';
+import sharp from 'sharp';
+import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const ROOT = workspaceRoot();
-/** Files the rehearsed steps write relative to the checkout (`affected.json` by validate, `train.log` by train). */
-const STEP_FILES = ['affected.json', 'train.log'] as const;
+/**
+ * Files the rehearsed steps write relative to the checkout (`affected.json` by validate, `train.log` by train, the
+ * replay's inputs and report by replay).
+ */
+const STEP_FILES = ['affected.json', 'train.log', 'replay-work', 'replay-report'] as const;
 const spec = PLATFORM_SPEC;
 const ACCOUNT = '123456789012';
 const REGION = spec.project.region;
@@ -45,6 +71,22 @@ const BUCKETS = {
 };
 /** A step's longest run here; long-running steps (the scaling load test) are stopped after their first AWS call. */
 const STEP_LIMIT_MS = 240_000;
+/** The gate's steps: one that fails ends its job here, as any failed step does on GitHub (the deploy never runs). */
+const GATE_STEP = /tools\/gha\/(model-artifact|replay-inputs|replay-gate|approve-model|approved-models)\.ts/;
+/** The tiny model's classes (solid red, green, blue images): the held-out split and the captures use them. */
+const CLASSES = [
+  { name: 'red_dog', rgb: { r: 255, g: 0, b: 0 } },
+  { name: 'green_dog', rgb: { r: 0, g: 255, b: 0 } },
+  { name: 'blue_dog', rgb: { r: 0, g: 0, b: 255 } },
+] as const;
+/** Held-out images per class: 60 in all, above rollout.replay.minRequests (50) on the images alone. */
+const IMAGES_PER_CLASS = 20;
+/**
+ * The replay job's spec as the rehearsal runs it: the latency ratio is the one threshold a shared test machine cannot
+ * hold (two model servers on two busy cores); every other threshold is the spec's. The latency check itself is the
+ * replay's own test.
+ */
+const REPLAY_SPEC_JSON = JSON.stringify({ rollout: { replay: { maxP95LatencyRatio: 1000 } } });
 
 interface Step {
   id?: string;
@@ -94,6 +136,10 @@ interface JobContext {
   readonly matrix?: Record<string, string>;
   readonly needs?: Record<string, Record<string, string>>;
   readonly stopAfterFirstCall?: RegExp;
+  /** GITHUB_RUN_ID (the train job names its SageMaker job after the run). @default '1001' */
+  readonly runId?: string;
+  /** Extra job environment (the replay job's spec). */
+  readonly env?: Record<string, string>;
 }
 
 let tmp = '';
@@ -204,6 +250,12 @@ async function rehearseJob(
     NX_HEAD: 'HEAD',
     AWS_ENDPOINT_URL: recorder.endpoint,
     CI: 'true',
+    // The runner's default variables the steps read.
+    GITHUB_RUN_ID: ctx.runId ?? '1001',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_REPOSITORY: `${spec.ci.github.owner}/${spec.ci.github.repo}`,
+    ...ctx.env,
   };
   for (const [i, step] of job.steps.entries()) {
     const label = step.name ?? step.id ?? step.uses ?? step.run ?? `step ${i}`;
@@ -264,6 +316,7 @@ async function rehearseJob(
       calls: r.calls,
       stoppedAfterFirstCall: r.stopped,
     });
+    if (r.status !== 0 && GATE_STEP.test(script)) break;
   }
   return { runs, outputs };
 }
@@ -276,6 +329,30 @@ function jobOutputs(
 ): Record<string, string> {
   return Object.fromEntries(Object.entries(job.outputs ?? {}).map(([k, v]) => [k, expand(v, outputs, ctx)]));
 }
+
+/** The model.tar.gz a training job writes: a real tiny ONNX model, its metadata.json and evaluation.json. */
+async function modelTarball(version: string, mode: TrainingMode): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'rehearsal-model-'));
+  try {
+    await createTinyModelDir(dir, { modelVersion: version, trainingMode: mode });
+    writeFileSync(join(dir, EVALUATION_FILE), JSON.stringify({ test_top1: 0.9, test_top5: 1 }));
+    const chunks: Buffer[] = [];
+    for await (const c of createTar({ gzip: true, cwd: dir }, [
+      'model.onnx',
+      'metadata.json',
+      EVALUATION_FILE,
+    ]) as AsyncIterable<Buffer>)
+      chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const solidPng = (rgb: { r: number; g: number; b: number }) =>
+  sharp({ create: { width: 32, height: 32, channels: 3, background: rgb } })
+    .png()
+    .toBuffer();
 
 const summary = (r: StepRun) =>
   `${r.job} / ${r.step} (exit ${r.status}, ${r.calls.length} AWS calls):\n${r.command}\n${r.output.slice(-3000)}`;
@@ -290,9 +367,11 @@ describe.skipIf(!motoAvailable())(
     let moto: MotoServer;
     let s3: S3Client;
     let ssm: SSMClient;
+    let sagemaker: SageMakerClient;
     const deploy = workflow('deploy.yml');
     const all: StepRun[] = [];
-    const artifacts: Record<string, string> = {};
+    /** The train job's outputs of each push that trained, by run id. */
+    const pushes: Record<string, Record<string, string>> = {};
 
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'rehearsal-'));
@@ -313,6 +392,7 @@ describe.skipIf(!motoAvailable())(
       };
       s3 = new S3Client({ ...common, forcePathStyle: true });
       ssm = new SSMClient(common);
+      sagemaker = new SageMakerClient(common);
       // What the stacks publish and hold once deploy-infra has run (moto does not run CloudFormation deploys here).
       const params: Record<string, string> = {
         [names.dataBucket]: BUCKETS.data,
@@ -323,11 +403,12 @@ describe.skipIf(!motoAvailable())(
         [names.trainingSubnetIds]: 'subnet-0aaa1111,subnet-0bbb2222',
         [names.trainingSecurityGroupId]: 'sg-0ccc3333',
         [names.invokerFunctionUrl]: 'https://abc.lambda-url.us-east-1.on.aws/',
+        [names.modelServerImageUri]: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dogbreed-model-server:latest`,
       };
       for (const [Name, Value] of Object.entries(params))
         await ssm.send(new PutParameterCommand({ Name, Value, Type: 'String' }));
       for (const b of Object.values(BUCKETS)) await s3.send(new CreateBucketCommand({ Bucket: b }));
-      for (const split of ['train', 'valid', 'test']) {
+      for (const split of ['train', 'valid']) {
         await s3.send(
           new PutObjectCommand({
             Bucket: BUCKETS.data,
@@ -336,6 +417,18 @@ describe.skipIf(!motoAvailable())(
           }),
         );
       }
+      // The held-out split the replay samples: real images of the tiny model's classes.
+      for (const c of CLASSES) {
+        const png = await solidPng(c.rgb);
+        for (let i = 0; i < IMAGES_PER_CLASS; i += 1)
+          await s3.send(
+            new PutObjectCommand({
+              Bucket: BUCKETS.data,
+              Key: `${S3_PREFIXES.datasets}test/${c.name}/${i}.png`,
+              Body: png,
+            }),
+          );
+      }
     }, 120_000);
 
     afterAll(async () => {
@@ -343,17 +436,29 @@ describe.skipIf(!motoAvailable())(
       await moto?.stop();
       if (tmp) rmSync(tmp, { recursive: true, force: true });
       // The steps write these into the checkout, as on a runner; a developer's tree should not keep them.
-      for (const f of STEP_FILES) rmSync(join(ROOT, f), { force: true });
+      for (const f of STEP_FILES) rmSync(join(ROOT, f), { recursive: true, force: true });
     });
 
-    it('a push that trains: validate → deploy-infra → train (single, multi) → deploy-endpoints → smoke', async () => {
-      for (const job of ['validate', 'deploy-infra'])
-        all.push(...(await rehearseJob('deploy.yml', deploy, job, {})).runs);
+    /** The train job's legs for run `runId`, each finding the model.tar.gz its SageMaker job writes; the job outputs. */
+    async function rehearseTraining(runId: string): Promise<Record<string, string>> {
       const trainJob = deploy.jobs['train'] as Job;
       const legs = trainJob.strategy?.matrix?.['mode'] ?? [];
       expect(legs).toEqual(['single', 'multi']);
+      const merged: Record<string, string> = {};
       for (const mode of legs) {
-        const { runs, outputs } = await rehearseJob('deploy.yml', deploy, 'train', { matrix: { mode } });
+        // What SageMaker writes at the end of the job (moto runs no container): the launcher registers it.
+        const key = `${S3_PREFIXES.trainingOutput}${mode}/${spec.project.name}-${mode}-${runId}-1/output/model.tar.gz`;
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKETS.models,
+            Key: key,
+            Body: await modelTarball(`run-${runId}`, TrainingMode.parse(mode)),
+          }),
+        );
+        const { runs, outputs } = await rehearseJob('deploy.yml', deploy, 'train', {
+          matrix: { mode },
+          runId,
+        });
         all.push(...runs);
         const launched = runs.find((r) => /node dist\/apps\/launcher/.test(r.command));
         expect(launched?.status, launched && summary(launched)).toBe(0);
@@ -363,29 +468,221 @@ describe.skipIf(!motoAvailable())(
           (JSON.parse(created?.body ?? '{}') as { InputDataConfig?: { ChannelName: string }[] })
             .InputDataConfig ?? [];
         expect(channels.map((c) => c.ChannelName)).toContain('pretrained');
-        // What SageMaker would have written at the end of the job (moto runs no container).
-        const uri = jobOutputs(trainJob, outputs, { matrix: { mode } })[`model-${mode}`] ?? '';
-        expect(uri, `train ${mode}: job output model-${mode}`).toMatch(/^s3:\/\//);
-        artifacts[`model-${mode}`] = uri;
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: BUCKETS.models,
-            Key: uri.replace(`s3://${BUCKETS.models}/`, ''),
-            Body: 'model.tar.gz',
-          }),
+        expect(launched?.calls.map((c) => c.operation)).toContain('CreateModelPackage');
+        const out = jobOutputs(trainJob, outputs, { matrix: { mode } });
+        expect(out[`model-${mode}`], `train ${mode}: job output model-${mode}`).toBe(
+          `s3://${BUCKETS.models}/${key}`,
+        );
+        expect(out[`package-${mode}`], `train ${mode}: job output package-${mode}`).toMatch(
+          new RegExp(`:model-package/${spec.ci.modelRegistry.groups[TrainingMode.parse(mode)]}/\\d+$`),
+        );
+        for (const [k, v] of Object.entries(out)) if (v) merged[k] = v;
+      }
+      pushes[runId] = merged;
+      return merged;
+    }
+
+    /** The replay job's legs; returns their runs and the job's outputs (each leg sets its own verdict). */
+    async function rehearseReplay(
+      train: Record<string, string>,
+      runId: string,
+    ): Promise<{ runs: StepRun[]; outputs: Record<string, string> }> {
+      const job = deploy.jobs['replay'] as Job;
+      const runs: StepRun[] = [];
+      const merged: Record<string, string> = {};
+      for (const mode of job.strategy?.matrix?.['mode'] ?? []) {
+        const leg = await rehearseJob('deploy.yml', deploy, 'replay', {
+          matrix: { mode },
+          needs: { train },
+          runId,
+          env: { DOGBREED_SPEC_JSON: REPLAY_SPEC_JSON },
+        });
+        runs.push(...leg.runs);
+        for (const [k, v] of Object.entries(jobOutputs(job, leg.outputs, { matrix: { mode } })))
+          if (v) merged[k] = v;
+      }
+      return { runs, outputs: merged };
+    }
+
+    const approveStep = (runs: StepRun[]) => runs.find((r) => /approve-model\.ts/.test(r.command));
+    const approvedStep = (runs: StepRun[]) => runs.find((r) => /approved-models\.ts/.test(r.command));
+
+    it('training skipped on an empty account: deploy-endpoints refuses before infra:deploy (nothing Approved)', async () => {
+      const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', { needs: { train: {} } });
+      const gate = approvedStep(runs);
+      if (!gate) throw new Error('deploy-endpoints has no approved-models step');
+      expect(gate.status, summary(gate)).not.toBe(0);
+      expect(gate.output).toMatch(
+        /no Approved model package for single in group dogbreed-single.*Train and approve/,
+      );
+      expect(gate.output).toMatch(/no Approved model package for multi in group dogbreed-multi/);
+      expect(gate.output).not.toMatch(USAGE_ERROR);
+      expect(
+        runs.some((r) => /infra:deploy/.test(r.command)),
+        'infra:deploy never ran',
+      ).toBe(false);
+    }, 600_000);
+
+    it('a first push: validate → deploy-infra → train (registers) → replay (skipped: nothing serves) → approve-model → deploy-endpoints → smoke', async () => {
+      for (const job of ['validate', 'deploy-infra'])
+        all.push(...(await rehearseJob('deploy.yml', deploy, job, {})).runs);
+      const train = await rehearseTraining('1001');
+      const replay = await rehearseReplay(train, '1001');
+      all.push(...replay.runs);
+      for (const mode of ['single', 'multi']) {
+        expect(replay.outputs[`verdict-${mode}`], replay.runs.map(summary).join('\n')).toMatch(
+          new RegExp(`^${mode} replay skipped: first deploy: no serving ${mode} model`),
         );
       }
+      const approve = await rehearseJob('deploy.yml', deploy, 'approve-model', {
+        needs: { train, replay: replay.outputs },
+      });
+      all.push(...approve.runs);
+      const approved = approveStep(approve.runs);
+      expect(approved?.status, approved && summary(approved)).toBe(0);
+      expect(approved?.calls.filter((c) => c.operation === 'UpdateModelPackage')).toHaveLength(2);
       const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
-        needs: { train: artifacts },
+        needs: { train, 'approve-model': {} },
       });
       all.push(...endpoints.runs);
       const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
-      if (!infraDeploy) throw new Error('deploy-endpoints has no infra:deploy step');
-      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${artifacts['model-single']}`));
-      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${artifacts['model-multi']}`));
+      if (!infraDeploy)
+        throw new Error(
+          `deploy-endpoints stopped before infra:deploy:\n${endpoints.runs.map(summary).join('\n')}`,
+        );
+      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${train['model-single']}`));
+      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${train['model-multi']}`));
       expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
       all.push(...(await rehearseJob('deploy.yml', deploy, 'smoke', {})).runs);
-    }, 1_200_000);
+    }, 1_800_000);
+
+    it('a push after a deploy: each candidate is replayed beside the serving model (held-out images, captures), approved on its verdict and deployed', async () => {
+      const first = pushes['1001'];
+      if (!first) throw new Error('the first push did not train');
+      // What the serving stack records once that deploy succeeded (moto runs no CloudFormation).
+      for (const mode of TrainingMode.options)
+        await ssm.send(
+          new PutParameterCommand({
+            Name: mode === 'single' ? names.deployedModelSingle : names.deployedModelMulti,
+            Value: first[`model-${mode}`] ?? '',
+            Type: 'String',
+            Overwrite: true,
+          }),
+        );
+      // Recent data captures of each endpoint, in SageMaker's layout and record format.
+      for (const mode of TrainingMode.options) {
+        const { name, variantName } = spec.endpoints[mode];
+        const records: DataCaptureRecord[] = [];
+        for (const [i, c] of CLASSES.entries()) {
+          const png = await solidPng(c.rgb);
+          records.push({
+            captureData: {
+              endpointInput: {
+                observedContentType: 'image/png',
+                mode: 'INPUT',
+                data: png.toString('base64'),
+                encoding: 'BASE64',
+              },
+            },
+            eventMetadata: { eventId: `e-${mode}-${i}`, inferenceTime: new Date().toISOString() },
+            eventVersion: '0',
+          });
+        }
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKETS.models,
+            Key: `${S3_PREFIXES.dataCapture}${dataCaptureFolder(name, variantName, new Date())}/00-00-000-rehearsal.jsonl`,
+            Body: records.map((r) => JSON.stringify(r)).join('\n'),
+          }),
+        );
+      }
+      const train = await rehearseTraining('1002');
+      writeFileSync(join(tmp, 'summary.md'), '');
+      const replay = await rehearseReplay(train, '1002');
+      all.push(...replay.runs);
+      const gates = replay.runs.filter((r) => /replay-gate\.ts/.test(r.command));
+      expect(gates).toHaveLength(2);
+      for (const g of gates) expect(g.status, summary(g)).toBe(0);
+      for (const mode of TrainingMode.options)
+        expect(replay.outputs[`verdict-${mode}`], gates.map(summary).join('\n')).toMatch(
+          new RegExp(`^${mode} replay passed: \\d+ requests compared, top-1 agreement 100\\.0 %`),
+        );
+      // The replay's Markdown report reached the job summary.
+      expect(readFileSync(join(tmp, 'summary.md'), 'utf8')).toMatch(/replay/i);
+      const approve = await rehearseJob('deploy.yml', deploy, 'approve-model', {
+        needs: { train, replay: replay.outputs },
+      });
+      all.push(...approve.runs);
+      const update = approveStep(approve.runs)?.calls.find((c) => c.operation === 'UpdateModelPackage');
+      expect(update?.body).toMatch(/single replay passed/);
+      const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
+        needs: { train, 'approve-model': {} },
+      });
+      all.push(...endpoints.runs);
+      const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
+      if (!infraDeploy)
+        throw new Error(
+          `deploy-endpoints stopped before infra:deploy:\n${endpoints.runs.map(summary).join('\n')}`,
+        );
+      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${train['model-single']}`));
+      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${train['model-multi']}`));
+      expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
+    }, 1_800_000);
+
+    it('an unapproved package never reaches the deploy args: pending, then rejected, deploy-endpoints refuses', async () => {
+      const second = pushes['1002'];
+      if (!second) throw new Error('the second push did not train');
+      // A newer package in each group, registered as train does, never approved.
+      const pending: Record<string, string> = {};
+      for (const mode of TrainingMode.options) {
+        const out = await sagemaker.send(
+          new CreateModelPackageCommand({
+            ModelPackageGroupName: spec.ci.modelRegistry.groups[mode],
+            ModelApprovalStatus: 'PendingManualApproval',
+            InferenceSpecification: {
+              Containers: [{ Image: 'model-server:latest', ModelDataUrl: second[`model-${mode}`] ?? '' }],
+              SupportedContentTypes: ['image/png'],
+              SupportedResponseMIMETypes: ['application/json'],
+            },
+          }),
+        );
+        pending[`package-${mode}`] = out.ModelPackageArn ?? '';
+      }
+      for (const status of ['PendingManualApproval', 'Rejected'] as const) {
+        if (status === 'Rejected')
+          for (const arn of Object.values(pending))
+            await sagemaker.send(
+              new UpdateModelPackageCommand({ ModelPackageArn: arn, ModelApprovalStatus: 'Rejected' }),
+            );
+        const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
+          needs: { train: pending, 'approve-model': {} },
+        });
+        const gate = approvedStep(runs);
+        if (!gate) throw new Error('deploy-endpoints has no approved-models step');
+        expect(gate.status, summary(gate)).not.toBe(0);
+        expect(gate.output).toMatch(
+          new RegExp(`${pending['package-single']} is ${status}, not Approved: approve it first`),
+        );
+        expect(gate.output).not.toMatch(USAGE_ERROR);
+        expect(
+          runs.some((r) => /infra:deploy/.test(r.command)),
+          `${status}: infra:deploy never ran`,
+        ).toBe(false);
+      }
+    }, 600_000);
+
+    it('training skipped after a deploy: deploy-endpoints serves the newest Approved packages and reaches cdk', async () => {
+      const second = pushes['1002'];
+      if (!second) throw new Error('the second push did not train');
+      const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', { needs: { train: {} } });
+      const r = runs.find((x) => /infra:deploy/.test(x.command));
+      if (!r)
+        throw new Error(`deploy-endpoints stopped before infra:deploy:\n${runs.map(summary).join('\n')}`);
+      expect(r.output).toMatch(new RegExp(`single serves ${second['model-single']}`));
+      expect(r.output).toMatch(new RegExp(`multi serves ${second['model-multi']}`));
+      expect(r.output).not.toMatch(USAGE_ERROR);
+      expect(cdkReached(r), summary(r)).toBe(true);
+    }, 600_000);
 
     it('no rehearsed step was refused at its command line; each reached its first AWS call or exited 0', () => {
       expect(all.length).toBeGreaterThan(10);
@@ -395,7 +692,9 @@ describe.skipIf(!motoAvailable())(
       }
       // Every command that talks to AWS did reach it.
       for (const r of all.filter((x) =>
-        /infra:(deploy|diff)|launcher|pretrained-weights|loadtest:aws/.test(x.command),
+        /infra:(deploy|diff)|launcher|pretrained-weights|loadtest:aws|replay-inputs|approve-model|approved-models/.test(
+          x.command,
+        ),
       )) {
         expect(r.calls.length, summary(r)).toBeGreaterThan(0);
       }
@@ -408,49 +707,6 @@ describe.skipIf(!motoAvailable())(
       expect(r?.output).toMatch(/cdk deploy \S+-network \S+-data \S+-training --exclusively/);
       expect(r?.output).not.toMatch(/Including dependency stacks/);
     });
-
-    it('training skipped on an empty account: deploy-endpoints fails saying to train first, before cdk', async () => {
-      const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', { needs: { train: {} } });
-      const r = runs.find((x) => /infra:deploy/.test(x.command));
-      if (!r) throw new Error('no infra:deploy step');
-      expect(r.status, summary(r)).not.toBe(0);
-      expect(r.output).toMatch(/no model artifact for single and multi.*train/);
-      expect(r.output).not.toMatch(USAGE_ERROR);
-      expect(cdkReached(r)).toBe(false);
-    }, 600_000);
-
-    it('training skipped after a deploy: deploy-endpoints reuses the recorded artifacts and reaches cdk', async () => {
-      await ssm.send(
-        new PutParameterCommand({
-          Name: names.deployedModelSingle,
-          Value: artifacts['model-single'] ?? '',
-          Type: 'String',
-        }),
-      );
-      await ssm.send(
-        new PutParameterCommand({
-          Name: names.deployedModelMulti,
-          Value: artifacts['model-multi'] ?? '',
-          Type: 'String',
-        }),
-      );
-      try {
-        const { runs } = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
-          needs: { train: {} },
-        });
-        const r = runs.find((x) => /infra:deploy/.test(x.command));
-        if (!r) throw new Error('no infra:deploy step');
-        expect(r.output).toMatch(
-          new RegExp(`single serves ${artifacts['model-single']} \\(deployed last\\)`),
-        );
-        expect(r.output).toMatch(new RegExp(`multi serves ${artifacts['model-multi']} \\(deployed last\\)`));
-        expect(r.output).not.toMatch(USAGE_ERROR);
-        expect(cdkReached(r), summary(r)).toBe(true);
-      } finally {
-        for (const Name of [names.deployedModelSingle, names.deployedModelMulti])
-          await ssm.send(new DeleteParameterCommand({ Name }));
-      }
-    }, 600_000);
 
     it('loadtest.yml: the load test reaches the function URL and AWS with its command line accepted', async () => {
       const { runs } = await rehearseJob('loadtest.yml', workflow('loadtest.yml'), 'loadtest', {
