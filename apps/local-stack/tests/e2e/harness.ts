@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import sharp from 'sharp';
-import { LocalMetricsSchema, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
+import { LocalMetricsSchema, mergeSpec, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
 import { createTinyModelDir, workspaceRoot, type TinyModelOptions } from '@dogbreed/platform-spec/testing';
 
 export const MAIN = join(workspaceRoot(), 'dist/apps/local-stack/main.js');
@@ -86,7 +86,10 @@ export async function startStack(
     modelsDir,
     '--no-train',
     '--spec-json',
-    JSON.stringify(specOverride),
+    // Captures go beside the test's models (a temp dir), not into the repository's .local-stack/, unless the test says where.
+    JSON.stringify(
+      mergeSpec({ rollout: { dataCapture: { localDir: join(modelsDir, 'data-capture') } } }, specOverride),
+    ),
   ];
   const child = spawn(process.execPath, args, {
     detached: true, // own process group: cleanup can reach every instance even if the stack itself dies
