@@ -273,10 +273,16 @@ describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', (
   });
 
   it('lets the endpoint’s execution role describe exactly its rollback alarms', () => {
-    const arns = (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) => {
-      const { Ref } = alarmRef(t, rollbackAlarmName(STACK, ep.name, kind));
-      return { 'Fn::GetAtt': [Ref, 'Arn'] };
-    });
+    const arns = (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:cloudwatch:us-east-1:123456789012:alarm:${rollbackAlarmName(STACK, ep.name, kind)}`,
+        ],
+      ],
+    }));
     t.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([

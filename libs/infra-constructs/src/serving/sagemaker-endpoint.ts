@@ -3,6 +3,7 @@
  * blue/green as the spec's deployment says and rolls back when one of its three rollback alarms fires.
  */
 import {
+  ArnFormat,
   aws_applicationautoscaling as appscaling,
   aws_cloudwatch as cloudwatch,
   aws_cloudwatch_actions as cwActions,
@@ -278,12 +279,25 @@ export class SageMakerEndpoint extends Construct {
     });
     this.rollbackAlarms = [this.errorAlarm, this.latencyAlarm, this.invokerErrorRateAlarm, ...extraAlarms];
     // SageMaker asks that "your IAM execution role" may describe the rollback alarms (deployment-guardrails-
-    // configuration); the deploying principal is CDK's CloudFormation role, so this one is the model's.
+    // configuration); the deploying principal is CDK's CloudFormation role, so this one is the model's. The ARNs
+    // come from the fixed names (no dependency on the alarms, which moto's CloudFormation cannot resolve either).
+    const ownAlarmArn = (name: string) =>
+      stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeRollbackAlarms',
         actions: ['cloudwatch:DescribeAlarms'],
-        resources: this.rollbackAlarms.map((a) => a.alarmArn),
+        resources: [
+          ...(['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((k) =>
+            ownAlarmArn(alarmName(k)),
+          ),
+          ...extraAlarms.map((a) => a.alarmArn),
+        ],
       }),
     );
 
