@@ -78,8 +78,7 @@ export const LIBVIPS_RESIZE_RATIO = 3;
 
 /**
  * Writes an HWC RGB uint8 image into `out` at `offset` as CHW float32, scaled to 0..1 then (x - mean) / std.
- * Each channel has only 256 possible values: they are computed once per call (the same float64 expression, rounded
- * to float32 once, so the tensor is unchanged) and looked up, which costs a third of computing every pixel.
+ * One pass over the pixels writing the three planes (a pass per channel with a stride-3 read took 1.5× as long).
  */
 export function normalizeInto(
   rgb: Uint8Array,
@@ -90,13 +89,18 @@ export function normalizeInto(
   offset = 0,
 ): void {
   if (rgb.length !== pixels * 3) throw new RangeError(`expected ${pixels * 3} RGB bytes, got ${rgb.length}`);
-  const lut = new Float32Array(256);
-  for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * (std[c] as number));
-    const bias = -(mean[c] as number) / (std[c] as number);
-    for (let v = 0; v < 256; v++) lut[v] = v * scale + bias;
-    const base = offset + c * pixels;
-    for (let i = 0, j = c; i < pixels; i++, j += 3) out[base + i] = lut[rgb[j] as number] as number;
+  const [s0, s1, s2] = [0, 1, 2].map((c) => 1 / (255 * (std[c] as number))) as [number, number, number];
+  const [b0, b1, b2] = [0, 1, 2].map((c) => -(mean[c] as number) / (std[c] as number)) as [
+    number,
+    number,
+    number,
+  ];
+  const g = offset + pixels;
+  const b = offset + 2 * pixels;
+  for (let i = 0, j = 0; i < pixels; i++, j += 3) {
+    out[offset + i] = (rgb[j] as number) * s0 + b0;
+    out[g + i] = (rgb[j + 1] as number) * s1 + b1;
+    out[b + i] = (rgb[j + 2] as number) * s2 + b2;
   }
 }
 
