@@ -6,20 +6,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { INVOKER_METRICS } from '@dogbreed/platform-spec';
 import type { InvocationOutcome } from './invocation.js';
-
-/** Metric names (EMF, namespace = the project name from the spec). */
-export const METRIC = {
-  latency: 'Latency',
-  endpointLatency: 'EndpointLatency',
-  errors: 'Errors',
-  requests: 'Requests',
-  /** 1 when the request failed on the service's side (status ≥ 500), else 0: one value per request. */
-  failedRequests: 'FailedRequests',
-} as const;
-
-/** Dimension names. */
-export const DIMENSION = { endpoint: 'endpoint', code: 'code' } as const;
 
 /**
  * Whether a response counts as a failed request in `FailedRequests`: a 5xx (the endpoint, the model or the invoker
@@ -54,16 +42,19 @@ export function recordOutcome(
       error: outcome.error.cause ?? outcome.error,
     });
 
-  metrics.addDimension(DIMENSION.endpoint, endpoint);
-  metrics.addMetric(METRIC.requests, MetricUnit.Count, 1);
-  metrics.addMetric(METRIC.failedRequests, MetricUnit.Count, isFailedRequest(status) ? 1 : 0);
-  metrics.addMetric(METRIC.latency, MetricUnit.Milliseconds, totalMs);
+  metrics.addDimension(INVOKER_METRICS.dimensions.endpoint, endpoint);
+  metrics.addMetric(INVOKER_METRICS.requests, MetricUnit.Count, 1);
+  metrics.addMetric(INVOKER_METRICS.failedRequests, MetricUnit.Count, isFailedRequest(status) ? 1 : 0);
+  metrics.addMetric(INVOKER_METRICS.latency, MetricUnit.Milliseconds, totalMs);
   if (outcome.endpointMs !== undefined)
-    metrics.addMetric(METRIC.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);
+    metrics.addMetric(INVOKER_METRICS.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);
   if (outcome.error) {
     const single = metrics.singleMetric();
-    single.addDimensions({ [DIMENSION.endpoint]: endpoint, [DIMENSION.code]: outcome.error.code });
-    single.addMetric(METRIC.errors, MetricUnit.Count, 1);
+    single.addDimensions({
+      [INVOKER_METRICS.dimensions.endpoint]: endpoint,
+      [INVOKER_METRICS.dimensions.code]: outcome.error.code,
+    });
+    single.addMetric(INVOKER_METRICS.errors, MetricUnit.Count, 1);
   }
   metrics.publishStoredMetrics();
 }

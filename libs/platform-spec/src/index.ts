@@ -9,3 +9,4 @@ export * from './local-stack-api.js';
 export * from './naming.js';
 export * from './env-names.js';
 export * from './data-capture.js';
+export * from './guardrails.js';

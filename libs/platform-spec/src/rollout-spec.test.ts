@@ -9,7 +9,9 @@ import {
   dataCaptureFolder,
   DataCaptureRecordSchema,
   PLATFORM_SPEC,
+  rollbackAlarmName,
   rolloutSteps,
+  SAGEMAKER_GUARDRAILS,
 } from './index.js';
 
 const canary = (deployment: object) => ({
@@ -65,6 +67,22 @@ describe('deployment spec', () => {
       'endpoints.single.deployment.rollbackAlarms.errors5xx.periodSeconds',
     ],
     [
+      'a 30 s alarm period on 1-minute metrics',
+      { endpoints: { single: { deployment: { rollbackAlarms: { errors5xx: { periodSeconds: 30 } } } } } },
+      'endpoints.single.deployment.rollbackAlarms.errors5xx.periodSeconds',
+    ],
+    [
+      'a canary on a fleet an off-hours window shrinks to one',
+      {
+        autoscaling: {
+          minInstances: 2,
+          schedule: [{ name: 'night', start: '0 20 * * *', end: '0 7 * * *', minInstances: 1 }],
+        },
+        endpoints: { single: { initialInstanceCount: 2, deployment: { mode: 'canary' } } },
+      },
+      'endpoints.single.deployment.mode',
+    ],
+    [
       'an error rate over 100 %',
       {
         endpoints: {
@@ -85,6 +103,23 @@ describe('deployment spec', () => {
     ],
   ])('%s fails naming %s', (_name, override, path) => {
     expect(() => buildSpec(override)).toThrow(new RegExp(`${path.replace(/\./g, '\\.')}:`));
+  });
+
+  it('takes its bounds from the one guardrails table', () => {
+    const at = (maxExecutionSeconds: number) => ({
+      ci: { roles: { deployEndpoints: { maxSessionSeconds: 43200 } } },
+      endpoints: { single: { deployment: { maxExecutionSeconds } } },
+    });
+    expect(
+      buildSpec(at(SAGEMAKER_GUARDRAILS.maxExecutionSeconds.max)).endpoints.single.deployment
+        .maxExecutionSeconds,
+    ).toBe(28800);
+    expect(() => buildSpec(at(SAGEMAKER_GUARDRAILS.maxExecutionSeconds.max + 1))).toThrow(
+      /maxExecutionSeconds: must be at most 28800/,
+    );
+    expect(rollbackAlarmName('dogbreed-serving', 'dogbreed-single-instance', 'errors5xx')).toBe(
+      'dogbreed-serving-dogbreed-single-instance-rollback-5xx',
+    );
   });
 
   it('counts the traffic shifts of each mode', () => {
@@ -124,9 +159,10 @@ describe('data capture records', () => {
       eventMetadata: { eventId: 'a1', inferenceTime: '2026-11-30T01:02:03Z' },
       eventVersion: '0',
     });
-    const record = DataCaptureRecordSchema.parse(JSON.parse(line));
-    expect(capturedBytes(record.captureData.endpointInput!)).toEqual(image);
-    expect(capturedBytes(record.captureData.endpointOutput!).toString()).toBe('{"predictions":[]}');
+    const { endpointInput, endpointOutput } = DataCaptureRecordSchema.parse(JSON.parse(line)).captureData;
+    if (!endpointInput || !endpointOutput) throw new Error('the record lost a payload');
+    expect(capturedBytes(endpointInput)).toEqual(image);
+    expect(capturedBytes(endpointOutput).toString()).toBe('{"predictions":[]}');
   });
 
   it('lay out folders by endpoint, variant and UTC hour', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
+import { SAGEMAKER_GUARDRAILS as G, smallestFleet } from './guardrails.js';
 
 /** SageMaker instance types: `ml.<family>.<size>`, e.g. ml.m5.large, ml.g4dn.xlarge, ml.p4d.24xlarge. */
 export const SageMakerInstanceType = z
@@ -38,8 +39,9 @@ export type RolloutMode = z.infer<typeof RolloutMode>;
  */
 export const RollbackAlarmSchema = z.object({
   threshold: z.number().positive(),
-  periodSeconds: PositiveInt.refine((p) => p === 10 || p === 30 || p % 60 === 0, {
-    message: 'must be 10, 30 or a multiple of 60 (CloudWatch alarm periods)',
+  // SageMaker's invocation metrics and the invoker's are 1-minute data: a shorter period mostly sees none.
+  periodSeconds: PositiveInt.refine((p) => p % G.alarmPeriodMultipleSeconds === 0, {
+    message: `must be a multiple of ${G.alarmPeriodMultipleSeconds} (the metrics are 1-minute data)`,
   }),
   evaluationPeriods: PositiveInt,
 });
@@ -56,27 +58,41 @@ export const DeploymentSpecSchema = z
     canaryPercent: z
       .number()
       .int()
-      .min(1)
-      .max(50, 'must be at most 50 (SageMaker: a canary is at most half the fleet)'),
+      .min(G.canaryPercent.min)
+      .max(
+        G.canaryPercent.max,
+        `must be at most ${G.canaryPercent.max} (SageMaker: a canary is at most half the fleet)`,
+      ),
     /** linear: share of the fleet's capacity shifted per step (SageMaker: 10 to 50 %). */
     linearStepPercent: z
       .number()
       .int()
-      .min(10, 'must be at least 10 (SageMaker)')
-      .max(50, 'must be at most 50 (SageMaker)'),
+      .min(G.linearStepPercent.min, `must be at least ${G.linearStepPercent.min} (SageMaker)`)
+      .max(G.linearStepPercent.max, `must be at most ${G.linearStepPercent.max} (SageMaker)`),
     /**
      * Baking period after each traffic shift, while the rollback alarms are watched (SageMaker WaitIntervalInSeconds,
      * 0 to 3600); with all-at-once, the one bake after the full shift.
      */
-    bakeSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 (SageMaker WaitIntervalInSeconds)'),
+    bakeSeconds: z
+      .number()
+      .int()
+      .min(G.waitIntervalSeconds.min)
+      .max(
+        G.waitIntervalSeconds.max,
+        `must be at most ${G.waitIntervalSeconds.max} (SageMaker WaitIntervalInSeconds)`,
+      ),
     /** How long the blue fleet stays up after the full shift before it is terminated (SageMaker: 0 to 3600). */
-    terminationWaitSeconds: z.number().int().min(0).max(3600, 'must be at most 3600 (SageMaker)'),
-    /** The whole update's limit (SageMaker MaximumExecutionTimeoutInSeconds: 600 to 14400). */
+    terminationWaitSeconds: z
+      .number()
+      .int()
+      .min(G.terminationWaitSeconds.min)
+      .max(G.terminationWaitSeconds.max, `must be at most ${G.terminationWaitSeconds.max} (SageMaker)`),
+    /** The whole update's limit (SageMaker MaximumExecutionTimeoutInSeconds: 600 to 28800). */
     maxExecutionSeconds: z
       .number()
       .int()
-      .min(600, 'must be at least 600 (SageMaker)')
-      .max(14400, 'must be at most 14400 (SageMaker)'),
+      .min(G.maxExecutionSeconds.min, `must be at least ${G.maxExecutionSeconds.min} (SageMaker)`)
+      .max(G.maxExecutionSeconds.max, `must be at most ${G.maxExecutionSeconds.max} (SageMaker)`),
     /** The alarms that roll the update back while it bakes. */
     rollbackAlarms: z.object({
       /** Invocation5XXErrors (Sum per period) at or above `threshold` requests. */
@@ -581,12 +597,12 @@ export const PlatformSpecSchema = z
       const d = ep.deployment;
       // SageMaker sizes a canary or linear step as a share of the serving fleet and refuses one over half of it, so
       // a fleet that can be one instance has no valid step.
-      const fleet = Math.min(ep.initialInstanceCount, s.autoscaling.minInstances);
+      const fleet = smallestFleet(ep, s.autoscaling);
       if (d.mode !== 'all-at-once' && fleet < 2)
         ctx.addIssue({
           code: 'custom',
           path: ['endpoints', key, 'deployment', 'mode'],
-          message: `a ${d.mode} rollout needs a fleet of at least 2 instances (SageMaker: a step is at most 50 % of it); initialInstanceCount and autoscaling.minInstances allow ${fleet}`,
+          message: `a ${d.mode} rollout needs a fleet of at least 2 instances (SageMaker: a step is at most 50 % of it); initialInstanceCount, autoscaling.minInstances and its schedule allow ${fleet}`,
         });
       // The deploy job follows the update to its end: its session must outlast the longest rollout.
       const session = s.ci.roles.deployEndpoints?.maxSessionSeconds;

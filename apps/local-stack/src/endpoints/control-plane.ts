@@ -7,7 +7,12 @@
 import { fileURLToPath } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import type { EndpointSpec, PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  ROLLBACK_ALARM_SUFFIXES,
+  SAGEMAKER_GUARDRAILS,
+  type EndpointSpec,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { AwsApiError, ModelDirError } from '../errors.js';
 import { readModelDir } from '../models.js';
 import {
@@ -20,18 +25,6 @@ import {
 
 /** The account every local ARN names (as the rest of the stack's error messages do). */
 export const LOCAL_ACCOUNT = '000000000000';
-
-/** SageMaker's documented bounds (UpdateEndpoint DeploymentConfig, BlueGreenUpdatePolicy, TrafficRoutingConfig). */
-export const SAGEMAKER_DEPLOYMENT_LIMITS = {
-  maxCanaryPercent: 50,
-  minLinearStepPercent: 10,
-  maxLinearStepPercent: 50,
-  maxWaitSeconds: 3600,
-  minExecutionSeconds: 600,
-  maxExecutionSeconds: 14400,
-  minAlarms: 1,
-  maxAlarms: 10,
-} as const;
 
 const Name = z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
 
@@ -155,17 +148,6 @@ export function modelDataDir(url: string): string | undefined {
 }
 
 /**
- * The suffixes of the CDK stack's rollback alarm names (`<stack>-<endpoint>-rollback-5xx`, …, from
- * libs/infra-constructs/src/serving/rollout.ts, which this app may not import), so the pipeline's own
- * UpdateEndpoint call names alarms the local stack knows.
- */
-export const CDK_ALARM_SUFFIXES: Readonly<Record<AlarmMetric, string>> = {
-  errors5xx: 'rollback-5xx',
-  modelLatencyP90Ms: 'rollback-model-latency-p90',
-  invokerErrorRatePercent: 'rollback-invoker-error-rate',
-};
-
-/**
  * The alarm an AlarmName means: a spec alarm name, or a name ending in one (or in the CDK stack's suffix for it)
  * after a separator.
  */
@@ -173,7 +155,7 @@ export function alarmMetricFor(name: string): AlarmMetric | undefined {
   const lower = name.toLowerCase();
   const endsWith = (key: string) =>
     lower === key || (lower.endsWith(key) && /[-_./:]/.test(lower.charAt(lower.length - key.length - 1)));
-  return ALARM_METRICS.find((m) => endsWith(m.toLowerCase()) || endsWith(CDK_ALARM_SUFFIXES[m]));
+  return ALARM_METRICS.find((m) => endsWith(m.toLowerCase()) || endsWith(ROLLBACK_ALARM_SUFFIXES[m]));
 }
 
 /** A step size as a percentage of `fleet`. */
@@ -192,7 +174,7 @@ export function deploymentPlanInput(
   defaultPeriodSeconds: number,
 ): { input: PlanInput; config: DeploymentConfigInput } {
   const d = endpoint.deployment;
-  const L = SAGEMAKER_DEPLOYMENT_LIMITS;
+  const G = SAGEMAKER_GUARDRAILS;
   if (given?.RollingUpdatePolicy !== undefined)
     throw validation(
       'The local stack runs blue/green updates only: use BlueGreenUpdatePolicy, not RollingUpdatePolicy.',
@@ -210,14 +192,14 @@ export function deploymentPlanInput(
     ['WaitIntervalInSeconds', bakeSeconds],
     ['TerminationWaitInSeconds', terminationWaitSeconds],
   ] as const) {
-    if (v < 0 || v > L.maxWaitSeconds)
+    if (v < G.waitIntervalSeconds.min || v > G.waitIntervalSeconds.max)
       throw validation(
-        `1 validation error detected: Value '${v}' at 'deploymentConfig.blueGreenUpdatePolicy.${field}' failed to satisfy constraint: Member must have value between 0 and ${L.maxWaitSeconds}`,
+        `1 validation error detected: Value '${v}' at 'deploymentConfig.blueGreenUpdatePolicy.${field}' failed to satisfy constraint: Member must have value between ${G.waitIntervalSeconds.min} and ${G.waitIntervalSeconds.max}`,
       );
   }
-  if (maxExecutionSeconds < L.minExecutionSeconds || maxExecutionSeconds > L.maxExecutionSeconds)
+  if (maxExecutionSeconds < G.maxExecutionSeconds.min || maxExecutionSeconds > G.maxExecutionSeconds.max)
     throw validation(
-      `1 validation error detected: Value '${maxExecutionSeconds}' at 'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds' failed to satisfy constraint: Member must have value between ${L.minExecutionSeconds} and ${L.maxExecutionSeconds}`,
+      `1 validation error detected: Value '${maxExecutionSeconds}' at 'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds' failed to satisfy constraint: Member must have value between ${G.maxExecutionSeconds.min} and ${G.maxExecutionSeconds.max}`,
     );
   let canaryPercent = d.canaryPercent;
   let linearStepPercent = d.linearStepPercent;
@@ -232,9 +214,9 @@ export function deploymentPlanInput(
     linearStepPercent = percentOf(routing.LinearStepSize, fleet);
   }
   if (mode === 'canary') {
-    if (canaryPercent <= 0 || canaryPercent > L.maxCanaryPercent)
+    if (canaryPercent <= 0 || canaryPercent > G.canaryPercent.max)
       throw validation(
-        `The canary size (${canaryPercent}% of the fleet of ${fleet} instances) must be greater than 0 and at most ${L.maxCanaryPercent}% of the fleet.`,
+        `The canary size (${canaryPercent}% of the fleet of ${fleet} instances) must be greater than 0 and at most ${G.canaryPercent.max}% of the fleet.`,
       );
     if (Math.floor((fleet * canaryPercent) / 100) < 1)
       throw validation(
@@ -242,9 +224,9 @@ export function deploymentPlanInput(
       );
   }
   if (mode === 'linear') {
-    if (linearStepPercent < L.minLinearStepPercent || linearStepPercent > L.maxLinearStepPercent)
+    if (linearStepPercent < G.linearStepPercent.min || linearStepPercent > G.linearStepPercent.max)
       throw validation(
-        `The linear step size (${Math.round(linearStepPercent * 100) / 100}% of the fleet of ${fleet} instances) must be between ${L.minLinearStepPercent}% and ${L.maxLinearStepPercent}% of the fleet.`,
+        `The linear step size (${Math.round(linearStepPercent * 100) / 100}% of the fleet of ${fleet} instances) must be between ${G.linearStepPercent.min}% and ${G.linearStepPercent.max}% of the fleet.`,
       );
     if (Math.floor((fleet * linearStepPercent) / 100) < 1)
       throw validation(
@@ -258,15 +240,15 @@ export function deploymentPlanInput(
   let alarms = fromSpec.alarms;
   const named = given?.AutoRollbackConfiguration?.Alarms;
   if (named) {
-    if (named.length < L.minAlarms || named.length > L.maxAlarms)
+    if (named.length < G.rollbackAlarms.min || named.length > G.rollbackAlarms.max)
       throw validation(
-        `1 validation error detected: Value at 'deploymentConfig.autoRollbackConfiguration.alarms' failed to satisfy constraint: Member must have length between ${L.minAlarms} and ${L.maxAlarms}`,
+        `1 validation error detected: Value at 'deploymentConfig.autoRollbackConfiguration.alarms' failed to satisfy constraint: Member must have length between ${G.rollbackAlarms.min} and ${G.rollbackAlarms.max}`,
       );
     alarms = named.map(({ AlarmName }) => {
       const metric = alarmMetricFor(AlarmName);
       if (!metric)
         throw validation(
-          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ALARM_METRICS.join(', ')} (or names ending in -<one of them> or in the CDK stack's -${Object.values(CDK_ALARM_SUFFIXES).join(' / -')}).`,
+          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ALARM_METRICS.join(', ')} (or names ending in -<one of them> or in the CDK stack's -${Object.values(ROLLBACK_ALARM_SUFFIXES).join(' / -')}).`,
         );
       return { name: AlarmName, metric, ...d.rollbackAlarms[metric] };
     });

@@ -1,6 +1,6 @@
 /**
- * The invoker Lambda construct, and the metrics it publishes as the serving stack's alarms read them (the names
- * mirror `METRIC` in apps/invoker/src/telemetry.ts, which a library cannot import).
+ * The invoker Lambda construct, and the metrics it publishes as the serving stack's alarms read them (names from
+ * `INVOKER_METRICS` in the platform spec, which the invoker emits under).
  */
 import {
   aws_cloudwatch as cloudwatch,
@@ -13,7 +13,7 @@ import {
   Duration,
   RemovalPolicy,
 } from 'aws-cdk-lib';
-import { INVOKER_ENV, type InvokerSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import { INVOKER_ENV, INVOKER_METRICS, type InvokerSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { InfraPropsError } from '../errors.js';
@@ -25,15 +25,6 @@ export interface InvokerMetricSource {
   /** The `service` dimension (`spec.invoker.functionName`). */
   readonly serviceName: string;
 }
-
-/** The invoker's metric and dimension names (apps/invoker/src/telemetry.ts, `METRIC` and `DIMENSION`). */
-export const INVOKER_METRICS = {
-  requests: 'Requests',
-  /** 1 per request answered with a 5xx, 0 otherwise. */
-  failedRequests: 'FailedRequests',
-  serviceDimension: 'service',
-  endpointDimension: 'endpoint',
-} as const;
 
 /**
  * The invoker's error rate for one endpoint in percent: `100 × FailedRequests / Requests` per period, both Sums with
@@ -49,8 +40,8 @@ export function invokerErrorRatePercent(
       namespace: source.namespace,
       metricName,
       dimensionsMap: {
-        [INVOKER_METRICS.serviceDimension]: source.serviceName,
-        [INVOKER_METRICS.endpointDimension]: endpointName,
+        [INVOKER_METRICS.dimensions.service]: source.serviceName,
+        [INVOKER_METRICS.dimensions.endpoint]: endpointName,
       },
       statistic: 'Sum',
       period,

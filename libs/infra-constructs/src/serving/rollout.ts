@@ -21,26 +21,13 @@
 import type { aws_sagemaker as sagemaker } from 'aws-cdk-lib';
 import {
   rolloutSteps,
+  SAGEMAKER_GUARDRAILS,
+  smallestFleet,
   type AutoscalingSpec,
   type DeploymentSpec,
   type EndpointSpec,
 } from '@dogbreed/platform-spec';
 import { InfraPropsError } from '../errors.js';
-
-/** SageMaker's bounds on a blue/green update (see the links above). */
-export const GUARDRAIL_BOUNDS = {
-  canaryPercent: { min: 1, max: 50 },
-  linearStepPercent: { min: 10, max: 50 },
-  waitIntervalSeconds: { min: 0, max: 3600 },
-  terminationWaitSeconds: { min: 0, max: 3600 },
-  maxExecutionSeconds: { min: 600, max: 28800 },
-  rollbackAlarms: { min: 1, max: 10 },
-  /** Alarm periods on 1-minute metrics: a multiple of this. */
-  alarmPeriodMultipleSeconds: 60,
-} as const;
-
-/** The three rollback alarms of an endpoint, by spec key. */
-export type RollbackAlarmKind = keyof DeploymentSpec['rollbackAlarms'];
 
 /** The spec's mode as SageMaker's TrafficRoutingConfig type. */
 export const TRAFFIC_ROUTING_TYPE = {
@@ -48,28 +35,6 @@ export const TRAFFIC_ROUTING_TYPE = {
   canary: 'CANARY',
   linear: 'LINEAR',
 } as const satisfies Record<DeploymentSpec['mode'], string>;
-
-const ALARM_NAME_SUFFIX: Readonly<Record<RollbackAlarmKind, string>> = {
-  errors5xx: 'rollback-5xx',
-  modelLatencyP90Ms: 'rollback-model-latency-p90',
-  invokerErrorRatePercent: 'rollback-invoker-error-rate',
-};
-
-/**
- * The fixed name of one rollback alarm: `<stack name>-<endpoint name>-<suffix>`. It starts with the stack name, as
- * the alarm topic's key policy requires of alarms that publish, and the pipeline can name it without a lookup.
- */
-export function rollbackAlarmName(stackName: string, endpointName: string, kind: RollbackAlarmKind): string {
-  return `${stackName}-${endpointName}-${ALARM_NAME_SUFFIX[kind]}`;
-}
-
-/**
- * The smallest fleet the variant can have while an update runs: SageMaker sizes a canary or a linear step as a share
- * of it. Application Auto Scaling may scale in to `minInstances`, or to a scheduled window's lower minimum.
- */
-export function smallestFleet(ep: Pick<EndpointSpec, 'initialInstanceCount'>, as: AutoscalingSpec): number {
-  return Math.min(ep.initialInstanceCount, as.minInstances, ...as.schedule.map((w) => w.minInstances));
-}
 
 function checkInt(where: string, field: string, value: number, min: number, max: number, why: string): void {
   if (!Number.isInteger(value) || value < min || value > max)
@@ -97,7 +62,7 @@ export function checkDeployment(
     throw new InfraPropsError(
       `${where}: endpoint.instanceType ${ep.instanceType} is an Inf1 type, where SageMaker has no deployment guardrails (no bake, no rollback)`,
     );
-  const b = GUARDRAIL_BOUNDS;
+  const b = SAGEMAKER_GUARDRAILS;
   checkInt(
     where,
     field('bakeSeconds'),

@@ -22,6 +22,7 @@ import {
   MODEL_SERVER_ENV,
   modelServerSettingsEnv,
   parseCron,
+  rollbackAlarmName,
   type AutoscalingSpec,
   type EndpointSpec,
   type ModelServerSpec,
@@ -33,7 +34,7 @@ import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
 import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
 import { invokerErrorRatePercent, type InvokerMetricSource } from './invoker.js';
-import { checkDeployment, deploymentConfig, rollbackAlarmName } from './rollout.js';
+import { checkDeployment, deploymentConfig } from './rollout.js';
 
 /** The image a SageMaker model runs: a `DockerImageAsset` or an ECR repository + tag both fit. */
 export interface ModelImage {

@@ -1,0 +1,65 @@
+/**
+ * SageMaker's deployment guardrails as facts the spec, the CDK constructs and the local stack's UpdateEndpoint all
+ * check against, and the names the rollback alarms and the invoker's metrics go by on both sides. One table, so the
+ * spec cannot accept what CDK refuses, and the local stack cannot refuse what AWS accepts.
+ *
+ * Sources: TrafficRoutingConfig (canary ≤ 50 %, linear step 10-50 %, WaitIntervalInSeconds 0-3600),
+ * BlueGreenUpdatePolicy (TerminationWaitInSeconds 0-3600, MaximumExecutionTimeoutInSeconds 600-28800),
+ * AutoRollbackConfig (1-10 alarms) in the SageMaker API reference; SageMaker's invocation metrics are 1-minute data.
+ */
+import type { AutoscalingSpec, DeploymentSpec, EndpointSpec } from './schema.js';
+
+export const SAGEMAKER_GUARDRAILS = {
+  canaryPercent: { min: 1, max: 50 },
+  linearStepPercent: { min: 10, max: 50 },
+  waitIntervalSeconds: { min: 0, max: 3600 },
+  terminationWaitSeconds: { min: 0, max: 3600 },
+  maxExecutionSeconds: { min: 600, max: 28800 },
+  rollbackAlarms: { min: 1, max: 10 },
+  /** Alarm periods on SageMaker's and the invoker's 1-minute metrics: a multiple of this. */
+  alarmPeriodMultipleSeconds: 60,
+} as const;
+
+/** The three rollback alarms of an endpoint, by spec key. */
+export type RollbackAlarmKind = keyof DeploymentSpec['rollbackAlarms'];
+
+/** The last part of each rollback alarm's fixed name. */
+export const ROLLBACK_ALARM_SUFFIXES: Readonly<Record<RollbackAlarmKind, string>> = {
+  errors5xx: 'rollback-5xx',
+  modelLatencyP90Ms: 'rollback-model-latency-p90',
+  invokerErrorRatePercent: 'rollback-invoker-error-rate',
+};
+
+/**
+ * The fixed name of one rollback alarm: `<stack name>-<endpoint name>-<suffix>`. It starts with the stack name, as
+ * the alarm topic's key policy requires of alarms that publish, and the pipeline can name it without a lookup.
+ */
+export function rollbackAlarmName(stackName: string, endpointName: string, kind: RollbackAlarmKind): string {
+  return `${stackName}-${endpointName}-${ROLLBACK_ALARM_SUFFIXES[kind]}`;
+}
+
+/**
+ * The invoker's EMF metrics (namespace = `project.name`, dimension `service` = `invoker.functionName`). `Requests`
+ * and `FailedRequests` share {service, endpoint}, so `100 × FailedRequests / Requests` is an endpoint's error rate
+ * as clients see it: the rollback alarm's metric.
+ */
+export const INVOKER_METRICS = {
+  latency: 'Latency',
+  endpointLatency: 'EndpointLatency',
+  errors: 'Errors',
+  requests: 'Requests',
+  /** 1 when the request failed on the service's side (status ≥ 500), else 0: one value per request. */
+  failedRequests: 'FailedRequests',
+  dimensions: { service: 'service', endpoint: 'endpoint', code: 'code' },
+} as const;
+
+/**
+ * The smallest fleet the variant can have while an update runs: SageMaker sizes a canary or a linear step as a share
+ * of it, and Application Auto Scaling may scale in to `minInstances` or to a scheduled window's lower minimum.
+ */
+export function smallestFleet(
+  ep: Pick<EndpointSpec, 'initialInstanceCount'>,
+  as: Pick<AutoscalingSpec, 'minInstances' | 'schedule'>,
+): number {
+  return Math.min(ep.initialInstanceCount, as.minInstances, ...as.schedule.map((w) => w.minInstances));
+}
