@@ -48,6 +48,7 @@ export async function measureComponents(o: {
   const model = await startModel(dir, {
     workerUrl: o.workerUrl,
     intraOpThreads: o.threads,
+    sessions: 1,
     maxQueueDepth: 1,
     batching: { enabled: false, maxBatchSize: 1, maxDelayMs: 0 },
   });
@@ -69,9 +70,13 @@ export async function measureComponents(o: {
         tensors[k] as Float32Array,
       );
     });
-    for (let i = 0; i < 4; i++) await model.infer(tensors[i % tensors.length] as Float32Array);
+    // infer() hands the tensor's buffer to the worker, so every run gets its own copy, made before the clock starts.
+    const copies = (count: number) =>
+      Array.from({ length: count }, (_, i) => (tensors[i % tensors.length] as Float32Array).slice());
+    for (const t of copies(4)) await model.infer(t);
+    const inputs = copies(n);
     const inference = await measure(n, async (i) => {
-      await model.infer(tensors[i % tensors.length] as Float32Array);
+      await model.infer(inputs[i] as Float32Array);
     });
     return { images: n, decode, preprocess, inference };
   } finally {

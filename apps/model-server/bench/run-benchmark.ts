@@ -5,9 +5,11 @@
  * Writes dist/benchmarks/model-server.json and prints a table.
  *
  * Also measures decode, preprocess and inference alone (CPU and wall time per image, bench/components.ts) and
- * reports the throughput bound the cores imply and the best server throughput as a fraction of it.
+ * reports the throughput bound the cores imply and the best server throughput as a fraction of it; per level, the
+ * CPU per request of the client (bench/client.ts: keep-alive, pre-encoded requests) and of the server process, so
+ * that the bound can also be read with the client's share taken out, and a contended machine shows as such.
  *
- *   npx nx benchmark model-server [-- --threads 2 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
+ *   npx nx benchmark model-server [-- --threads 2 --sessions 1 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
  */
 import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
 import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
@@ -20,8 +22,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { effectiveThreads } from '../src/config.js';
+import { effectiveThreads, INFERENCE_SESSIONS_ENV, sessionsFor } from '../src/config.js';
 import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
+import { Connection, encodeRequest } from './client.js';
 import { measureComponents } from './components.js';
 import { efficiency, summarise, type LevelFigures, type Sample } from './stats.js';
 
@@ -32,6 +35,7 @@ const run = promisify(execFile);
 const args = parseArgs({
   options: {
     threads: { type: 'string' },
+    sessions: { type: 'string' },
     requests: { type: 'string', default: '64' },
     'max-seconds': { type: 'string', default: '60' },
     'pytorch-requests': { type: 'string', default: '30' },
@@ -45,6 +49,8 @@ const args = parseArgs({
 const root = workspaceRoot();
 const spec = loadPlatformSpec(process.env);
 const threads = args.threads ? Number(args.threads) : effectiveThreads(spec.modelServer.intraOpThreads);
+/** Inference sessions, as the server resolves them (config.ts): --sessions, else its variable, else 1. */
+const sessions = sessionsFor(Number(args.sessions ?? process.env[INFERENCE_SESSIONS_ENV] ?? 1), threads);
 const requestsPerLevel = Number(args.requests);
 const maxSeconds = Number(args['max-seconds']);
 const benchDir = join(root, 'dist/benchmarks');
@@ -93,40 +99,73 @@ async function images(): Promise<{ source: string; paths: string[] }> {
   return { source: 'generated 500x375 JPEGs', paths };
 }
 
-async function level(url: string, bodies: Buffer[], concurrency: number): Promise<LevelFigures> {
+/** CPU milliseconds all threads of `pid` have run, from /proc (ns resolution); NaN where there is no /proc. */
+function processCpuMs(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      return sum + ns / 1e6;
+    }, 0);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function level(
+  server: { port: number; pid: number },
+  requests: readonly Buffer[],
+  concurrency: number,
+): Promise<LevelFigures> {
+  const connections = await Promise.all(
+    Array.from({ length: concurrency }, () => Connection.open(server.port)),
+  );
   const samples: Sample[] = [];
   let next = 0;
   const deadline = performance.now() + maxSeconds * 1000;
+  const clientCpu = process.cpuUsage();
+  const serverCpu = processCpuMs(server.pid);
   const start = performance.now();
-  const worker = async () => {
+  const caller = async (connection: Connection) => {
     while (next < requestsPerLevel && performance.now() < deadline) {
-      const body = bodies[next++ % bodies.length] as Buffer;
+      const request = requests[next++ % requests.length] as Buffer;
       const t0 = performance.now();
-      const res = await fetch(`${url}/invocations`, {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'image/jpeg' },
-      });
-      const parsed = PredictionResponseSchema.parse(await res.json());
-      samples.push({ clientMs: performance.now() - t0, ...parsed.timingsMs });
+      const reply = await connection.send(request);
+      const clientMs = performance.now() - t0;
+      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.toString()}`);
+      const parsed = PredictionResponseSchema.parse(JSON.parse(reply.body.toString()));
+      samples.push({ clientMs, ...parsed.timingsMs });
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return summarise(concurrency, samples, (performance.now() - start) / 1000);
+  try {
+    await Promise.all(connections.map(caller));
+  } finally {
+    connections.forEach((c) => c.close());
+  }
+  const wallSeconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(clientCpu);
+  return summarise(concurrency, samples, wallSeconds, {
+    clientMs: (used.user + used.system) / 1000,
+    serverMs: processCpuMs(server.pid) - serverCpu,
+    cores: availableParallelism(),
+  });
 }
 
 async function serverRun(batching: boolean, bodies: Buffer[]): Promise<LevelFigures[]> {
   const server = await startServerProcess({
     [MODEL_SERVER_ENV.modelDir]: modelDir,
     [MODEL_SERVER_ENV.intraOpThreads]: String(threads),
+    [INFERENCE_SESSIONS_ENV]: String(sessions),
     [MODEL_SERVER_ENV.batching]: String(batching),
     [MODEL_SERVER_ENV.logLevel]: 'warn',
   });
   try {
     await waitForPing(server.url);
-    await level(server.url, bodies, 2); // warm-up (JIT, allocator, ORT arenas)
+    const requests = bodies.map((b) =>
+      encodeRequest(`127.0.0.1:${server.port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
+    );
+    await level(server, requests, 2); // warm-up (JIT, allocator, ORT arenas)
     const out: LevelFigures[] = [];
-    for (const c of LEVELS) out.push(await level(server.url, bodies, c));
+    for (const c of LEVELS) out.push(await level(server, requests, c));
     return out;
   } finally {
     await server.stop();
@@ -176,7 +215,7 @@ async function main(): Promise<void> {
     numClasses: number;
   };
   console.log(
-    `model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${threads} intra-op thread(s)`,
+    `model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${sessions} inference session(s) × ${threads} intra-op thread(s)`,
   );
   const loadBefore = loadavg();
   const components = await measureComponents({
@@ -203,7 +242,7 @@ async function main(): Promise<void> {
   const eff = efficiency({
     stages: [components.decode, components.preprocess, components.inference],
     cores: availableParallelism(),
-    bestImagesPerSecond: best.imagesPerSecond,
+    best,
     p95AtConcurrency1Ms: c1.p95Ms,
   });
   const summary = {
@@ -230,6 +269,7 @@ async function main(): Promise<void> {
     model: { dir: modelDir, architecture: meta.architecture, numClasses: meta.numClasses },
     images: { source: imgs.source, count: bodies.length },
     threads,
+    sessions,
     requestsPerLevel,
     server: { batchingOff: off, batchingOn: on },
     pytorch: torch,
@@ -239,11 +279,11 @@ async function main(): Promise<void> {
   writeFileSync(join(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(
-    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model',
+    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model  CPU ms server/client  cores used',
   );
   for (const r of all) {
     console.log(
-      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)}`,
+      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)} ${`${f1(r.serverCpuMsPerImage)} / ${r.clientCpuMsPerRequest.toFixed(2)}`.padStart(22)} ${pct(r.cpuShareOfCores).padStart(11)}`,
     );
   }
   for (const t of skipTorch ? [] : threads === 1 ? [torch] : [torch, torchOneThread]) {
@@ -263,6 +303,10 @@ async function main(): Promise<void> {
   console.log(
     `bound ${eff.cores} cores ÷ ${f1(eff.cpuMsPerImage)} ms CPU/image = ${f1(eff.boundImagesPerSecond)} img/s; best is ${pct(eff.fractionOfBound)} of it (goal ≥ 90%); ` +
       `p95 at concurrency 1 is ${eff.p95AtConcurrency1VsAlone.toFixed(2)}× the ${f1(eff.aloneWallMsPerImage)} ms alone (goal ≤ 1.3×)`,
+  );
+  console.log(
+    `the client took ${eff.clientCpuMsPerRequest.toFixed(2)} ms CPU per request of the same cores: bound with it ${f1(eff.boundWithClientImagesPerSecond)} img/s, best is ${pct(eff.fractionOfBoundWithClient)} of that; ` +
+      `at the best level the server used ${eff.serverCpuVsStages.toFixed(2)}× the stages' CPU per image and the pair used ${pct(eff.cpuShareOfCores)} of the cores (load average ${loadavg()[0]?.toFixed(1)})`,
   );
   console.log(
     `(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`,

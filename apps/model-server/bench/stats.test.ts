@@ -13,8 +13,11 @@ describe('bench stats', () => {
 
   it('summarises throughput and overhead', () => {
     const s = { clientMs: 12, decode: 1, preprocess: 0.5, inference: 10, total: 11 };
-    const f = summarise(2, [s, s, s, s], 2);
+    const f = summarise(2, [s, s, s, s], 2, { clientMs: 2, serverMs: 60, cores: 2 });
     expect(f.imagesPerSecond).toBe(2);
+    expect(f.clientCpuMsPerRequest).toBe(0.5);
+    expect(f.serverCpuMsPerImage).toBe(15);
+    expect(f.cpuShareOfCores).toBeCloseTo(62 / 4000, 12);
     expect(f.overheadVsModel).toBeCloseTo(0.2);
     expect(f.overheadVsModelMedian).toBeCloseTo(0.2);
     expect(f.serverShareOutsideModel).toBeCloseTo(1 / 11);
@@ -30,11 +33,16 @@ describe('efficiency', () => {
         { cpuMs: 10, wallMs: 6 },
       ],
       cores: 2,
-      bestImagesPerSecond: 90,
+      best: { imagesPerSecond: 90, clientCpuMsPerRequest: 5, serverCpuMsPerImage: 21, cpuShareOfCores: 0.95 },
       p95AtConcurrency1Ms: 20,
     });
     expect(e.boundImagesPerSecond).toBe(100);
     expect(e.fractionOfBound).toBeCloseTo(0.9, 12);
+    // With the client's 5 ms: 2 cores ÷ 25 ms = 80 img/s.
+    expect(e.boundWithClientImagesPerSecond).toBe(80);
+    expect(e.fractionOfBoundWithClient).toBeCloseTo(90 / 80, 12);
+    expect(e.serverCpuVsStages).toBeCloseTo(1.05, 12);
+    expect(e.cpuShareOfCores).toBe(0.95);
     expect(e.p95AtConcurrency1VsAlone).toBeCloseTo(20 / 16, 12);
   });
 });

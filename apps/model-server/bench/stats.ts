@@ -37,6 +37,20 @@ export interface LevelFigures {
   readonly overheadVsModelMedian: number;
   /** Share of the server's own time (`timingsMs.total`) spent outside `inference`. */
   readonly serverShareOutsideModel: number;
+  /** CPU per request of the benchmark's own client (it runs on the same cores). */
+  readonly clientCpuMsPerRequest: number;
+  /** CPU per image of the server process, all its threads (NaN where /proc is missing). */
+  readonly serverCpuMsPerImage: number;
+  /** (server + client CPU) ÷ (wall × cores): below 1 the cores were idle or busy with other work. */
+  readonly cpuShareOfCores: number;
+}
+
+/** CPU the client and the server used during a level, for `summarise`. */
+export interface LevelCpu {
+  readonly clientMs: number;
+  /** NaN where the server's CPU could not be read. */
+  readonly serverMs: number;
+  readonly cores: number;
 }
 
 /** Figures for one concurrency level from its samples and wall-clock seconds. */
@@ -44,6 +58,7 @@ export function summarise(
   concurrency: number,
   samples: readonly Sample[],
   wallSeconds: number,
+  cpu: LevelCpu,
 ): LevelFigures {
   const client = samples.map((s) => s.clientMs);
   const inference = mean(samples.map((s) => s.inference));
@@ -69,6 +84,9 @@ export function summarise(
         50,
       ),
     serverShareOutsideModel: (total - inference) / total,
+    clientCpuMsPerRequest: cpu.clientMs / samples.length,
+    serverCpuMsPerImage: cpu.serverMs / samples.length,
+    cpuShareOfCores: (cpu.clientMs + cpu.serverMs) / (wallSeconds * 1000 * cpu.cores),
   };
 }
 
@@ -84,6 +102,16 @@ export interface Efficiency {
   readonly bestImagesPerSecond: number;
   /** best ÷ bound (goal ≥ 0.9). */
   readonly fractionOfBound: number;
+  /** The benchmark client's CPU per request at the best level: it shares the cores with the server. */
+  readonly clientCpuMsPerRequest: number;
+  /** cores ÷ (stages + client) CPU seconds per image: the bound for a server whose load generator shares its cores. */
+  readonly boundWithClientImagesPerSecond: number;
+  /** best ÷ that bound. */
+  readonly fractionOfBoundWithClient: number;
+  /** The server's CPU per image at the best level ÷ the stages' alone: what serving adds (HTTP, threads, queueing). */
+  readonly serverCpuVsStages: number;
+  /** Share of the cores the server and client got at the best level (below 1: idle, or taken by other processes). */
+  readonly cpuShareOfCores: number;
   /** p95 at concurrency 1 ÷ the wall floor (goal ≤ 1.3). */
   readonly p95AtConcurrency1VsAlone: number;
 }
@@ -91,19 +119,28 @@ export interface Efficiency {
 export function efficiency(o: {
   stages: readonly { cpuMs: number; wallMs: number }[];
   cores: number;
-  bestImagesPerSecond: number;
+  best: Pick<
+    LevelFigures,
+    'imagesPerSecond' | 'clientCpuMsPerRequest' | 'serverCpuMsPerImage' | 'cpuShareOfCores'
+  >;
   p95AtConcurrency1Ms: number;
 }): Efficiency {
   const cpuMsPerImage = o.stages.reduce((a, s) => a + s.cpuMs, 0);
   const aloneWallMsPerImage = o.stages.reduce((a, s) => a + s.wallMs, 0);
   const boundImagesPerSecond = (o.cores * 1000) / cpuMsPerImage;
+  const boundWithClientImagesPerSecond = (o.cores * 1000) / (cpuMsPerImage + o.best.clientCpuMsPerRequest);
   return {
     cpuMsPerImage,
     aloneWallMsPerImage,
     cores: o.cores,
     boundImagesPerSecond,
-    bestImagesPerSecond: o.bestImagesPerSecond,
-    fractionOfBound: o.bestImagesPerSecond / boundImagesPerSecond,
+    bestImagesPerSecond: o.best.imagesPerSecond,
+    fractionOfBound: o.best.imagesPerSecond / boundImagesPerSecond,
+    clientCpuMsPerRequest: o.best.clientCpuMsPerRequest,
+    boundWithClientImagesPerSecond,
+    fractionOfBoundWithClient: o.best.imagesPerSecond / boundWithClientImagesPerSecond,
+    serverCpuVsStages: o.best.serverCpuMsPerImage / cpuMsPerImage,
+    cpuShareOfCores: o.best.cpuShareOfCores,
     p95AtConcurrency1VsAlone: o.p95AtConcurrency1Ms / aloneWallMsPerImage,
   };
 }

@@ -43,9 +43,12 @@ export function executionParameters(config: ServerConfig) {
   };
 }
 
-/** Admitted invocations (queued + one running batch + decoding) beyond this are refused before the body is read. */
+/** Admitted invocations (queued + one running batch per session + decoding) beyond this are refused before the body is read. */
 export function admissionLimit(config: ServerConfig): number {
-  return config.maxQueueDepth + (config.batching.enabled ? config.batching.maxBatchSize : 1);
+  return (
+    config.maxQueueDepth +
+    config.inferenceSessions * (config.batching.enabled ? config.batching.maxBatchSize : 1)
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {

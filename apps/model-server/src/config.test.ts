@@ -1,7 +1,14 @@
 import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOST, SAGEMAKER_MODEL_DIR, effectiveThreads, resolveConfig } from './config.js';
+import {
+  DEFAULT_HOST,
+  INFERENCE_SESSIONS_ENV,
+  SAGEMAKER_MODEL_DIR,
+  effectiveThreads,
+  resolveConfig,
+  sessionsFor,
+} from './config.js';
 import { StartupError } from './errors.js';
 
 describe('resolveConfig', () => {
@@ -13,6 +20,7 @@ describe('resolveConfig', () => {
       host: DEFAULT_HOST,
       port: ms.port,
       intraOpThreads: ms.intraOpThreads,
+      inferenceSessions: 1,
       maxQueueDepth: ms.maxQueueDepth,
       maxBodyBytes: ms.maxBodyBytes,
       maxInputPixels: ms.maxInputPixels,
@@ -42,12 +50,14 @@ describe('resolveConfig', () => {
       [MODEL_SERVER_ENV.maxBatchSize]: '4',
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '0',
       [MODEL_SERVER_ENV.logLevel]: 'warn',
+      [INFERENCE_SESSIONS_ENV]: '3',
     });
     expect(c).toMatchObject({
       modelDir: '/tmp/m',
       host: '127.0.0.1',
       port: 0,
       intraOpThreads: 2,
+      inferenceSessions: 3,
       maxQueueDepth: 5,
       maxBodyBytes: 1000,
       batching: { enabled: true, maxBatchSize: 4, maxDelayMs: 0 },
@@ -61,6 +71,7 @@ describe('resolveConfig', () => {
     [MODEL_SERVER_ENV.maxQueueDepth, '0'],
     [MODEL_SERVER_ENV.batching, 'maybe'],
     [MODEL_SERVER_ENV.intraOpThreads, '-1'],
+    [INFERENCE_SESSIONS_ENV, 'two'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(StartupError);
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(name);
@@ -71,5 +82,15 @@ describe('effectiveThreads', () => {
   it('maps 0 to one thread per vCPU and keeps explicit counts', () => {
     expect(effectiveThreads(0, 6)).toBe(6);
     expect(effectiveThreads(3, 6)).toBe(3);
+  });
+});
+
+describe('sessionsFor', () => {
+  it('keeps an explicit count and fits 0 to the vCPUs at the effective intra-op threads', () => {
+    expect(sessionsFor(3, 1, 2)).toBe(3);
+    expect(sessionsFor(0, 1, 2)).toBe(2);
+    expect(sessionsFor(0, 0, 4)).toBe(1);
+    expect(sessionsFor(0, 2, 4)).toBe(2);
+    expect(sessionsFor(0, 3, 2)).toBe(1);
   });
 });

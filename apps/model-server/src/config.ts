@@ -7,6 +7,13 @@ import { StartupError } from './errors.js';
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 /** The container listens on every interface; the local stack and tests ask for 127.0.0.1. */
 export const DEFAULT_HOST = '0.0.0.0';
+/**
+ * Inference sessions (worker threads, each with its own ORT session), `0` = vCPUs ÷ intra-op threads. Read from this
+ * variable alone until the spec has a `modelServer.inferenceSessions` field and MODEL_SERVER_ENV its name (proposed);
+ * unset = 1, one session as before.
+ */
+export const INFERENCE_SESSIONS_ENV = 'MODEL_SERVER_INFERENCE_SESSIONS';
+const DEFAULT_INFERENCE_SESSIONS = 1;
 
 export interface ServerConfig {
   readonly modelDir: string;
@@ -14,6 +21,8 @@ export interface ServerConfig {
   /** 0 = any free port (the actual one is logged with `"msg":"listening"`). */
   readonly port: number;
   readonly intraOpThreads: number;
+  /** Inference workers (one ORT session each) that run at the same time; ≥ 1 (see `sessionsFor`). */
+  readonly inferenceSessions: number;
   readonly maxQueueDepth: number;
   readonly maxBodyBytes: number;
   readonly maxInputPixels: number;
@@ -40,6 +49,7 @@ const EnvSchema = z.object({
   [MODEL_SERVER_ENV.host]: z.string().min(1).optional(),
   [MODEL_SERVER_ENV.port]: intFrom(0).pipe(z.number().max(65535)).optional(),
   [MODEL_SERVER_ENV.intraOpThreads]: intFrom(0).optional(),
+  [INFERENCE_SESSIONS_ENV]: intFrom(0).optional(),
   [MODEL_SERVER_ENV.maxQueueDepth]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBodyBytes]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.batching]: z
@@ -72,6 +82,10 @@ export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): Serve
     host: e[MODEL_SERVER_ENV.host] ?? DEFAULT_HOST,
     port: e[MODEL_SERVER_ENV.port] ?? ms.port,
     intraOpThreads: e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
+    inferenceSessions: sessionsFor(
+      e[INFERENCE_SESSIONS_ENV] ?? DEFAULT_INFERENCE_SESSIONS,
+      e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
+    ),
     maxQueueDepth: e[MODEL_SERVER_ENV.maxQueueDepth] ?? ms.maxQueueDepth,
     maxBodyBytes: e[MODEL_SERVER_ENV.maxBodyBytes] ?? ms.maxBodyBytes,
     maxInputPixels: ms.maxInputPixels,
@@ -89,4 +103,19 @@ export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): Serve
 /** `intraOpThreads` 0 means one per vCPU. */
 export function effectiveThreads(intraOpThreads: number, cpus: number = availableParallelism()): number {
   return intraOpThreads > 0 ? intraOpThreads : Math.max(1, cpus);
+}
+
+/**
+ * Inference sessions: `requested`, or with 0 as many as fit the vCPUs at the effective intra-op threads each (one
+ * single-threaded session per vCPU with intraOpThreads 1). One session runs one batch at a time; ORT's two threads on
+ * a batch-1 MobileNetV3 kept about 1.1 cores busy, so with one session inference is a serial stage that decode has to
+ * fit around (README, serving efficiency).
+ */
+export function sessionsFor(
+  requested: number,
+  intraOpThreads: number,
+  cpus: number = availableParallelism(),
+): number {
+  if (requested > 0) return requested;
+  return Math.max(1, Math.floor(cpus / effectiveThreads(intraOpThreads, cpus)));
 }

@@ -95,6 +95,42 @@ describe('BatchScheduler', () => {
     expect(await next).toBe(20);
   });
 
+  it('runs up to `runners` batches at once (one per inference session) and the rest as runners free up', async () => {
+    const r = controlledRunner();
+    const s = new BatchScheduler(r.run, { maxQueueDepth: 10, maxBatchSize: 1, maxDelayMs: 0, runners: 2 });
+    const results = [1, 2, 3, 4].map((i) => s.submit(i));
+    await flush();
+    expect(r.batches.map((b) => b.items)).toEqual([[1], [2]]);
+    expect([s.runningBatches, s.depth]).toEqual([2, 2]);
+    r.batches[1]?.finish();
+    await flush();
+    expect(r.batches.map((b) => b.items)).toEqual([[1], [2], [3]]);
+    let idle = false;
+    void s.idle().then(() => (idle = true));
+    r.batches[0]?.finish();
+    await flush();
+    r.batches[2]?.finish();
+    await flush();
+    expect(idle).toBe(false);
+    r.batches[3]?.finish();
+    expect(await Promise.all(results)).toEqual([10, 20, 30, 40]);
+    await flush();
+    expect(idle).toBe(true);
+    expect(s.runningBatches).toBe(0);
+  });
+
+  it('refuses a runner count below 1', () => {
+    expect(
+      () =>
+        new BatchScheduler(async (x: number[]) => x, {
+          maxQueueDepth: 1,
+          maxBatchSize: 1,
+          maxDelayMs: 0,
+          runners: 0,
+        }),
+    ).toThrow(RangeError);
+  });
+
   it('rejects when the runner returns the wrong number of results', async () => {
     const s = new BatchScheduler<number, number>(async () => [], {
       maxQueueDepth: 1,

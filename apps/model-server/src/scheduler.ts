@@ -7,6 +7,8 @@ export interface SchedulerOptions {
   readonly maxBatchSize: number;
   /** With batching: how long a partial batch waits for company before it runs. */
   readonly maxDelayMs: number;
+  /** Batches that may run at the same time (one per inference session); 1 when absent. */
+  readonly runners?: number;
 }
 
 interface Pending<T, R> {
@@ -16,13 +18,14 @@ interface Pending<T, R> {
 }
 
 /**
- * A bounded queue in front of one runner that executes one batch at a time (ONNX Runtime already uses every
- * intra-op thread on one run). With `maxBatchSize` > 1 it groups waiting items into one run (micro-batching):
- * a batch starts when it is full, or `maxDelayMs` after its first item arrived.
+ * A bounded queue in front of `runners` runners (inference sessions), each executing one batch at a time. With
+ * `maxBatchSize` > 1 it groups waiting items into one run (micro-batching): a batch starts when it is full, or
+ * `maxDelayMs` after its first item arrived, and only when a runner is free.
  */
 export class BatchScheduler<T, R> {
   private readonly queue: Pending<T, R>[] = [];
-  private running = false;
+  private running = 0;
+  private readonly runners: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleWaiters: (() => void)[] = [];
 
@@ -31,6 +34,9 @@ export class BatchScheduler<T, R> {
     private readonly options: SchedulerOptions,
   ) {
     if (options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be at least 1');
+    this.runners = options.runners ?? 1;
+    if (!Number.isInteger(this.runners) || this.runners < 1)
+      throw new RangeError('runners must be a whole number of at least 1');
   }
 
   /** Items waiting to run. */
@@ -38,7 +44,8 @@ export class BatchScheduler<T, R> {
     return this.queue.length;
   }
 
-  get busy(): boolean {
+  /** Batches running now. */
+  get runningBatches(): number {
     return this.running;
   }
 
@@ -59,15 +66,16 @@ export class BatchScheduler<T, R> {
 
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
   private pump(): void {
-    if (this.running || this.queue.length === 0) {
-      if (!this.running && this.queue.length === 0) this.idleWaiters.splice(0).forEach((r) => r());
+    if (this.queue.length === 0) {
+      if (this.running === 0) this.idleWaiters.splice(0).forEach((r) => r());
       return;
     }
+    if (this.running >= this.runners) return;
     const { maxBatchSize, maxDelayMs } = this.options;
     if (this.queue.length < maxBatchSize && maxDelayMs > 0) {
       this.timer ??= setTimeout(() => {
@@ -79,14 +87,18 @@ export class BatchScheduler<T, R> {
     this.dispatch();
   }
 
+  /** Starts batches while items wait and runners are free. */
   private dispatch(): void {
-    if (this.running || this.queue.length === 0) return;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    while (this.running < this.runners && this.queue.length > 0) this.start();
+  }
+
+  private start(): void {
     const batch = this.queue.splice(0, this.options.maxBatchSize);
-    this.running = true;
+    this.running++;
     let outcome: Promise<R[]>;
     try {
       outcome = this.runBatch(batch.map((p) => p.item));
@@ -105,7 +117,7 @@ export class BatchScheduler<T, R> {
       )
       .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
       .finally(() => {
-        this.running = false;
+        this.running--;
         this.pump();
       });
   }

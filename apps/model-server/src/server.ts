@@ -52,6 +52,7 @@ export async function startServer(
     const model = await startModel(dir, {
       workerUrl,
       intraOpThreads: threads,
+      sessions: config.inferenceSessions,
       maxQueueDepth: config.maxQueueDepth,
       batching: config.batching,
     });
@@ -67,6 +68,7 @@ export async function startServer(
         classes: m.numClasses,
         input: [m.input.height, m.input.width],
         intraOpThreads: threads,
+        sessions: model.sessions,
         maxBatchSize: model.maxBatchSize,
         loadMs: Date.now() - started,
       },

@@ -13,6 +13,15 @@ describe('concatBatch / splitRows', () => {
     ]);
   });
 
+  it('passes a single whole-buffer tensor through without copying it', () => {
+    const one = new Float32Array(4);
+    expect(concatBatch([one], 4)).toBe(one);
+    const view = new Float32Array(8).subarray(2, 6);
+    const copied = concatBatch([view], 4);
+    expect(copied).not.toBe(view);
+    expect(copied.buffer.byteLength).toBe(16);
+  });
+
   it('refuses mismatched sizes', () => {
     expect(() => concatBatch([new Float32Array(3)], 2)).toThrow(RangeError);
     expect(() => splitRows(new Float32Array(5), 2)).toThrow(RangeError);

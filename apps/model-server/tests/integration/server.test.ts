@@ -24,6 +24,7 @@ import {
   waitForPing,
   type ServerProcess,
 } from '../helpers/server-process.js';
+import { INFERENCE_SESSIONS_ENV } from '../../src/config.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog'];
 /** Posts N bytes with Python's urllib, which sends the whole body before it reads the answer. */
@@ -294,6 +295,45 @@ describe('back-pressure and shutdown', () => {
       held[first.i]?.abort();
       admitted.forEach((h) => h.finish(png.subarray(10)));
       for (const h of admitted) expect((await h.response).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('runs two inference sessions when asked: both answer, and each counts toward the in-flight limit', async () => {
+    // maxQueueDepth 1, 2 sessions, no batching: 1 waiting + 2 running = 3 admitted requests; the fourth is refused.
+    const server = await startServerProcess({
+      [MODEL_SERVER_ENV.modelDir]: modelDir,
+      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+      [MODEL_SERVER_ENV.batching]: 'off',
+      [INFERENCE_SESSIONS_ENV]: '2',
+    });
+    try {
+      await waitForPing(server.url);
+      await waitFor(() => server.logs.some((l) => l['msg'] === 'model ready'));
+      expect(server.logs.find((l) => l['msg'] === 'model ready')).toMatchObject({ sessions: 2 });
+      const colours: [number, number, number][] = [
+        [250, 5, 5],
+        [5, 250, 5],
+        [5, 5, 250],
+      ];
+      const images = await Promise.all(colours.map((c) => solidImage(c)));
+      const held = [...images, images[0] as Buffer].map((png) => ({
+        png,
+        request: openRequest(server.port, 'image/png', png.subarray(0, 10)),
+      }));
+      const first = await Promise.race(held.map((h, i) => h.request.response.then((r) => ({ ...r, i }))));
+      expect(first.status).toBe(503);
+      expect(ErrorBodySchema.parse(JSON.parse(first.body)).error.code).toBe('QUEUE_FULL');
+      held[first.i]?.request.abort();
+      const admitted = held.filter((_, i) => i !== first.i);
+      admitted.forEach((h) => h.request.finish(h.png.subarray(10)));
+      for (const h of admitted) {
+        const res = await h.request.response;
+        expect(res.status).toBe(200);
+        const want = CLASSES[colours.findIndex((_, k) => images[k] === h.png)];
+        expect(PredictionResponseSchema.parse(JSON.parse(res.body)).predictions[0]?.label).toBe(want);
+      }
     } finally {
       await server.stop();
     }

@@ -1,0 +1,80 @@
+/** The benchmark's keep-alive client against a plain node:http server on a free loopback port. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection, encodeRequest, parseHead } from './client.js';
+
+describe('parseHead', () => {
+  it('reads the status and Content-Length, and refuses what the client does not speak', () => {
+    expect(parseHead('HTTP/1.1 200 OK\r\nContent-Length: 12\r\nx: y')).toEqual({
+      status: 200,
+      contentLength: 12,
+    });
+    expect(parseHead('HTTP/1.1 503 Service Unavailable\r\ncontent-length:0')).toEqual({
+      status: 503,
+      contentLength: 0,
+    });
+    expect(() => parseHead('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked')).toThrow('chunked');
+    expect(() => parseHead('garbage')).toThrow('not an HTTP/1.1 response');
+  });
+});
+
+describe('Connection', () => {
+  let server: Server;
+  let port: number;
+  const seen: { method?: string; url?: string; type?: string; body: string; socket: unknown }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        seen.push({
+          method: req.method,
+          url: req.url,
+          type: req.headers['content-type'],
+          body,
+          socket: req.socket,
+        });
+        const text = JSON.stringify({ echo: body.length });
+        res.writeHead(body === 'fail' ? 400 : 200, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('sends pre-encoded requests one after another on one keep-alive connection', async () => {
+    const c = await Connection.open(port);
+    try {
+      const image = Buffer.alloc(70_000, 7);
+      const request = encodeRequest(`127.0.0.1:${port}`, '/invocations', image, {
+        'content-type': 'image/jpeg',
+      });
+      const first = await c.send(request);
+      const second = await c.send(encodeRequest('x', '/invocations', Buffer.from('fail'), {}));
+      expect([first.status, JSON.parse(first.body.toString())]).toEqual([200, { echo: 70_000 }]);
+      expect([second.status, JSON.parse(second.body.toString())]).toEqual([400, { echo: 4 }]);
+      expect(seen.slice(-2).map((s) => [s.method, s.url, s.type])).toEqual([
+        ['POST', '/invocations', 'image/jpeg'],
+        ['POST', '/invocations', undefined],
+      ]);
+      expect(seen.at(-1)?.socket).toBe(seen.at(-2)?.socket);
+      await expect(Promise.all([c.send(request), c.send(request)])).rejects.toThrow('already in flight');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('rejects a request on a closed connection', async () => {
+    const c = await Connection.open(port);
+    c.close();
+    await expect(c.send(encodeRequest('x', '/', Buffer.alloc(1), {}))).rejects.toThrow('closed');
+  });
+});
