@@ -2,10 +2,11 @@
  * The IAM seam (issue 16): every AWS call the pipeline's programs make, recorded while they run against moto, is
  * evaluated by a real IAM engine (@cloud-copilot/iam-simulate) against what the synthesized templates give the
  * stage's role: its identity policies, the permissions boundary, the bucket policy and the KMS key policy. Programs:
- * train (tools/gha/pretrained-weights.ts, then `dogbreed-train --target sagemaker`, and what the SageMaker execution
- * role must then read and write for that job), deploy-endpoints (the infra:deploy wrapper's artifact resolution) and
- * loadTest (the verifier). A call nobody mapped to IAM fails the test, so a new call is never left unchecked; removing
- * one grant from a template must make a call fail (the last tests show it).
+ * train (tools/gha/pretrained-weights.ts, then `dogbreed-train --target sagemaker --register`, and what the SageMaker
+ * execution role must then read and write for that job), replay (tools/gha/replay-inputs.ts), approveModel
+ * (tools/gha/approve-model.ts), deploy-endpoints (tools/gha/approved-models.ts and the infra:deploy wrapper's artifact
+ * resolution) and loadTest (the verifier). A call nobody mapped to IAM fails the test, so a new call is never left
+ * unchecked; removing one grant from a template must make a call fail (the last tests show it).
  *
  * Session continuity is checked here too: each job asks for a session no longer than its role's MaxSessionDuration.
  */
@@ -14,10 +15,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateModelPackageCommand,
+  CreateModelPackageGroupCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames, type CiStage } from '@dogbreed/platform-spec';
 import {
+  dataCaptureFolder,
+  EVALUATION_FILE,
+  PLATFORM_SPEC,
+  S3_PREFIXES,
+  ssmParameterNames,
+  type CiStage,
+} from '@dogbreed/platform-spec';
+import {
+  createTinyModelDir,
   motoAvailable,
   startAwsRecorder,
   startMoto,
@@ -30,6 +44,7 @@ import { composeInfra } from '@dogbreed/infra-constructs';
 import { infraInputs } from '../../src/inputs.js';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServingModels } from '../../scripts/serving-artifacts.js';
 
@@ -46,6 +61,28 @@ const PHYSICAL = {
   keyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
 } as const;
 const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/${spec.project.name}-sagemaker-training`;
+/** The train stage's SageMaker job (named as deploy.yml names it: project, mode, run id, attempt). */
+const JOB_NAME = `${spec.project.name}-single-4242-1`;
+const GROUPS = spec.ci.modelRegistry.groups;
+
+/** A model.tar.gz as training writes it: a real tiny model (the replay extracts and checks it) and evaluation.json. */
+async function modelTarball(): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'iam-seam-model-'));
+  try {
+    await createTinyModelDir(dir);
+    writeFileSync(join(dir, EVALUATION_FILE), JSON.stringify({ test_top1: 0.9 }));
+    const chunks: Buffer[] = [];
+    for await (const c of createTar({ gzip: true, cwd: dir }, [
+      'model.onnx',
+      'metadata.json',
+      EVALUATION_FILE,
+    ]) as AsyncIterable<Buffer>)
+      chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {
@@ -261,10 +298,17 @@ function iamRequests(call: RecordedCall): IamRequest[] {
         },
       ];
     }
-    case 's3:HeadObject':
-    case 's3:GetObject': {
+    case 's3:HeadObject': {
       const { bucket, key } = s3Parts(call);
       return [{ action: 's3:GetObject', resource: s3Object(bucket, key) }];
+    }
+    case 's3:GetObject': {
+      const { bucket, key } = s3Parts(call);
+      // The object's data key is encrypted with the project key: S3 asks KMS to decrypt it for the reader.
+      return [
+        { action: 's3:GetObject', resource: s3Object(bucket, key) },
+        { action: 'kms:Decrypt', resource: PHYSICAL.keyArn, context: viaS3 },
+      ];
     }
     case 's3:PutObject': {
       const { bucket, key } = s3Parts(call);
@@ -295,6 +339,37 @@ function iamRequests(call: RecordedCall): IamRequest[] {
           resource: arn('sagemaker', `training-job/${String(body()['TrainingJobName']).toLowerCase()}`),
         },
       ];
+    case 'sagemaker:DescribeModelPackageGroup':
+      return [
+        {
+          action: op,
+          resource: arn('sagemaker', `model-package-group/${String(body()['ModelPackageGroupName'])}`),
+        },
+      ];
+    case 'sagemaker:CreateModelPackageGroup': {
+      const b = body();
+      const group = arn('sagemaker', `model-package-group/${String(b['ModelPackageGroupName'])}`);
+      // Tags given at creation need sagemaker:AddTags on the new resource too.
+      return [
+        { action: op, resource: group },
+        ...(b['Tags'] ? [{ action: 'sagemaker:AddTags', resource: group }] : []),
+      ];
+    }
+    case 'sagemaker:CreateModelPackage': {
+      const b = body();
+      // The version SageMaker numbers it: the first of a fresh group here.
+      const pkg = arn('sagemaker', `model-package/${String(b['ModelPackageGroupName'])}/1`);
+      return [
+        { action: op, resource: pkg },
+        ...(b['Tags'] ? [{ action: 'sagemaker:AddTags', resource: pkg }] : []),
+      ];
+    }
+    case 'sagemaker:DescribeModelPackage':
+      return [{ action: op, resource: String(body()['ModelPackageName']) }];
+    case 'sagemaker:UpdateModelPackage':
+      return [{ action: op, resource: String(body()['ModelPackageArn']) }];
+    case 'sagemaker:ListModelPackages':
+      return [{ action: op, resource: '*' }]; // no resource scoping: the group is a request parameter
     case 'sagemaker:DescribeEndpoint':
       return [
         {
@@ -396,11 +471,17 @@ describe.skipIf(!motoAvailable())(
     let recorder: AwsRecorder;
     let templates: { ci: TemplateJson; data: TemplateJson; training: TemplateJson; boundary: TemplateJson };
     let policies: Policies;
-    const calls: Record<'train' | 'deployEndpoints' | 'loadTest', RecordedCall[]> = {
+    const calls: Record<
+      'train' | 'replay' | 'approveModel' | 'deployEndpoints' | 'loadTest',
+      RecordedCall[]
+    > = {
       train: [],
+      replay: [],
+      approveModel: [],
       deployEndpoints: [],
       loadTest: [],
     };
+    const gateOutput: string[] = [];
     let trainOutput = '';
 
     beforeAll(async () => {
@@ -437,11 +518,16 @@ describe.skipIf(!motoAvailable())(
         [names.trainingRoleArn]: EXECUTION_ROLE,
         [names.trainingSubnetIds]: 'subnet-0aaa1111,subnet-0bbb2222',
         [names.trainingSecurityGroupId]: 'sg-0ccc3333',
+        [names.modelServerImageUri]: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dogbreed-model-server:1`,
       };
       for (const [Name, Value] of Object.entries(params))
         await ssm.send(new PutParameterCommand({ Name, Value, Type: 'String' }));
       for (const b of [PHYSICAL.dataBucket, PHYSICAL.modelBucket, PHYSICAL.checkpointBucket])
         await s3.send(new CreateBucketCommand({ Bucket: b }));
+      // What the train stage's SageMaker job writes (moto runs no container): the launcher registers it.
+      const tarball = await modelTarball();
+      const trainedKey = `${S3_PREFIXES.trainingOutput}single/${JOB_NAME}/output/model.tar.gz`;
+      await s3.send(new PutObjectCommand({ Bucket: PHYSICAL.modelBucket, Key: trainedKey, Body: tarball }));
       for (const split of ['train', 'valid', 'test']) {
         await s3.send(
           new PutObjectCommand({
@@ -476,11 +562,106 @@ describe.skipIf(!motoAvailable())(
           channel,
           '--poll-seconds',
           '0.05',
+          '--job-name',
+          JOB_NAME,
+          '--register',
+          GROUPS.single,
         ],
         recorder,
       );
       trainOutput = `${weights.output}\n${launcher.output}`;
       calls.train = [...recorder.calls];
+      const singlePackage = /MODEL_PACKAGE=(\S+)/.exec(launcher.output)?.[1] ?? '';
+      if (!singlePackage) throw new Error(`the launcher registered no package:\n${trainOutput}`);
+      // The multi leg's package, registered directly (this seam trains one leg; the approval needs both).
+      const sagemaker = new SageMakerClient(common);
+      await sagemaker.send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: GROUPS.multi }));
+      const multiPackage =
+        (
+          await sagemaker.send(
+            new CreateModelPackageCommand({
+              ModelPackageGroupName: GROUPS.multi,
+              ModelApprovalStatus: 'PendingManualApproval',
+              InferenceSpecification: {
+                Containers: [
+                  { Image: 'model-server:1', ModelDataUrl: `s3://${PHYSICAL.modelBucket}/${trainedKey}` },
+                ],
+                SupportedContentTypes: ['image/png'],
+                SupportedResponseMIMETypes: ['application/json'],
+              },
+            }),
+          )
+        ).ModelPackageArn ?? '';
+      const gha = (script: string, ...args: string[]) =>
+        run(['npx', 'tsx', '--tsconfig', 'tsconfig.base.json', `tools/gha/${script}`, ...args], recorder);
+
+      // replay: the candidate, the serving model, held-out images and a data capture, as replay-inputs.ts fetches them.
+      const servingKey = `${S3_PREFIXES.trainingOutput}single/${spec.project.name}-single-4241-1/output/model.tar.gz`;
+      await s3.send(new PutObjectCommand({ Bucket: PHYSICAL.modelBucket, Key: servingKey, Body: tarball }));
+      await ssm.send(
+        new PutParameterCommand({
+          Name: names.deployedModelSingle,
+          Value: `s3://${PHYSICAL.modelBucket}/${servingKey}`,
+          Type: 'String',
+        }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: PHYSICAL.dataBucket,
+          Key: `${S3_PREFIXES.datasets}test/beagle/2.png`,
+          Body: 'png',
+        }),
+      );
+      const { name: endpoint, variantName } = spec.endpoints.single;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: PHYSICAL.modelBucket,
+          Key: `${S3_PREFIXES.dataCapture}${dataCaptureFolder(endpoint, variantName, new Date())}/00-seam.jsonl`,
+          Body: '{}',
+        }),
+      );
+      recorder.calls.length = 0;
+      const replayRun = await gha(
+        'replay-inputs.ts',
+        '--mode',
+        'single',
+        '--package-single',
+        singlePackage,
+        '--package-multi',
+        multiPackage,
+        '--dir',
+        join(tmp, 'replay-work'),
+      );
+      gateOutput.push(replayRun.output);
+      calls.replay = [...recorder.calls];
+
+      // approveModel: both packages to Approved.
+      recorder.calls.length = 0;
+      const approveRun = await gha(
+        'approve-model.ts',
+        '--package-single',
+        singlePackage,
+        '--package-multi',
+        multiPackage,
+        '--verdict-single',
+        'single replay passed',
+        '--verdict-multi',
+        'multi replay passed',
+      );
+      gateOutput.push(approveRun.output);
+      calls.approveModel = [...recorder.calls];
+
+      // deploy-endpoints, first the gate: the newest Approved package of each group, this run's own.
+      recorder.calls.length = 0;
+      const approvedRun = await gha(
+        'approved-models.ts',
+        '--expect-single',
+        singlePackage,
+        '--expect-multi',
+        multiPackage,
+      );
+      gateOutput.push(approvedRun.output);
+      const approvedCalls = [...recorder.calls];
 
       // deploy-endpoints: what infra:deploy resolves before cdk runs (training skipped for multi: the last deploy's).
       recorder.calls.length = 0;
@@ -490,7 +671,7 @@ describe.skipIf(!motoAvailable())(
           `the launcher did not finish the train stage (exit ${launcher.status}):\n${trainOutput}`,
         );
       const lastMulti = `s3://${PHYSICAL.modelBucket}/${S3_PREFIXES.trainingOutput}multi/dogbreed-multi-0/output/model.tar.gz`;
-      for (const uri of [trained, lastMulti].filter(Boolean)) {
+      for (const uri of [lastMulti]) {
         await s3.send(
           new PutObjectCommand({
             Bucket: PHYSICAL.modelBucket,
@@ -511,7 +692,7 @@ describe.skipIf(!motoAvailable())(
         { ssm: new SSMClient(viaRecorder), s3: new S3Client({ ...viaRecorder, forcePathStyle: true }) },
         { spec, given: trained ? { single: trained } : {} },
       );
-      calls.deployEndpoints = [...recorder.calls];
+      calls.deployEndpoints = [...approvedCalls, ...recorder.calls];
 
       // loadTest: the verifier reading what happened (its checks fail on an empty moto; the calls are what matter).
       recorder.calls.length = 0;
@@ -558,7 +739,34 @@ describe.skipIf(!motoAvailable())(
       expect(trainOutput).toMatch(/MODEL_ARTIFACT=s3:\/\//);
     });
 
-    it.each(['train', 'deployEndpoints', 'loadTest'] as const)(
+    it('the registry gate ran: registered, replay inputs fetched, approved, the approved packages read', () => {
+      const ops = (stage: keyof typeof calls) => calls[stage].map((c) => `${c.service}:${c.operation}`);
+      expect(ops('train'), trainOutput).toEqual(
+        expect.arrayContaining(['sagemaker:CreateModelPackage', 's3:GetObject', 's3:PutObject']),
+      );
+      expect(ops('replay'), gateOutput.join('\n')).toEqual(
+        expect.arrayContaining([
+          'sagemaker:DescribeModelPackage',
+          'ssm:GetParameter',
+          's3:ListObjectsV2',
+          's3:GetObject',
+        ]),
+      );
+      // Every kind of input was read: both artifacts, the held-out image, the capture.
+      const keys = calls.replay.filter((c) => c.operation === 'GetObject').map((c) => s3Parts(c).key);
+      expect(keys.filter((k) => k.endsWith('model.tar.gz'))).toHaveLength(2);
+      expect(keys.some((k) => k.startsWith(`${S3_PREFIXES.datasets}test/`))).toBe(true);
+      expect(keys.some((k) => k.startsWith(S3_PREFIXES.dataCapture))).toBe(true);
+      expect(
+        ops('approveModel').filter((o) => o === 'sagemaker:UpdateModelPackage'),
+        gateOutput.join('\n'),
+      ).toHaveLength(2);
+      expect(ops('deployEndpoints')).toEqual(
+        expect.arrayContaining(['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage']),
+      );
+    });
+
+    it.each(['train', 'replay', 'approveModel', 'deployEndpoints', 'loadTest'] as const)(
       'every call of the %s stage is allowed to its role',
       async (stage) => {
         expect(calls[stage].length).toBeGreaterThan(0);
@@ -615,6 +823,46 @@ describe.skipIf(!motoAvailable())(
       expect(
         await decide({ ...policies, identity: { ...policies.identity, [role]: stripped } }, role, code),
       ).not.toBe('Allowed');
+    });
+
+    it('removing one grant makes a gate call fail: approveModel without ApproveModels cannot set a package Approved', async () => {
+      const update = calls.approveModel.find((c) => c.operation === 'UpdateModelPackage');
+      if (!update) throw new Error('no UpdateModelPackage recorded');
+      const [req] = iamRequests(update);
+      if (!req) throw new Error('unmapped');
+      const role = roleOf('approveModel');
+      expect(await decide(policies, role, req)).toBe('Allowed');
+      const stripped = (policies.identity[role] ?? []).map((d) => ({
+        Statement: d.Statement.filter((st) => (st as { Sid?: string }).Sid !== 'ApproveModels'),
+      }));
+      expect(
+        await decide({ ...policies, identity: { ...policies.identity, [role]: stripped } }, role, req),
+      ).not.toBe('Allowed');
+      // Nor may another stage's role approve: deploy-endpoints only reads the registry.
+      expect(await decide(policies, roleOf('deployEndpoints'), req)).not.toBe('Allowed');
+    });
+
+    it('removing the replay role read of the held-out split from the data bucket policy denies the image download', async () => {
+      const get = calls.replay.find(
+        (c) => c.operation === 'GetObject' && s3Parts(c).key.startsWith(`${S3_PREFIXES.datasets}test/`),
+      );
+      if (!get) throw new Error('no held-out image read recorded');
+      const [req] = iamRequests(get);
+      if (!req) throw new Error('unmapped');
+      expect(await decide(policies, roleOf('replay'), req)).toBe('Allowed');
+      const bucket = PHYSICAL.dataBucket;
+      const without: Policies = {
+        ...policies,
+        bucketPolicy: {
+          ...policies.bucketPolicy,
+          [bucket]: {
+            Statement: (policies.bucketPolicy[bucket]?.Statement ?? []).filter(
+              (st) => (st as { Sid?: string }).Sid !== 'CiReplayReadHeldOut',
+            ),
+          },
+        },
+      };
+      expect(await decide(without, roleOf('replay'), req)).not.toBe('Allowed');
     });
 
     it('each job asks for a session no longer than its role allows (deploy.yml, loadtest.yml → spec → CI template)', () => {
