@@ -107,9 +107,9 @@ export function effectiveThreads(intraOpThreads: number, cpus: number = availabl
 
 /**
  * Inference sessions: `requested`, or with 0 as many as fit the vCPUs at the effective intra-op threads each (one
- * single-threaded session per vCPU with intraOpThreads 1). One session runs one batch at a time; ORT's two threads on
- * a batch-1 MobileNetV3 kept about 1.1 cores busy, so with one session inference is a serial stage that decode has to
- * fit around (README, serving efficiency).
+ * single-threaded session per vCPU with intraOpThreads 1). One session runs one batch at a time, so with one session
+ * inference is a serial stage that decode has to fit around; ORT's second intra-op thread cut a batch-1 MobileNetV3
+ * run's wall time by ~28 % for ~14 % more CPU (README, serving efficiency).
  */
 export function sessionsFor(
   requested: number,
