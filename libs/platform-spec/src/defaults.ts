@@ -126,7 +126,6 @@ export const DEFAULT_SPEC = {
       deployInfra: { roleName: 'dogbreed-ci-deploy-infra', environment: 'infra', maxSessionSeconds: 3600 },
       // GitHub-hosted jobs end after 6 h: the training job is followed for at most that long.
       train: { roleName: 'dogbreed-ci-train', environment: 'training', maxSessionSeconds: 6 * 3600 },
-      // Two endpoint updates of 10+ minutes each, plus the image build and the invoker.
       // The shadow replay: downloads two models and held-out images, runs both side by side on the runner.
       replay: { roleName: 'dogbreed-ci-replay', environment: 'model-replay', maxSessionSeconds: 3600 },
       // Its environment's required reviewers are the manual approval: the session starts once they approve.
@@ -135,6 +134,8 @@ export const DEFAULT_SPEC = {
         environment: 'model-approval',
         maxSessionSeconds: 3600,
       },
+      // The endpoints' updates (one stack, side by side), each within its deployment.maxExecutionSeconds (the spec
+      // checks it fits), plus the image build and the invoker.
       deployEndpoints: {
         roleName: 'dogbreed-ci-deploy-endpoints',
         environment: 'production',
