@@ -10,7 +10,7 @@ import { sampleMetadata } from '@dogbreed/platform-spec/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, runCli } from './cli.js';
 import { UsageError } from './errors.js';
-import { listeningPort, readModelDir } from './targets.js';
+import { readModelDir } from './targets.js';
 
 const work = mkdtempSync(join(tmpdir(), 'replay-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -122,12 +122,6 @@ describe('runCli refusals: exit 2', () => {
 });
 
 describe('targets', () => {
-  it('reads the port from the model server’s listening line only', () => {
-    expect(listeningPort('{"level":30,"msg":"listening","port":4321}')).toBe(4321);
-    expect(listeningPort('{"msg":"loaded"}')).toBeUndefined();
-    expect(listeningPort('listening on 80')).toBeUndefined();
-  });
-
   it('checks a model dir against the contract', () => {
     expect(readModelDir(good).classNames).toEqual(sampleMetadata().classNames);
     expect(() => readModelDir(join(work, 'absent'))).toThrow(/does not exist/);

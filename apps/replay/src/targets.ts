@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import {
   METADATA_FILE,
   MODEL_FILE,
+  listeningPort,
   MODEL_SERVER_ENV,
   ModelMetadataSchema,
   modelServerSettingsEnv,
@@ -70,17 +71,6 @@ export function readModelDir(dir: string): ModelMetadata {
       dir,
     );
   return parsed.data;
-}
-
-/** The port from a model-server log line `{"msg":"listening","port":N}`, else undefined. */
-export function listeningPort(line: string): number | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const rec = JSON.parse(line) as { msg?: unknown; port?: unknown };
-    return rec.msg === 'listening' && typeof rec.port === 'number' ? rec.port : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function ping(url: string): Promise<boolean> {

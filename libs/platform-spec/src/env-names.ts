@@ -20,6 +20,20 @@ export const MODEL_SERVER_ENV = {
   logLevel: 'LOG_LEVEL',
 } as const;
 
+/** The model server's log message once it accepts connections; its `port` field is the bound port (port 0 = any). */
+export const MODEL_SERVER_LISTENING_MSG = 'listening';
+
+/** The port from a model-server log line `{"msg":"listening","port":N}`, else undefined. */
+export function listeningPort(line: string): number | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const rec = JSON.parse(line) as { msg?: unknown; port?: unknown };
+    return rec.msg === MODEL_SERVER_LISTENING_MSG && typeof rec.port === 'number' ? rec.port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The model server's tuning settings as its environment (threads, queue, body cap, batching): one mapping for every
  * writer — the CDK endpoint model and the local stack's instances. Where to listen and what to load differ per

@@ -7,6 +7,7 @@ import {
   ciSubjectClaim,
   endpointList,
   instanceDevice,
+  listeningPort,
   loadPlatformSpec,
   MODEL_SERVER_ENV,
   modelServerSettingsEnv,
@@ -236,5 +237,14 @@ describe('modelServerSettingsEnv', () => {
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '5',
     });
     expect(Object.keys(modelServerSettingsEnv(ms))).not.toContain(MODEL_SERVER_ENV.modelDir);
+  });
+});
+
+describe('model-server process contract', () => {
+  it('reads the port from the listening log line only', () => {
+    expect(listeningPort('{"level":30,"msg":"listening","port":41234}')).toBe(41234);
+    expect(listeningPort('{"msg":"loaded model"}')).toBeUndefined();
+    expect(listeningPort('listening on 80')).toBeUndefined();
+    expect(listeningPort('{broken')).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
-import { instanceEnv, listeningPort } from './pool.js';
+import { instanceEnv } from './pool.js';
 
 describe('instance environment', () => {
   it('passes the spec model-server settings by their shared names', () => {
@@ -14,11 +14,5 @@ describe('instance environment', () => {
       [MODEL_SERVER_ENV.intraOpThreads]: '1',
       [MODEL_SERVER_ENV.maxQueueDepth]: '9',
     });
-  });
-  it('reads the port from the listening log line only', () => {
-    expect(listeningPort('{"level":30,"msg":"listening","port":41234}')).toBe(41234);
-    expect(listeningPort('{"msg":"loaded model"}')).toBeUndefined();
-    expect(listeningPort('not json')).toBeUndefined();
-    expect(listeningPort('{broken')).toBeUndefined();
   });
 });

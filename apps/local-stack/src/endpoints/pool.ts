@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import {
+  listeningPort,
   MODEL_SERVER_ENV,
   modelServerSettingsEnv,
   type EndpointSpec,
@@ -60,17 +61,6 @@ export function instanceEnv(
     [MODEL_SERVER_ENV.host]: host,
     ...modelServerSettingsEnv(spec.modelServer),
   };
-}
-
-/** The port from a model-server log line `{"msg":"listening","port":N}`, else undefined. */
-export function listeningPort(line: string): number | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const rec = JSON.parse(line) as { msg?: unknown; port?: unknown };
-    return rec.msg === 'listening' && typeof rec.port === 'number' ? rec.port : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function ping(host: string, port: number): Promise<boolean> {
