@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { effectiveThreads, INFERENCE_SESSIONS_ENV, sessionsFor } from '../src/config.js';
+import { effectiveThreads, sessionsFor } from '../src/config.js';
 import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
 import { Connection, encodeRequest } from './client.js';
 import { cheapest, measureComponents } from './components.js';
@@ -49,8 +49,13 @@ const args = parseArgs({
 const root = workspaceRoot();
 const spec = loadPlatformSpec(process.env);
 const threads = args.threads ? Number(args.threads) : effectiveThreads(spec.modelServer.intraOpThreads);
-/** Inference sessions, as the server resolves them (config.ts): --sessions, else its variable, else 1. */
-const sessions = sessionsFor(Number(args.sessions ?? process.env[INFERENCE_SESSIONS_ENV] ?? 1), threads);
+/** Inference sessions, as the server resolves them (config.ts): --sessions, else its variable, else the spec's. */
+const sessions = sessionsFor(
+  Number(
+    args.sessions ?? process.env[MODEL_SERVER_ENV.inferenceSessions] ?? spec.modelServer.inferenceSessions,
+  ),
+  threads,
+);
 const requestsPerLevel = Number(args.requests);
 const maxSeconds = Number(args['max-seconds']);
 const benchDir = join(root, 'dist/benchmarks');
@@ -154,7 +159,7 @@ async function serverRun(batching: boolean, bodies: Buffer[]): Promise<LevelFigu
   const server = await startServerProcess({
     [MODEL_SERVER_ENV.modelDir]: modelDir,
     [MODEL_SERVER_ENV.intraOpThreads]: String(threads),
-    [INFERENCE_SESSIONS_ENV]: String(sessions),
+    [MODEL_SERVER_ENV.inferenceSessions]: String(sessions),
     [MODEL_SERVER_ENV.batching]: String(batching),
     [MODEL_SERVER_ENV.logLevel]: 'warn',
   });

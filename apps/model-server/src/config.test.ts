@@ -1,14 +1,7 @@
 import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_HOST,
-  INFERENCE_SESSIONS_ENV,
-  SAGEMAKER_MODEL_DIR,
-  effectiveThreads,
-  resolveConfig,
-  sessionsFor,
-} from './config.js';
+import { DEFAULT_HOST, SAGEMAKER_MODEL_DIR, effectiveThreads, resolveConfig, sessionsFor } from './config.js';
 import { StartupError } from './errors.js';
 
 describe('resolveConfig', () => {
@@ -31,9 +24,12 @@ describe('resolveConfig', () => {
   });
 
   it('follows a changed spec', () => {
-    const spec = specWith({ modelServer: { port: 9191, maxQueueDepth: 3, batching: { enabled: true } } });
+    const spec = specWith({
+      modelServer: { port: 9191, maxQueueDepth: 3, inferenceSessions: 2, batching: { enabled: true } },
+    });
     const c = resolveConfig(spec, {});
     expect(c.port).toBe(9191);
+    expect(c.inferenceSessions).toBe(2);
     expect(c.maxQueueDepth).toBe(3);
     expect(c.batching.enabled).toBe(true);
   });
@@ -50,7 +46,7 @@ describe('resolveConfig', () => {
       [MODEL_SERVER_ENV.maxBatchSize]: '4',
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '0',
       [MODEL_SERVER_ENV.logLevel]: 'warn',
-      [INFERENCE_SESSIONS_ENV]: '3',
+      [MODEL_SERVER_ENV.inferenceSessions]: '3',
     });
     expect(c).toMatchObject({
       modelDir: '/tmp/m',
@@ -71,7 +67,7 @@ describe('resolveConfig', () => {
     [MODEL_SERVER_ENV.maxQueueDepth, '0'],
     [MODEL_SERVER_ENV.batching, 'maybe'],
     [MODEL_SERVER_ENV.intraOpThreads, '-1'],
-    [INFERENCE_SESSIONS_ENV, 'two'],
+    [MODEL_SERVER_ENV.inferenceSessions, 'two'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(StartupError);
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(name);

@@ -7,13 +7,6 @@ import { StartupError } from './errors.js';
 export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 /** The container listens on every interface; the local stack and tests ask for 127.0.0.1. */
 export const DEFAULT_HOST = '0.0.0.0';
-/**
- * Inference sessions (worker threads, each with its own ORT session), `0` = vCPUs ÷ intra-op threads. Read from this
- * variable alone until the spec has a `modelServer.inferenceSessions` field and MODEL_SERVER_ENV its name (proposed);
- * unset = 1, one session as before.
- */
-export const INFERENCE_SESSIONS_ENV = 'MODEL_SERVER_INFERENCE_SESSIONS';
-const DEFAULT_INFERENCE_SESSIONS = 1;
 
 export interface ServerConfig {
   readonly modelDir: string;
@@ -49,7 +42,7 @@ const EnvSchema = z.object({
   [MODEL_SERVER_ENV.host]: z.string().min(1).optional(),
   [MODEL_SERVER_ENV.port]: intFrom(0).pipe(z.number().max(65535)).optional(),
   [MODEL_SERVER_ENV.intraOpThreads]: intFrom(0).optional(),
-  [INFERENCE_SESSIONS_ENV]: intFrom(0).optional(),
+  [MODEL_SERVER_ENV.inferenceSessions]: intFrom(0).optional(),
   [MODEL_SERVER_ENV.maxQueueDepth]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBodyBytes]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.batching]: z
@@ -83,7 +76,7 @@ export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): Serve
     port: e[MODEL_SERVER_ENV.port] ?? ms.port,
     intraOpThreads: e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
     inferenceSessions: sessionsFor(
-      e[INFERENCE_SESSIONS_ENV] ?? DEFAULT_INFERENCE_SESSIONS,
+      e[MODEL_SERVER_ENV.inferenceSessions] ?? ms.inferenceSessions,
       e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
     ),
     maxQueueDepth: e[MODEL_SERVER_ENV.maxQueueDepth] ?? ms.maxQueueDepth,

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MODEL_SERVER_LISTENING_MSG } from '@dogbreed/platform-spec';
 import { createHandler, type ServingState } from './app.js';
 import { effectiveThreads, type ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -43,7 +44,7 @@ export async function startServer(
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config.port, config.host);
   // A contract line (the local stack reads the port from it): printed whatever LOG_LEVEL says.
-  logger.child({}, { level: 'info' }).info({ port, host: config.host }, 'listening');
+  logger.child({}, { level: 'info' }).info({ port, host: config.host }, MODEL_SERVER_LISTENING_MSG);
 
   const threads = effectiveThreads(config.intraOpThreads);
   const ready = (async () => {

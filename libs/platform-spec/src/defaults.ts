@@ -93,6 +93,7 @@ export const DEFAULT_SPEC = {
     maxBodyBytes: 5 * MIB,
     maxInputPixels: 40_000_000,
     intraOpThreads: 0,
+    inferenceSessions: 1,
     maxQueueDepth: 64,
     batching: { enabled: false, maxBatchSize: 8, maxDelayMs: 2 },
   },

@@ -12,6 +12,7 @@ export const MODEL_SERVER_ENV = {
   /** Bind address: 0.0.0.0 in the container, 127.0.0.1 in the local stack and tests. */
   host: 'MODEL_SERVER_HOST',
   intraOpThreads: 'MODEL_SERVER_INTRA_OP_THREADS',
+  inferenceSessions: 'MODEL_SERVER_INFERENCE_SESSIONS',
   maxQueueDepth: 'MODEL_SERVER_MAX_QUEUE_DEPTH',
   maxBodyBytes: 'MODEL_SERVER_MAX_BODY_BYTES',
   batching: 'MODEL_SERVER_BATCHING',
@@ -42,6 +43,7 @@ export function listeningPort(line: string): number | undefined {
 export function modelServerSettingsEnv(ms: ModelServerSpec): Record<string, string> {
   return {
     [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
+    [MODEL_SERVER_ENV.inferenceSessions]: String(ms.inferenceSessions),
     [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
     [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
     [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),

@@ -327,6 +327,12 @@ export const ModelServerSpecSchema = z.object({
   maxInputPixels: PositiveInt,
   /** onnxruntime intra-op threads; 0 = one per vCPU. */
   intraOpThreads: NonNegativeInt,
+  /**
+   * Inference sessions that run at once (a worker thread with its own ORT session each); 0 = vCPUs ÷ intra-op
+   * threads. 1 keeps latency at concurrency 1 lowest; intraOpThreads 1 with 0 sessions gave the most images per
+   * second on 2 cores (apps/model-server README).
+   */
+  inferenceSessions: NonNegativeInt,
   /** Requests waiting for inference beyond this are refused with 503 (back-pressure). */
   maxQueueDepth: PositiveInt,
   /** Micro-batching: group concurrent requests into one ORT run. */

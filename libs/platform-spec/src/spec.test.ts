@@ -226,10 +226,15 @@ describe('derived names', () => {
 describe('modelServerSettingsEnv', () => {
   it('maps every tuning setting of the spec to its env var, leaving where-to-listen and what-to-load to the writer', () => {
     const ms = buildSpec({
-      modelServer: { intraOpThreads: 3, batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 } },
+      modelServer: {
+        intraOpThreads: 3,
+        inferenceSessions: 2,
+        batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 },
+      },
     }).modelServer;
     expect(modelServerSettingsEnv(ms)).toEqual({
       [MODEL_SERVER_ENV.intraOpThreads]: '3',
+      [MODEL_SERVER_ENV.inferenceSessions]: '2',
       [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
       [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
       [MODEL_SERVER_ENV.batching]: 'true',

@@ -24,7 +24,6 @@ import {
   waitForPing,
   type ServerProcess,
 } from '../helpers/server-process.js';
-import { INFERENCE_SESSIONS_ENV } from '../../src/config.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog'];
 /** Posts N bytes with Python's urllib, which sends the whole body before it reads the answer. */
@@ -306,7 +305,7 @@ describe('back-pressure and shutdown', () => {
       [MODEL_SERVER_ENV.modelDir]: modelDir,
       [MODEL_SERVER_ENV.maxQueueDepth]: '1',
       [MODEL_SERVER_ENV.batching]: 'off',
-      [INFERENCE_SESSIONS_ENV]: '2',
+      [MODEL_SERVER_ENV.inferenceSessions]: '2',
     });
     try {
       await waitForPing(server.url);
