@@ -38,8 +38,9 @@ export interface SlowModelOptions extends TinyModelOptions {
 /**
  * A model that answers like the tiny model (same classes for the same image) but slowly: a convolutional branch
  * over the input whose contribution to the logits is negligible. With the defaults one 32×32 inference is about
- * 5.9 G multiply-adds (39 convolutions 128 → 128 wide, 151 M each): about 0.3 s of one core of the 2-core dev
- * machine (onnxruntime, one thread), against about 1 ms for the tiny model.
+ * 5.9 G multiply-adds (39 convolutions 128 → 128 wide, 151 M each): 80-110 ms of one core of the 2-core dev
+ * machine when idle (onnxruntime, one thread; 0.3 s at `size` 64), against about 1 ms for the tiny model. The cost
+ * grows with `size`², so a test that needs it slower than a threshold on any machine sets `size`.
  */
 export async function createSlowModelDir(dir: string, opts: SlowModelOptions = {}): Promise<void> {
   await createTinyModelDir(dir, opts);
