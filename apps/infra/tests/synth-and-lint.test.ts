@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackName, TRAFFIC_ROUTING_TYPE } from '@dogbreed/infra-constructs';
-import { PLATFORM_SPEC, rollbackAlarmName } from '@dogbreed/platform-spec';
+import { stackName } from '@dogbreed/infra-constructs';
+import { PLATFORM_SPEC, rollbackAlarmName, TRAFFIC_ROUTING_TYPE } from '@dogbreed/platform-spec';
 import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -20,6 +20,21 @@ export const SAGEMAKER_GUARDRAILS = {
   alarmPeriodMultipleSeconds: 60,
 } as const;
 
+/** The spec's rollout mode as SageMaker's TrafficRoutingConfig `Type`. */
+export const TRAFFIC_ROUTING_TYPE = {
+  'all-at-once': 'ALL_AT_ONCE',
+  canary: 'CANARY',
+  linear: 'LINEAR',
+} as const satisfies Record<DeploymentSpec['mode'], string>;
+export type TrafficRoutingType = (typeof TRAFFIC_ROUTING_TYPE)[keyof typeof TRAFFIC_ROUTING_TYPE];
+
+/** SageMaker's TrafficRoutingConfig `Type` as the spec's rollout mode. */
+export const ROLLOUT_MODE_OF: Readonly<Record<TrafficRoutingType, DeploymentSpec['mode']>> = {
+  ALL_AT_ONCE: 'all-at-once',
+  CANARY: 'canary',
+  LINEAR: 'linear',
+};
+
 /** The three rollback alarms of an endpoint, by spec key. */
 export type RollbackAlarmKind = keyof DeploymentSpec['rollbackAlarms'];
 

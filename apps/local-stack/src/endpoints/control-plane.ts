@@ -9,7 +9,9 @@ import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import {
   ROLLBACK_ALARM_SUFFIXES,
+  ROLLOUT_MODE_OF,
   SAGEMAKER_GUARDRAILS,
+  TRAFFIC_ROUTING_TYPE,
   type EndpointSpec,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
@@ -58,7 +60,7 @@ const DeploymentConfigInput = z
     BlueGreenUpdatePolicy: z
       .object({
         TrafficRoutingConfiguration: z.object({
-          Type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR']),
+          Type: z.enum(Object.values(TRAFFIC_ROUTING_TYPE)),
           WaitIntervalInSeconds: z.number().int(),
           CanarySize: CapacitySize.optional(),
           LinearStepSize: CapacitySize.optional(),
@@ -182,9 +184,7 @@ export function deploymentPlanInput(
   const fromSpec = specPlanInput(d, defaultPeriodSeconds);
   const bg = given?.BlueGreenUpdatePolicy;
   const routing = bg?.TrafficRoutingConfiguration;
-  const mode = routing
-    ? ({ ALL_AT_ONCE: 'all-at-once', CANARY: 'canary', LINEAR: 'linear' } as const)[routing.Type]
-    : d.mode;
+  const mode = routing ? ROLLOUT_MODE_OF[routing.Type] : d.mode;
   const bakeSeconds = routing ? routing.WaitIntervalInSeconds : d.bakeSeconds;
   const terminationWaitSeconds = bg?.TerminationWaitInSeconds ?? d.terminationWaitSeconds;
   const maxExecutionSeconds = bg?.MaximumExecutionTimeoutInSeconds ?? d.maxExecutionSeconds;
@@ -279,7 +279,7 @@ export function deploymentPlanInput(
   const config: DeploymentConfigInput = {
     BlueGreenUpdatePolicy: {
       TrafficRoutingConfiguration: {
-        Type: ({ 'all-at-once': 'ALL_AT_ONCE', canary: 'CANARY', linear: 'LINEAR' } as const)[mode],
+        Type: TRAFFIC_ROUTING_TYPE[mode],
         WaitIntervalInSeconds: bakeSeconds,
         ...routingOut,
       },

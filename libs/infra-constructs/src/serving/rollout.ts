@@ -23,18 +23,12 @@ import {
   rolloutSteps,
   SAGEMAKER_GUARDRAILS,
   smallestFleet,
+  TRAFFIC_ROUTING_TYPE,
   type AutoscalingSpec,
   type DeploymentSpec,
   type EndpointSpec,
 } from '@dogbreed/platform-spec';
 import { InfraPropsError } from '../errors.js';
-
-/** The spec's mode as SageMaker's TrafficRoutingConfig type. */
-export const TRAFFIC_ROUTING_TYPE = {
-  'all-at-once': 'ALL_AT_ONCE',
-  canary: 'CANARY',
-  linear: 'LINEAR',
-} as const satisfies Record<DeploymentSpec['mode'], string>;
 
 function checkInt(where: string, field: string, value: number, min: number, max: number, why: string): void {
   if (!Number.isInteger(value) || value < min || value > max)
