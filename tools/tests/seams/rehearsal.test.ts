@@ -30,7 +30,6 @@ import {
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   dataCaptureFolder,
-  EVALUATION_FILE,
   PLATFORM_SPEC,
   S3_PREFIXES,
   ssmParameterNames,
@@ -39,10 +38,10 @@ import {
   type DataCaptureRecord,
 } from '@dogbreed/platform-spec';
 import {
-  createTinyModelDir,
   motoAvailable,
   startAwsRecorder,
   startMoto,
+  tinyModelArtifact,
   toolPaths,
   workspaceRoot,
   type AwsRecorder,
@@ -50,7 +49,6 @@ import {
   type RecordedCall,
 } from '@dogbreed/platform-spec/testing';
 import sharp from 'sharp';
-import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -330,25 +328,6 @@ function jobOutputs(
   return Object.fromEntries(Object.entries(job.outputs ?? {}).map(([k, v]) => [k, expand(v, outputs, ctx)]));
 }
 
-/** The model.tar.gz a training job writes: a real tiny ONNX model, its metadata.json and evaluation.json. */
-async function modelTarball(version: string, mode: TrainingMode): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'rehearsal-model-'));
-  try {
-    await createTinyModelDir(dir, { modelVersion: version, trainingMode: mode });
-    writeFileSync(join(dir, EVALUATION_FILE), JSON.stringify({ test_top1: 0.9, test_top5: 1 }));
-    const chunks: Buffer[] = [];
-    for await (const c of createTar({ gzip: true, cwd: dir }, [
-      'model.onnx',
-      'metadata.json',
-      EVALUATION_FILE,
-    ]) as AsyncIterable<Buffer>)
-      chunks.push(Buffer.from(c));
-    return Buffer.concat(chunks);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const solidPng = (rgb: { r: number; g: number; b: number }) =>
   sharp({ create: { width: 32, height: 32, channels: 3, background: rgb } })
     .png()
@@ -452,7 +431,10 @@ describe.skipIf(!motoAvailable())(
           new PutObjectCommand({
             Bucket: BUCKETS.models,
             Key: key,
-            Body: await modelTarball(`run-${runId}`, TrainingMode.parse(mode)),
+            Body: await tinyModelArtifact({
+              modelVersion: `run-${runId}`,
+              trainingMode: TrainingMode.parse(mode),
+            }),
           }),
         );
         const { runs, outputs } = await rehearseJob('deploy.yml', deploy, 'train', {

@@ -24,17 +24,16 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import {
   dataCaptureFolder,
-  EVALUATION_FILE,
   PLATFORM_SPEC,
   S3_PREFIXES,
   ssmParameterNames,
   type CiStage,
 } from '@dogbreed/platform-spec';
 import {
-  createTinyModelDir,
   motoAvailable,
   startAwsRecorder,
   startMoto,
+  tinyModelArtifact,
   workspaceRoot,
   type AwsRecorder,
   type MotoServer,
@@ -44,7 +43,6 @@ import { composeInfra } from '@dogbreed/infra-constructs';
 import { infraInputs } from '../../src/inputs.js';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveServingModels } from '../../scripts/serving-artifacts.js';
 
@@ -64,25 +62,6 @@ const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/${spec.project.name}-sagema
 /** The train stage's SageMaker job (named as deploy.yml names it: project, mode, run id, attempt). */
 const JOB_NAME = `${spec.project.name}-single-4242-1`;
 const GROUPS = spec.ci.modelRegistry.groups;
-
-/** A model.tar.gz as training writes it: a real tiny model (the replay extracts and checks it) and evaluation.json. */
-async function modelTarball(): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'iam-seam-model-'));
-  try {
-    await createTinyModelDir(dir);
-    writeFileSync(join(dir, EVALUATION_FILE), JSON.stringify({ test_top1: 0.9 }));
-    const chunks: Buffer[] = [];
-    for await (const c of createTar({ gzip: true, cwd: dir }, [
-      'model.onnx',
-      'metadata.json',
-      EVALUATION_FILE,
-    ]) as AsyncIterable<Buffer>)
-      chunks.push(Buffer.from(c));
-    return Buffer.concat(chunks);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface Resource {
@@ -141,6 +120,27 @@ interface Policies {
   readonly boundary: Doc;
   readonly bucketPolicy: Record<string, Doc>;
   readonly keyPolicy: Doc;
+}
+
+/** A policy statement to take out: by its Sid, or by a test of the whole statement. */
+type StatementPick = string | ((statement: unknown) => boolean);
+const picks = (pick: StatementPick) => (st: unknown) =>
+  typeof pick === 'string' ? (st as { Sid?: string }).Sid === pick : pick(st);
+
+/** `p` without the statements `pick` selects from one bucket's policy. */
+function withoutBucketStatement(p: Policies, bucket: string, pick: StatementPick): Policies {
+  const doc = p.bucketPolicy[bucket];
+  const Statement = (doc?.Statement ?? []).filter((st) => !picks(pick)(st));
+  return { ...p, bucketPolicy: { ...p.bucketPolicy, [bucket]: { ...doc, Statement } as Doc } };
+}
+
+/** `p` without the statements `pick` selects from a role's identity policies. */
+function withoutRoleStatement(p: Policies, role: string, pick: StatementPick): Policies {
+  const docs = (p.identity[role] ?? []).map((d) => ({
+    ...d,
+    Statement: d.Statement.filter((st) => !picks(pick)(st)),
+  }));
+  return { ...p, identity: { ...p.identity, [role]: docs } };
 }
 
 function policiesFrom(t: {
@@ -525,7 +525,7 @@ describe.skipIf(!motoAvailable())(
       for (const b of [PHYSICAL.dataBucket, PHYSICAL.modelBucket, PHYSICAL.checkpointBucket])
         await s3.send(new CreateBucketCommand({ Bucket: b }));
       // What the train stage's SageMaker job writes (moto runs no container): the launcher registers it.
-      const tarball = await modelTarball();
+      const tarball = await tinyModelArtifact({}, { test_top1: 0.9 });
       const trainedKey = `${S3_PREFIXES.trainingOutput}single/${JOB_NAME}/output/model.tar.gz`;
       await s3.send(new PutObjectCommand({ Bucket: PHYSICAL.modelBucket, Key: trainedKey, Body: tarball }));
       for (const split of ['train', 'valid', 'test']) {
@@ -793,18 +793,7 @@ describe.skipIf(!motoAvailable())(
       const [req] = iamRequests(put);
       if (!req) throw new Error('unmapped');
       expect(await decide(policies, roleOf('train'), req)).toBe('Allowed');
-      const bucket = PHYSICAL.modelBucket;
-      const without: Policies = {
-        ...policies,
-        bucketPolicy: {
-          ...policies.bucketPolicy,
-          [bucket]: {
-            Statement: (policies.bucketPolicy[bucket]?.Statement ?? []).filter(
-              (s) => (s as { Sid?: string }).Sid !== 'CiTrainReadWriteOwnPrefixes',
-            ),
-          },
-        },
-      };
+      const without = withoutBucketStatement(policies, PHYSICAL.modelBucket, 'CiTrainReadWriteOwnPrefixes');
       expect(await decide(without, roleOf('train'), req)).not.toBe('Allowed');
     });
 
@@ -817,12 +806,10 @@ describe.skipIf(!motoAvailable())(
       if (!code) throw new Error('no code channel');
       const role = `${spec.project.name}-sagemaker-training`;
       expect(await decide(policies, role, code)).toBe('Allowed');
-      const stripped = (policies.identity[role] ?? []).map((d) => ({
-        Statement: d.Statement.filter((s) => !JSON.stringify(s).includes(`/${S3_PREFIXES.trainingSource}*`)),
-      }));
-      expect(
-        await decide({ ...policies, identity: { ...policies.identity, [role]: stripped } }, role, code),
-      ).not.toBe('Allowed');
+      const without = withoutRoleStatement(policies, role, (st) =>
+        JSON.stringify(st).includes(`/${S3_PREFIXES.trainingSource}*`),
+      );
+      expect(await decide(without, role, code)).not.toBe('Allowed');
     });
 
     it('removing one grant makes a gate call fail: approveModel without ApproveModels cannot set a package Approved', async () => {
@@ -832,12 +819,9 @@ describe.skipIf(!motoAvailable())(
       if (!req) throw new Error('unmapped');
       const role = roleOf('approveModel');
       expect(await decide(policies, role, req)).toBe('Allowed');
-      const stripped = (policies.identity[role] ?? []).map((d) => ({
-        Statement: d.Statement.filter((st) => (st as { Sid?: string }).Sid !== 'ApproveModels'),
-      }));
-      expect(
-        await decide({ ...policies, identity: { ...policies.identity, [role]: stripped } }, role, req),
-      ).not.toBe('Allowed');
+      expect(await decide(withoutRoleStatement(policies, role, 'ApproveModels'), role, req)).not.toBe(
+        'Allowed',
+      );
       // Nor may another stage's role approve: deploy-endpoints only reads the registry.
       expect(await decide(policies, roleOf('deployEndpoints'), req)).not.toBe('Allowed');
     });
@@ -850,18 +834,7 @@ describe.skipIf(!motoAvailable())(
       const [req] = iamRequests(get);
       if (!req) throw new Error('unmapped');
       expect(await decide(policies, roleOf('replay'), req)).toBe('Allowed');
-      const bucket = PHYSICAL.dataBucket;
-      const without: Policies = {
-        ...policies,
-        bucketPolicy: {
-          ...policies.bucketPolicy,
-          [bucket]: {
-            Statement: (policies.bucketPolicy[bucket]?.Statement ?? []).filter(
-              (st) => (st as { Sid?: string }).Sid !== 'CiReplayReadHeldOut',
-            ),
-          },
-        },
-      };
+      const without = withoutBucketStatement(policies, PHYSICAL.dataBucket, 'CiReplayReadHeldOut');
       expect(await decide(without, roleOf('replay'), req)).not.toBe('Allowed');
     });
 

@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { create as createTar } from 'tar';
+import { EVALUATION_FILE, METADATA_FILE, MODEL_FILE } from '../model-dir.js';
 import { toolPaths, workspaceRoot } from './tools.js';
 
 export interface TinyModelOptions {
@@ -26,4 +30,29 @@ export async function createTinyModelDir(dir: string, opts: TinyModelOptions = {
   if (opts.classNames) args.push('--classes', opts.classNames.join(','));
   if (opts.modelVersion) args.push('--version', opts.modelVersion);
   await promisify(execFile)(toolPaths.python(), args, { timeout: 60_000 });
+}
+
+/**
+ * A `model.tar.gz` as training writes it: the tiny model (real ONNX, a valid metadata.json) and `evaluation`
+ * as evaluation.json, for tests that put an artifact where the pipeline reads one.
+ */
+export async function tinyModelArtifact(
+  opts: TinyModelOptions = {},
+  evaluation: Record<string, number> = { test_top1: 0.9, test_top5: 1 },
+): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-model-artifact-'));
+  try {
+    await createTinyModelDir(dir, opts);
+    writeFileSync(join(dir, EVALUATION_FILE), JSON.stringify(evaluation));
+    const chunks: Buffer[] = [];
+    for await (const c of createTar({ gzip: true, cwd: dir }, [
+      MODEL_FILE,
+      METADATA_FILE,
+      EVALUATION_FILE,
+    ]) as AsyncIterable<Buffer>)
+      chunks.push(Buffer.from(c));
+    return Buffer.concat(chunks);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
