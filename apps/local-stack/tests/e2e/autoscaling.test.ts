@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, type LocalMetrics } from '@dogbreed/platform-spec';
-import {
-  makeModelsDir,
-  removeDir,
-  RED,
-  solidPng,
-  startStack,
-  waitFor,
-  type RunningStack,
-} from './harness.js';
+import { RED, solidPng, useStack, waitFor } from './harness.js';
 import { runLoad } from './load.js';
 
 // Spec changes that fit the load any test machine can make, however busy: the policy is the spec's (min 1, max 4,
@@ -25,20 +17,12 @@ const a = spec.autoscaling;
 const single = spec.endpoints.single.name;
 const multi = spec.endpoints.multi.name;
 
-let modelsDir: string;
-let stack: RunningStack | undefined;
+const fixture = useStack({ override });
 let body: string;
 const observed: LocalMetrics[] = [];
 
 beforeAll(async () => {
-  modelsDir = await makeModelsDir();
   body = JSON.stringify({ image: (await solidPng(RED, 8)).toString('base64'), topK: 1 });
-  stack = await startStack(modelsDir, override);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  removeDir(modelsDir);
 });
 
 const endpoint = (m: LocalMetrics, name: string) => m.endpoints.find((e) => e.name === name);
@@ -48,7 +32,7 @@ const live = (m: LocalMetrics, name: string) =>
   endpoint(m, name)?.instances.filter((i) => i.state === 'InService' || i.state === 'Pending').length ?? 0;
 
 async function observe(): Promise<LocalMetrics> {
-  const m = await (stack as RunningStack).metrics();
+  const m = await fixture.stack.metrics();
   observed.push(m);
   return m;
 }
@@ -69,7 +53,7 @@ describe('target tracking on InvocationsPerInstance', () => {
       }
     })();
     const load = await runLoad({
-      url: `${stack?.url}/endpoints/${single}/invocations`,
+      url: `${fixture.stack.url}/endpoints/${single}/invocations`,
       body,
       concurrency: 6,
       maxRequests: 40_000,

@@ -7,7 +7,7 @@ import {
   SageMakerRuntimeClient,
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { workspaceRoot } from '@dogbreed/platform-spec/testing';
 import {
   buildSpec,
@@ -15,16 +15,7 @@ import {
   PredictionResponseSchema,
   SAGEMAKER_RUNTIME_LIMITS,
 } from '@dogbreed/platform-spec';
-import {
-  instancePids,
-  makeModelsDir,
-  pidsAlive,
-  RED,
-  removeDir,
-  solidPng,
-  startStack,
-  type RunningStack,
-} from './harness.js';
+import { instancePids, pidsAlive, RED, solidPng, useStack } from './harness.js';
 
 // What AWS refuses at its front doors, answered the AWS way: oversize bodies (read by a client that sends the whole
 // body before it reads, Python's urllib), SageMaker's header checks, and Lambda's log tail.
@@ -34,19 +25,11 @@ const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const MB30 = 30 * 1000 * 1000;
 const URLLIB_POST = join(workspaceRoot(), 'tools/testing/urllib_post.py');
 const PYTHON = 'python3';
-let modelsDir: string;
-let stack: RunningStack | undefined;
+const fixture = useStack();
 let red: Buffer;
 
 beforeAll(async () => {
-  modelsDir = await makeModelsDir();
   red = await solidPng(RED);
-  stack = await startStack(modelsDir);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  removeDir(modelsDir);
 });
 
 interface UrllibReply {
@@ -66,14 +49,14 @@ const lambdaTooLarge = `Request must be smaller than ${spec.invoker.maxRequestBy
 
 describe('oversize bodies: the client reads the error (Python urllib, 30 MB)', () => {
   it('function URL → 413 {"Message": ...} as Lambda words it', async () => {
-    const r = await urllibPost(`${stack?.url}/function-url/`, MB30);
+    const r = await urllibPost(`${fixture.stack.url}/function-url/`, MB30);
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body)).toEqual({ Message: lambdaTooLarge });
   });
 
   it('Lambda Invoke API → 413 RequestTooLargeException', async () => {
     const r = await urllibPost(
-      `${stack?.url}/2015-03-31/functions/${spec.invoker.functionName}/invocations`,
+      `${fixture.stack.url}/2015-03-31/functions/${spec.invoker.functionName}/invocations`,
       MB30,
     );
     expect(r.status).toBe(413);
@@ -85,7 +68,7 @@ describe('oversize bodies: the client reads the error (Python urllib, 30 MB)', (
 
   it('InvokeEndpoint → 400 ValidationError "oversize body"', async () => {
     const r = await urllibPost(
-      `${stack?.url}/endpoints/${spec.endpoints.single.name}/invocations`,
+      `${fixture.stack.url}/endpoints/${spec.endpoints.single.name}/invocations`,
       MB30,
       'image/png',
     );
@@ -96,10 +79,10 @@ describe('oversize bodies: the client reads the error (Python urllib, 30 MB)', (
   });
 
   it('the stack and every instance are still up and serving', async () => {
-    const pids = await instancePids(stack as RunningStack);
+    const pids = await instancePids(fixture.stack);
     expect(pidsAlive(pids)).toEqual(pids);
     const client = new SageMakerRuntimeClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
     });
@@ -121,7 +104,7 @@ describe('oversize bodies: the client reads the error (Python urllib, 30 MB)', (
 describe('SageMaker front-door validation with the real @aws-sdk/client-sagemaker-runtime', () => {
   const send = async (input: Partial<ConstructorParameters<typeof InvokeEndpointCommand>[0]>) => {
     const client = new SageMakerRuntimeClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
       maxAttempts: 1,
@@ -179,7 +162,11 @@ describe('SageMaker front-door validation with the real @aws-sdk/client-sagemake
 
 describe('Lambda Invoke with the real @aws-sdk/client-lambda', () => {
   it("LogType 'Tail' returns the last 4 KB of that execution's log, base64, in LogResult", async () => {
-    const client = new LambdaClient({ endpoint: stack?.url, region: spec.project.region, credentials });
+    const client = new LambdaClient({
+      endpoint: fixture.stack.url,
+      region: spec.project.region,
+      credentials,
+    });
     const payload = Buffer.from(JSON.stringify({ image: red.toString('base64'), topK: 1 }));
     const out = await client.send(
       new InvokeCommand({ FunctionName: spec.invoker.functionName, Payload: payload, LogType: 'Tail' }),
@@ -205,7 +192,7 @@ describe('Lambda Invoke with the real @aws-sdk/client-lambda', () => {
 
   it('a payload over 6 MB → RequestTooLargeException 413', async () => {
     const client = new LambdaClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
       maxAttempts: 1,

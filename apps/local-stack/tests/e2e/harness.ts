@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import sharp from 'sharp';
+import { afterAll, beforeAll } from 'vitest';
 import { LocalMetricsSchema, mergeSpec, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
 import { createTinyModelDir, workspaceRoot, type TinyModelOptions } from '@dogbreed/platform-spec/testing';
 
@@ -168,6 +169,51 @@ export async function startStack(
 }
 
 /** Pids of every model-server instance the stack runs now. */
+/** One test file's stack: started before its tests on fresh tiny models, stopped (and the models removed) after. */
+export interface StackFixture {
+  /** The running stack; throws before the file's tests start or after `stop()`. */
+  readonly stack: RunningStack;
+  /** Stops the stack now, as a test that checks the shutdown does; resolves with its exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Registers the `beforeAll` that starts the built stack on `makeModelsDir(single, multi)` with `override`, and the
+ * `afterAll` that stops it (unless a test did) and removes the models.
+ */
+export function useStack(
+  opts: {
+    readonly override?: SpecOverride;
+    readonly single?: TinyModelOptions;
+    readonly multi?: TinyModelOptions;
+  } = {},
+): StackFixture {
+  let running: RunningStack | undefined;
+  let modelsDir: string | undefined;
+  beforeAll(async () => {
+    modelsDir = await makeModelsDir(opts.single, opts.multi);
+    running = await startStack(modelsDir, opts.override);
+  });
+  afterAll(async () => {
+    await running?.stop();
+    removeDir(modelsDir);
+  });
+  const current = (): RunningStack => {
+    if (!running) throw new Error('the local stack is not running (useStack starts it before the tests)');
+    return running;
+  };
+  return {
+    get stack() {
+      return current();
+    },
+    stop() {
+      const s = current();
+      running = undefined;
+      return s.stop();
+    },
+  };
+}
+
 export async function instancePids(stack: RunningStack): Promise<number[]> {
   const h = await stack.health();
   return h.endpoints.flatMap((e) => e.pids);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import { makeModelsDir, noisyPng, removeDir, startStack, waitFor, type RunningStack } from './harness.js';
+import { noisyPng, useStack, waitFor } from './harness.js';
 import { runLoad } from './load.js';
 
 // Two instances that target tracking keeps (min 2), so the only change is the kill and its replacement.
@@ -12,25 +12,17 @@ const override = {
 const spec = buildSpec(override);
 const name = spec.endpoints.single.name;
 
-let modelsDir: string;
-let stack: RunningStack | undefined;
+const fixture = useStack({ override });
 let body: string;
 
 beforeAll(async () => {
-  modelsDir = await makeModelsDir();
   body = JSON.stringify({ image: (await noisyPng(64)).toString('base64'), topK: 1 });
-  stack = await startStack(modelsDir, override);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  removeDir(modelsDir);
 });
 
 describe('an instance killed under load', () => {
   it('loses no request (one retry on another instance) and is replaced', async () => {
-    const url = stack?.url as string;
-    const before = await (stack as RunningStack).metrics();
+    const url = fixture.stack.url as string;
+    const before = await fixture.stack.metrics();
     const victim = before.endpoints
       .find((e) => e.name === name)
       ?.instances.find((i) => i.state === 'InService');
@@ -41,7 +33,7 @@ describe('an instance killed under load', () => {
     let sent = 0;
     let killResponse:
       { status: number; body: { killed: string; state: string; inFlight: number } } | undefined;
-    const victimPid = (await (stack as RunningStack).health()).endpoints
+    const victimPid = (await fixture.stack.health()).endpoints
       .find((e) => e.name === name)
       ?.instances.find((i) => i.id === victim?.id)?.pid;
     expect(victimPid).toBeGreaterThan(0);
@@ -51,7 +43,7 @@ describe('an instance killed under load', () => {
       await waitFor(
         'requests in flight on the victim',
         async () => {
-          const m = await (stack as RunningStack).metrics();
+          const m = await fixture.stack.metrics();
           const v = m.endpoints.find((e) => e.name === name)?.instances.find((i) => i.id === victim?.id);
           return (v?.inFlight ?? 0) >= 2 ? true : undefined;
         },
@@ -98,7 +90,7 @@ describe('an instance killed under load', () => {
     const m = await waitFor(
       'a replacement InService',
       async () => {
-        const x = await (stack as RunningStack).metrics();
+        const x = await fixture.stack.metrics();
         const e = x.endpoints.find((ep) => ep.name === name);
         return e && e.instances.filter((i) => i.state === 'InService').length === 2 ? x : undefined;
       },
@@ -118,7 +110,7 @@ describe('an instance killed under load', () => {
   });
 
   it('answers 404 for an instance that does not exist', async () => {
-    const res = await fetch(`${stack?.url}/_local/endpoints/${name}/instances/AllTraffic-99/kill`, {
+    const res = await fetch(`${fixture.stack.url}/_local/endpoints/${name}/instances/AllTraffic-99/kill`, {
       method: 'POST',
     });
     expect(res.status).toBe(404);

@@ -1,36 +1,18 @@
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import {
-  holdInstances,
-  makeModelsDir,
-  RED,
-  removeDir,
-  settle,
-  solidPng,
-  startStack,
-  waitFor,
-  type RunningStack,
-} from './harness.js';
+import { holdInstances, RED, settle, solidPng, useStack, waitFor, type RunningStack } from './harness.js';
 
 // Requests are held open by stopping the model servers (SIGSTOP) until the test releases them, never by hoping
 // they are slow: every invoke that reaches the function waits in InvokeEndpoint for exactly as long as the test says.
 
 const spec = buildSpec();
 const reserved = spec.invoker.reservedConcurrency;
-let modelsDir: string;
-let stack: RunningStack | undefined;
+const fixture = useStack();
 let body: string;
 
 beforeAll(async () => {
-  modelsDir = await makeModelsDir();
   body = JSON.stringify({ image: (await solidPng(RED)).toString('base64'), topK: 1 });
-  stack = await startStack(modelsDir);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  removeDir(modelsDir);
 });
 
 function postFunctionUrl(url: string) {
@@ -49,7 +31,7 @@ async function allSlotsBusy(s: RunningStack) {
 
 describe(`reserved concurrency ${reserved}`, () => {
   it(`${reserved * 2} concurrent requests while every instance is held: exactly ${reserved} run, the rest get 429 at once`, async () => {
-    const s = stack as RunningStack;
+    const s = fixture.stack;
     const client = new LambdaClient({
       endpoint: s.url,
       region: spec.project.region,
@@ -103,7 +85,7 @@ describe(`reserved concurrency ${reserved}`, () => {
   });
 
   it('the function URL answers a throttle with 429 {"Message":"Rate Exceeded."}', async () => {
-    const s = stack as RunningStack;
+    const s = fixture.stack;
     const hold = await holdInstances(s);
     try {
       const held = Array.from({ length: reserved }, () => settle(postFunctionUrl(s.url)));
@@ -127,7 +109,7 @@ describe(`reserved concurrency ${reserved}`, () => {
 
   it('a burst of execution environments leaves no MaxListenersExceededWarning on the stack', () => {
     // Each environment's stdout and stderr reach the stack's stderr; piping them there piled listeners on it.
-    expect((stack as RunningStack).stderr.join('\n')).not.toContain('MaxListenersExceededWarning');
-    expect((stack as RunningStack).stderr.join('\n')).toContain('START RequestId:');
+    expect(fixture.stack.stderr.join('\n')).not.toContain('MaxListenersExceededWarning');
+    expect(fixture.stack.stderr.join('\n')).toContain('START RequestId:');
   });
 });

@@ -1,40 +1,22 @@
 import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, formatCustomAttributes, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import {
-  instancePids,
-  makeModelsDir,
-  pidsAlive,
-  removeDir,
-  RED,
-  solidPng,
-  startStack,
-  waitFor,
-  type RunningStack,
-} from './harness.js';
+import { instancePids, pidsAlive, RED, solidPng, useStack, waitFor } from './harness.js';
 
 const spec = buildSpec();
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-let modelsDir: string;
-let stack: RunningStack | undefined;
+const fixture = useStack();
 let red: Buffer;
 
 beforeAll(async () => {
-  modelsDir = await makeModelsDir();
   red = await solidPng(RED);
-  stack = await startStack(modelsDir);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  removeDir(modelsDir);
 });
 
 describe('the real AWS SDK clients against the local stack', () => {
   it('InvokeEndpoint (sagemaker-runtime) reaches both endpoints and names the variant', async () => {
     const client = new SageMakerRuntimeClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
     });
@@ -60,7 +42,7 @@ describe('the real AWS SDK clients against the local stack', () => {
 
   it('InvokeEndpoint with a raw PNG: Content-Type and topK in CustomAttributes reach the model server (as the invoker sends them)', async () => {
     const client = new SageMakerRuntimeClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
     });
@@ -82,7 +64,7 @@ describe('the real AWS SDK clients against the local stack', () => {
 
   it('InvokeEndpoint errors have the service shapes: ValidationError 400, ModelError 424', async () => {
     const client = new SageMakerRuntimeClient({
-      endpoint: stack?.url,
+      endpoint: fixture.stack.url,
       region: spec.project.region,
       credentials,
       maxAttempts: 1,
@@ -113,7 +95,11 @@ describe('the real AWS SDK clients against the local stack', () => {
   });
 
   it('Lambda Invoke (client-lambda) runs the real invoker bundle', async () => {
-    const client = new LambdaClient({ endpoint: stack?.url, region: spec.project.region, credentials });
+    const client = new LambdaClient({
+      endpoint: fixture.stack.url,
+      region: spec.project.region,
+      credentials,
+    });
     const out = await client.send(
       new InvokeCommand({
         FunctionName: spec.invoker.functionName,
@@ -139,7 +125,7 @@ describe('the real AWS SDK clients against the local stack', () => {
   });
 
   it('the function URL turns HTTP into a payload 2.0 event and the result into HTTP', async () => {
-    const res = await fetch(`${stack?.url}/function-url/?topK=1`, {
+    const res = await fetch(`${fixture.stack.url}/function-url/?topK=1`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: new Uint8Array(red),
@@ -147,7 +133,7 @@ describe('the real AWS SDK clients against the local stack', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { predictions: { label: string }[] };
     expect(body.predictions.map((p) => p.label)).toEqual(['red_dog']);
-    const bad = await fetch(`${stack?.url}/function-url/`, {
+    const bad = await fetch(`${fixture.stack.url}/function-url/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"image":"!!"}',
@@ -158,7 +144,7 @@ describe('the real AWS SDK clients against the local stack', () => {
 
   it('serves the metrics API (valid LocalMetrics), Prometheus text and the dashboard', async () => {
     const m = await waitFor('a closed period with invocations', async () => {
-      const x = await stack?.metrics();
+      const x = await fixture.stack.metrics();
       return x?.endpoints.every((e) => e.series.some((p) => p.invocations > 0)) ? x : undefined;
     });
     expect(m.timeScale).toBe(60);
@@ -171,22 +157,21 @@ describe('the real AWS SDK clients against the local stack', () => {
       functionName: spec.invoker.functionName,
       reservedConcurrency: spec.invoker.reservedConcurrency,
     });
-    const prom = await (await fetch(`${stack?.url}/metrics`)).text();
+    const prom = await (await fetch(`${fixture.stack.url}/metrics`)).text();
     expect(prom).toMatch(
       new RegExp(`dogbreed_endpoint_invocations_total\\{endpoint="${spec.endpoints.single.name}"\\} [1-9]`),
     );
     expect(prom).toMatch(/dogbreed_lambda_invocations_total\{function="dogbreed-invoker"\} [1-9]/);
-    const page = await fetch(`${stack?.url}/`);
+    const page = await fetch(`${fixture.stack.url}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<script src="/app.js">');
   });
 
   it('shuts down cleanly on SIGTERM: exit code 0 and no instance left running', async () => {
-    const pids = await instancePids(stack as RunningStack);
+    const pids = await instancePids(fixture.stack);
     expect(pids.length).toBe(2);
-    const code = await (stack as RunningStack).stop();
+    const code = await fixture.stop();
     expect(code).toBe(0);
     expect(pidsAlive(pids)).toEqual([]);
-    stack = undefined;
   });
 });
