@@ -352,6 +352,22 @@ describe.skipIf(!motoAvailable())(
     /** The train job's outputs of each push that trained, by run id. */
     const pushes: Record<string, Record<string, string>> = {};
 
+    /** deploy-endpoints after approve-model: infra:deploy gets this run's two artifacts and reaches cdk. */
+    async function deploysApproved(train: Record<string, string>): Promise<void> {
+      const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
+        needs: { train, 'approve-model': {} },
+      });
+      all.push(...endpoints.runs);
+      const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
+      if (!infraDeploy)
+        throw new Error(
+          `deploy-endpoints stopped before infra:deploy:\n${endpoints.runs.map(summary).join('\n')}`,
+        );
+      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${train['model-single']}`));
+      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${train['model-multi']}`));
+      expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
+    }
+
     beforeAll(async () => {
       tmp = mkdtempSync(join(tmpdir(), 'rehearsal-'));
       writeFileSync(join(tmp, 'summary.md'), ''); // GitHub creates the job summary file; @actions/core appends to it
@@ -523,18 +539,7 @@ describe.skipIf(!motoAvailable())(
       const approved = approveStep(approve.runs);
       expect(approved?.status, approved && summary(approved)).toBe(0);
       expect(approved?.calls.filter((c) => c.operation === 'UpdateModelPackage')).toHaveLength(2);
-      const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
-        needs: { train, 'approve-model': {} },
-      });
-      all.push(...endpoints.runs);
-      const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
-      if (!infraDeploy)
-        throw new Error(
-          `deploy-endpoints stopped before infra:deploy:\n${endpoints.runs.map(summary).join('\n')}`,
-        );
-      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${train['model-single']}`));
-      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${train['model-multi']}`));
-      expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
+      await deploysApproved(train);
       all.push(...(await rehearseJob('deploy.yml', deploy, 'smoke', {})).runs);
     }, 1_800_000);
 
@@ -597,18 +602,7 @@ describe.skipIf(!motoAvailable())(
       all.push(...approve.runs);
       const update = approveStep(approve.runs)?.calls.find((c) => c.operation === 'UpdateModelPackage');
       expect(update?.body).toMatch(/single replay passed/);
-      const endpoints = await rehearseJob('deploy.yml', deploy, 'deploy-endpoints', {
-        needs: { train, 'approve-model': {} },
-      });
-      all.push(...endpoints.runs);
-      const infraDeploy = endpoints.runs.find((r) => /infra:deploy/.test(r.command));
-      if (!infraDeploy)
-        throw new Error(
-          `deploy-endpoints stopped before infra:deploy:\n${endpoints.runs.map(summary).join('\n')}`,
-        );
-      expect(infraDeploy.output).toMatch(new RegExp(`single serves ${train['model-single']}`));
-      expect(infraDeploy.output).toMatch(new RegExp(`multi serves ${train['model-multi']}`));
-      expect(cdkReached(infraDeploy), summary(infraDeploy)).toBe(true);
+      await deploysApproved(train);
     }, 1_800_000);
 
     it('an unapproved package never reaches the deploy args: pending, then rejected, deploy-endpoints refuses', async () => {
