@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { CheckResult } from './rules';
+import { check, type CheckResult } from './rules';
 
 /** The k6 metric the rollout scenario records once per request (k6/rollout.ts). */
 export const ROLLOUT_METRIC = 'rollout_requests';
@@ -81,15 +81,6 @@ export function blueBucketMs(rps: number, firstStepPercent: number): number {
   return Math.max(1000, Math.ceil((3 * 1000) / Math.max(blueRps, 1e-9)));
 }
 
-const result = (
-  id: string,
-  title: string,
-  pass: boolean,
-  expected: string,
-  actual: string,
-  failure: string,
-): CheckResult => ({ id, title, pass, expected, actual, message: pass ? `${title}: ${actual}` : failure });
-
 const fmtTime = (t: number) => new Date(t).toISOString().slice(11, 23);
 
 /** The rules. Every request is counted by when it was sent. */
@@ -102,7 +93,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
   const lost = requests.filter((r) => r.status === 0).length;
   const missing = e.iterations - requests.length;
   checks.push(
-    result(
+    check(
       'rollout-no-request-lost',
       'every request got a response',
       lost === 0 && missing === 0 && e.droppedIterations === 0,
@@ -115,7 +106,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
 
   const unknown = requests.filter((r) => ok(r) && r.model !== e.blueModel && r.model !== e.candidateModel);
   checks.push(
-    result(
+    check(
       'rollout-known-models',
       'every answer came from the serving or the candidate model',
       unknown.length === 0,
@@ -144,7 +135,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
   const overlapped =
     e.outcome === 'rolled-back' || (firstGreen && lastBlue && lastBlue.start > firstGreen.start);
   checks.push(
-    result(
+    check(
       'rollout-blue-served',
       'the serving model answered throughout',
       blue.length > 0 && gaps.length === 0 && Boolean(overlapped),
@@ -167,7 +158,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
   const bound = share + inFlight;
   const outside = failed.filter((r) => r.start < e.updateStartedAt || r.start > e.decidedAt);
   checks.push(
-    result(
+    check(
       'rollout-failures-bounded',
       "failures stayed within the canary's share",
       failed.length <= bound && outside.length === 0,
@@ -183,7 +174,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
     // Rolled back within the first bake: the candidate never took more than the first step's share.
     const green = requests.filter((r) => !ok(r) || r.model === e.candidateModel);
     checks.push(
-      result(
+      check(
         'rollout-candidate-share',
         'the candidate never took more than the first traffic step',
         green.length <= bound,
@@ -199,7 +190,7 @@ export function verifyRollout(requests: readonly RolloutRequest[], e: RolloutExp
   const after = requests.filter((r) => r.start > e.decidedAt);
   const wrong = after.filter((r) => !ok(r) || r.model !== expected);
   checks.push(
-    result(
+    check(
       'rollout-final-model',
       `the endpoint ended on ${expected} (${e.outcome})`,
       after.length > 0 && wrong.length === 0,

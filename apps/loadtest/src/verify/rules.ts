@@ -26,7 +26,8 @@ export interface Expectations {
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
-function check(
+/** One verdict line: its message is the actual figure when it passed, the failure text when it did not. */
+export function check(
   id: string,
   title: string,
   pass: boolean,
