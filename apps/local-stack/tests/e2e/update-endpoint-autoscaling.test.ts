@@ -138,7 +138,9 @@ describe('autoscaling during an update', () => {
       (m) => m.endpoints.find((e) => e.name === ENDPOINT)?.endpointStatus === 'Updating',
     );
     expect(during.some((m) => live(m, 'blue') === MAX && live(m, 'green') === MAX)).toBe(true);
-    const e = observed.at(-1)?.endpoints.find((x) => x.name === ENDPOINT);
+    // The state after DescribeEndpoint said InService: the watcher's last snapshot was taken just before that call,
+    // so it can still show the old fleet draining.
+    const e = (await s.metrics()).endpoints.find((x) => x.name === ENDPOINT);
     expect(e?.scalingActivities.some((a) => a.direction === 'out' && a.toDesired === MAX)).toBe(true);
     expect(e?.rollout).toMatchObject({ phase: 'Promoted', toConfig: 'candidate-config' });
     expect(e?.endpointConfigName).toBe('candidate-config');
