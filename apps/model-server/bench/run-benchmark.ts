@@ -12,21 +12,21 @@
  *   npx nx benchmark model-server [-- --threads 2 --sessions 1 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
  */
 import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
-import sharp from 'sharp';
 import { z } from 'zod';
 import { effectiveThreads, sessionsFor } from '../src/config.js';
 import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
 import { Connection, encodeRequest } from './client.js';
-import { cheapest, measureComponents } from './components.js';
-import { efficiency, summarise, type LevelFigures, type Sample } from './stats.js';
+import { cheapest, measureComponents, measurePipeline, readCpuTimes } from './components.js';
+import { benchImages, processCpuMs } from './inputs.js';
+import { efficiency, idleShare, summarise, type LevelFigures, type Sample } from './stats.js';
 
 const LEVELS = [1, 2, 4, 8] as const;
 const TARGETS = { speedupVsPytorch: 1.5, overheadVsModel: 0.15 } as const;
@@ -74,48 +74,6 @@ async function ensureModel(): Promise<void> {
   );
 }
 
-/** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */
-async function images(): Promise<{ source: string; paths: string[] }> {
-  const photos = sharedDir() && join(sharedDir() as string, 'data/dogs-mini/test');
-  if (photos && existsSync(photos)) {
-    const paths = readdirSync(photos)
-      .sort()
-      .flatMap((d) =>
-        readdirSync(join(photos, d))
-          .filter((f) => f.endsWith('.jpg'))
-          .sort()
-          .slice(0, 4)
-          .map((f) => join(photos, d, f)),
-      );
-    return { source: 'dogs-mini test photos', paths };
-  }
-  const dir = join(benchDir, 'generated-images');
-  mkdirSync(dir, { recursive: true });
-  const paths: string[] = [];
-  for (let i = 0; i < 20; i++) {
-    const raw = Buffer.alloc(500 * 375 * 3);
-    for (let p = 0; p < raw.length; p++) raw[p] = (p * (i + 7) + ((p / 1500) | 0) * 13) & 0xff;
-    const file = join(dir, `img-${i}.jpg`);
-    await sharp(raw, { raw: { width: 500, height: 375, channels: 3 } })
-      .jpeg({ quality: 85 })
-      .toFile(file);
-    paths.push(file);
-  }
-  return { source: 'generated 500x375 JPEGs', paths };
-}
-
-/** CPU milliseconds all threads of `pid` have run, from /proc (ns resolution); NaN where there is no /proc. */
-function processCpuMs(pid: number): number {
-  try {
-    return readdirSync(`/proc/${pid}/task`).reduce((sum, tid) => {
-      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      return sum + ns / 1e6;
-    }, 0);
-  } catch {
-    return Number.NaN;
-  }
-}
-
 async function level(
   server: { port: number; pid: number },
   requests: readonly Buffer[],
@@ -129,6 +87,7 @@ async function level(
   const deadline = performance.now() + maxSeconds * 1000;
   const clientCpu = process.cpuUsage();
   const serverCpu = processCpuMs(server.pid);
+  const machine = readCpuTimes();
   const start = performance.now();
   const caller = async (connection: Connection) => {
     while (next < requestsPerLevel && performance.now() < deadline) {
@@ -148,10 +107,12 @@ async function level(
   }
   const wallSeconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(clientCpu);
+  const machineAfter = readCpuTimes();
   return summarise(concurrency, samples, wallSeconds, {
     clientMs: (used.user + used.system) / 1000,
     serverMs: processCpuMs(server.pid) - serverCpu,
     cores: availableParallelism(),
+    idleShare: machine && machineAfter ? idleShare(machine, machineAfter) : Number.NaN,
   });
 }
 
@@ -213,7 +174,7 @@ const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 async function main(): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   await ensureModel();
-  const imgs = await images();
+  const imgs = await benchImages(benchDir);
   const bodies = imgs.paths.map((p) => readFileSync(p));
   const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as {
     architecture: string;
@@ -239,6 +200,23 @@ async function main(): Promise<void> {
   const off = await serverRun(false, bodies);
   aloneRuns.push(await alone());
   const on = await serverRun(true, bodies);
+  const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
+  const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  // The same path without HTTP, at the best level's settings: separates what the cores allow the stages running
+  // side by side from what the server and its client add.
+  const pipeline = await measurePipeline({
+    bodies,
+    modelDir,
+    model: {
+      workerUrl: pathToFileURL(join(root, 'dist/apps/model-server/model/inference-worker.js')),
+      intraOpThreads: threads,
+      sessions,
+      batching: { ...spec.modelServer.batching, enabled: best.batching },
+    },
+    maxInputPixels: spec.modelServer.maxInputPixels,
+    concurrency: best.concurrency,
+    images: requestsPerLevel,
+  });
   aloneRuns.push(await alone());
   const components = cheapest(aloneRuns);
   const skipTorch = args['skip-pytorch'] === true;
@@ -249,14 +227,13 @@ async function main(): Promise<void> {
     torch?.imagesPerSecond ?? Number.NaN,
     torchOneThread?.imagesPerSecond ?? Number.NaN,
   );
-  const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
-  const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
   const c1 = off[0] as LevelFigures;
   const eff = efficiency({
     stages: [components.decode, components.preprocess, components.inference],
     cores: availableParallelism(),
     best,
     p95AtConcurrency1Ms: c1.p95Ms,
+    pipeline,
   });
   const summary = {
     best: { batching: best.batching, concurrency: best.concurrency, imagesPerSecond: best.imagesPerSecond },
@@ -292,11 +269,11 @@ async function main(): Promise<void> {
   writeFileSync(join(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(
-    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model  CPU ms server/client  cores used',
+    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model  CPU ms server/client  cores used  idle',
   );
   for (const r of all) {
     console.log(
-      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)} ${`${f1(r.serverCpuMsPerImage)} / ${r.clientCpuMsPerRequest.toFixed(2)}`.padStart(22)} ${pct(r.cpuShareOfCores).padStart(11)}`,
+      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)} ${`${f1(r.serverCpuMsPerImage)} / ${r.clientCpuMsPerRequest.toFixed(2)}`.padStart(22)} ${pct(r.cpuShareOfCores).padStart(11)} ${pct(r.idleShareOfCores).padStart(5)}`,
     );
   }
   for (const t of skipTorch ? [] : threads === 1 ? [torch] : [torch, torchOneThread]) {
@@ -320,6 +297,11 @@ async function main(): Promise<void> {
   console.log(
     `the client took ${eff.clientCpuMsPerRequest.toFixed(2)} ms CPU per request of the same cores: bound with it ${f1(eff.boundWithClientImagesPerSecond)} img/s, best is ${pct(eff.fractionOfBoundWithClient)} of that; ` +
       `at the best level the server used ${eff.serverCpuVsStages.toFixed(2)}× the stages' CPU per image and the pair used ${pct(eff.cpuShareOfCores)} of the cores (load average ${loadavg()[0]?.toFixed(1)})`,
+  );
+  const p = eff.pipeline;
+  console.log(
+    `the same path in-process (no HTTP, no client), batching ${best.batching ? 'on' : 'off'}, concurrency ${p.concurrency}: ${f1(p.imagesPerSecond)} img/s = ${pct(p.fractionOfBound)} of the bound ` +
+      `(${f1(p.cpuMsPerImage)} ms CPU/image, ${pct(p.idleShareOfCores)} of the cores idle; the server's best level: ${pct(best.idleShareOfCores)} idle); the server reached ${pct(p.serverVsPipeline)} of it`,
   );
   console.log(
     `(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`,

@@ -43,6 +43,8 @@ export interface LevelFigures {
   readonly serverCpuMsPerImage: number;
   /** (server + client CPU) ÷ (wall × cores): below 1 the cores were idle or busy with other work. */
   readonly cpuShareOfCores: number;
+  /** Share of the machine's cores that ran nothing during the level (/proc/stat; NaN where it is missing). */
+  readonly idleShareOfCores: number;
 }
 
 /** CPU the client and the server used during a level, for `summarise`. */
@@ -51,6 +53,29 @@ export interface LevelCpu {
   /** NaN where the server's CPU could not be read. */
   readonly serverMs: number;
   readonly cores: number;
+  /** The machine's idle share over the level (see `idleShare`). */
+  readonly idleShare: number;
+}
+
+/** The first line of /proc/stat: jiffies per state, summed over the cores. */
+export interface CpuTimes {
+  readonly idle: number;
+  readonly total: number;
+}
+
+/** Reads `cpu  user nice system idle iowait irq softirq steal …` (the first line of /proc/stat). */
+export function parseCpuTimes(procStat: string): CpuTimes {
+  const first = procStat.split('\n', 1)[0] ?? '';
+  if (!/^cpu\s/.test(first)) throw new Error(`not /proc/stat: ${JSON.stringify(first.slice(0, 40))}`);
+  const f = first.trim().split(/\s+/).slice(1).map(Number);
+  // idle + iowait: the cores had nothing to run; steal (taken by the hypervisor) counts as busy elsewhere.
+  return { idle: (f[3] ?? 0) + (f[4] ?? 0), total: f.reduce((a, b) => a + b, 0) };
+}
+
+/** Share of the cores that ran nothing between two readings: NaN when no time passed. */
+export function idleShare(before: CpuTimes, after: CpuTimes): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.idle - before.idle) / total : Number.NaN;
 }
 
 /** Figures for one concurrency level from its samples and wall-clock seconds. */
@@ -87,6 +112,7 @@ export function summarise(
     clientCpuMsPerRequest: cpu.clientMs / samples.length,
     serverCpuMsPerImage: cpu.serverMs / samples.length,
     cpuShareOfCores: (cpu.clientMs + cpu.serverMs) / (wallSeconds * 1000 * cpu.cores),
+    idleShareOfCores: cpu.idleShare,
   };
 }
 
@@ -114,6 +140,24 @@ export interface Efficiency {
   readonly cpuShareOfCores: number;
   /** p95 at concurrency 1 ÷ the wall floor (goal ≤ 1.3). */
   readonly p95AtConcurrency1VsAlone: number;
+  /** The serving path in-process (no HTTP, no client) at the best level's concurrency: what these cores allow it. */
+  readonly pipeline: PipelineFigures & {
+    /** pipeline ÷ bound: the ceiling of `fractionOfBound` on this machine, whatever the HTTP layer does. */
+    readonly fractionOfBound: number;
+    /** best server ÷ pipeline: what HTTP, the client and the second process cost. */
+    readonly serverVsPipeline: number;
+  };
+}
+
+/** The server's own decode → preprocess → inference path driven in-process at a fixed concurrency. */
+export interface PipelineFigures {
+  readonly concurrency: number;
+  readonly images: number;
+  readonly imagesPerSecond: number;
+  /** CPU per image of the process, all threads. */
+  readonly cpuMsPerImage: number;
+  /** Share of the machine's cores that ran nothing meanwhile (NaN without /proc). */
+  readonly idleShareOfCores: number;
 }
 
 export function efficiency(o: {
@@ -124,6 +168,7 @@ export function efficiency(o: {
     'imagesPerSecond' | 'clientCpuMsPerRequest' | 'serverCpuMsPerImage' | 'cpuShareOfCores'
   >;
   p95AtConcurrency1Ms: number;
+  pipeline: PipelineFigures;
 }): Efficiency {
   const cpuMsPerImage = o.stages.reduce((a, s) => a + s.cpuMs, 0);
   const aloneWallMsPerImage = o.stages.reduce((a, s) => a + s.wallMs, 0);
@@ -142,5 +187,10 @@ export function efficiency(o: {
     serverCpuVsStages: o.best.serverCpuMsPerImage / cpuMsPerImage,
     cpuShareOfCores: o.best.cpuShareOfCores,
     p95AtConcurrency1VsAlone: o.p95AtConcurrency1Ms / aloneWallMsPerImage,
+    pipeline: {
+      ...o.pipeline,
+      fractionOfBound: o.pipeline.imagesPerSecond / boundImagesPerSecond,
+      serverVsPipeline: o.best.imagesPerSecond / o.pipeline.imagesPerSecond,
+    },
   };
 }

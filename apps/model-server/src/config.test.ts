@@ -13,7 +13,8 @@ describe('resolveConfig', () => {
       host: DEFAULT_HOST,
       port: ms.port,
       intraOpThreads: ms.intraOpThreads,
-      inferenceSessions: 1,
+      // The spec's 0: one single-threaded session per vCPU.
+      inferenceSessions: sessionsFor(ms.inferenceSessions, ms.intraOpThreads),
       maxQueueDepth: ms.maxQueueDepth,
       maxBodyBytes: ms.maxBodyBytes,
       maxInputPixels: ms.maxInputPixels,

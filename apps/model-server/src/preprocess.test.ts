@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';
 import {
   decodeImage,
+  decodeSource,
   evalGeometry,
-  normalizeInto,
   preprocessSpecOf,
   roundHalfEven,
   type PreprocessSpec,
 } from './preprocess.js';
+import { resizeSource } from './transform.js';
 
 const spec224: PreprocessSpec = {
   height: 224,
@@ -76,40 +77,6 @@ describe('evalGeometry', () => {
   });
 });
 
-describe('normalizeInto', () => {
-  it('writes CHW float32 with (x/255 - mean)/std at an offset', () => {
-    const rgb = Uint8Array.from([255, 0, 51, 255, 0, 51]);
-    const out = new Float32Array(2 + 6);
-    normalizeInto(rgb, 2, [0.5, 0, 0.2], [0.5, 1, 0.1], out, 2);
-    expect(Array.from(out.slice(0, 2))).toEqual([0, 0]);
-    expect(out[2]).toBeCloseTo(1);
-    expect(out[3]).toBeCloseTo(1);
-    expect(out[4]).toBeCloseTo(0);
-    expect(out[6]).toBeCloseTo(0);
-    expect(out[7]).toBeCloseTo(0);
-  });
-
-  it('gives every byte value exactly the float32 of (x/255 - mean)/std computed in float64', () => {
-    const mean = [0.485, 0.456, 0.406];
-    const std = [0.229, 0.224, 0.225];
-    const rgb = new Uint8Array(256 * 3);
-    for (let v = 0; v < 256; v++) rgb.fill(v, v * 3, v * 3 + 3);
-    const out = new Float32Array(256 * 3);
-    normalizeInto(rgb, 256, mean, std, out);
-    for (let c = 0; c < 3; c++)
-      for (let v = 0; v < 256; v++)
-        expect(out[c * 256 + v]).toBe(
-          Math.fround(v * (1 / (255 * (std[c] as number))) - (mean[c] as number) / (std[c] as number)),
-        );
-  });
-
-  it('refuses a buffer of the wrong size', () => {
-    expect(() => normalizeInto(new Uint8Array(5), 2, [0, 0, 0], [1, 1, 1], new Float32Array(6))).toThrow(
-      RangeError,
-    );
-  });
-});
-
 describe('decodeImage', () => {
   const spec = preprocessSpecOf(sampleMetadata());
 
@@ -157,6 +124,32 @@ describe('decodeImage', () => {
     expect((await decodeImage(big, spec224, 4_000_000)).path).toBe('libvips');
     const small = await solid(700, 500, [30, 60, 90], 'jpeg');
     expect((await decodeImage(small, spec224, 4_000_000)).path).toBe('exact');
+  });
+
+  it('decodeSource leaves the exact resize and the crop to do (the worker does them); done, they give decodeImage', async () => {
+    const photo = await solid(300, 200, [30, 160, 90], 'jpeg');
+    const src = await decodeSource(photo, spec224, 1_000_000);
+    expect(src).toMatchObject({
+      width: 300,
+      height: 200,
+      resizeWidth: 384,
+      resizeHeight: 256,
+      path: 'exact',
+    });
+    expect(src.crop).toEqual({ left: 80, top: 16, width: 224, height: 224 });
+    expect(src.rgb.length).toBe(300 * 200 * 3);
+    expect(
+      Buffer.from(resizeSource(src)).equals(Buffer.from((await decodeImage(photo, spec224, 1_000_000)).rgb)),
+    ).toBe(true);
+    // Large: libvips resized while decoding, only the crop is left.
+    const big = await decodeSource(await solid(1600, 1200, [30, 60, 90], 'jpeg'), spec224, 4_000_000);
+    expect(big).toMatchObject({
+      width: 341,
+      height: 256,
+      resizeWidth: 341,
+      resizeHeight: 256,
+      path: 'libvips',
+    });
   });
 
   it('refuses images over the pixel limit from the header', async () => {

@@ -1,12 +1,14 @@
 /**
  * Image bytes → the model's input tensor, exactly as the trainer's eval transform: decode (sharp), EXIF orientation,
  * torchvision Resize(shorter side) + CenterCrop geometry with Pillow's bilinear arithmetic (resample.ts), then
- * (x/255 - mean) / std from metadata.json.
+ * (x/255 - mean) / std from metadata.json. Decoding (`decodeSource`) runs on the event loop's side (sharp's threads);
+ * the rest (`preprocessInto`) is plain JavaScript, run by the inference worker for the images of its batch.
  */
 import type { ModelMetadata } from '@dogbreed/platform-spec';
 import sharp from 'sharp';
 import { HttpError } from './errors.js';
-import { resizeCropRgb, type Crop } from './resample.js';
+import type { Crop } from './resample.js';
+import { resizeSource, type SourceImage } from './transform.js';
 
 /** Image formats read from request bodies (sharp can read more, e.g. SVG/TIFF/GIF; those are refused). */
 export const ACCEPTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
@@ -77,31 +79,17 @@ export function evalGeometry(srcWidth: number, srcHeight: number, spec: Preproce
 export const LIBVIPS_RESIZE_RATIO = 3;
 
 /**
- * Writes an HWC RGB uint8 image into `out` at `offset` as CHW float32, scaled to 0..1 then (x - mean) / std.
- * One pass over the pixels writing the three planes (a pass per channel with a stride-3 read took 1.5× as long).
+ * What sharp decoded, before the exact resize: HWC RGB bytes at the upright source size (the `exact` path), or
+ * already resized by libvips (the `libvips` path: large images, JPEG shrink-on-load), and the geometry that remains
+ * to apply. `resizeSource` finishes it; the inference worker does that for the images of its batch, so that the
+ * resize runs beside the event loop instead of on it.
  */
-export function normalizeInto(
-  rgb: Uint8Array,
-  pixels: number,
-  mean: readonly number[],
-  std: readonly number[],
-  out: Float32Array,
-  offset = 0,
-): void {
-  if (rgb.length !== pixels * 3) throw new RangeError(`expected ${pixels * 3} RGB bytes, got ${rgb.length}`);
-  const [s0, s1, s2] = [0, 1, 2].map((c) => 1 / (255 * (std[c] as number))) as [number, number, number];
-  const [b0, b1, b2] = [0, 1, 2].map((c) => -(mean[c] as number) / (std[c] as number)) as [
-    number,
-    number,
-    number,
-  ];
-  const g = offset + pixels;
-  const b = offset + 2 * pixels;
-  for (let i = 0, j = 0; i < pixels; i++, j += 3) {
-    out[offset + i] = (rgb[j] as number) * s0 + b0;
-    out[g + i] = (rgb[j + 1] as number) * s1 + b1;
-    out[b + i] = (rgb[j + 2] as number) * s2 + b2;
-  }
+export interface DecodedSource extends SourceImage {
+  /** Size of the upright image (EXIF orientation applied). */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  /** `exact`: Pillow-identical resize still to do; `libvips`: sharp resized (large images, shrink-on-load). */
+  readonly path: 'exact' | 'libvips';
 }
 
 export interface DecodedImage {
@@ -110,8 +98,24 @@ export interface DecodedImage {
   /** Size of the upright image (EXIF orientation applied). */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
-  /** `exact`: Pillow-identical resize here; `libvips`: sharp's resize (large images, JPEG shrink-on-load). */
-  readonly path: 'exact' | 'libvips';
+  readonly path: DecodedSource['path'];
+}
+
+/** Decodes and resizes in one go (what the trainer's Resize + CenterCrop give): `decodeSource` then `resizeSource`. */
+export async function decodeImage(
+  bytes: Buffer,
+  spec: PreprocessSpec,
+  maxInputPixels: number,
+): Promise<DecodedImage> {
+  const src = await decodeSource(bytes, spec, maxInputPixels);
+  const rgb = resizeSource(src);
+  if (rgb.length !== spec.width * spec.height * 3) {
+    throw new HttpError(
+      'INVALID_IMAGE',
+      `image could not be decoded: preprocessing produced ${rgb.length} bytes, expected ${spec.width}×${spec.height}×3`,
+    );
+  }
+  return { rgb, sourceWidth: src.sourceWidth, sourceHeight: src.sourceHeight, path: src.path };
 }
 
 /** EXIF orientations 5–8 store the image rotated by 90°: width and height swap once it is upright. */
@@ -119,15 +123,16 @@ const swapsAxes = (orientation: number | undefined): boolean =>
   (orientation ?? 1) >= 5 && (orientation ?? 1) <= 8;
 
 /**
- * Decodes JPEG/PNG/WebP bytes with sharp into the model input: EXIF orientation applied (like the trainer's
- * `ImageOps.exif_transpose`), torchvision's Resize + CenterCrop (or stretch) from metadata, 8-bit sRGB with
- * alpha dropped. Refuses images over `maxInputPixels` from the header alone, before decoding.
+ * Decodes JPEG/PNG/WebP bytes with sharp: EXIF orientation applied (like the trainer's `ImageOps.exif_transpose`),
+ * 8-bit sRGB with alpha dropped, and torchvision's Resize + CenterCrop (or stretch) from metadata worked out, not yet
+ * applied (large images excepted: libvips resizes those while decoding). Refuses images over `maxInputPixels` from
+ * the header alone, before decoding.
  */
-export async function decodeImage(
+export async function decodeSource(
   bytes: Buffer,
   spec: PreprocessSpec,
   maxInputPixels: number,
-): Promise<DecodedImage> {
+): Promise<DecodedSource> {
   // autoOrient as an input option (not `.rotate()`) keeps JPEG shrink-on-load available to sharp.
   const options = { limitInputPixels: maxInputPixels, failOn: 'warning' as const, autoOrient: true };
   let info: sharp.Metadata;
@@ -158,10 +163,9 @@ export async function decodeImage(
   const large =
     spec.policy !== 'stretch' && Math.min(width, height) >= LIBVIPS_RESIZE_RATIO * spec.resizeShorterSide;
   try {
-    let rgb: Uint8Array;
     if (large) {
-      // Resize straight from the input so that sharp may shrink on load; the crop is done here, because a sharp
-      // `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
+      // Resize straight from the input so that sharp may shrink on load; the crop is left to `resizeSource`, because
+      // a sharp `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
       const { data, info: out } = await sharp(bytes, options)
         .resize(geo.resizeWidth, geo.resizeHeight, { fit: 'fill', kernel: 'linear' })
         .removeAlpha()
@@ -173,24 +177,42 @@ export async function decodeImage(
           `resize produced ${out.width}×${out.height}×${out.channels}, expected ${geo.resizeWidth}×${geo.resizeHeight}×3`,
         );
       }
-      rgb = resizeCropRgb(data, out.width, out.height, out.width, out.height, geo.crop);
-    } else {
-      const { data, info: out } = await sharp(bytes, options)
-        .removeAlpha()
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      if (out.channels !== 3 || out.width !== width || out.height !== height) {
-        throw new Error(
-          `decoder produced ${out.width}×${out.height}×${out.channels}, expected ${width}×${height}×3`,
-        );
-      }
-      rgb = resizeCropRgb(data, width, height, geo.resizeWidth, geo.resizeHeight, geo.crop);
+      const sized = {
+        width: out.width,
+        height: out.height,
+        resizeWidth: out.width,
+        resizeHeight: out.height,
+      };
+      return {
+        rgb: data,
+        ...sized,
+        crop: geo.crop,
+        sourceWidth: width,
+        sourceHeight: height,
+        path: 'libvips',
+      };
     }
-    if (rgb.length !== spec.width * spec.height * 3) {
-      throw new Error(`preprocessing produced ${rgb.length} bytes, expected ${spec.width}×${spec.height}×3`);
+    const { data, info: out } = await sharp(bytes, options)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (out.channels !== 3 || out.width !== width || out.height !== height) {
+      throw new Error(
+        `decoder produced ${out.width}×${out.height}×${out.channels}, expected ${width}×${height}×3`,
+      );
     }
-    return { rgb, sourceWidth: width, sourceHeight: height, path: large ? 'libvips' : 'exact' };
+    return {
+      rgb: data,
+      width,
+      height,
+      resizeWidth: geo.resizeWidth,
+      resizeHeight: geo.resizeHeight,
+      crop: geo.crop,
+      sourceWidth: width,
+      sourceHeight: height,
+      path: 'exact',
+    };
   } catch (err) {
     throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, {
       cause: err,

@@ -25,9 +25,13 @@ export const PredictionResponseSchema = z.object({
   predictions: z.array(PredictionSchema),
   modelVersion: z.string(),
   timingsMs: z.object({
+    /** Reading the image (header, decode, EXIF orientation; libvips' resize for large photos). */
     decode: z.number().nonnegative(),
+    /** The exact resize, crop and normalisation; with micro-batching, of the whole batch the image was in. */
     preprocess: z.number().nonnegative(),
+    /** The ONNX Runtime run (of the whole batch). */
     inference: z.number().nonnegative(),
+    /** From the request's arrival to the answer: reading the body and queueing included. */
     total: z.number().nonnegative(),
   }),
 });

@@ -1,10 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { InferenceError, StartupError } from '../errors.js';
+import type { SourceImage, TensorSpec } from '../transform.js';
 import { WorkerMessageSchema, type WorkerMessage } from './protocol.js';
 
 export interface RunResult {
   readonly data: Float32Array;
   readonly dims: readonly number[];
+  /** Resize, crop and normalise of the batch's images, in the worker. */
+  readonly preprocessMs: number;
   /** Time inside session.run, measured in the worker. */
   readonly inferenceMs: number;
 }
@@ -35,9 +38,12 @@ export class InferenceWorker {
   }
 
   /** Starts the worker and loads the model; rejects with a StartupError when ONNX Runtime refuses the model. */
-  static start(workerUrl: URL, modelBytes: Uint8Array, intraOpThreads: number): Promise<InferenceWorker> {
+  static start(
+    workerUrl: URL,
+    o: { modelBytes: Uint8Array; intraOpThreads: number; tensor: TensorSpec },
+  ): Promise<InferenceWorker> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerUrl, { workerData: { modelBytes, intraOpThreads } });
+      const worker = new Worker(workerUrl, { workerData: o });
       const onExit = (code: number) =>
         reject(new StartupError(`inference worker exited with code ${code} while loading`));
       const onError = (err: Error) =>
@@ -64,20 +70,19 @@ export class InferenceWorker {
     });
   }
 
-  /** Runs one (batched) input tensor. The input buffer is transferred to the worker. */
-  run(
-    inputName: string,
-    outputName: string,
-    data: Float32Array,
-    dims: readonly number[],
-  ): Promise<RunResult> {
+  /**
+   * Preprocesses and runs one batch of decoded images. Each image's bytes move to the worker when they own their whole
+   * buffer (sharp's output does); otherwise they are copied.
+   */
+  run(inputName: string, outputName: string, images: readonly SourceImage[]): Promise<RunResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const transfer = images.flatMap(({ rgb }) =>
+      rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength ? [rgb.buffer as ArrayBuffer] : [],
+    );
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, inputName, outputName, data, dims: [...dims] }, [
-        data.buffer as ArrayBuffer,
-      ]);
+      this.worker.postMessage({ type: 'run', id, inputName, outputName, images }, [...new Set(transfer)]);
     });
   }
 
@@ -94,7 +99,13 @@ export class InferenceWorker {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    if (msg.type === 'result') p.resolve({ data: msg.data, dims: msg.dims, inferenceMs: msg.inferenceMs });
+    if (msg.type === 'result')
+      p.resolve({
+        data: msg.data,
+        dims: msg.dims,
+        preprocessMs: msg.preprocessMs,
+        inferenceMs: msg.inferenceMs,
+      });
     else p.reject(new InferenceError(`ONNX Runtime failed: ${msg.message}`));
   }
 

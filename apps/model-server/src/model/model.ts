@@ -1,13 +1,15 @@
 import type { ModelMetadata } from '@dogbreed/platform-spec';
 import { InferenceError, StartupError } from '../errors.js';
 import { preprocessSpecOf, type PreprocessSpec } from '../preprocess.js';
+import type { SourceImage } from '../transform.js';
 import { BatchScheduler } from '../scheduler.js';
 import { InferenceWorker } from './inference-client.js';
 import { checkOutputShape, checkSignature, type ModelDir } from './model-dir.js';
 
-/** One image's model output row and the time of the ORT run it was part of. */
+/** One image's model output row, and the preprocessing and ORT run times of the batch it was part of. */
 export interface RowResult {
   readonly row: Float32Array;
+  readonly preprocessMs: number;
   readonly inferenceMs: number;
   readonly batchSize: number;
 }
@@ -31,8 +33,11 @@ export interface ServingModel {
   readonly preprocess: PreprocessSpec;
   readonly maxBatchSize: number;
   readonly sessions: number;
-  /** Queue one normalised CHW image; resolves with its output row. The tensor's buffer moves to the worker. */
-  infer(tensor: Float32Array): Promise<RowResult>;
+  /**
+   * Queue one decoded image; a worker resizes, crops and normalises it into its batch tensor and runs the batch.
+   * Resolves with its output row. The image's bytes move to the worker.
+   */
+  infer(image: SourceImage): Promise<RowResult>;
   /** Resolves once nothing is queued or running. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -47,23 +52,6 @@ export function splitRows(data: Float32Array, n: number): Float32Array[] {
 }
 
 /**
- * Copies per-image tensors into one NCHW batch. A batch of one whole-buffer tensor is that tensor itself (its buffer
- * is then transferred to the worker, not copied: 0.6 MB per 224×224 image saved).
- */
-export function concatBatch(items: readonly Float32Array[], perImage: number): Float32Array {
-  const only = items.length === 1 ? items[0] : undefined;
-  if (only?.length === perImage && only.byteOffset === 0 && only.buffer.byteLength === only.byteLength)
-    return only;
-  const out = new Float32Array(items.length * perImage);
-  items.forEach((t, i) => {
-    if (t.length !== perImage)
-      throw new RangeError(`image tensor has ${t.length} values, expected ${perImage}`);
-    out.set(t, i * perImage);
-  });
-  return out;
-}
-
-/**
  * Starts the inference workers, checks the graph against metadata.json, runs the warm-up inference on each (batch 1,
  * and a full batch when micro-batching is on) and checks the output shape. Any mismatch is a StartupError.
  */
@@ -71,7 +59,11 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
   const meta = model.metadata;
   const started = await Promise.allSettled(
     Array.from({ length: opts.sessions }, () =>
-      InferenceWorker.start(opts.workerUrl, model.modelBytes, opts.intraOpThreads),
+      InferenceWorker.start(opts.workerUrl, {
+        modelBytes: model.modelBytes,
+        intraOpThreads: opts.intraOpThreads,
+        tensor: preprocessSpecOf(meta),
+      }),
     ),
   );
   const workers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -83,32 +75,31 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
   }
   try {
     for (const w of workers) checkSignature(meta, w.signature);
-    const { height, width, channels } = meta.input;
-    const perImage = channels * height * width;
+    const { height, width } = meta.input;
     const maxBatchSize = opts.batching.enabled && meta.onnx.dynamicBatch ? opts.batching.maxBatchSize : 1;
 
-    const run = async (worker: InferenceWorker, items: readonly Float32Array[]) => {
-      const n = items.length;
-      const r = await worker.run(meta.input.name, meta.output.name, concatBatch(items, perImage), [
-        n,
-        channels,
-        height,
-        width,
-      ]);
-      return { ...r, n };
+    const run = async (worker: InferenceWorker, images: readonly SourceImage[]) => {
+      const r = await worker.run(meta.input.name, meta.output.name, images);
+      return { ...r, n: images.length };
     };
+    // Warm-up images already at the input size: the transform only crops (nothing) and normalises.
+    const blank = (): SourceImage => ({
+      rgb: new Uint8Array(height * width * 3),
+      width,
+      height,
+      resizeWidth: width,
+      resizeHeight: height,
+      crop: { left: 0, top: 0, width, height },
+    });
     for (const worker of workers)
       for (const n of new Set([1, maxBatchSize])) {
-        const r = await run(
-          worker,
-          Array.from({ length: n }, () => new Float32Array(perImage)),
-        );
+        const r = await run(worker, Array.from({ length: n }, blank));
         checkOutputShape(meta, r.dims, n);
       }
 
     // The scheduler runs at most one batch per worker, so a batch always finds a free one here.
     const free = [...workers];
-    const scheduler = new BatchScheduler<Float32Array, RowResult>(
+    const scheduler = new BatchScheduler<SourceImage, RowResult>(
       async (items) => {
         const worker = free.pop();
         if (!worker) throw new InferenceError('no free inference worker (scheduler bug)');
@@ -117,7 +108,12 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
           if (r.dims[0] !== r.n || r.dims[1] !== meta.numClasses) {
             throw new InferenceError(`model returned shape [${r.dims.join(', ')}] for a batch of ${r.n}`);
           }
-          return splitRows(r.data, r.n).map((row) => ({ row, inferenceMs: r.inferenceMs, batchSize: r.n }));
+          return splitRows(r.data, r.n).map((row) => ({
+            row,
+            preprocessMs: r.preprocessMs,
+            inferenceMs: r.inferenceMs,
+            batchSize: r.n,
+          }));
         } finally {
           free.push(worker);
         }
@@ -134,7 +130,7 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
       preprocess: preprocessSpecOf(meta),
       maxBatchSize,
       sessions: workers.length,
-      infer: (tensor) => scheduler.submit(tensor),
+      infer: (image) => scheduler.submit(image),
       idle: () => scheduler.idle(),
       close: closeAll,
     };

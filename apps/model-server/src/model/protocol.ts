@@ -1,19 +1,39 @@
 /** Messages between the main thread and the inference worker (validated on both sides). */
 import { z } from 'zod';
 
+const Size = z.number().int().positive();
+const Triple = z.tuple([z.number(), z.number(), z.number()]);
+
 export const WorkerInitSchema = z.object({
   modelBytes: z.instanceof(Uint8Array),
   intraOpThreads: z.number().int().positive(),
+  /** The model input the worker's transform writes (transform.ts `TensorSpec`). */
+  tensor: z.object({ height: Size, width: Size, mean: Triple, std: Triple }),
 });
 export type WorkerInit = z.infer<typeof WorkerInitSchema>;
 
+/** One decoded image and the resize + crop still to apply (transform.ts `SourceImage`). */
+export const SourceImageSchema = z.object({
+  rgb: z.instanceof(Uint8Array),
+  width: Size,
+  height: Size,
+  resizeWidth: Size,
+  resizeHeight: Size,
+  crop: z.object({
+    left: z.number().int().nonnegative(),
+    top: z.number().int().nonnegative(),
+    width: Size,
+    height: Size,
+  }),
+});
+
+/** A batch: the worker resizes and normalises each image into the batch tensor, then runs the session once. */
 export const RunRequestSchema = z.object({
   type: z.literal('run'),
   id: z.number().int(),
   inputName: z.string(),
   outputName: z.string(),
-  data: z.instanceof(Float32Array),
-  dims: z.array(z.number().int().positive()),
+  images: z.array(SourceImageSchema).min(1),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 
@@ -25,6 +45,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     id: z.number().int(),
     data: z.instanceof(Float32Array),
     dims: z.array(z.number().int()),
+    /** Resize, crop and normalise of the whole batch, in the worker. */
+    preprocessMs: z.number().nonnegative(),
     inferenceMs: z.number().nonnegative(),
   }),
   z.object({ type: z.literal('run-error'), id: z.number().int(), message: z.string() }),

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, normalizeInto, type PreprocessSpec } from '../../src/preprocess.js';
+import { decodeImage, type PreprocessSpec } from '../../src/preprocess.js';
+import { normalizeInto } from '../../src/transform.js';
 
 const SIZE = 224;
 const spec: PreprocessSpec = {

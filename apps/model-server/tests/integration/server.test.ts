@@ -276,10 +276,11 @@ describe('/ping and startup', () => {
 
 describe('back-pressure and shutdown', () => {
   it('refuses with 503 QUEUE_FULL past its in-flight limit and serves the admitted requests', async () => {
-    // maxQueueDepth 1 without batching: 2 admitted requests (1 waiting + 1 running) is the limit.
+    // maxQueueDepth 1, one session, no batching: 2 admitted requests (1 waiting + 1 running) is the limit.
     const server = await startServerProcess({
       [MODEL_SERVER_ENV.modelDir]: modelDir,
       [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+      [MODEL_SERVER_ENV.inferenceSessions]: '1',
       [MODEL_SERVER_ENV.batching]: 'off',
     });
     try {
@@ -339,12 +340,13 @@ describe('back-pressure and shutdown', () => {
   });
 
   it('on SIGTERM stops accepting, finishes the in-flight requests and exits 0', async () => {
-    // maxQueueDepth 1 without batching: 2 admitted requests is the limit. Of three requests whose bodies are held,
+    // maxQueueDepth 1, one session, no batching: 2 admitted requests is the limit. Of three requests whose bodies are held,
     // one is refused with 503 QUEUE_FULL, which proves the other two are in flight before the signal (no waiting
     // for a time and hoping).
     const server = await startServerProcess({
       [MODEL_SERVER_ENV.modelDir]: modelDir,
       [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+      [MODEL_SERVER_ENV.inferenceSessions]: '1',
       [MODEL_SERVER_ENV.batching]: 'off',
     });
     await waitForPing(server.url);
