@@ -92,8 +92,10 @@ export const DEFAULT_SPEC = {
     port: 8080,
     maxBodyBytes: 5 * MIB,
     maxInputPixels: 40_000_000,
-    intraOpThreads: 0,
-    inferenceSessions: 1,
+    // One single-threaded session per vCPU: on 2 vCPUs 12–28 % more images per second than one session with two
+    // threads, p50 at concurrency 1 within 3 ms (apps/model-server README, serving efficiency).
+    intraOpThreads: 1,
+    inferenceSessions: 0,
     maxQueueDepth: 64,
     batching: { enabled: false, maxBatchSize: 8, maxDelayMs: 2 },
   },

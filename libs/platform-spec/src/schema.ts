@@ -328,9 +328,9 @@ export const ModelServerSpecSchema = z.object({
   /** onnxruntime intra-op threads; 0 = one per vCPU. */
   intraOpThreads: NonNegativeInt,
   /**
-   * Inference sessions that run at once (a worker thread with its own ORT session each); 0 = vCPUs ÷ intra-op
-   * threads. 1 keeps latency at concurrency 1 lowest; intraOpThreads 1 with 0 sessions gave the most images per
-   * second on 2 cores (apps/model-server README).
+   * Inference sessions that run at once (a worker thread with its own ORT session each, which also does the images'
+   * resize and normalisation); 0 = vCPUs ÷ intra-op threads. intraOpThreads 1 with 0 sessions gives the most images
+   * per second on 2 cores; one session with 2 threads leaves 13–14 % of the cores idle (apps/model-server README).
    */
   inferenceSessions: NonNegativeInt,
   /** Requests waiting for inference beyond this are refused with 503 (back-pressure). */
