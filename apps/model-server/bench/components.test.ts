@@ -35,6 +35,23 @@ describe('measurePipeline', () => {
     await createTinyModelDir(join(dir, 'model'));
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** The built worker and the tiny model, no micro-batching. */
+  const options = (
+    bodies: Buffer[],
+    o: { sessions: number; concurrency: number; images: number },
+  ): Parameters<typeof measurePipeline>[0] => ({
+    bodies,
+    modelDir: join(dir, 'model'),
+    model: {
+      workerUrl: pathToFileURL(join(workspaceRoot(), 'dist/apps/model-server/model/inference-worker.js')),
+      intraOpThreads: 1,
+      sessions: o.sessions,
+      batching: { enabled: false, maxBatchSize: 1, maxDelayMs: 0 },
+    },
+    maxInputPixels: 1_000_000,
+    concurrency: o.concurrency,
+    images: o.images,
+  });
 
   it('runs every image through decode, preprocess and inference at the given concurrency', async () => {
     const jpeg = (r: number) =>
@@ -42,19 +59,7 @@ describe('measurePipeline', () => {
         .jpeg()
         .toBuffer();
     const bodies = await Promise.all([jpeg(200), jpeg(20)]);
-    const figures = await measurePipeline({
-      bodies,
-      modelDir: join(dir, 'model'),
-      model: {
-        workerUrl: pathToFileURL(join(workspaceRoot(), 'dist/apps/model-server/model/inference-worker.js')),
-        intraOpThreads: 1,
-        sessions: 2,
-        batching: { enabled: false, maxBatchSize: 1, maxDelayMs: 0 },
-      },
-      maxInputPixels: 1_000_000,
-      concurrency: 3,
-      images: 12,
-    });
+    const figures = await measurePipeline(options(bodies, { sessions: 2, concurrency: 3, images: 12 }));
     expect(figures).toMatchObject({ concurrency: 3, images: 12 });
     expect(figures.imagesPerSecond).toBeGreaterThan(0);
     expect(figures.cpuMsPerImage).toBeGreaterThan(0);
@@ -65,19 +70,7 @@ describe('measurePipeline', () => {
 
   it('fails with the decoder error when an image cannot be read, and stops its workers', async () => {
     await expect(
-      measurePipeline({
-        bodies: [Buffer.from('not an image')],
-        modelDir: join(dir, 'model'),
-        model: {
-          workerUrl: pathToFileURL(join(workspaceRoot(), 'dist/apps/model-server/model/inference-worker.js')),
-          intraOpThreads: 1,
-          sessions: 1,
-          batching: { enabled: false, maxBatchSize: 1, maxDelayMs: 0 },
-        },
-        maxInputPixels: 1_000_000,
-        concurrency: 1,
-        images: 2,
-      }),
+      measurePipeline(options([Buffer.from('not an image')], { sessions: 1, concurrency: 1, images: 2 })),
     ).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
   });
 });
