@@ -71,8 +71,9 @@ export class InferenceWorker {
   }
 
   /**
-   * Preprocesses and runs one batch of decoded images. Each image's bytes move to the worker when they own their whole
-   * buffer (sharp's output does); otherwise they are copied.
+   * Preprocesses and runs one batch of decoded images. An image's bytes are transferred when their buffer can be (a
+   * plain ArrayBuffer they fill whole); sharp's output is external memory, which Node copies instead (0.36 MB for a
+   * 400×300 photo, tens of microseconds).
    */
   run(inputName: string, outputName: string, images: readonly SourceImage[]): Promise<RunResult> {
     if (this.failure) return Promise.reject(this.failure);

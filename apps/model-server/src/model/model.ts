@@ -35,7 +35,7 @@ export interface ServingModel {
   readonly sessions: number;
   /**
    * Queue one decoded image; a worker resizes, crops and normalises it into its batch tensor and runs the batch.
-   * Resolves with its output row. The image's bytes move to the worker.
+   * Resolves with its output row. The image's bytes go to the worker (transferred where they can be).
    */
   infer(image: SourceImage): Promise<RowResult>;
   /** Resolves once nothing is queued or running. */
