@@ -139,7 +139,9 @@ describe('decodeImage', () => {
     expect(src.crop).toEqual({ left: 80, top: 16, width: 224, height: 224 });
     expect(src.rgb.length).toBe(300 * 200 * 3);
     expect(
-      Buffer.from(resizeSource(src)).equals(Buffer.from((await decodeImage(photo, spec224, 1_000_000)).rgb)),
+      Buffer.from(resizeSource(src, spec224)).equals(
+        Buffer.from((await decodeImage(photo, spec224, 1_000_000)).rgb),
+      ),
     ).toBe(true);
     // Large: libvips resized while decoding, only the crop is left.
     const big = await decodeSource(await solid(1600, 1200, [30, 60, 90], 'jpeg'), spec224, 4_000_000);

@@ -108,12 +108,13 @@ export async function decodeImage(
   maxInputPixels: number,
 ): Promise<DecodedImage> {
   const src = await decodeSource(bytes, spec, maxInputPixels);
-  const rgb = resizeSource(src);
-  if (rgb.length !== spec.width * spec.height * 3) {
-    throw new HttpError(
-      'INVALID_IMAGE',
-      `image could not be decoded: preprocessing produced ${rgb.length} bytes, expected ${spec.width}×${spec.height}×3`,
-    );
+  let rgb: Uint8Array;
+  try {
+    rgb = resizeSource(src, spec);
+  } catch (err) {
+    throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return { rgb, sourceWidth: src.sourceWidth, sourceHeight: src.sourceHeight, path: src.path };
 }

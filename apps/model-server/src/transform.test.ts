@@ -56,7 +56,7 @@ describe('preprocessInto', () => {
     preprocessInto(source, spec, batch, 12);
     expect(Array.from(batch.subarray(0, 12))).toEqual(Array(12).fill(-1));
     expect(Array.from(batch.subarray(12))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
-    expect(Array.from(resizeSource(source))).toEqual([0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255]);
+    expect(Array.from(resizeSource(source, spec))).toEqual([0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 255]);
   });
 
   it('refuses a geometry that does not give the input size', () => {

@@ -55,18 +55,21 @@ export function normalizeInto(
   }
 }
 
-/** The resize and crop left after decoding: HWC RGB bytes at the model's input size (Pillow's arithmetic). */
-export function resizeSource(src: SourceImage): Uint8Array {
-  return resizeCropRgb(src.rgb, src.width, src.height, src.resizeWidth, src.resizeHeight, src.crop);
-}
-
-/** What the trainer's eval transform does after decoding: resize, crop, normalise into `out` at `offset` (CHW). */
-export function preprocessInto(src: SourceImage, spec: TensorSpec, out: Float32Array, offset = 0): void {
-  const rgb = resizeSource(src);
+/**
+ * The resize and crop left after decoding: HWC RGB bytes at the model's input size (Pillow's arithmetic). A geometry
+ * that does not give exactly `spec`'s height × width (a crop clamped to a smaller resize) is a RangeError.
+ */
+export function resizeSource(src: SourceImage, spec: Pick<TensorSpec, 'height' | 'width'>): Uint8Array {
+  const rgb = resizeCropRgb(src.rgb, src.width, src.height, src.resizeWidth, src.resizeHeight, src.crop);
   if (rgb.length !== spec.width * spec.height * 3) {
     throw new RangeError(
       `preprocessing produced ${rgb.length} bytes, expected ${spec.width}×${spec.height}×3`,
     );
   }
-  normalizeInto(rgb, spec.height * spec.width, spec.mean, spec.std, out, offset);
+  return rgb;
+}
+
+/** What the trainer's eval transform does after decoding: resize, crop, normalise into `out` at `offset` (CHW). */
+export function preprocessInto(src: SourceImage, spec: TensorSpec, out: Float32Array, offset = 0): void {
+  normalizeInto(resizeSource(src, spec), spec.height * spec.width, spec.mean, spec.std, out, offset);
 }

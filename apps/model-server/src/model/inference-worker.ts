@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     if (!parsed.success) return;
     const req = parsed.data;
     const n = req.images.length;
-    const data = free.get(n)?.pop() ?? new Float32Array(n * perImage);
+    let pool = free.get(n);
+    if (!pool) free.set(n, (pool = []));
+    const data = pool.pop() ?? new Float32Array(n * perImage);
     try {
       const t0 = performance.now();
       req.images.forEach((image, i) => preprocessInto(image, tensor, data, i * perImage));
@@ -55,18 +57,14 @@ async function main(): Promise<void> {
       if (!out || out.type !== 'float32')
         throw new Error(`output '${req.outputName}' is missing or not float32`);
       const rows = Float32Array.from(out.data as Float32Array);
-      const result = {
-        id: req.id,
-        data: rows,
-        dims: out.dims.map(Number),
-        preprocessMs: start - t0,
-        inferenceMs,
-      };
-      post({ type: 'result', ...result }, [rows.buffer as ArrayBuffer]);
+      const dims = out.dims.map(Number);
+      post({ type: 'result', id: req.id, data: rows, dims, preprocessMs: start - t0, inferenceMs }, [
+        rows.buffer as ArrayBuffer,
+      ]);
     } catch (err) {
       post({ type: 'run-error', id: req.id, message: (err as Error).message });
     } finally {
-      free.set(n, [...(free.get(n) ?? []), data]);
+      pool.push(data);
     }
   });
   post({ type: 'ready', inputNames: [...session.inputNames], outputNames: [...session.outputNames] });

@@ -57,12 +57,13 @@ export function splitRows(data: Float32Array, n: number): Float32Array[] {
  */
 export async function startModel(model: ModelDir, opts: ModelOptions): Promise<ServingModel> {
   const meta = model.metadata;
+  const preprocess = preprocessSpecOf(meta);
   const started = await Promise.allSettled(
     Array.from({ length: opts.sessions }, () =>
       InferenceWorker.start(opts.workerUrl, {
         modelBytes: model.modelBytes,
         intraOpThreads: opts.intraOpThreads,
-        tensor: preprocessSpecOf(meta),
+        tensor: preprocess,
       }),
     ),
   );
@@ -127,7 +128,7 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
     );
     return {
       metadata: meta,
-      preprocess: preprocessSpecOf(meta),
+      preprocess,
       maxBatchSize,
       sessions: workers.length,
       infer: (image) => scheduler.submit(image),

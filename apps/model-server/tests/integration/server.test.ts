@@ -72,6 +72,21 @@ function openRequest(port: number, contentType: string, first: Buffer) {
   };
 }
 
+/** The first of these held requests to be answered (whichever the server refused), with its index. */
+function firstAnswered(held: readonly ReturnType<typeof openRequest>[]) {
+  return Promise.race(held.map((h, i) => h.response.then((r) => ({ ...r, i }))));
+}
+
+/** A server with room for `sessions` running requests and one waiting (queue depth 1, no micro-batching). */
+function startQueueLimited(sessions: number) {
+  return startServerProcess({
+    [MODEL_SERVER_ENV.modelDir]: modelDir,
+    [MODEL_SERVER_ENV.maxQueueDepth]: '1',
+    [MODEL_SERVER_ENV.inferenceSessions]: String(sessions),
+    [MODEL_SERVER_ENV.batching]: 'off',
+  });
+}
+
 beforeAll(async () => {
   await createTinyModelDir(modelDir, { classNames: CLASSES });
 });
@@ -277,18 +292,13 @@ describe('/ping and startup', () => {
 describe('back-pressure and shutdown', () => {
   it('refuses with 503 QUEUE_FULL past its in-flight limit and serves the admitted requests', async () => {
     // maxQueueDepth 1, one session, no batching: 2 admitted requests (1 waiting + 1 running) is the limit.
-    const server = await startServerProcess({
-      [MODEL_SERVER_ENV.modelDir]: modelDir,
-      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
-      [MODEL_SERVER_ENV.inferenceSessions]: '1',
-      [MODEL_SERVER_ENV.batching]: 'off',
-    });
+    const server = await startQueueLimited(1);
     try {
       await waitForPing(server.url);
       const png = await solidImage([250, 5, 5]);
       // Three requests whose bodies are still being sent: whichever arrives third is over the limit.
       const held = [0, 1, 2].map(() => openRequest(server.port, 'image/png', png.subarray(0, 10)));
-      const first = await Promise.race(held.map((h, i) => h.response.then((r) => ({ ...r, i }))));
+      const first = await firstAnswered(held);
       expect(first.status).toBe(503);
       expect(ErrorBodySchema.parse(JSON.parse(first.body)).error.code).toBe('QUEUE_FULL');
       const admitted = held.filter((_, i) => i !== first.i);
@@ -302,12 +312,7 @@ describe('back-pressure and shutdown', () => {
 
   it('runs two inference sessions when asked: both answer, and each counts toward the in-flight limit', async () => {
     // maxQueueDepth 1, 2 sessions, no batching: 1 waiting + 2 running = 3 admitted requests; the fourth is refused.
-    const server = await startServerProcess({
-      [MODEL_SERVER_ENV.modelDir]: modelDir,
-      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
-      [MODEL_SERVER_ENV.batching]: 'off',
-      [MODEL_SERVER_ENV.inferenceSessions]: '2',
-    });
+    const server = await startQueueLimited(2);
     try {
       await waitForPing(server.url);
       await waitFor(() => server.logs.some((l) => l['msg'] === 'model ready'));
@@ -322,7 +327,7 @@ describe('back-pressure and shutdown', () => {
         png,
         request: openRequest(server.port, 'image/png', png.subarray(0, 10)),
       }));
-      const first = await Promise.race(held.map((h, i) => h.request.response.then((r) => ({ ...r, i }))));
+      const first = await firstAnswered(held.map((h) => h.request));
       expect(first.status).toBe(503);
       expect(ErrorBodySchema.parse(JSON.parse(first.body)).error.code).toBe('QUEUE_FULL');
       held[first.i]?.request.abort();
@@ -343,16 +348,11 @@ describe('back-pressure and shutdown', () => {
     // maxQueueDepth 1, one session, no batching: 2 admitted requests is the limit. Of three requests whose bodies are held,
     // one is refused with 503 QUEUE_FULL, which proves the other two are in flight before the signal (no waiting
     // for a time and hoping).
-    const server = await startServerProcess({
-      [MODEL_SERVER_ENV.modelDir]: modelDir,
-      [MODEL_SERVER_ENV.maxQueueDepth]: '1',
-      [MODEL_SERVER_ENV.inferenceSessions]: '1',
-      [MODEL_SERVER_ENV.batching]: 'off',
-    });
+    const server = await startQueueLimited(1);
     await waitForPing(server.url);
     const png = await solidImage([5, 5, 250]);
     const all = [0, 1, 2].map(() => openRequest(server.port, 'image/png', png.subarray(0, 10)));
-    const refused = await Promise.race(all.map((h, i) => h.response.then((r) => ({ ...r, i }))));
+    const refused = await firstAnswered(all);
     expect(refused.status).toBe(503);
     all[refused.i]?.abort();
     const held = all.filter((_, i) => i !== refused.i);
