@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, encodeRequest, parseHead } from './client.js';
+import { Connection, drive, encodeRequest, parseHead } from './client.js';
 
 describe('parseHead', () => {
   it('reads the status and Content-Length, and refuses what the client does not speak', () => {
@@ -70,6 +70,27 @@ describe('Connection', () => {
     } finally {
       c.close();
     }
+  });
+
+  it('drive sends the requests in turn over every connection until the count, then closes them', async () => {
+    const requests = ['a', 'bb', 'ccc'].map((b) => encodeRequest('x', '/invocations', Buffer.from(b), {}));
+    const connections = await Connection.openMany(port, 2);
+    const before = seen.length;
+    const echoed: number[] = [];
+    await drive(connections, requests, { count: 7 }, (reply, ms) => {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      echoed.push((JSON.parse(reply.body.toString()) as { echo: number }).echo);
+    });
+    expect(echoed.sort()).toEqual([1, 1, 1, 2, 2, 3, 3]);
+    expect(new Set(seen.slice(before).map((s) => s.socket)).size).toBe(2);
+    await expect(connections[0]?.send(requests[0] as Buffer)).rejects.toThrow('closed');
+  });
+
+  it('drive fails on a status other than 200 and still closes its connections', async () => {
+    const connections = await Connection.openMany(port, 1);
+    const fail = encodeRequest('x', '/invocations', Buffer.from('fail'), {});
+    await expect(drive(connections, [fail], { count: 3 })).rejects.toThrow('HTTP 400');
+    await expect(connections[0]?.send(fail)).rejects.toThrow('closed');
   });
 
   it('rejects a request on a closed connection', async () => {

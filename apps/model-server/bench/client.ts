@@ -7,6 +7,7 @@
  * It speaks only what the model server answers (Content-Length bodies, no chunked encoding, no 1xx).
  */
 import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 export interface Reply {
   readonly status: number;
@@ -60,6 +61,11 @@ export class Connection {
     });
   }
 
+  /** `n` keep-alive connections to `port`. */
+  static openMany(port: number, n: number): Promise<Connection[]> {
+    return Promise.all(Array.from({ length: n }, () => Connection.open(port)));
+  }
+
   /** Writes pre-encoded request bytes and resolves with the response. */
   send(request: Buffer): Promise<Reply> {
     if (this.failure) return Promise.reject(this.failure);
@@ -104,5 +110,35 @@ export class Connection {
     const w = this.waiting;
     this.waiting = undefined;
     w?.reject(err);
+  }
+}
+
+/**
+ * Sends `requests` in turn over `connections`, one in flight on each, until `count` were sent or `deadline` (a
+ * `performance.now()` time) passed, then closes the connections. Any status but 200 fails the run; `onReply` gets
+ * every reply with its latency.
+ */
+export async function drive(
+  connections: readonly Connection[],
+  requests: readonly Buffer[],
+  o: { readonly count: number; readonly deadline?: number },
+  onReply: (reply: Reply, ms: number) => void = () => undefined,
+): Promise<void> {
+  let next = 0;
+  const deadline = o.deadline ?? Number.POSITIVE_INFINITY;
+  const caller = async (connection: Connection) => {
+    while (next < o.count && performance.now() < deadline) {
+      const request = requests[next++ % requests.length] as Buffer;
+      const t0 = performance.now();
+      const reply = await connection.send(request);
+      const ms = performance.now() - t0;
+      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.toString()}`);
+      onReply(reply, ms);
+    }
+  };
+  try {
+    await Promise.all(connections.map(caller));
+  } finally {
+    connections.forEach((c) => c.close());
   }
 }

@@ -9,16 +9,14 @@
  *
  * A copied build must stay inside the workspace: it resolves sharp and onnxruntime-node from node_modules.
  */
-import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
 import { workspaceRoot } from '@dogbreed/platform-spec/testing';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
-import { Connection, encodeRequest } from './client.js';
+import { Connection, drive } from './client.js';
 import { readCpuTimes } from './components.js';
-import { benchImages, processCpuMs } from './inputs.js';
+import { benchImages, processCpuMs, startBenchServer } from './inputs.js';
 import { idleShare, percentile } from './stats.js';
 
 const args = parseArgs({
@@ -51,49 +49,28 @@ interface Run {
 }
 
 async function measure(build: 'a' | 'b', round: number, bodies: readonly Buffer[]): Promise<Run> {
-  const server = await startServerProcess(
-    {
-      [MODEL_SERVER_ENV.modelDir]: modelDir,
-      [MODEL_SERVER_ENV.intraOpThreads]: args.threads as string,
-      [MODEL_SERVER_ENV.inferenceSessions]: args.sessions as string,
-      [MODEL_SERVER_ENV.batching]: 'false',
-      [MODEL_SERVER_ENV.logLevel]: 'warn',
-    },
-    [process.execPath, join(builds[build], 'main.js')],
-  );
+  const { server, requests: encoded } = await startBenchServer({
+    modelDir,
+    threads: Number(args.threads),
+    sessions: Number(args.sessions),
+    batching: false,
+    bodies,
+    command: [process.execPath, join(builds[build], 'main.js')],
+  });
   try {
-    await waitForPing(server.url);
-    const encoded = bodies.map((b) =>
-      encodeRequest(`127.0.0.1:${server.port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
-    );
-    const drive = async (concurrency: number, count: number): Promise<number[]> => {
-      const connections = await Promise.all(
-        Array.from({ length: concurrency }, () => Connection.open(server.port)),
+    const latencies = async (concurrency: number, count: number): Promise<number[]> => {
+      const ms: number[] = [];
+      await drive(await Connection.openMany(server.port, concurrency), encoded, { count }, (_, t) =>
+        ms.push(t),
       );
-      const latencies: number[] = [];
-      let next = 0;
-      try {
-        await Promise.all(
-          connections.map(async (c) => {
-            while (next < count) {
-              const t0 = performance.now();
-              const reply = await c.send(encoded[next++ % encoded.length] as Buffer);
-              if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.toString()}`);
-              latencies.push(performance.now() - t0);
-            }
-          }),
-        );
-      } finally {
-        connections.forEach((c) => c.close());
-      }
-      return latencies;
+      return ms;
     };
-    await drive(2, 100); // warm-up
-    const c1 = await drive(1, Math.min(requests, 200));
+    await latencies(2, 100); // warm-up
+    const c1 = await latencies(1, Math.min(requests, 200));
     const times = readCpuTimes();
     const cpu = processCpuMs(server.pid);
     const t0 = performance.now();
-    await drive(8, requests);
+    await latencies(8, requests);
     const wallMs = performance.now() - t0;
     const after = readCpuTimes();
     return {

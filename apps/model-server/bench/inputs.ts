@@ -1,8 +1,14 @@
-/** What the benchmarks send and read: the photos they post, and a server process's CPU time from /proc. */
+/**
+ * What the benchmarks send and read: the photos they post, the built server they post them to, and a server
+ * process's CPU time from /proc.
+ */
+import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
 import { sharedDir } from '@dogbreed/platform-spec/testing';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { startServerProcess, waitForPing, type ServerProcess } from '../tests/helpers/server-process.js';
+import { encodeRequest } from './client.js';
 
 /** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */
 export async function benchImages(benchDir: string): Promise<{ source: string; paths: string[] }> {
@@ -44,4 +50,38 @@ export function processCpuMs(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * Starts a built server (`command`, else dist/apps/model-server) on `modelDir` with these settings, quiet (warn), and
+ * waits for /ping; returns it with `bodies` encoded as its `POST /invocations` requests (image/jpeg).
+ */
+export async function startBenchServer(o: {
+  modelDir: string;
+  threads: number;
+  sessions: number;
+  batching: boolean;
+  bodies: readonly Buffer[];
+  command?: readonly string[];
+}): Promise<{ server: ServerProcess; requests: Buffer[] }> {
+  const server = await startServerProcess(
+    {
+      [MODEL_SERVER_ENV.modelDir]: o.modelDir,
+      [MODEL_SERVER_ENV.intraOpThreads]: String(o.threads),
+      [MODEL_SERVER_ENV.inferenceSessions]: String(o.sessions),
+      [MODEL_SERVER_ENV.batching]: String(o.batching),
+      [MODEL_SERVER_ENV.logLevel]: 'warn',
+    },
+    o.command,
+  );
+  try {
+    await waitForPing(server.url);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const requests = o.bodies.map((b) =>
+    encodeRequest(`127.0.0.1:${server.port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
+  );
+  return { server, requests };
 }

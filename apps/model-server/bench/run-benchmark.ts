@@ -22,10 +22,10 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { z } from 'zod';
 import { effectiveThreads, sessionsFor } from '../src/config.js';
-import { killAll, startServerProcess, waitForPing } from '../tests/helpers/server-process.js';
-import { Connection, encodeRequest } from './client.js';
+import { killAll } from '../tests/helpers/server-process.js';
+import { Connection, drive } from './client.js';
 import { cheapest, measureComponents, measurePipeline, readCpuTimes } from './components.js';
-import { benchImages, processCpuMs } from './inputs.js';
+import { benchImages, processCpuMs, startBenchServer } from './inputs.js';
 import { efficiency, idleShare, summarise, type LevelFigures, type Sample } from './stats.js';
 
 const LEVELS = [1, 2, 4, 8] as const;
@@ -79,32 +79,17 @@ async function level(
   requests: readonly Buffer[],
   concurrency: number,
 ): Promise<LevelFigures> {
-  const connections = await Promise.all(
-    Array.from({ length: concurrency }, () => Connection.open(server.port)),
-  );
+  const connections = await Connection.openMany(server.port, concurrency);
   const samples: Sample[] = [];
-  let next = 0;
   const deadline = performance.now() + maxSeconds * 1000;
   const clientCpu = process.cpuUsage();
   const serverCpu = processCpuMs(server.pid);
   const machine = readCpuTimes();
   const start = performance.now();
-  const caller = async (connection: Connection) => {
-    while (next < requestsPerLevel && performance.now() < deadline) {
-      const request = requests[next++ % requests.length] as Buffer;
-      const t0 = performance.now();
-      const reply = await connection.send(request);
-      const clientMs = performance.now() - t0;
-      if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.toString()}`);
-      const parsed = PredictionResponseSchema.parse(JSON.parse(reply.body.toString()));
-      samples.push({ clientMs, ...parsed.timingsMs });
-    }
-  };
-  try {
-    await Promise.all(connections.map(caller));
-  } finally {
-    connections.forEach((c) => c.close());
-  }
+  await drive(connections, requests, { count: requestsPerLevel, deadline }, (reply, clientMs) => {
+    const parsed = PredictionResponseSchema.parse(JSON.parse(reply.body.toString()));
+    samples.push({ clientMs, ...parsed.timingsMs });
+  });
   const wallSeconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(clientCpu);
   const machineAfter = readCpuTimes();
@@ -117,18 +102,8 @@ async function level(
 }
 
 async function serverRun(batching: boolean, bodies: Buffer[]): Promise<LevelFigures[]> {
-  const server = await startServerProcess({
-    [MODEL_SERVER_ENV.modelDir]: modelDir,
-    [MODEL_SERVER_ENV.intraOpThreads]: String(threads),
-    [MODEL_SERVER_ENV.inferenceSessions]: String(sessions),
-    [MODEL_SERVER_ENV.batching]: String(batching),
-    [MODEL_SERVER_ENV.logLevel]: 'warn',
-  });
+  const { server, requests } = await startBenchServer({ modelDir, threads, sessions, batching, bodies });
   try {
-    await waitForPing(server.url);
-    const requests = bodies.map((b) =>
-      encodeRequest(`127.0.0.1:${server.port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
-    );
     await level(server, requests, 2); // warm-up (JIT, allocator, ORT arenas)
     const out: LevelFigures[] = [];
     for (const c of LEVELS) out.push(await level(server, requests, c));
