@@ -592,8 +592,16 @@ describe.skipIf(!motoAvailable())(
             }),
           )
         ).ModelPackageArn ?? '';
-      const gha = (script: string, ...args: string[]) =>
-        run(['npx', 'tsx', '--tsconfig', 'tsconfig.base.json', `tools/gha/${script}`, ...args], recorder);
+      /** One gate step as deploy.yml runs it: its output kept for failure messages, the AWS calls it made returned. */
+      const gateStep = async (script: string, ...args: string[]) => {
+        recorder.calls.length = 0;
+        const step = await run(
+          ['npx', 'tsx', '--tsconfig', 'tsconfig.base.json', `tools/gha/${script}`, ...args],
+          recorder,
+        );
+        gateOutput.push(step.output);
+        return [...recorder.calls];
+      };
 
       // replay: the candidate, the serving model, held-out images and a data capture, as replay-inputs.ts fetches them.
       const servingKey = `${S3_PREFIXES.trainingOutput}single/${spec.project.name}-single-4241-1/output/model.tar.gz`;
@@ -620,8 +628,7 @@ describe.skipIf(!motoAvailable())(
           Body: '{}',
         }),
       );
-      recorder.calls.length = 0;
-      const replayRun = await gha(
+      calls.replay = await gateStep(
         'replay-inputs.ts',
         '--mode',
         'single',
@@ -632,12 +639,9 @@ describe.skipIf(!motoAvailable())(
         '--dir',
         join(tmp, 'replay-work'),
       );
-      gateOutput.push(replayRun.output);
-      calls.replay = [...recorder.calls];
 
       // approveModel: both packages to Approved.
-      recorder.calls.length = 0;
-      const approveRun = await gha(
+      calls.approveModel = await gateStep(
         'approve-model.ts',
         '--package-single',
         singlePackage,
@@ -648,20 +652,15 @@ describe.skipIf(!motoAvailable())(
         '--verdict-multi',
         'multi replay passed',
       );
-      gateOutput.push(approveRun.output);
-      calls.approveModel = [...recorder.calls];
 
       // deploy-endpoints, first the gate: the newest Approved package of each group, this run's own.
-      recorder.calls.length = 0;
-      const approvedRun = await gha(
+      const approvedCalls = await gateStep(
         'approved-models.ts',
         '--expect-single',
         singlePackage,
         '--expect-multi',
         multiPackage,
       );
-      gateOutput.push(approvedRun.output);
-      const approvedCalls = [...recorder.calls];
 
       // deploy-endpoints: what infra:deploy resolves before cdk runs (training skipped for multi: the last deploy's).
       recorder.calls.length = 0;
@@ -671,15 +670,13 @@ describe.skipIf(!motoAvailable())(
           `the launcher did not finish the train stage (exit ${launcher.status}):\n${trainOutput}`,
         );
       const lastMulti = `s3://${PHYSICAL.modelBucket}/${S3_PREFIXES.trainingOutput}multi/dogbreed-multi-0/output/model.tar.gz`;
-      for (const uri of [lastMulti]) {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: PHYSICAL.modelBucket,
-            Key: uri.slice(`s3://${PHYSICAL.modelBucket}/`.length),
-            Body: 'tar',
-          }),
-        );
-      }
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: PHYSICAL.modelBucket,
+          Key: lastMulti.slice(`s3://${PHYSICAL.modelBucket}/`.length),
+          Body: 'tar',
+        }),
+      );
       await ssm.send(
         new PutParameterCommand({ Name: names.deployedModelMulti, Value: lastMulti, Type: 'String' }),
       );
@@ -690,7 +687,7 @@ describe.skipIf(!motoAvailable())(
       };
       await resolveServingModels(
         { ssm: new SSMClient(viaRecorder), s3: new S3Client({ ...viaRecorder, forcePathStyle: true }) },
-        { spec, given: trained ? { single: trained } : {} },
+        { spec, given: { single: trained } },
       );
       calls.deployEndpoints = [...approvedCalls, ...recorder.calls];
 
