@@ -39,6 +39,7 @@ import {
 } from '@dogbreed/platform-spec';
 import {
   motoAvailable,
+  solidPng,
   startAwsRecorder,
   startMoto,
   tinyModelArtifact,
@@ -48,7 +49,6 @@ import {
   type MotoServer,
   type RecordedCall,
 } from '@dogbreed/platform-spec/testing';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -328,11 +328,6 @@ function jobOutputs(
   return Object.fromEntries(Object.entries(job.outputs ?? {}).map(([k, v]) => [k, expand(v, outputs, ctx)]));
 }
 
-const solidPng = (rgb: { r: number; g: number; b: number }) =>
-  sharp({ create: { width: 32, height: 32, channels: 3, background: rgb } })
-    .png()
-    .toBuffer();
-
 const summary = (r: StepRun) =>
   `${r.job} / ${r.step} (exit ${r.status}, ${r.calls.length} AWS calls):\n${r.command}\n${r.output.slice(-3000)}`;
 const cdkReached = (r: StepRun) =>
@@ -414,7 +409,7 @@ describe.skipIf(!motoAvailable())(
       }
       // The held-out split the replay samples: real images of the tiny model's classes.
       for (const c of CLASSES) {
-        const png = await solidPng(c.rgb);
+        const png = await solidPng(c.rgb, 32);
         for (let i = 0; i < IMAGES_PER_CLASS; i += 1)
           await s3.send(
             new PutObjectCommand({
@@ -561,7 +556,7 @@ describe.skipIf(!motoAvailable())(
         const { name, variantName } = spec.endpoints[mode];
         const records: DataCaptureRecord[] = [];
         for (const [i, c] of CLASSES.entries()) {
-          const png = await solidPng(c.rgb);
+          const png = await solidPng(c.rgb, 32);
           records.push({
             captureData: {
               endpointInput: {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, type LocalMetrics } from '@dogbreed/platform-spec';
-import { RED, solidPng, useStack, waitFor } from './harness.js';
+import { solidPng } from '@dogbreed/platform-spec/testing';
+import { RED, useStack, waitFor } from './harness.js';
 import { runLoad } from './load.js';
 
 // Spec changes that fit the load any test machine can make, however busy: the policy is the spec's (min 1, max 4,

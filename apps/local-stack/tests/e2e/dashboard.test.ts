@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { toolPaths, workspaceRoot, solidPng } from '@dogbreed/platform-spec/testing';
 import { existsSync } from 'node:fs';
-import { makeModelsDir, removeDir, RED, solidPng, startStack, type RunningStack } from './harness.js';
+import { makeModelsDir, removeDir, RED, startStack, type RunningStack } from './harness.js';
 import { runLoad } from './load.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog', 'beagle', 'pug', 'husky'];

@@ -8,14 +8,14 @@ import {
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot, solidPng } from '@dogbreed/platform-spec/testing';
 import {
   buildSpec,
   LAMBDA_LIMITS,
   PredictionResponseSchema,
   SAGEMAKER_RUNTIME_LIMITS,
 } from '@dogbreed/platform-spec';
-import { instancePids, pidsAlive, RED, solidPng, useStack } from './harness.js';
+import { instancePids, pidsAlive, RED, useStack } from './harness.js';
 
 // What AWS refuses at its front doors, answered the AWS way: oversize bodies (read by a client that sends the whole
 // body before it reads, Python's urllib), SageMaker's header checks, and Lambda's log tail.

@@ -260,13 +260,6 @@ export function settle<T>(p: Promise<T>): Promise<Settled<T>> {
   );
 }
 
-/** A solid-colour PNG (red → class 0 of the tiny model). */
-export function solidPng(rgb: { r: number; g: number; b: number }, size = 16): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: rgb } })
-    .png()
-    .toBuffer();
-}
-
 /** A noisy PNG: expensive to decode, honest slowness for the Lambda test. */
 export function noisyPng(size: number): Promise<Buffer> {
   const raw = Buffer.alloc(size * size * 3);

@@ -1,7 +1,8 @@
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import { holdInstances, RED, settle, solidPng, useStack, waitFor, type RunningStack } from './harness.js';
+import { solidPng } from '@dogbreed/platform-spec/testing';
+import { holdInstances, RED, settle, useStack, waitFor, type RunningStack } from './harness.js';
 
 // Requests are held open by stopping the model servers (SIGSTOP) until the test releases them, never by hoping
 // they are slow: every invoke that reaches the function waits in InvokeEndpoint for exactly as long as the test says.

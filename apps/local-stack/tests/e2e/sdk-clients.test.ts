@@ -2,7 +2,8 @@ import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, formatCustomAttributes, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { instancePids, pidsAlive, RED, solidPng, useStack, waitFor } from './harness.js';
+import { solidPng } from '@dogbreed/platform-spec/testing';
+import { instancePids, pidsAlive, RED, useStack, waitFor } from './harness.js';
 
 const spec = buildSpec();
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -13,17 +13,9 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { buildSpec, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
-import { createTinyModelDir } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir, solidPng } from '@dogbreed/platform-spec/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  makeModelsDir,
-  removeDir,
-  RED,
-  solidPng,
-  startStack,
-  waitFor,
-  type RunningStack,
-} from './harness.js';
+import { makeModelsDir, removeDir, RED, startStack, waitFor, type RunningStack } from './harness.js';
 import { runLoad } from './load.js';
 
 // The autoscaling e2e's trick: a target (2 invocations per instance per period) any machine's load is far above, so

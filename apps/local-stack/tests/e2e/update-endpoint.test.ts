@@ -17,7 +17,11 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { buildSpec, PredictionResponseSchema, type SpecOverride } from '@dogbreed/platform-spec';
-import { createDataDependentOutputModelDir, createTinyModelDir } from '@dogbreed/platform-spec/testing';
+import {
+  createDataDependentOutputModelDir,
+  createTinyModelDir,
+  solidPng,
+} from '@dogbreed/platform-spec/testing';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -26,7 +30,6 @@ import {
   removeDir,
   RED,
   settle,
-  solidPng,
   startStack,
   waitFor,
   type RunningStack,

@@ -42,3 +42,4 @@ export * from './moto.js';
 export * from './aws-recorder.js';
 export * from './tiny-model.js';
 export * from './faulty-models.js';
+export * from './images.js';
