@@ -168,7 +168,6 @@ export async function startStack(
   return stack;
 }
 
-/** Pids of every model-server instance the stack runs now. */
 /** One test file's stack: started before its tests on fresh tiny models, stopped (and the models removed) after. */
 export interface StackFixture {
   /** The running stack; throws before the file's tests start or after `stop()`. */
@@ -214,6 +213,7 @@ export function useStack(
   };
 }
 
+/** Pids of every model-server instance the stack runs now. */
 export async function instancePids(stack: RunningStack): Promise<number[]> {
   const h = await stack.health();
   return h.endpoints.flatMap((e) => e.pids);
