@@ -45,6 +45,12 @@ export const ROLLBACK_ALARM_SUFFIXES: Readonly<Record<RollbackAlarmKind, string>
   invokerErrorRatePercent: 'rollback-invoker-error-rate',
 };
 
+/** The three rollback alarms, in the spec's order (the suffix table's keys, so none can be missing). */
+export const ROLLBACK_ALARM_KINDS = Object.keys(ROLLBACK_ALARM_SUFFIXES) as [
+  RollbackAlarmKind,
+  ...RollbackAlarmKind[],
+];
+
 /**
  * The fixed name of one rollback alarm: `<stack name>-<endpoint name>-<suffix>`. It starts with the stack name, as
  * the alarm topic's key policy requires of alarms that publish, and the pipeline can name it without a lookup.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLLBACK_ALARM_KINDS } from './guardrails.js';
 
 /**
  * The local stack's metrics API (`GET /_local/metrics`), read by its dashboard and by the load-test verifier.
@@ -43,7 +44,7 @@ export const EndpointStatusSchema = z.enum(['InService', 'Updating', 'RollingBac
 export const RollbackAlarmStatusSchema = z.object({
   /** The AlarmName the update named (the spec's name when the spec's deployment applied). */
   name: z.string(),
-  metric: z.enum(['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent']),
+  metric: z.enum(ROLLBACK_ALARM_KINDS),
   threshold: z.number(),
   state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
   /** The metric in the last complete alarm period; null without data. */

@@ -8,22 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import {
+  ROLLBACK_ALARM_KINDS,
   ROLLBACK_ALARM_SUFFIXES,
   ROLLOUT_MODE_OF,
   SAGEMAKER_GUARDRAILS,
   TRAFFIC_ROUTING_TYPE,
   type EndpointSpec,
   type PlatformSpec,
+  type RollbackAlarmKind,
 } from '@dogbreed/platform-spec';
 import { AwsApiError, ModelDirError } from '../errors.js';
 import { readModelDir } from '../models.js';
-import {
-  ALARM_METRICS,
-  planFromSeconds,
-  specPlanInput,
-  type AlarmMetric,
-  type PlanInput,
-} from './rollout.js';
+import { planFromSeconds, specPlanInput, type PlanInput } from './rollout.js';
 
 /** The account every local ARN names (as the rest of the stack's error messages do). */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -153,11 +149,11 @@ export function modelDataDir(url: string): string | undefined {
  * The alarm an AlarmName means: a spec alarm name, or a name ending in one (or in the CDK stack's suffix for it)
  * after a separator.
  */
-export function alarmMetricFor(name: string): AlarmMetric | undefined {
+export function alarmMetricFor(name: string): RollbackAlarmKind | undefined {
   const lower = name.toLowerCase();
   const endsWith = (key: string) =>
     lower === key || (lower.endsWith(key) && /[-_./:]/.test(lower.charAt(lower.length - key.length - 1)));
-  return ALARM_METRICS.find((m) => endsWith(m.toLowerCase()) || endsWith(ROLLBACK_ALARM_SUFFIXES[m]));
+  return ROLLBACK_ALARM_KINDS.find((m) => endsWith(m.toLowerCase()) || endsWith(ROLLBACK_ALARM_SUFFIXES[m]));
 }
 
 /** A step size as a percentage of `fleet`. */
@@ -248,7 +244,7 @@ export function deploymentPlanInput(
       const metric = alarmMetricFor(AlarmName);
       if (!metric)
         throw validation(
-          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ALARM_METRICS.join(', ')} (or names ending in -<one of them> or in the CDK stack's -${Object.values(ROLLBACK_ALARM_SUFFIXES).join(' / -')}).`,
+          `Alarm "${AlarmName}" does not exist. The local stack's rollback alarms are ${ROLLBACK_ALARM_KINDS.join(', ')} (or names ending in -<one of them> or in the CDK stack's -${Object.values(ROLLBACK_ALARM_SUFFIXES).join(' / -')}).`,
         );
       return { name: AlarmName, metric, ...d.rollbackAlarms[metric] };
     });

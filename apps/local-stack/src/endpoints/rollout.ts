@@ -4,18 +4,20 @@
  * or roll back). No clock, no processes: `advance` is fed events (the green fleet is ready or failed, a tick with
  * the sample that just closed) and returns the next state; `managed-endpoint.ts` does the I/O.
  */
-import { rolloutSteps, type DeploymentSpec, type RolloutMode } from '@dogbreed/platform-spec';
+import {
+  ROLLBACK_ALARM_KINDS,
+  rolloutSteps,
+  type DeploymentSpec,
+  type RollbackAlarmKind,
+  type RolloutMode,
+} from '@dogbreed/platform-spec';
 import { percentile } from '../metrics-recorder.js';
-
-/** The three alarm metrics of `spec.endpoints.<key>.deployment.rollbackAlarms`, by their spec names. */
-export const ALARM_METRICS = ['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const;
-export type AlarmMetric = (typeof ALARM_METRICS)[number];
 
 /** One rollback alarm, its period already divided by the time scale. */
 export interface RolloutAlarm {
   /** The AlarmName the update named (the spec name when the spec's deployment applies). */
   readonly name: string;
-  readonly metric: AlarmMetric;
+  readonly metric: RollbackAlarmKind;
   readonly threshold: number;
   /** Real length of one alarm period (spec periodSeconds / time scale). */
   readonly periodMs: number;
@@ -52,7 +54,7 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 export interface AlarmStatus {
   readonly name: string;
-  readonly metric: AlarmMetric;
+  readonly metric: RollbackAlarmKind;
   readonly threshold: number;
   readonly state: AlarmState;
   /** The metric in the last complete alarm period; null when that period had no data. */
@@ -111,7 +113,7 @@ export interface PlanInput {
   readonly maxExecutionSeconds: number;
   readonly alarms: readonly {
     readonly name: string;
-    readonly metric: AlarmMetric;
+    readonly metric: RollbackAlarmKind;
     readonly threshold: number;
     readonly periodSeconds: number;
     readonly evaluationPeriods: number;
@@ -151,7 +153,7 @@ export function specPlanInput(d: DeploymentSpec, defaultPeriodSeconds: number): 
     bakeSeconds: d.bakeSeconds,
     terminationWaitSeconds: d.terminationWaitSeconds,
     maxExecutionSeconds: d.maxExecutionSeconds,
-    alarms: ALARM_METRICS.map((metric) => ({ name: metric, metric, ...d.rollbackAlarms[metric] })),
+    alarms: ROLLBACK_ALARM_KINDS.map((metric) => ({ name: metric, metric, ...d.rollbackAlarms[metric] })),
     defaultPeriodSeconds,
   };
 }
@@ -162,7 +164,7 @@ function samplesPerPeriod(alarm: RolloutAlarm, sampleMs: number): number {
 }
 
 /** The alarm's metric over one alarm period's samples; null = no data (missing data does not breach). */
-export function alarmValue(metric: AlarmMetric, samples: readonly AlarmSample[]): number | null {
+export function alarmValue(metric: RollbackAlarmKind, samples: readonly AlarmSample[]): number | null {
   if (metric === 'errors5xx') return samples.reduce((n, s) => n + s.errors5xx, 0);
   if (metric === 'modelLatencyP90Ms') {
     const all = samples.flatMap((s) => s.latenciesMs);

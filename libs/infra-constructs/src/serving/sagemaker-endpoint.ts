@@ -22,6 +22,7 @@ import {
   MODEL_SERVER_ENV,
   modelServerSettingsEnv,
   parseCron,
+  ROLLBACK_ALARM_KINDS,
   rollbackAlarmName,
   type AutoscalingSpec,
   type EndpointSpec,
@@ -294,9 +295,7 @@ export class SageMakerEndpoint extends Construct {
         sid: 'DescribeRollbackAlarms',
         actions: ['cloudwatch:DescribeAlarms'],
         resources: [
-          ...(['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((k) =>
-            ownAlarmArn(alarmName(k)),
-          ),
+          ...ROLLBACK_ALARM_KINDS.map((k) => ownAlarmArn(alarmName(k))),
           ...extraAlarms.map((a) => a.alarmArn),
         ],
       }),
