@@ -57,6 +57,12 @@ function accuracyOf(pairs: readonly Answered[]) {
     : { baseline: { correct: b, rate: b / n }, candidate: { correct: c, rate: c / n } };
 }
 
+/** How many of `answered` got the same top-1 breed from both sides, and the rate (null when there are none). */
+function agreementOf(answered: readonly Answered[]): { agree: number; rate: number | null } {
+  const agree = answered.filter((p) => breedKey(p.baseline.label) === breedKey(p.candidate.label)).length;
+  return { agree, rate: answered.length === 0 ? null : agree / answered.length };
+}
+
 export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}): ReplayFigures {
   const answered = pairs.filter((p): p is Answered => p.baseline.ok && p.candidate.ok);
   const examples = pairs
@@ -67,8 +73,6 @@ export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}
       }),
     )
     .slice(0, ERROR_EXAMPLES);
-
-  const agree = answered.filter((p) => breedKey(p.baseline.label) === breedKey(p.candidate.label)).length;
 
   const candidateKeys = classes.candidate && new Set(classes.candidate.map(breedKey));
   const flipCounts = new Map<string, { from: string; to: string; count: number }>();
@@ -85,9 +89,8 @@ export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from) || a.to.localeCompare(b.to))
     .map((f) => (candidateKeys ? { ...f, candidateHasFrom: candidateKeys.has(breedKey(f.from)) } : f));
 
+  // Where the serving model's answer is a breed the candidate has: the agreement the candidate could have reached.
   const comparable = candidateKeys && answered.filter((p) => candidateKeys.has(breedKey(p.baseline.label)));
-  const comparableAgree =
-    comparable && comparable.filter((p) => breedKey(p.baseline.label) === breedKey(p.candidate.label)).length;
 
   const labelled = answered.filter((p) => p.label !== undefined);
   let accuracy: ReplayFigures['accuracy'] = null;
@@ -127,17 +130,8 @@ export function summarise(pairs: readonly ReplayPair[], classes: ClassLists = {}
       examples,
     },
     agreement: {
-      agree,
-      rate: answered.length === 0 ? null : agree / answered.length,
-      ...(comparable
-        ? {
-            comparable: {
-              requests: comparable.length,
-              agree: comparableAgree as number,
-              rate: comparable.length === 0 ? null : (comparableAgree as number) / comparable.length,
-            },
-          }
-        : {}),
+      ...agreementOf(answered),
+      ...(comparable ? { comparable: { requests: comparable.length, ...agreementOf(comparable) } } : {}),
     },
     flips,
     accuracy,
