@@ -126,7 +126,12 @@ export const DEFAULT_SPEC = {
     github: { owner: 'dogbreed-org', repo: 'dogbreed', deployBranch: 'main' },
     roles: {
       validate: { roleName: 'dogbreed-ci-validate', maxSessionSeconds: 3600 },
-      deployInfra: { roleName: 'dogbreed-ci-deploy-infra', environment: 'infra', maxSessionSeconds: 3600 },
+      deployInfra: {
+        roleName: 'dogbreed-ci-deploy-infra',
+        environment: 'infra',
+        requiredReviewers: true,
+        maxSessionSeconds: 3600,
+      },
       // GitHub-hosted jobs end after 6 h: the training job is followed for at most that long.
       train: { roleName: 'dogbreed-ci-train', environment: 'training', maxSessionSeconds: 6 * 3600 },
       // The shadow replay: downloads two models and held-out images, runs both side by side on the runner.
@@ -135,6 +140,7 @@ export const DEFAULT_SPEC = {
       approveModel: {
         roleName: 'dogbreed-ci-approve-model',
         environment: 'model-approval',
+        requiredReviewers: true,
         maxSessionSeconds: 3600,
       },
       // The endpoints' updates (one stack, side by side), each within its deployment.maxExecutionSeconds (the spec
@@ -142,10 +148,13 @@ export const DEFAULT_SPEC = {
       deployEndpoints: {
         roleName: 'dogbreed-ci-deploy-endpoints',
         environment: 'production',
+        requiredReviewers: true,
         maxSessionSeconds: 90 * 60,
       },
       loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 3600 },
     },
+    // CDK's default qualifier; the execution policy replaces AdministratorAccess (docs/deploy.md, one-time set-up).
+    bootstrap: { qualifier: 'hnb659fds', executionPolicyName: 'dogbreed-cfn-execution' },
     modelRegistry: {
       groups: { single: 'dogbreed-single', multi: 'dogbreed-multi' },
       // 400 labelled images give the accuracy comparison a resolution of 0.25 points; rollout.replay.minRequests is 50.

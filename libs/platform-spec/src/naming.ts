@@ -6,6 +6,13 @@ export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): 
   return `arn:aws:iam::${account}:role/${spec.ci.roles[stage].roleName}`;
 }
 
+/**
+ * The claim keys the repository's OIDC subject template must hold (GitHub: PUT
+ * /repos/{owner}/{repo}/actions/oidc/customization/sub, `include_claim_keys`): with `ref` in it, a job in an
+ * environment carries its branch too, so a role trusts that environment on the deploy branch only.
+ */
+export const GITHUB_OIDC_SUBJECT_CLAIM_KEYS = ['repo', 'context', 'ref'] as const;
+
 /** The `sub` claim GitHub puts in the OIDC token for a stage: environment-gated jobs lose the ref. */
 export function ciSubjectClaim(spec: PlatformSpec, stage: CiStage): string {
   const { owner, repo, deployBranch } = spec.ci.github;

@@ -421,6 +421,12 @@ export const CiSpecSchema = z.object({
       roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/),
       environment: z.string().optional(),
       /**
+       * The environment's protection: required reviewers must approve each job before it starts (and so before its
+       * role can be assumed). `npm run doctor` checks the repository's settings against it.
+       * @default false
+       */
+      requiredReviewers: z.boolean().optional(),
+      /**
        * The role's MaxSessionDuration, and the session its job asks for (`role-duration-seconds`): STS refuses a
        * longer request, so both come from here. IAM allows 1 to 12 hours.
        */
@@ -431,6 +437,17 @@ export const CiSpecSchema = z.object({
         .max(43200, 'must be at most 43200 (IAM MaxSessionDuration maximum)'),
     }),
   ),
+  /**
+   * The CDK bootstrap the pipeline deploys through: its qualifier, and the managed policy (created by the boundary
+   * stack from the synthesized templates' resource types) that `cdk bootstrap --cloudformation-execution-policies`
+   * gives CloudFormation instead of AdministratorAccess, so the permissions boundary holds for deploys too.
+   */
+  bootstrap: z.object({
+    qualifier: z
+      .string()
+      .regex(/^[a-z0-9]{1,10}$/, 'must be a CDK bootstrap qualifier (lower-case, 1-10 chars)'),
+    executionPolicyName: z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM policy name'),
+  }),
   /**
    * ARN of the account's existing GitHub OIDC provider (an account holds one per URL): the CI stack imports it
    * instead of creating one. Absent = the CI stack creates the provider.
