@@ -106,7 +106,8 @@ export const DEFAULT_SPEC = {
     multiInstanceCount: 2,
     spot: true,
     maxRuntimeSeconds: 4 * 3600,
-    maxWaitSeconds: 8 * 3600,
+    // Within the train job: 5 h + the CI margin fit the train role's 6 h session and GitHub's 6 h job limit.
+    maxWaitSeconds: 5 * 3600,
     pytorchVersion: '2.3.0',
     pythonVersion: 'py311',
     ec2InstanceType: 'g4dn.xlarge',
@@ -151,8 +152,12 @@ export const DEFAULT_SPEC = {
         requiredReviewers: true,
         maxSessionSeconds: 90 * 60,
       },
-      loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 3600 },
+      // The autoscale profile takes ~49 min (2 910 s) with the autoscaling defaults, plus ci.loadTest.otherStepsSeconds:
+      // 90 min, the job's timeout-minutes in loadtest.yml.
+      loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 90 * 60 },
     },
+    // An instance's start and health check on AWS (the profile's warm-up), and set-up + smoke + verification.
+    loadTest: { instanceWarmupSeconds: 600, otherStepsSeconds: 15 * 60 },
     // CDK's default qualifier; the execution policy replaces AdministratorAccess (docs/deploy.md, one-time set-up).
     bootstrap: { qualifier: 'hnb659fds', executionPolicyName: 'dogbreed-cfn-execution' },
     modelRegistry: {

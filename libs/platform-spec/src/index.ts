@@ -10,3 +10,4 @@ export * from './naming.js';
 export * from './env-names.js';
 export * from './data-capture.js';
 export * from './guardrails.js';
+export * from './training-inputs.js';

@@ -13,13 +13,36 @@ export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): 
  */
 export const GITHUB_OIDC_SUBJECT_CLAIM_KEYS = ['repo', 'context', 'ref'] as const;
 
-/** The `sub` claim GitHub puts in the OIDC token for a stage: environment-gated jobs lose the ref. */
+/**
+ * The `sub` claim GitHub puts in a stage's OIDC token once the repository's subject template holds
+ * {@link GITHUB_OIDC_SUBJECT_CLAIM_KEYS}: each key adds `key:value` in order, except `context`, which adds what
+ * follows the repository in the default format (`environment:ENV` for a job in an environment, else
+ * `ref:refs/heads/BRANCH`). So a job in an environment gives `repo:O/R:environment:ENV:ref:refs/heads/BRANCH` and one
+ * without gives `repo:O/R:ref:refs/heads/BRANCH:ref:refs/heads/BRANCH`; either way the branch is pinned. Source:
+ * GitHub Docs, "OpenID Connect", section "Customizing the subject claims for an organization or repository"
+ * (https://docs.github.com/en/actions/reference/security/oidc; its example for `["repo", "context",
+ * "job_workflow_ref"]` is `repo:octo-org/octo-repo:environment:prod:job_workflow_ref:...`).
+ */
 export function ciSubjectClaim(spec: PlatformSpec, stage: CiStage): string {
   const { owner, repo, deployBranch } = spec.ci.github;
   const env = spec.ci.roles[stage].environment;
-  return env
-    ? `repo:${owner}/${repo}:environment:${env}`
-    : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
+  const ref = `ref:refs/heads/${deployBranch}`;
+  const claims: Record<(typeof GITHUB_OIDC_SUBJECT_CLAIM_KEYS)[number], string> = {
+    repo: `repo:${owner}/${repo}`,
+    context: env ? `environment:${env}` : ref,
+    ref,
+  };
+  return GITHUB_OIDC_SUBJECT_CLAIM_KEYS.map((k) => claims[k]).join(':');
+}
+
+/**
+ * The managed policies `cdk bootstrap --cloudformation-execution-policies` names, in order: `ci.bootstrap
+ * .executionPolicyName` and the same name with `-2` (IAM allows 6,144 characters in one managed policy; the
+ * pipeline stacks need two). The boundary stack creates both.
+ */
+export function cfnExecutionPolicyNames(spec: PlatformSpec): readonly [string, string] {
+  const name = spec.ci.bootstrap.executionPolicyName;
+  return [name, `${name}-2`];
 }
 
 /** The PyTorch training image (AWS Deep Learning Containers) for a region. */

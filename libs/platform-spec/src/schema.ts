@@ -344,6 +344,19 @@ export type ModelServerSpec = z.infer<typeof ModelServerSpecSchema>;
 export const Backbone = z.enum(['efficientnet_lite0', 'resnet50', 'mobilenet_v3_large']);
 export type Backbone = z.infer<typeof Backbone>;
 
+/**
+ * The longest a GitHub-hosted job may run: "Each job in a workflow can run for up to 6 hours of execution time"
+ * (docs.github.com, Actions, "Usage limits, billing, and administration"; GitHub then cancels it). The deploy
+ * workflow's train job sets `timeout-minutes` within it, and the training job it follows must end before it.
+ */
+export const GITHUB_HOSTED_JOB_MAX_SECONDS = 6 * 3600;
+
+/**
+ * What the train job spends besides the SageMaker training job's own limit: the runner's set-up, the source upload,
+ * the weights, waiting for SageMaker to report the end, reading `evaluation.json` and registering the package.
+ */
+export const TRAIN_JOB_MARGIN_SECONDS = 30 * 60;
+
 export const TrainingSpecSchema = z
   .object({
     /** Development notebook (cheap CPU). */
@@ -357,7 +370,11 @@ export const TrainingSpecSchema = z
     /** Managed spot training. */
     spot: z.boolean(),
     maxRuntimeSeconds: PositiveInt,
-    /** With spot: how long to wait for capacity plus run (must be ≥ maxRuntimeSeconds). */
+    /**
+     * With spot: how long to wait for capacity plus run (must be ≥ maxRuntimeSeconds). The CI train job follows the
+     * job to its end, so this (or maxRuntimeSeconds without spot) plus TRAIN_JOB_MARGIN_SECONDS must fit the train
+     * role's session and GITHUB_HOSTED_JOB_MAX_SECONDS (checked on the whole spec).
+     */
     maxWaitSeconds: PositiveInt,
     /** PyTorch training container: framework and Python version (the image URI is built per region). */
     pytorchVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a version like 2.3.0'),
@@ -447,6 +464,15 @@ export const CiSpecSchema = z.object({
       .string()
       .regex(/^[a-z0-9]{1,10}$/, 'must be a CDK bootstrap qualifier (lower-case, 1-10 chars)'),
     executionPolicyName: z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM policy name'),
+  }),
+  /**
+   * The AWS load test (`loadtest.yml`, role `roles.loadTest`): the warm-up its autoscale profile allows a new
+   * instance, and what the job spends outside the profile (set-up, smoke, verification with CloudWatch's metric delay).
+   * The role's session must hold both (`awsLoadTestSeconds`).
+   */
+  loadTest: z.object({
+    instanceWarmupSeconds: PositiveInt,
+    otherStepsSeconds: PositiveInt,
   }),
   /**
    * ARN of the account's existing GitHub OIDC provider (an account holds one per URL): the CI stack imports it
@@ -580,6 +606,38 @@ export const LocalStackSpecSchema = z.object({
 });
 export type LocalStackSpec = z.infer<typeof LocalStackSpecSchema>;
 
+/**
+ * Seconds the AWS load test's session must last: the autoscale profile at time scale 1 (ramp over two metric periods;
+ * hold for every scale-out step's evaluation periods, one more period and the cooldown, plus the warm-up; drop for the
+ * scale-in evaluation periods plus three and the cooldown: the same arithmetic as `autoscaleProfile` in
+ * apps/loadtest/k6/lib/profiles.ts) plus `ci.loadTest.otherStepsSeconds`.
+ */
+export function awsLoadTestSeconds(s: {
+  readonly autoscaling: Pick<
+    AutoscalingSpec,
+    | 'minInstances'
+    | 'maxInstances'
+    | 'metricPeriodSeconds'
+    | 'scaleOutEvaluationPeriods'
+    | 'scaleOutCooldownSeconds'
+    | 'scaleInEvaluationPeriods'
+    | 'scaleInCooldownSeconds'
+  >;
+  readonly ci: {
+    readonly loadTest: { readonly instanceWarmupSeconds: number; readonly otherStepsSeconds: number };
+  };
+}): number {
+  const a = s.autoscaling;
+  const period = a.metricPeriodSeconds;
+  const steps = Math.max(1, a.maxInstances - a.minInstances);
+  const ramp = 2 * period;
+  const hold =
+    steps * ((a.scaleOutEvaluationPeriods + 1) * period + a.scaleOutCooldownSeconds) +
+    s.ci.loadTest.instanceWarmupSeconds;
+  const drop = (a.scaleInEvaluationPeriods + 3) * period + a.scaleInCooldownSeconds;
+  return Math.ceil(ramp) + Math.ceil(hold) + Math.ceil(drop) + s.ci.loadTest.otherStepsSeconds;
+}
+
 export const PlatformSpecSchema = z
   .object({
     project: z.object({
@@ -636,6 +694,31 @@ export const PlatformSpecSchema = z
           message: `must not exceed ci.roles.deployEndpoints.maxSessionSeconds (${session} s): the deploy job waits for the rollout`,
         });
     }
+  })
+  .superRefine((s, ctx) => {
+    // The load test's credentials must outlive its profile: an expired session fails the verification at the end.
+    const session = s.ci.roles.loadTest?.maxSessionSeconds;
+    const needs = awsLoadTestSeconds(s);
+    if (session !== undefined && session < needs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ci', 'roles', 'loadTest', 'maxSessionSeconds'],
+        message: `must hold the AWS load test: its autoscale profile plus ci.loadTest.otherStepsSeconds take ${needs} s (autoscaling and ci.loadTest decide it)`,
+      });
+  })
+  .superRefine((s, ctx) => {
+    // A training job CI starts must end within the train job: GitHub cancels the job after its limit and the role's
+    // session expires, and a job left running keeps billing (the launcher stops it when cancelled, if it still can).
+    const t = s.training;
+    const jobLimit = t.spot ? t.maxWaitSeconds : t.maxRuntimeSeconds;
+    const session = s.ci.roles.train?.maxSessionSeconds ?? GITHUB_HOSTED_JOB_MAX_SECONDS;
+    const budget = Math.min(session, GITHUB_HOSTED_JOB_MAX_SECONDS);
+    if (jobLimit + TRAIN_JOB_MARGIN_SECONDS > budget)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training', 'maxWaitSeconds'],
+        message: `${t.spot ? 'maxWaitSeconds (spot)' : 'maxRuntimeSeconds (on-demand)'} ${jobLimit} s plus ${TRAIN_JOB_MARGIN_SECONDS} s for the upload and registration must fit ${budget} s: ci.roles.train.maxSessionSeconds (${session} s) and GitHub's job limit (${GITHUB_HOSTED_JOB_MAX_SECONDS} s)`,
+      });
   });
 export type PlatformSpec = z.infer<typeof PlatformSpecSchema>;
 export type PlatformSpecInput = z.input<typeof PlatformSpecSchema>;

@@ -64,7 +64,7 @@ describe('defaults', () => {
     expect(PLATFORM_SPEC.access.notebook.instanceType).toBe('ml.t3.medium');
   });
 
-  it('gives each CI role the session its job needs: 6 h to follow training, 90 min to update endpoints', () => {
+  it('gives each CI role the session its job needs: 6 h to follow training, 90 min to update endpoints or load-test', () => {
     const seconds = Object.fromEntries(
       Object.entries(PLATFORM_SPEC.ci.roles).map(([k, r]) => [k, r.maxSessionSeconds]),
     );
@@ -75,7 +75,7 @@ describe('defaults', () => {
       replay: 3600,
       approveModel: 3600,
       deployEndpoints: 5400,
-      loadTest: 3600,
+      loadTest: 5400,
     });
   });
 
@@ -201,8 +201,13 @@ describe('loadPlatformSpec', () => {
 
 describe('derived names', () => {
   it('trusts environments for gated stages and the deploy branch otherwise', () => {
-    expect(ciSubjectClaim(PLATFORM_SPEC, 'validate')).toBe('repo:dogbreed-org/dogbreed:ref:refs/heads/main');
-    expect(ciSubjectClaim(PLATFORM_SPEC, 'deployInfra')).toBe('repo:dogbreed-org/dogbreed:environment:infra');
+    // The claim keys are repo, context and ref: a job without an environment has the ref as its context too.
+    expect(ciSubjectClaim(PLATFORM_SPEC, 'validate')).toBe(
+      'repo:dogbreed-org/dogbreed:ref:refs/heads/main:ref:refs/heads/main',
+    );
+    expect(ciSubjectClaim(PLATFORM_SPEC, 'deployInfra')).toBe(
+      'repo:dogbreed-org/dogbreed:environment:infra:ref:refs/heads/main',
+    );
   });
 
   it('builds region-aware PyTorch image URIs and tells GPU families apart', () => {
