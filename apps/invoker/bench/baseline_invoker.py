@@ -3,7 +3,8 @@
     /usr/bin/python3 baseline_invoker.py EVENTS_JSON OUT_JSON REPEAT
 
 Measured in this fresh process: init = `import boto3` + client creation + the first invocation; then REPEAT
-invocations through the handler and REPEAT direct `invoke_endpoint` calls for the added latency. The endpoint URL,
+invocations through the handler and REPEAT direct `invoke_endpoint` calls for the added latency; CPU times (user +
+system, `time.process_time`) beside the wall times. The endpoint URL,
 name and dummy credentials come from the environment (BASELINE_ENDPOINT_URL, BASELINE_ENDPOINT_NAME, AWS_*).
 """
 import json
@@ -12,6 +13,7 @@ import sys
 import time
 
 t0 = time.perf_counter()
+c0 = time.process_time()
 import boto3  # noqa: E402  (timed on purpose)
 
 runtime = boto3.client(
@@ -37,24 +39,31 @@ def main():
     loaded = time.perf_counter()
     first = lambda_handler(events[0], None)
     first_done = time.perf_counter()
+    init_cpu = time.process_time() - c0
     event = events[-1]
     handler_ms, direct_ms = [], []
+    handler_cpu, direct_cpu = 0.0, 0.0
     body = event["body"] if "body" in event else json.dumps(event)
     for _ in range(repeat):
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.process_time()
         lambda_handler(event, None)
         handler_ms.append((time.perf_counter() - s) * 1000)
-        s = time.perf_counter()
+        handler_cpu += time.process_time() - c
+        s, c = time.perf_counter(), time.process_time()
         runtime.invoke_endpoint(EndpointName=ENDPOINT, ContentType="application/json", Accept="application/json", Body=body)[
             "Body"
         ].read()
         direct_ms.append((time.perf_counter() - s) * 1000)
+        direct_cpu += time.process_time() - c
     with open(out_file, "w") as f:
         json.dump(
             {
                 "loadMs": (loaded - t0) * 1000,
                 "firstInvokeMs": (first_done - loaded) * 1000,
                 "initMs": (first_done - t0) * 1000,
+                "initCpuMs": init_cpu * 1000,
+                "handlerCpuMsMean": handler_cpu * 1000 / repeat if repeat else 0,
+                "directCpuMsMean": direct_cpu * 1000 / repeat if repeat else 0,
                 "firstStatus": first["statusCode"],
                 "handlerMs": handler_ms,
                 "directMs": direct_ms,

@@ -3,17 +3,20 @@
  * in fresh Node processes, p50 latency it adds over calling the endpoint directly, and the same for a minimal
  * Python boto3 invoker (Debian's python3-boto3) against the same local InvokeEndpoint server. Writes
  * dist/benchmarks/invoker.json and prints a table.   npx nx benchmark invoker
+ * With BENCH_COMPARE_BUNDLE=path/to/index.mjs (e.g. an earlier commit's build) that bundle is measured in the same
+ * run and gets its own column ("before"). Init runs alternate between the bundles and Python, so machine noise hits
+ * all alike; CPU times (user + system) come beside the wall times, being far steadier on a shared machine.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import { sharedDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
 import { invokeEndpointInput } from '../src/endpoint.js';
-import { checkImageBytes, maxAcceptedImageBytes } from '../src/image.js';
-import { loadInvokerConfig } from '../src/config.js';
+import { checkImageBytes } from '../src/image.js';
+import { configFor, invokerEnvFor } from '../tests/support/env.js';
 import { solidImage } from '../tests/support/images.js';
 import {
   cannedBackend,
@@ -21,13 +24,23 @@ import {
   startInvokeEndpointServer,
   TEST_REGION,
 } from '../tests/support/invoke-endpoint-server.js';
-import { invokerBundle, runBundle } from '../tests/support/processes.js';
+import {
+  bundleFiles,
+  invokerBundle,
+  runBundle,
+  startUpFiles,
+  totalBytes,
+} from '../tests/support/processes.js';
 
 const INIT_RUNS = Number(process.env['BENCH_INIT_RUNS'] ?? 7);
 const LATENCY_SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 300);
+const COMPARE_BUNDLE = process.env['BENCH_COMPARE_BUNDLE'];
 const BUNDLE_LIMIT_BYTES = 1024 * 1024;
-const TARGET_INIT_RATIO = 1 / 3;
-const TARGET_ADDED_P50_MS = 3;
+// Issue 29: init at most half of boto3's (stretch: a third), handler p50 at most 1.5 × boto3's, added p50 ≤ 1 ms.
+const TARGET_INIT_RATIO = 0.5;
+const STRETCH_INIT_RATIO = 1 / 3;
+const TARGET_HANDLER_RATIO = 1.5;
+const TARGET_ADDED_P50_MS = 1;
 
 const run = promisify(execFile);
 const median = (xs: number[]) => percentile(xs, 50);
@@ -54,43 +67,33 @@ async function payloadImage(): Promise<{ bytes: Buffer; source: string }> {
 
 async function main(): Promise<void> {
   const spec = loadPlatformSpec(process.env);
-  const config = loadInvokerConfig({}, spec);
+  const config = configFor(spec);
   const endpointName = spec.endpoints.single.name;
-  const bundle = invokerBundle();
-  const bundleBytes = statSync(bundle).size;
+  const bundles = [invokerBundle(), ...(COMPARE_BUNDLE ? [COMPARE_BUNDLE] : [])];
 
   const server = await startInvokeEndpointServer({ endpoints: { [endpointName]: cannedBackend() } });
   const work = mkdtempSync(join(tmpdir(), 'invoker-bench-'));
   try {
     const { bytes, source } = await payloadImage();
-    const image = checkImageBytes(bytes, maxAcceptedImageBytes(config));
+    const image = checkImageBytes(bytes, config.maxImageBytes);
     // The direct call sends exactly what the handler sends: the raw image, its type, topK in CustomAttributes.
     const direct = invokeEndpointInput(endpointName, image, config.defaultTopK);
     const event = { image: image.bytes.toString('base64'), topK: config.defaultTopK };
+    // The environment the construct writes (outside Lambda: no AWS_EXECUTION_ENV, so no tracing, as with the
+    // local stack), plus the endpoint override and dummy credentials.
     const env: NodeJS.ProcessEnv = {
+      ...invokerEnvFor(spec),
       PATH: process.env['PATH'],
       HOME: process.env['HOME'],
       AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: server.url,
       AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
       AWS_REGION: TEST_REGION,
-      DOGBREED_ENDPOINT_SINGLE: endpointName,
       BASELINE_ENDPOINT_URL: server.url,
       BASELINE_ENDPOINT_NAME: endpointName,
       NODE_NO_WARNINGS: '1',
     };
 
-    // Node: init in fresh processes.
-    const nodeInit: number[] = [];
-    const nodeWall: number[] = [];
-    for (let i = 0; i < INIT_RUNS; i++) {
-      const r = await runBundle([event], env);
-      if (r.results[0]?.statusCode !== 200)
-        throw new Error(`bundle invocation failed: ${r.results[0]?.body}`);
-      nodeInit.push(r.initMs);
-      nodeWall.push(r.wallMs);
-    }
-    // Python: init in fresh processes.
     const eventsFile = join(work, 'events.json');
     writeFileSync(eventsFile, JSON.stringify([event]));
     const script = join(workspaceRoot(), 'apps/invoker/bench/baseline_invoker.py');
@@ -102,23 +105,41 @@ async function main(): Promise<void> {
       return {
         ...(JSON.parse(readFileSync(out, 'utf8')) as {
           initMs: number;
+          initCpuMs: number;
           firstStatus: number;
           handlerMs: number[];
           directMs: number[];
+          handlerCpuMsMean: number;
+          directCpuMsMean: number;
           boto3: string;
         }),
         wallMs,
       };
     };
-    const pyInit: number[] = [];
-    const pyWall: number[] = [];
+
+    // Init in fresh processes: each round runs every bundle and Python once.
+    const nodeInit = bundles.map(() => ({
+      wall: [] as number[],
+      cpu: [] as number[],
+      process: [] as number[],
+    }));
+    const pyInit = { wall: [] as number[], cpu: [] as number[], process: [] as number[] };
     let boto3Version = '';
     for (let i = 0; i < INIT_RUNS; i++) {
-      const r = await pyRun(0);
-      if (r.firstStatus !== 200) throw new Error('python baseline invocation failed');
-      pyInit.push(r.initMs);
-      pyWall.push(r.wallMs);
-      boto3Version = r.boto3;
+      for (const [b, path] of bundles.entries()) {
+        const r = await runBundle([event], env, { bundle: path });
+        if (r.results[0]?.statusCode !== 200)
+          throw new Error(`${path}: bundle invocation failed: ${r.results[0]?.body}`);
+        nodeInit[b]?.wall.push(r.initMs);
+        nodeInit[b]?.cpu.push(r.initCpuMs);
+        nodeInit[b]?.process.push(r.wallMs);
+      }
+      const p = await pyRun(0);
+      if (p.firstStatus !== 200) throw new Error('python baseline invocation failed');
+      pyInit.wall.push(p.initMs);
+      pyInit.cpu.push(p.initCpuMs);
+      pyInit.process.push(p.wallMs);
+      boto3Version = p.boto3;
     }
 
     // Added latency: handler vs direct SDK call, interleaved in one warm process (see latency-runner.mjs).
@@ -126,52 +147,76 @@ async function main(): Promise<void> {
     writeFileSync(eventFile, JSON.stringify(event));
     const bodyFile = join(work, 'body.bin');
     writeFileSync(bodyFile, image.bytes);
-    const latencyOut = join(work, 'latency.json');
-    await run(
-      process.execPath,
-      [
-        join(workspaceRoot(), 'apps/invoker/bench/latency-runner.mjs'),
-        bundle,
-        eventFile,
-        bodyFile,
-        String(direct.ContentType),
-        String(direct.CustomAttributes),
-        latencyOut,
-        String(LATENCY_SAMPLES),
-      ],
-      {
-        env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' },
-        cwd: workspaceRoot(),
-        timeout: 300_000,
-        maxBuffer: 256 * 1024 * 1024,
-      },
-    );
-    const { handlerMs: nodeHandler, directMs: nodeDirect } = JSON.parse(readFileSync(latencyOut, 'utf8')) as {
-      handlerMs: number[];
-      directMs: number[];
+    const latency = async (path: string) => {
+      const latencyOut = join(work, 'latency.json');
+      await run(
+        process.execPath,
+        [
+          join(workspaceRoot(), 'apps/invoker/bench/latency-runner.mjs'),
+          path,
+          eventFile,
+          bodyFile,
+          String(direct.ContentType),
+          String(direct.CustomAttributes),
+          latencyOut,
+          String(LATENCY_SAMPLES),
+        ],
+        {
+          env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' },
+          cwd: workspaceRoot(),
+          timeout: 300_000,
+          maxBuffer: 256 * 1024 * 1024,
+        },
+      );
+      return JSON.parse(readFileSync(latencyOut, 'utf8')) as {
+        handlerMs: number[];
+        directMs: number[];
+        handlerCpuMsMean: number;
+        directCpuMsMean: number;
+      };
     };
+    const summarize = async (path: string, b: number) => {
+      const l = await latency(path);
+      const init = nodeInit[b] ?? { wall: [], cpu: [], process: [] };
+      const files = bundleFiles(dirname(path));
+      return {
+        bundle: path,
+        bundleBytes: totalBytes(files),
+        bundleFiles: files.length,
+        startUpBytes: totalBytes(startUpFiles(path)),
+        initMsMedian: r2(median(init.wall)),
+        initMsRuns: init.wall.map(r2),
+        initCpuMsMedian: r2(median(init.cpu)),
+        processWallMsMedian: r2(median(init.process)),
+        handlerP50Ms: r2(median(l.handlerMs)),
+        handlerP95Ms: r2(percentile(l.handlerMs, 95)),
+        directP50Ms: r2(median(l.directMs)),
+        addedP50Ms: r2(median(l.handlerMs) - median(l.directMs)),
+        handlerCpuMsMean: r2(l.handlerCpuMsMean),
+        directCpuMsMean: r2(l.directCpuMsMean),
+      };
+    };
+    const nodeRuns: Awaited<ReturnType<typeof summarize>>[] = [];
+    for (const [b, path] of bundles.entries()) nodeRuns.push(await summarize(path, b));
     const py = await pyRun(LATENCY_SAMPLES);
 
-    const node = {
-      initMsMedian: r2(median(nodeInit)),
-      initMsRuns: nodeInit.map(r2),
-      processWallMsMedian: r2(median(nodeWall)),
-      handlerP50Ms: r2(median(nodeHandler)),
-      handlerP95Ms: r2(percentile(nodeHandler, 95)),
-      directP50Ms: r2(median(nodeDirect)),
-      addedP50Ms: r2(median(nodeHandler) - median(nodeDirect)),
-    };
+    const [node, before] = nodeRuns;
+    if (!node) throw new Error('no bundle measured');
     const python = {
       boto3: boto3Version,
-      initMsMedian: r2(median(pyInit)),
-      initMsRuns: pyInit.map(r2),
-      processWallMsMedian: r2(median(pyWall)),
+      initMsMedian: r2(median(pyInit.wall)),
+      initMsRuns: pyInit.wall.map(r2),
+      initCpuMsMedian: r2(median(pyInit.cpu)),
+      processWallMsMedian: r2(median(pyInit.process)),
       handlerP50Ms: r2(median(py.handlerMs)),
       handlerP95Ms: r2(percentile(py.handlerMs, 95)),
       directP50Ms: r2(median(py.directMs)),
       addedP50Ms: r2(median(py.handlerMs) - median(py.directMs)),
+      handlerCpuMsMean: r2(py.handlerCpuMsMean),
+      directCpuMsMean: r2(py.directCpuMsMean),
     };
     const initRatio = node.initMsMedian / python.initMsMedian;
+    const handlerRatio = node.handlerP50Ms / python.handlerP50Ms;
     const report = {
       measuredAt: new Date().toISOString(),
       node: process.version,
@@ -182,39 +227,68 @@ async function main(): Promise<void> {
         customAttributes: direct.CustomAttributes,
       },
       samples: { initRuns: INIT_RUNS, latency: LATENCY_SAMPLES },
-      bundle: { path: 'dist/apps/invoker/index.mjs', bytes: bundleBytes, limitBytes: BUNDLE_LIMIT_BYTES },
+      bundleLimitBytes: BUNDLE_LIMIT_BYTES,
       nodeInvoker: node,
+      ...(before ? { compareBundle: before } : {}),
       pythonBoto3Baseline: python,
       targets: {
-        bundleUnder1MiB: bundleBytes < BUNDLE_LIMIT_BYTES,
+        bundleUnder1MiB: node.bundleBytes < BUNDLE_LIMIT_BYTES,
         initRatio: r2(initRatio),
-        initAtMostOneThirdOfPython: initRatio <= TARGET_INIT_RATIO,
-        addedP50AtMost3Ms: node.addedP50Ms <= TARGET_ADDED_P50_MS,
+        initCpuRatio: r2(node.initCpuMsMedian / python.initCpuMsMedian),
+        initAtMostHalfOfPython: initRatio <= TARGET_INIT_RATIO,
+        initAtMostOneThirdOfPython: initRatio <= STRETCH_INIT_RATIO,
+        handlerRatio: r2(handlerRatio),
+        handlerP50AtMost1_5xPython: handlerRatio <= TARGET_HANDLER_RATIO,
+        addedP50AtMost1Ms: node.addedP50Ms <= TARGET_ADDED_P50_MS,
       },
     };
     const outDir = join(workspaceRoot(), 'dist/benchmarks');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'invoker.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-    const rows: [string, string, string][] = [
-      ['bundle size', `${(bundleBytes / 1024).toFixed(0)} KiB`, '-'],
-      ['init (load + 1st invoke), median ms', String(node.initMsMedian), String(python.initMsMedian)],
-      ['process spawn→exit, median ms', String(node.processWallMsMedian), String(python.processWallMsMedian)],
-      [
+    const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+    const row = (metric: string, f: (n: (typeof nodeRuns)[number]) => string, p: string): string[] => [
+      metric,
+      ...nodeRuns.map(f),
+      p,
+    ];
+    const rows = [
+      row(
+        'bundle: all files / read at start-up',
+        (n) => `${kib(n.bundleBytes)} / ${kib(n.startUpBytes)}`,
+        '-',
+      ),
+      row('init (load + 1st invoke), median ms', (n) => String(n.initMsMedian), String(python.initMsMedian)),
+      row('init CPU (user+sys), median ms', (n) => String(n.initCpuMsMedian), String(python.initCpuMsMedian)),
+      row(
+        'process spawn→exit, median ms',
+        (n) => String(n.processWallMsMedian),
+        String(python.processWallMsMedian),
+      ),
+      row(
         'handler p50 / p95 ms',
-        `${node.handlerP50Ms} / ${node.handlerP95Ms}`,
+        (n) => `${n.handlerP50Ms} / ${n.handlerP95Ms}`,
         `${python.handlerP50Ms} / ${python.handlerP95Ms}`,
-      ],
-      ['direct call p50 ms', String(node.directP50Ms), String(python.directP50Ms)],
-      ['added latency p50 ms', String(node.addedP50Ms), String(python.addedP50Ms)],
+      ),
+      row('direct call p50 ms', (n) => String(n.directP50Ms), String(python.directP50Ms)),
+      row('added latency p50 ms', (n) => String(n.addedP50Ms), String(python.addedP50Ms)),
+      row(
+        'CPU per call, handler / direct, mean ms',
+        (n) => `${n.handlerCpuMsMean} / ${n.directCpuMsMean}`,
+        `${python.handlerCpuMsMean} / ${python.directCpuMsMean}`,
+      ),
     ];
     console.log(
-      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${LATENCY_SAMPLES} samples)`,
+      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${LATENCY_SAMPLES} samples)`,
     );
-    console.log(`${'metric'.padEnd(38)} ${'node bundle'.padEnd(18)} python boto3 ${boto3Version}`);
-    for (const [m, n, p] of rows) console.log(`${m.padEnd(38)} ${n.padEnd(18)} ${p}`);
+    const heads = ['node bundle', ...(before ? ['node (before)'] : []), `python boto3 ${boto3Version}`];
+    console.log(`${'metric'.padEnd(40)} ${heads.map((h) => h.padEnd(20)).join(' ')}`);
+    for (const [m = '', ...v] of rows) console.log(`${m.padEnd(40)} ${v.map((x) => x.padEnd(20)).join(' ')}`);
+    if (before) console.log(`before = ${before.bundle}`);
+    const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    const t = report.targets;
     console.log(
-      `targets: bundle < 1 MiB ${report.targets.bundleUnder1MiB ? 'met' : 'MISSED'}; init ratio ${report.targets.initRatio} (≤ 0.33) ${report.targets.initAtMostOneThirdOfPython ? 'met' : 'MISSED'}; added p50 ≤ ${TARGET_ADDED_P50_MS} ms ${report.targets.addedP50AtMost3Ms ? 'met' : 'MISSED'}`,
+      `targets: bundle < 1 MiB ${met(t.bundleUnder1MiB)}; init ratio ${t.initRatio} (≤ ${TARGET_INIT_RATIO}) ${met(t.initAtMostHalfOfPython)}, (stretch ≤ 0.33) ${met(t.initAtMostOneThirdOfPython)} [CPU ratio ${t.initCpuRatio}]; handler p50 ratio ${t.handlerRatio} (≤ ${TARGET_HANDLER_RATIO}) ${met(t.handlerP50AtMost1_5xPython)}; added p50 ≤ ${TARGET_ADDED_P50_MS} ms ${met(t.addedP50AtMost1Ms)}`,
     );
     console.log(`written: dist/benchmarks/invoker.json`);
   } finally {

@@ -1,6 +1,8 @@
 // Added latency, interleaved so that machine noise hits both sides alike: in one warm Node process, each round
 // calls the bundled handler once and the same InvokeEndpoint directly with the SDK once (same server, same raw
 // image body, Content-Type and CustomAttributes as the handler sends).
+// Each side's CPU time (user + system) is summed too: the mean per call varies far less than wall time on a shared
+// machine.
 //   node latency-runner.mjs BUNDLE EVENT_JSON BODY_FILE CONTENT_TYPE CUSTOM_ATTRIBUTES OUT_JSON ROUNDS
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -36,12 +38,25 @@ for (let i = 0; i < 20; i++) {
 }
 const handlerMs = [];
 const directMs = [];
-for (let i = 0; i < Number(roundsArg); i++) {
+const cpuUs = { handler: 0, direct: 0 };
+const rounds = Number(roundsArg);
+for (let i = 0; i < rounds; i++) {
   const order = i % 2 === 0 ? [viaHandler, direct] : [direct, viaHandler];
   for (const fn of order) {
+    const c = process.cpuUsage();
     const s = performance.now();
     await fn();
     (fn === viaHandler ? handlerMs : directMs).push(performance.now() - s);
+    const used = process.cpuUsage(c);
+    cpuUs[fn === viaHandler ? 'handler' : 'direct'] += used.user + used.system;
   }
 }
-writeFileSync(outFile, JSON.stringify({ handlerMs, directMs }));
+writeFileSync(
+  outFile,
+  JSON.stringify({
+    handlerMs,
+    directMs,
+    handlerCpuMsMean: cpuUs.handler / 1000 / rounds,
+    directCpuMsMean: cpuUs.direct / 1000 / rounds,
+  }),
+);

@@ -1,17 +1,11 @@
-/** The invoker's configuration, read once at init from the environment the infra writes over the platform spec. */
-import { EndpointChoice, INVOKER_ENV, type PlatformSpec } from '@dogbreed/platform-spec';
-import { z } from 'zod';
-import { InvokerConfigError } from './errors.js';
-
 /**
- * Powertools' own variables for the metric namespace and the service name. The infra sets both from the spec it
- * deploys, so the metrics land where its alarms look even when that spec's project or function name differs from the
- * defaults the bundle was built with.
+ * The invoker's configuration, read once at init from the environment alone. The numbers come from the platform
+ * spec, but through the writer of that environment (the CDK construct, the local stack: `invokerSettingsEnv`):
+ * the handler neither loads nor validates the spec, which would cost most of its cold start.
  */
-export const POWERTOOLS_ENV = {
-  metricNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-  serviceName: 'POWERTOOLS_SERVICE_NAME',
-} as const;
+import { EndpointChoice, INVOKER_ENV } from '@dogbreed/platform-spec';
+import * as z from 'zod';
+import { InvokerConfigError } from './errors.js';
 
 /** Everything the invoker needs at run time: endpoint names and limits, resolved once at init. */
 export interface InvokerConfig {
@@ -22,10 +16,8 @@ export interface InvokerConfig {
   readonly inputPrefix: string;
   /** Lambda's synchronous payload limit: the largest event body accepted. */
   readonly maxRequestBytes: number;
-  /** Largest decoded image accepted. */
+  /** Largest decoded image accepted (the spec keeps it within the model server's body limit). */
   readonly maxImageBytes: number;
-  /** Largest body the model server accepts: the raw image sent to the endpoint must fit. */
-  readonly maxEndpointBodyBytes: number;
   readonly defaultTopK: number;
   readonly maxTopK: number;
   /** Budget for one InvokeEndpoint call including retries. */
@@ -48,50 +40,74 @@ const PositiveIntString = z
   .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
   .transform(Number);
 
-/** Reads one optional variable through a schema; names the variable in the error. */
-function read<T>(env: NodeJS.ProcessEnv, name: string, schema: z.ZodType<T>): T | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new InvokerConfigError(
-      `${name}=${JSON.stringify(raw)} ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
-    );
-  }
-  return parsed.data;
-}
+type EnvName = (typeof INVOKER_ENV)[keyof typeof INVOKER_ENV];
 
 /**
- * The invoker's configuration: environment variables (names from `INVOKER_ENV`, written by the infra and the
- * local stack) over the platform spec's defaults. Pure: reads only `env` and `spec`. Fails fast naming the variable.
+ * The variables the handler reads, one schema per name in `INVOKER_ENV` (the `satisfies` makes a name added there
+ * and not read here a compile error); the construct's test checks that it writes every one.
  */
-export function loadInvokerConfig(env: NodeJS.ProcessEnv, spec: PlatformSpec): InvokerConfig {
-  const inv = spec.invoker;
-  const endpointTimeoutMs =
-    read(env, INVOKER_ENV.endpointTimeoutMs, PositiveIntString) ?? inv.endpointTimeoutMs;
-  if (endpointTimeoutMs >= inv.timeoutSeconds * 1000) {
-    throw new InvokerConfigError(
-      `${INVOKER_ENV.endpointTimeoutMs}=${endpointTimeoutMs} must be below the function timeout (${inv.timeoutSeconds} s)`,
-    );
+const ENV_SHAPE = {
+  [INVOKER_ENV.endpointSingle]: EndpointName,
+  [INVOKER_ENV.endpointMulti]: EndpointName,
+  [INVOKER_ENV.defaultEndpoint]: EndpointChoice,
+  [INVOKER_ENV.inputBucket]: BucketName.optional(),
+  [INVOKER_ENV.inputPrefix]: z.string(),
+  [INVOKER_ENV.endpointTimeoutMs]: PositiveIntString,
+  [INVOKER_ENV.maxAttempts]: PositiveIntString,
+  [INVOKER_ENV.maxRequestBytes]: PositiveIntString,
+  [INVOKER_ENV.maxImageBytes]: PositiveIntString,
+  [INVOKER_ENV.defaultTopK]: PositiveIntString,
+  [INVOKER_ENV.maxTopK]: PositiveIntString,
+  [INVOKER_ENV.metricNamespace]: CloudWatchName,
+  [INVOKER_ENV.serviceName]: CloudWatchName,
+} satisfies Record<EnvName, z.ZodType>;
+
+export const InvokerEnvSchema = z.object(ENV_SHAPE);
+
+/**
+ * The invoker's configuration from `env` (names from `INVOKER_ENV`). Pure: reads only `env`. Fails fast naming
+ * every variable that is missing or bad. An empty value counts as unset.
+ */
+export function loadInvokerConfig(env: NodeJS.ProcessEnv): InvokerConfig {
+  const raw: Partial<Record<EnvName, string>> = {};
+  for (const name of Object.values(INVOKER_ENV)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
   }
-  return {
-    endpoints: {
-      single: read(env, INVOKER_ENV.endpointSingle, EndpointName) ?? spec.endpoints.single.name,
-      multi: read(env, INVOKER_ENV.endpointMulti, EndpointName) ?? spec.endpoints.multi.name,
-    },
-    defaultEndpoint: read(env, INVOKER_ENV.defaultEndpoint, EndpointChoice) ?? 'single',
-    inputBucket: read(env, INVOKER_ENV.inputBucket, BucketName),
-    inputPrefix: read(env, INVOKER_ENV.inputPrefix, z.string()) ?? inv.s3Input.prefix,
-    maxRequestBytes: inv.maxRequestBytes,
-    maxImageBytes: inv.maxImageBytes,
-    maxEndpointBodyBytes: spec.modelServer.maxBodyBytes,
-    defaultTopK: inv.defaultTopK,
-    maxTopK: inv.maxTopK,
-    endpointTimeoutMs,
-    maxAttempts: read(env, INVOKER_ENV.maxAttempts, PositiveIntString) ?? inv.maxAttempts,
-    metricNamespace: read(env, POWERTOOLS_ENV.metricNamespace, CloudWatchName) ?? spec.project.name,
-    serviceName: read(env, POWERTOOLS_ENV.serviceName, CloudWatchName) ?? inv.functionName,
+  const parsed = InvokerEnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const value = raw[name as EnvName];
+      return value === undefined ? `${name} is not set` : `${name}=${JSON.stringify(value)} ${issue.message}`;
+    });
+    throw new InvokerConfigError(`invoker environment: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const config: InvokerConfig = {
+    endpoints: { single: e[INVOKER_ENV.endpointSingle], multi: e[INVOKER_ENV.endpointMulti] },
+    defaultEndpoint: e[INVOKER_ENV.defaultEndpoint],
+    inputBucket: e[INVOKER_ENV.inputBucket],
+    inputPrefix: e[INVOKER_ENV.inputPrefix],
+    maxRequestBytes: e[INVOKER_ENV.maxRequestBytes],
+    maxImageBytes: e[INVOKER_ENV.maxImageBytes],
+    defaultTopK: e[INVOKER_ENV.defaultTopK],
+    maxTopK: e[INVOKER_ENV.maxTopK],
+    endpointTimeoutMs: e[INVOKER_ENV.endpointTimeoutMs],
+    maxAttempts: e[INVOKER_ENV.maxAttempts],
+    metricNamespace: e[INVOKER_ENV.metricNamespace],
+    serviceName: e[INVOKER_ENV.serviceName],
   };
+  // The spec refuses both; checked again because a hand-written environment would fail only per request.
+  if (config.defaultTopK > config.maxTopK)
+    throw new InvokerConfigError(
+      `${INVOKER_ENV.defaultTopK}=${config.defaultTopK} must not exceed ${INVOKER_ENV.maxTopK}=${config.maxTopK}`,
+    );
+  if (config.maxImageBytes > config.maxRequestBytes)
+    throw new InvokerConfigError(
+      `${INVOKER_ENV.maxImageBytes}=${config.maxImageBytes} must not exceed ${INVOKER_ENV.maxRequestBytes}=${config.maxRequestBytes}`,
+    );
+  return config;
 }
 
 /** Timeouts of the SageMaker client: each attempt gets an equal share of the budget, so all attempts fit. */

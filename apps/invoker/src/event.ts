@@ -3,7 +3,7 @@
  * carrying the JSON request itself, becomes one `InvokeRequest`. Pure.
  */
 import { EndpointChoice } from '@dogbreed/platform-spec';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InvokerConfig } from './config.js';
 import { HttpError, MethodNotAllowedError } from './errors.js';
 
@@ -51,13 +51,33 @@ export function eventRequestId(event: unknown, fallback: string): string {
   return typeof id === 'string' && id.length > 0 ? id : fallback;
 }
 
+/**
+ * Built once per `maxTopK` (one value per execution environment), not per request: zod compiles an object schema
+ * on its first parse, which would otherwise be paid by every invocation.
+ */
+function once<T>(cache: Map<number, T>, key: number, build: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = build();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+const jsonSchemas = new Map<number, ReturnType<typeof buildJsonRequestSchema>>();
+const querySchemas = new Map<number, ReturnType<typeof buildQuerySchema>>();
+
 /** JSON request: `image` (base64) or `s3Uri`, optional `topK` and `endpoint`. Unknown keys are refused. */
 export function jsonRequestSchema(config: Pick<InvokerConfig, 'maxTopK'>) {
+  return once(jsonSchemas, config.maxTopK, () => buildJsonRequestSchema(config.maxTopK));
+}
+
+function buildJsonRequestSchema(maxTopK: number) {
   return z
     .strictObject({
       image: z.string().optional(),
       s3Uri: z.string().min(1).optional(),
-      topK: z.number().int().min(1).max(config.maxTopK).optional(),
+      topK: z.number().int().min(1).max(maxTopK).optional(),
       endpoint: EndpointChoice.optional(),
     })
     .refine((r) => (r.image === undefined) !== (r.s3Uri === undefined), {
@@ -91,17 +111,21 @@ export function parseJsonRequest(
   };
 }
 
-/** Query parameters for a raw-image body: `?topK=3&endpoint=multi`. */
-function queryOptions(query: Record<string, string> | undefined, config: Pick<InvokerConfig, 'maxTopK'>) {
-  const schema = z.strictObject({
+function buildQuerySchema(maxTopK: number) {
+  return z.strictObject({
     topK: z
       .string()
       .regex(/^[0-9]+$/, 'must be an integer')
       .transform(Number)
-      .pipe(z.number().int().min(1).max(config.maxTopK))
+      .pipe(z.number().int().min(1).max(maxTopK))
       .optional(),
     endpoint: EndpointChoice.optional(),
   });
+}
+
+/** Query parameters for a raw-image body: `?topK=3&endpoint=multi`. */
+function queryOptions(query: Record<string, string> | undefined, config: Pick<InvokerConfig, 'maxTopK'>) {
+  const schema = once(querySchemas, config.maxTopK, () => buildQuerySchema(config.maxTopK));
   const parsed = schema.safeParse(query ?? {});
   if (!parsed.success) throw new HttpError('INVALID_REQUEST', `Invalid query: ${zodMessage(parsed.error)}`);
   return parsed.data;

@@ -1,11 +1,10 @@
 /**
  * The Lambda entry point (`index.handler`). Wiring only: configuration, Powertools and the AWS clients are made
- * once per execution environment; each invocation runs `runInvocation` and records its outcome.
+ * once per execution environment, from the environment alone (no platform spec at init); each invocation runs
+ * `runInvocation` and records its outcome. Tracer and the S3 client load only where they are used.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import type { Context } from 'aws-lambda';
 import { createRuntimeClient, createS3Client } from './clients.js';
 import { loadInvokerConfig } from './config.js';
@@ -13,16 +12,19 @@ import { eventRequestId } from './event.js';
 import { runInvocation, type InvocationDeps } from './invocation.js';
 import type { InvokerResult } from './response.js';
 import { recordOutcome } from './telemetry.js';
+import { loadTracer } from './tracing.js';
 
-const config = loadInvokerConfig(process.env, loadPlatformSpec(process.env));
+const config = loadInvokerConfig(process.env);
 const logger = new Logger({ serviceName: config.serviceName });
 const metrics = new Metrics({ namespace: config.metricNamespace, serviceName: config.serviceName });
-const tracer = new Tracer({ serviceName: config.serviceName });
+const tracer = await loadTracer(process.env, config.serviceName);
+const runtime = createRuntimeClient(config);
+const s3 = config.inputBucket ? await createS3Client(config) : undefined;
 
 const deps: InvocationDeps = {
   config,
-  runtime: tracer.captureAWSv3Client(createRuntimeClient(config)),
-  s3: config.inputBucket ? tracer.captureAWSv3Client(createS3Client(config)) : undefined,
+  runtime: tracer ? tracer.captureAWSv3Client(runtime) : runtime,
+  s3: s3 && tracer ? tracer.captureAWSv3Client(s3) : s3,
 };
 
 export async function handler(event: unknown, context: Context): Promise<InvokerResult> {
@@ -36,7 +38,7 @@ export async function handler(event: unknown, context: Context): Promise<Invoker
     { requestId, remainingTimeMs: context.getRemainingTimeInMillis?.() },
     deps,
   );
-  if (outcome.endpointName) tracer.putAnnotation('endpoint', outcome.endpointName);
+  if (tracer && outcome.endpointName) tracer.putAnnotation('endpoint', outcome.endpointName);
   recordOutcome(outcome, performance.now() - started, { logger, metrics });
   return outcome.result;
 }

@@ -5,7 +5,7 @@ import type { InvokerConfig } from './config.js';
 import { invokeEndpoint, mapEndpointError } from './endpoint.js';
 import { HttpError, InternalError } from './errors.js';
 import { parseEvent, type ImageSource } from './event.js';
-import { checkBase64Image, checkImageBytes, maxAcceptedImageBytes, type CheckedImage } from './image.js';
+import { checkBase64Image, checkImageBytes, type CheckedImage } from './image.js';
 import { errorResult, successResult, type InvokerResult } from './response.js';
 import { allowedS3Location, readS3Image } from './s3-input.js';
 
@@ -76,7 +76,7 @@ export async function runInvocation(
     const request = parseEvent(event, config);
     endpointName = config.endpoints[request.endpoint];
     const abortSignal = AbortSignal.timeout(endpointBudgetMs(config, ctx.remainingTimeMs));
-    const image = await loadImage(request.image, deps, maxAcceptedImageBytes(config), abortSignal);
+    const image = await loadImage(request.image, deps, config.maxImageBytes, abortSignal);
     const started = performance.now();
     try {
       const { prediction, variant } = await invokeEndpoint(deps.runtime, {

@@ -1,5 +1,5 @@
 /** The optional `{"s3Uri": "s3://BUCKET/KEY"}` input: only the configured bucket and prefix, never other URLs. */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { InvokerConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { imageTooLarge } from './image.js';
@@ -49,6 +49,8 @@ export async function readS3Image(
   maxBytes: number,
   abortSignal?: AbortSignal,
 ): Promise<Uint8Array> {
+  // Loaded with the S3 client (see createS3Client); cached by the module system after the first read.
+  const { GetObjectCommand } = await import('./s3-client.js');
   let out;
   try {
     out = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal });

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import {
   INVOKER_ENV,
+  invokerSettingsEnv,
   LAMBDA_LIMITS,
   type LocalMetrics,
   type PlatformSpec,
@@ -63,6 +64,7 @@ export function lambdaEnvironment(spec: PlatformSpec, routerUrl: string): Record
     AWS_EXECUTION_ENV: `AWS_Lambda_${inv.runtime}`,
     // No X-Ray daemon locally: tracing off, as with `sam local`.
     POWERTOOLS_TRACE_ENABLED: 'false',
+    ...invokerSettingsEnv(inv, { namespace: spec.project.name, serviceName: inv.functionName }),
     [INVOKER_ENV.endpointSingle]: spec.endpoints.single.name,
     [INVOKER_ENV.endpointMulti]: spec.endpoints.multi.name,
     [INVOKER_ENV.defaultEndpoint]: 'single',

@@ -1,4 +1,4 @@
-import type { ModelServerSpec, PlatformSpec } from './schema.js';
+import type { InvokerSpec, ModelServerSpec, PlatformSpec } from './schema.js';
 
 /**
  * Environment variable names shared by the writer (CDK, the local stack, the container) and the reader
@@ -52,6 +52,10 @@ export function modelServerSettingsEnv(ms: ModelServerSpec): Record<string, stri
   };
 }
 
+/**
+ * The invoker's whole configuration: it reads these and nothing of the platform spec, so every one is written by
+ * each writer (the CDK construct, the local stack). All are required except `inputBucket`.
+ */
 export const INVOKER_ENV = {
   endpointSingle: 'DOGBREED_ENDPOINT_SINGLE',
   endpointMulti: 'DOGBREED_ENDPOINT_MULTI',
@@ -62,7 +66,37 @@ export const INVOKER_ENV = {
   inputPrefix: 'DOGBREED_INPUT_PREFIX',
   endpointTimeoutMs: 'DOGBREED_ENDPOINT_TIMEOUT_MS',
   maxAttempts: 'DOGBREED_MAX_ATTEMPTS',
+  maxRequestBytes: 'DOGBREED_MAX_REQUEST_BYTES',
+  maxImageBytes: 'DOGBREED_MAX_IMAGE_BYTES',
+  defaultTopK: 'DOGBREED_DEFAULT_TOP_K',
+  maxTopK: 'DOGBREED_MAX_TOP_K',
+  /** Powertools' own names: the metric namespace and the `service` dimension (where the alarms look). */
+  metricNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
 } as const;
+
+/**
+ * The invoker's settings from `spec.invoker` as its environment, and where its metrics go: one mapping for every
+ * writer (the CDK construct, the local stack). The endpoint names, the default endpoint and the input bucket differ
+ * per writer and are added by each.
+ */
+export function invokerSettingsEnv(
+  inv: InvokerSpec,
+  metrics: { readonly namespace: string; readonly serviceName: string },
+): Record<string, string> {
+  return {
+    [INVOKER_ENV.inputPrefix]: inv.s3Input.prefix,
+    [INVOKER_ENV.endpointTimeoutMs]: String(inv.endpointTimeoutMs),
+    [INVOKER_ENV.maxAttempts]: String(inv.maxAttempts),
+    [INVOKER_ENV.maxRequestBytes]: String(inv.maxRequestBytes),
+    // The spec already caps it at modelServer.maxBodyBytes (the image is the endpoint's raw body).
+    [INVOKER_ENV.maxImageBytes]: String(inv.maxImageBytes),
+    [INVOKER_ENV.defaultTopK]: String(inv.defaultTopK),
+    [INVOKER_ENV.maxTopK]: String(inv.maxTopK),
+    [INVOKER_ENV.metricNamespace]: metrics.namespace,
+    [INVOKER_ENV.serviceName]: metrics.serviceName,
+  };
+}
 
 /** SSM parameters the infra writes and the launcher / CI read (no copy-pasted ARNs or IDs). */
 export function ssmParameterNames(spec: PlatformSpec) {

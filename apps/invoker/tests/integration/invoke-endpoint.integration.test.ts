@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RETRY_AFTER_SECONDS } from '../../src/errors.js';
+import { invokerEnvFor } from '../support/env.js';
 import { jsonHttpEvent, lambdaContext, rawImageHttpEvent } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
 import {
@@ -44,13 +45,15 @@ const saved = { ...process.env };
 function invokerEnv(url: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...invokerEnvFor(spec, {
+      DOGBREED_ENDPOINT_SINGLE: SINGLE,
+      DOGBREED_ENDPOINT_MULTI: MULTI,
+      DOGBREED_ENDPOINT_TIMEOUT_MS: String(TIMEOUT_MS),
+    }),
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: url,
     AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     AWS_REGION: TEST_REGION,
-    DOGBREED_ENDPOINT_SINGLE: SINGLE,
-    DOGBREED_ENDPOINT_MULTI: MULTI,
-    DOGBREED_ENDPOINT_TIMEOUT_MS: String(TIMEOUT_MS),
   };
   const unwanted = new Set(['AWS_ENDPOINT_URL', 'AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_EXECUTION_ENV']);
   return Object.fromEntries(Object.entries(env).filter(([k]) => !unwanted.has(k)));

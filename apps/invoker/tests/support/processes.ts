@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
@@ -15,17 +15,46 @@ export interface BundleRun {
   loadMs: number;
   firstInvokeMs: number;
   initMs: number;
+  /** CPU time (user + system) of the load, and of the load plus the first invocation. */
+  loadCpuMs: number;
+  initCpuMs: number;
   results: { statusCode: number; headers: Record<string, string>; body: string }[];
   latenciesMs: number[];
 }
 
-/** Runs the bundled handler in a fresh Node process (see run-bundle.mjs). */
+/**
+ * What a cold start reads: `entry` and, transitively, the files it imports statically (`import … from "./x.mjs"`).
+ * Chunks reached only through `import()` are left out: they are read when first used.
+ */
+export function startUpFiles(entry: string): string[] {
+  const seen = new Set<string>();
+  const todo = [entry];
+  for (let file = todo.pop(); file !== undefined; file = todo.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^'"()]*?from\s*)?["'](\.[^"']+)["']/g))
+      if (m[1]) todo.push(join(dirname(file), m[1]));
+  }
+  return [...seen];
+}
+
+/** Every file of the bundle folder (what is deployed). */
+export function bundleFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? bundleFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+export const totalBytes = (files: readonly string[]) => files.reduce((sum, f) => sum + statSync(f).size, 0);
+
+/** Runs the bundled handler (the build's, or `opts.bundle`) in a fresh Node process (see run-bundle.mjs). */
 export async function runBundle(
   events: unknown[],
   env: NodeJS.ProcessEnv,
-  opts: { repeat?: number; timeoutMs?: number } = {},
+  opts: { repeat?: number; timeoutMs?: number; bundle?: string } = {},
 ): Promise<BundleRun & { wallMs: number }> {
-  const bundle = invokerBundle();
+  const bundle = opts.bundle ?? invokerBundle();
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npx nx build invoker\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'invoker-bundle-'));
   const eventsFile = join(dir, 'events.json');

@@ -1,21 +1,30 @@
-import { DEFAULT_SPEC, INVOKER_ENV } from '@dogbreed/platform-spec';
+/**
+ * The invoker's configuration comes from its environment alone, written from the platform spec by
+ * `invokerSettingsEnv` (the construct's and the local stack's mapping): every spec number arrives, and a missing or
+ * bad variable fails at init with its name.
+ */
+import { INVOKER_ENV } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import { CONNECT_TIMEOUT_MS, endpointTimeouts, loadInvokerConfig, POWERTOOLS_ENV } from '../../src/config.js';
-import { InvokerConfigError } from '../../src/errors.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  endpointTimeouts,
+  InvokerEnvSchema,
+  loadInvokerConfig,
+} from '../../src/config.js';
+import { invokerEnvFor } from '../support/env.js';
 
 describe('loadInvokerConfig', () => {
-  it('defaults every value from the platform spec', () => {
+  it('reads every spec value the writers put into the environment', () => {
     const spec = specWith({});
-    const c = loadInvokerConfig({}, spec);
-    expect(c.endpoints).toEqual({ single: spec.endpoints.single.name, multi: spec.endpoints.multi.name });
-    expect(c).toMatchObject({
+    const c = loadInvokerConfig(invokerEnvFor(spec));
+    expect(c).toEqual({
+      endpoints: { single: spec.endpoints.single.name, multi: spec.endpoints.multi.name },
       defaultEndpoint: 'single',
       inputBucket: undefined,
       inputPrefix: spec.invoker.s3Input.prefix,
       maxRequestBytes: spec.invoker.maxRequestBytes,
       maxImageBytes: spec.invoker.maxImageBytes,
-      maxEndpointBodyBytes: spec.modelServer.maxBodyBytes,
       defaultTopK: spec.invoker.defaultTopK,
       maxTopK: spec.invoker.maxTopK,
       endpointTimeoutMs: spec.invoker.endpointTimeoutMs,
@@ -25,65 +34,84 @@ describe('loadInvokerConfig', () => {
     });
   });
 
-  it('follows a changed spec', () => {
+  it('follows a changed spec through the environment', () => {
     const spec = specWith({
+      project: { name: 'other-project' },
       endpoints: { single: { name: 'other-single' } },
-      invoker: { maxTopK: 7, defaultTopK: 2, maxAttempts: 4 },
-    });
-    const c = loadInvokerConfig({}, spec);
-    expect(c.endpoints.single).toBe('other-single');
-    expect(c).toMatchObject({ maxTopK: 7, defaultTopK: 2, maxAttempts: 4 });
-  });
-
-  it('takes the names and budgets the infra writes into the environment', () => {
-    const c = loadInvokerConfig(
-      {
-        [INVOKER_ENV.endpointSingle]: 'ep-a',
-        [INVOKER_ENV.endpointMulti]: 'ep-b',
-        [INVOKER_ENV.defaultEndpoint]: 'multi',
-        [INVOKER_ENV.inputBucket]: 'my-input-bucket',
-        [INVOKER_ENV.inputPrefix]: 'uploads/',
-        [INVOKER_ENV.endpointTimeoutMs]: '1234',
-        [INVOKER_ENV.maxAttempts]: '3',
+      invoker: {
+        maxTopK: 7,
+        defaultTopK: 2,
+        maxAttempts: 4,
+        maxImageBytes: 1000,
+        s3Input: { prefix: 'up/' },
       },
-      specWith({}),
-    );
-    expect(c).toMatchObject({
-      endpoints: { single: 'ep-a', multi: 'ep-b' },
-      defaultEndpoint: 'multi',
-      inputBucket: 'my-input-bucket',
-      inputPrefix: 'uploads/',
-      endpointTimeoutMs: 1234,
-      maxAttempts: 3,
+    });
+    expect(loadInvokerConfig(invokerEnvFor(spec))).toMatchObject({
+      endpoints: { single: 'other-single' },
+      maxTopK: 7,
+      defaultTopK: 2,
+      maxAttempts: 4,
+      maxImageBytes: 1000,
+      inputPrefix: 'up/',
+      metricNamespace: 'other-project',
     });
   });
 
-  it('publishes metrics under the namespace and service name the infra sets (where its alarms look)', () => {
-    const c = loadInvokerConfig(
-      { [POWERTOOLS_ENV.metricNamespace]: 'other-project', [POWERTOOLS_ENV.serviceName]: 'other-invoker' },
-      specWith({}),
-    );
-    expect(c).toMatchObject({ metricNamespace: 'other-project', serviceName: 'other-invoker' });
+  it('turns the s3Uri input on only with a bucket', () => {
+    const env = invokerEnvFor(specWith({}), {
+      [INVOKER_ENV.inputBucket]: 'my-input-bucket',
+      [INVOKER_ENV.defaultEndpoint]: 'multi',
+    });
+    expect(loadInvokerConfig(env)).toMatchObject({
+      inputBucket: 'my-input-bucket',
+      defaultEndpoint: 'multi',
+    });
+    expect(loadInvokerConfig({ ...env, [INVOKER_ENV.inputBucket]: '' }).inputBucket).toBeUndefined();
   });
+
+  it('reads exactly the names in INVOKER_ENV (the list the construct test checks it writes)', () => {
+    expect(Object.keys(InvokerEnvSchema.shape).sort()).toEqual(Object.values(INVOKER_ENV).sort());
+  });
+
+  it.each(Object.values(INVOKER_ENV).filter((name) => name !== INVOKER_ENV.inputBucket))(
+    'fails at init naming %s when it is not set',
+    (name) => {
+      const env = invokerEnvFor(specWith({}), { [name]: undefined });
+      expect(() => loadInvokerConfig(env)).toThrow(
+        expect.objectContaining({
+          name: 'InvokerConfigError',
+          message: expect.stringContaining(`${name} is not set`),
+        }),
+      );
+    },
+  );
 
   it.each([
-    [POWERTOOLS_ENV.metricNamespace, ':reserved'],
+    [INVOKER_ENV.metricNamespace, ':reserved'],
     [INVOKER_ENV.endpointSingle, 'bad_name!'],
     [INVOKER_ENV.defaultEndpoint, 'both'],
     [INVOKER_ENV.inputBucket, 'Not A Bucket'],
     [INVOKER_ENV.endpointTimeoutMs, 'soon'],
     [INVOKER_ENV.maxAttempts, '0'],
+    [INVOKER_ENV.maxTopK, '-1'],
+    [INVOKER_ENV.maxImageBytes, '4.5'],
   ])('fails fast naming %s when it is %j', (name, value) => {
-    expect(() => loadInvokerConfig({ [name]: value }, specWith({}))).toThrow(
-      expect.objectContaining({ name: 'InvokerConfigError', message: expect.stringContaining(name) }),
+    expect(() => loadInvokerConfig(invokerEnvFor(specWith({}), { [name]: value }))).toThrow(
+      expect.objectContaining({
+        name: 'InvokerConfigError',
+        message: expect.stringContaining(`${name}=${JSON.stringify(value)}`),
+      }),
     );
   });
 
-  it('refuses an endpoint budget that does not fit the function timeout', () => {
-    const tooLong = String(DEFAULT_SPEC.invoker.timeoutSeconds * 1000);
-    expect(() => loadInvokerConfig({ [INVOKER_ENV.endpointTimeoutMs]: tooLong }, specWith({}))).toThrow(
-      InvokerConfigError,
-    );
+  it('refuses a default top-K above the maximum and an image limit above the request limit', () => {
+    const env = invokerEnvFor(specWith({}));
+    expect(() =>
+      loadInvokerConfig({ ...env, [INVOKER_ENV.defaultTopK]: '21', [INVOKER_ENV.maxTopK]: '20' }),
+    ).toThrow(new RegExp(`${INVOKER_ENV.defaultTopK}=21 must not exceed`));
+    expect(() =>
+      loadInvokerConfig({ ...env, [INVOKER_ENV.maxImageBytes]: '200', [INVOKER_ENV.maxRequestBytes]: '100' }),
+    ).toThrow(new RegExp(`${INVOKER_ENV.maxImageBytes}=200 must not exceed`));
   });
 });
 

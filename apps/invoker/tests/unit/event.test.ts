@@ -1,12 +1,12 @@
 import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
-import { loadInvokerConfig } from '../../src/config.js';
+import { configFor } from '../support/env.js';
 import { eventRequestId, isHttpEvent, mediaType, parseEvent } from '../../src/event.js';
 import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
 
-const config = loadInvokerConfig({}, specWith({}));
+const config = configFor(specWith({}));
 
 function thrown(fn: () => unknown): Record<string, unknown> {
   try {
@@ -100,7 +100,7 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
   });
 
   it('refuses a body over the Lambda payload limit from the spec with 413', () => {
-    const small = loadInvokerConfig({}, specWith({ invoker: { maxRequestBytes: 100, maxImageBytes: 50 } }));
+    const small = configFor(specWith({ invoker: { maxRequestBytes: 100, maxImageBytes: 50 } }));
     const e = thrown(() => parseEvent(jsonHttpEvent({ image: 'A'.repeat(200) }), small));
     expect(e).toMatchObject({ statusCode: 413, code: 'REQUEST_TOO_LARGE' });
     expect(String(e['message'])).toContain('100');
@@ -138,7 +138,7 @@ describe('parseEvent: direct invoke', () => {
   });
 
   it('uses the configured default endpoint', () => {
-    const multi = loadInvokerConfig({ DOGBREED_DEFAULT_ENDPOINT: 'multi' }, specWith({}));
+    const multi = configFor(specWith({}), { DOGBREED_DEFAULT_ENDPOINT: 'multi' });
     expect(parseEvent({ image: 'abcd' }, multi).endpoint).toBe('multi');
   });
 
@@ -168,7 +168,7 @@ describe('parseEvent: direct invoke', () => {
   });
 
   it('takes the topK bound from the spec', () => {
-    const narrow = loadInvokerConfig({}, specWith({ invoker: { maxTopK: 3, defaultTopK: 2 } }));
+    const narrow = configFor(specWith({ invoker: { maxTopK: 3, defaultTopK: 2 } }));
     expect(parseEvent({ image: 'abcd' }, narrow).topK).toBe(2);
     expect(thrown(() => parseEvent({ image: 'abcd', topK: 4 }, narrow))).toMatchObject({ statusCode: 400 });
   });

@@ -3,6 +3,7 @@ import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { invokerEnvFor } from '../support/env.js';
 import { jsonHttpEvent, lambdaContext } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
 import { isFailedRequest } from '../../src/telemetry.js';
@@ -20,10 +21,10 @@ let handler: typeof import('../../src/index.js').handler;
 
 beforeAll(async () => {
   Object.assign(process.env, {
+    ...invokerEnvFor(PLATFORM_SPEC, { DOGBREED_ENDPOINT_SINGLE: 'unit-single' }),
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'x',
     AWS_SECRET_ACCESS_KEY: 'y',
-    DOGBREED_ENDPOINT_SINGLE: 'unit-single',
   });
   vi.resetModules();
   ({ handler } = await import('../../src/index.js'));

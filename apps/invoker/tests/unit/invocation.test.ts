@@ -9,8 +9,8 @@ import { specWith } from '@dogbreed/platform-spec/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadInvokerConfig } from '../../src/config.js';
 import { endpointBudgetMs, RESPONSE_RESERVE_MS, runInvocation } from '../../src/invocation.js';
+import { configFor } from '../support/env.js';
 import { jsonHttpEvent, rawImageHttpEvent } from '../support/fixtures.js';
 import { solidImage } from '../support/images.js';
 
@@ -40,7 +40,7 @@ const reply = {
 const sentInput = () => smMock.commandCalls(InvokeEndpointCommand)[0]?.args[0].input;
 
 function deps(env: NodeJS.ProcessEnv = {}) {
-  const config = loadInvokerConfig(env, spec);
+  const config = configFor(spec, env);
   return {
     config,
     runtime: new SageMakerRuntimeClient({ region: 'us-east-1', maxAttempts: 1 }),
@@ -158,7 +158,7 @@ describe('runInvocation', () => {
 
   it('an overridden (smaller) spec image limit → 413 before any call', async () => {
     const png = await solidImage('png', { r: 1, g: 2, b: 3 }, 64);
-    const config = loadInvokerConfig({}, specWith({ invoker: { maxImageBytes: 200 } }));
+    const config = configFor(specWith({ invoker: { maxImageBytes: 200 } }));
     expect(png.length).toBeGreaterThan(200);
     const out = await runInvocation(
       { image: png.toString('base64') },

@@ -13,7 +13,14 @@ import {
   Duration,
   RemovalPolicy,
 } from 'aws-cdk-lib';
-import { INVOKER_ENV, INVOKER_METRICS, type InvokerSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  DEFAULT_SPEC,
+  INVOKER_ENV,
+  INVOKER_METRICS,
+  invokerSettingsEnv,
+  type InvokerSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { InfraPropsError } from '../errors.js';
@@ -96,7 +103,7 @@ export interface InvokerProps {
   /**
    * Where the function publishes its metrics (set as Powertools' POWERTOOLS_METRICS_NAMESPACE and
    * POWERTOOLS_SERVICE_NAME), so that alarms built from the same source read them.
-   * @default - the bundle's own platform spec: `project.name` and `invoker.functionName` of its defaults
+   * @default - `project.name` of the platform spec's defaults and `invoker.functionName`
    */
   readonly metricSource?: InvokerMetricSource;
 }
@@ -173,22 +180,21 @@ export class Invoker extends Construct {
         resources: ['*'],
       }),
     );
+    // The handler reads its whole configuration from here (it never loads the platform spec): every INVOKER_ENV
+    // name but the input bucket, which is set only when the s3Uri input is on.
     const environment: Record<string, string> = {
+      ...invokerSettingsEnv(
+        spec,
+        ms ?? { namespace: DEFAULT_SPEC.project.name, serviceName: spec.functionName },
+      ),
       [INVOKER_ENV.endpointSingle]: props.endpoints.single.endpointName,
       [INVOKER_ENV.endpointMulti]: props.endpoints.multi.endpointName,
       [INVOKER_ENV.defaultEndpoint]: props.defaultEndpoint ?? 'single',
-      [INVOKER_ENV.endpointTimeoutMs]: String(spec.endpointTimeoutMs),
-      [INVOKER_ENV.maxAttempts]: String(spec.maxAttempts),
     };
-    if (props.metricSource) {
-      environment['POWERTOOLS_METRICS_NAMESPACE'] = props.metricSource.namespace;
-      environment['POWERTOOLS_SERVICE_NAME'] = props.metricSource.serviceName;
-    }
     if (spec.s3Input.enabled && props.inputBucket) {
       props.inputBucket.grantRead(this.role, `${spec.s3Input.prefix}*`);
       props.inputKey?.grantDecrypt(this.role);
       environment[INVOKER_ENV.inputBucket] = props.inputBucket.bucketName;
-      environment[INVOKER_ENV.inputPrefix] = spec.s3Input.prefix;
     }
 
     this.function = new lambda.Function(this, 'Function', {
