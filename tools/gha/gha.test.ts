@@ -3,7 +3,6 @@ import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { findModelArtifact } from './model-artifact.js';
 import { stageOutputs } from './spec-outputs.js';
-import { decideTraining, parseAffected } from './train-decision.js';
 
 describe('stageOutputs', () => {
   it('derives the role ARN, region and SSM names from the spec', () => {
@@ -33,23 +32,6 @@ describe('stageOutputs', () => {
 
   it('refuses a missing account id', () => {
     expect(() => stageOutputs(PLATFORM_SPEC, 'validate', '', '')).toThrow(/AWS_ACCOUNT_ID/);
-  });
-});
-
-describe('decideTraining', () => {
-  it.each([
-    [['training'], false, true],
-    [['platform-spec', 'infra'], false, true],
-    [['launcher'], false, true],
-    [['model-server', 'invoker'], false, false],
-    [[], true, true],
-  ])('%j forced=%s → train=%s', (affected, forced, train) => {
-    expect(decideTraining(affected, forced).train).toBe(train);
-  });
-
-  it('rejects malformed nx output', () => {
-    expect(() => parseAffected('{"projects": []}')).toThrow();
-    expect(parseAffected('["a","b"]')).toEqual(['a', 'b']);
   });
 });
 

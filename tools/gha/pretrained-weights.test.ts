@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
 import {
@@ -135,6 +135,35 @@ describe.skipIf(!motoAvailable())(
         's3:ListObjectsV2',
       ]);
       expect(fetches).toBe(2);
+    });
+
+    it('an object that only starts with the key (an interrupted copy) is not the weights: they are uploaded', async () => {
+      const other = 'other bytes with another hash';
+      const otherDigest = createHash('sha256').update(other).digest('hex');
+      writeFileSync(weights, other);
+      const entry = manifest.backbones[backbone];
+      if (!entry) throw new Error('fixture');
+      const m: WeightsManifest = {
+        ...manifest,
+        backbones: { [backbone]: { ...entry, sha256: otherDigest, sha256Prefix: otherDigest.slice(0, 8) } },
+      };
+      const key = `${S3_PREFIXES.pretrained}${otherDigest}/w.pth`;
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${key}.partial`, Body: 'x' }));
+      recorder.calls.length = 0;
+      try {
+        const got = await ensurePretrainedWeights(
+          { s3, ssm },
+          { spec, manifest: m, backbone, cacheDir: mkdtempSync(join(dir, 'p-')), fetch: localFetch },
+        );
+        expect(got?.uploaded).toBe(true);
+        expect(recorder.calls.map((c) => `${c.service}:${c.operation}`)).toEqual([
+          'ssm:GetParameter',
+          's3:ListObjectsV2',
+          's3:PutObject',
+        ]);
+      } finally {
+        writeFileSync(weights, 'not really a state dict, but bytes with a hash');
+      }
     });
 
     it('refuses a file whose hash is not the pinned one, uploading nothing', async () => {

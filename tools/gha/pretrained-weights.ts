@@ -41,6 +41,9 @@ export const WeightsManifest = z.object({
 });
 export type WeightsManifest = z.infer<typeof WeightsManifest>;
 
+/** Keys listed to find the exact one (it sorts first among the keys it prefixes). */
+const LISTED_KEYS = 5;
+
 /** A frozen backbone without pinned weights, or a file whose hash is not the pinned one. */
 export class PretrainedWeightsError extends Error {
   override readonly name = 'PretrainedWeightsError';
@@ -148,9 +151,13 @@ export async function ensurePretrainedWeights(
   const bucket = (await clients.ssm.send(new GetParameterCommand({ Name: param }))).Parameter?.Value;
   if (!bucket) throw new PretrainedWeightsError(`${param} is empty: deploy the data stack first`);
   const key = pretrainedKey(digest, entry.file);
-  // ListObjectsV2 on the exact key: the train role may list pretrained/ (a HeadObject on a missing key needs more).
-  const listed = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
-  const present = listed.Contents?.[0]?.Key === key;
+  // ListObjectsV2 with the key as prefix, never HeadObject: the train role may list only under pretrained/ (an
+  // s3:prefix condition), and S3 answers a HeadObject on a missing key with 403 to a caller without s3:ListBucket
+  // (S3 API Reference, HeadObject, Permissions; apps/launcher/src/s3-exists.ts quotes it). Only the exact key counts.
+  const listed = await clients.s3.send(
+    new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: LISTED_KEYS }),
+  );
+  const present = (listed.Contents ?? []).some((o) => o.Key === key);
   if (!present) {
     await clients.s3.send(
       new PutObjectCommand({

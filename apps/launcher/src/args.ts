@@ -1,3 +1,4 @@
+/** The command lines the launcher accepts, validated with zod into typed arguments (UsageError names each bad flag). */
 import { Backbone, S3_PREFIXES, TrainingMode } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
@@ -26,6 +27,16 @@ export const HyperparameterOverridesSchema = z.object({
 });
 export type HyperparameterOverrides = z.infer<typeof HyperparameterOverridesSchema>;
 
+const JobName = z
+  .string()
+  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 alphanumeric characters or hyphens');
+const Region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1');
+const DataPrefix = z
+  .string()
+  .min(1)
+  .transform((p) => p.replace(/^\/+/, '').replace(/\/*$/, '/'))
+  .default(S3_PREFIXES.datasets);
+
 /** The validated command line. */
 export const LaunchArgsSchema = z
   .object({
@@ -36,21 +47,11 @@ export const LaunchArgsSchema = z
     /** Local/EC2 multi mode: processes per node. */
     processes: PositiveIntArg.optional(),
     /** Key prefix of the dataset (train/ valid/ test/) in the data bucket: the prefix the roles may read. */
-    dataPrefix: z
-      .string()
-      .min(1)
-      .transform((p) => p.replace(/^\/+/, '').replace(/\/*$/, '/'))
-      .default(S3_PREFIXES.datasets),
+    dataPrefix: DataPrefix,
     /** s3:// URI (sagemaker, ec2) or a local path (local) of pretrained backbone weights. */
     pretrainedWeights: z.string().min(1).optional(),
-    jobName: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be 1-63 alphanumeric characters or hyphens')
-      .optional(),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region like us-east-1')
-      .optional(),
+    jobName: JobName.optional(),
+    region: Region.optional(),
     dryRun: z.boolean().default(false),
     wait: z.boolean().default(true),
     register: z
@@ -134,6 +135,31 @@ function flagOf(path: PropertyKey[]): string {
   return FLAG_NAMES[last] ?? `--${last}`;
 }
 
+function usageError(error: z.ZodError): UsageError {
+  const lines = error.issues.map((i) => `  ${flagOf(i.path)}: ${i.message}`);
+  return new UsageError(`invalid arguments:\n${lines.join('\n')}`);
+}
+
+/** `upload-dataset`: the ImageFolder folder, where in the data bucket, and whether only to print the plan. */
+export const UploadDatasetArgsSchema = z.object({
+  dir: z.string().min(1),
+  dataPrefix: DataPrefix,
+  region: Region.optional(),
+  dryRun: z.boolean().default(false),
+});
+export type UploadDatasetArgs = z.infer<typeof UploadDatasetArgsSchema>;
+
+/** `stop`: the training job to stop. */
+export const StopArgsSchema = z.object({ jobName: JobName, region: Region.optional() });
+export type StopArgs = z.infer<typeof StopArgsSchema>;
+
+/** Validates a command's raw options against its schema; throws UsageError naming every bad flag. */
+export function parseCommandArgs<S extends z.ZodType>(schema: S, raw: Record<string, unknown>): z.infer<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw usageError(result.error);
+}
+
 /** Validates the raw options; throws UsageError naming every bad flag. */
 export function parseLaunchArgs(raw: RawOptions): LaunchArgs {
   const result = LaunchArgsSchema.safeParse({
@@ -160,6 +186,5 @@ export function parseLaunchArgs(raw: RawOptions): LaunchArgs {
     },
   });
   if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${flagOf(i.path)}: ${i.message}`);
-  throw new UsageError(`invalid arguments:\n${lines.join('\n')}`);
+  throw usageError(result.error);
 }

@@ -1,8 +1,22 @@
+/**
+ * The command line: `--target sagemaker|ec2|local` launches training; `upload-dataset` puts the dataset where
+ * training reads it; `stop` stops a training job (CI's clean-up after a cancelled run). Parses, validates,
+ * dispatches, and maps every failure to an exit code.
+ */
 import { loadPlatformSpec, S3_PREFIXES } from '@dogbreed/platform-spec';
 import { Command, CommanderError, Option } from 'commander';
-import { LauncherBackbone, parseLaunchArgs, type LaunchArgs, type RawOptions } from './args.js';
+import {
+  LauncherBackbone,
+  parseCommandArgs,
+  parseLaunchArgs,
+  StopArgsSchema,
+  UploadDatasetArgsSchema,
+  type LaunchArgs,
+  type RawOptions,
+} from './args.js';
 import { createAwsClients } from './clients.js';
 import type { AwsClients, LaunchContext, PlannedRequest } from './context.js';
+import { uploadDataset } from './dataset.js';
 import { dryRunEc2, launchEc2 } from './ec2/launch.js';
 import { EXIT_CODES, formatError, toLauncherError, UsageError } from './errors.js';
 import { InterruptSignal, type Io } from './io.js';
@@ -10,9 +24,19 @@ import { localCommand } from './local/command.js';
 import { planLocal, runLocal } from './local/run.js';
 import { trainingDir } from './paths.js';
 import { dryRunSageMaker, launchSageMaker } from './sagemaker/launch.js';
+import { stopResultLine, stopTrainingJob } from './stop.js';
 
 /** Prefix of the final stdout line, per target kind (the local stack and CI read it). */
-export const RESULT_KEYS = { local: 'MODEL_DIR', remote: 'MODEL_ARTIFACT' } as const;
+export const RESULT_KEYS = { local: 'MODEL_DIR', remote: 'MODEL_ARTIFACT', dataset: 'DATASET' } as const;
+
+/** The commands besides launching (the first word of the command line). */
+export const COMMANDS = { uploadDataset: 'upload-dataset', stop: 'stop' } as const;
+
+const OUTPUT = {
+  writeOut: (s: string) => process.stdout.write(s),
+  writeErr: (s: string) => process.stderr.write(s),
+  outputError: () => undefined,
+};
 
 export interface CliDeps {
   io: Io;
@@ -55,12 +79,77 @@ export function buildProgram(): Command {
     .option('--poll-seconds <n>', 'seconds between status polls', '30')
     .option('--no-wait', 'sagemaker: create the job and return without following it')
     .option('--dry-run', 'print the exact API requests as JSON and call nothing')
+    .addHelpText(
+      'after',
+      `\nOther commands (each has --help):\n  ${COMMANDS.uploadDataset} --dir DIR   upload an ImageFolder dataset (train/ valid/ test/) to the data bucket\n  ${COMMANDS.stop} --job-name NAME   stop a SageMaker training job (idempotent)`,
+    )
     .exitOverride()
-    .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
-      outputError: () => undefined,
+    .configureOutput(OUTPUT);
+}
+
+export function buildUploadDatasetProgram(): Command {
+  return new Command(`dogbreed-train ${COMMANDS.uploadDataset}`)
+    .description(
+      'Upload an ImageFolder dataset (DIR/train|valid|test/<class>/<image>) to the data bucket, where training reads it; files already there with the same size are skipped.',
+    )
+    .requiredOption('--dir <dir>', 'the dataset folder')
+    .option('--data-prefix <prefix>', 'key prefix in the data bucket', S3_PREFIXES.datasets)
+    .option('--region <region>', 'AWS region (default: the spec)')
+    .option('--dry-run', 'read the bucket name and what is there, print the plan, upload nothing')
+    .exitOverride()
+    .configureOutput(OUTPUT);
+}
+
+export function buildStopProgram(): Command {
+  return new Command(`dogbreed-train ${COMMANDS.stop}`)
+    .description(
+      'Stop a SageMaker training job; a job that already ended or does not exist is reported, not an error.',
+    )
+    .requiredOption('--job-name <name>', 'the training job')
+    .option('--region <region>', 'AWS region (default: the spec)')
+    .exitOverride()
+    .configureOutput(OUTPUT);
+}
+
+/** Commander's parse; help and version end the run with 0 (undefined), other parse errors are usage errors. */
+function parseWith<T>(program: Command, argv: string[]): T | undefined {
+  try {
+    return program.parse(argv, { from: 'user' }).opts<T & object>();
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return undefined;
+      throw new UsageError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+}
+
+async function runCommand(command: string, argv: string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  const clientsFor = deps.clients ?? ((r: string) => createAwsClients(r, deps.env));
+  const spec = loadPlatformSpec(deps.env);
+  if (command === COMMANDS.uploadDataset) {
+    const raw = parseWith<Record<string, unknown>>(buildUploadDatasetProgram(), argv);
+    if (!raw) return EXIT_CODES.ok;
+    const args = parseCommandArgs(UploadDatasetArgsSchema, raw);
+    const aws = clientsFor(args.region ?? spec.project.region);
+    const target = await uploadDataset(aws, {
+      spec,
+      dir: args.dir,
+      prefix: args.dataPrefix,
+      dryRun: args.dryRun,
+      io,
+      interrupts: deps.interrupts,
     });
+    io.out(`${RESULT_KEYS.dataset}=${target}`);
+    return EXIT_CODES.ok;
+  }
+  const raw = parseWith<Record<string, unknown>>(buildStopProgram(), argv);
+  if (!raw) return EXIT_CODES.ok;
+  const args = parseCommandArgs(StopArgsSchema, raw);
+  const aws = clientsFor(args.region ?? spec.project.region);
+  io.out(stopResultLine(await stopTrainingJob(aws.sagemaker, args.jobName, io)));
+  return EXIT_CODES.ok;
 }
 
 async function dryRun(ctx: LaunchContext, env: NodeJS.ProcessEnv): Promise<PlannedRequest[]> {
@@ -95,16 +184,10 @@ async function launch(
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   const { io } = deps;
   try {
-    let raw: RawOptions;
-    try {
-      raw = buildProgram().parse(argv, { from: 'user' }).opts<RawOptions>();
-    } catch (err) {
-      if (err instanceof CommanderError) {
-        if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.ok;
-        throw new UsageError(err.message.replace(/^error: /, ''));
-      }
-      throw err;
-    }
+    const [first = '', ...rest] = argv;
+    if ((Object.values(COMMANDS) as string[]).includes(first)) return await runCommand(first, rest, deps);
+    const raw = parseWith<RawOptions>(buildProgram(), argv);
+    if (!raw) return EXIT_CODES.ok;
     const args: LaunchArgs = parseLaunchArgs(raw);
     const spec = loadPlatformSpec(deps.env);
     const region = args.region ?? spec.project.region;

@@ -71,6 +71,21 @@ export class MissingInfraParameterError extends LauncherError {
   }
 }
 
+/** The dataset folder given to `upload-dataset` is not in the ImageFolder layout `train` reads. */
+export class DatasetLayoutError extends LauncherError {
+  readonly problems: readonly string[];
+  constructor(dir: string, problems: readonly string[]) {
+    super(
+      `${dir} is not a dataset in the layout training reads:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      EXIT_CODES.missingInput,
+      {
+        hint: 'Expected DIR/train/<class>/<image>, DIR/valid/<class>/<image>, DIR/test/<class>/<image>, with the same class folders in each split and only image files in them.',
+      },
+    );
+    this.problems = problems;
+  }
+}
+
 /** A local file the launcher needs is absent or unreadable. */
 export class MissingLocalInputError extends LauncherError {
   constructor(message: string, options?: ErrorOptions) {

@@ -1,3 +1,7 @@
+/**
+ * The values the infra stacks publish in SSM that the launcher reads (bucket names, role, subnets, security group,
+ * optional KMS key and images), read in one pass and checked for the required ones.
+ */
 import { ssmParameterNames, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
 import { GetParametersCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { MissingInfraParameterError } from './errors.js';
@@ -19,8 +23,6 @@ export interface InfraConfig {
   trainingImageUris?: Partial<Record<TrainingMode, string>>;
   /** EC2 target only. */
   ec2InstanceId?: string;
-  /** --register only. */
-  modelServerImageUri?: string;
 }
 
 type Key = keyof ReturnType<typeof ssmParameterNames>;
@@ -35,9 +37,12 @@ const REQUIRED: readonly Key[] = [
 ];
 const OPTIONAL: readonly Key[] = ['kmsKeyArn', 'trainingImageUriSingle', 'trainingImageUriMulti'];
 
+/**
+ * What a run reads beyond the training parameters. `--register` needs nothing more: a package is registered without
+ * an image (the serving image is published by the serving stack, which is deployed only after a package is approved).
+ */
 export interface InfraNeeds {
   ec2?: boolean;
-  register?: boolean;
 }
 
 function splitList(value: string): string[] {
@@ -54,11 +59,7 @@ export function infraFromValues(
   needs: InfraNeeds = {},
 ): InfraConfig {
   const names = ssmParameterNames(spec);
-  const required = [
-    ...REQUIRED,
-    ...(needs.ec2 ? (['ec2TrainingInstanceId'] as const) : []),
-    ...(needs.register ? (['modelServerImageUri'] as const) : []),
-  ];
+  const required = [...REQUIRED, ...(needs.ec2 ? (['ec2TrainingInstanceId'] as const) : [])];
   const missing = required.map((k) => names[k]).filter((n) => !values[n]);
   if (missing.length > 0) throw new MissingInfraParameterError(missing);
   const get = (k: Key): string => values[names[k]] ?? '';
@@ -76,7 +77,6 @@ export function infraFromValues(
   if (get('trainingImageUriMulti')) images.multi = get('trainingImageUriMulti');
   if (images.single || images.multi) config.trainingImageUris = images;
   if (needs.ec2) config.ec2InstanceId = get('ec2TrainingInstanceId');
-  if (needs.register) config.modelServerImageUri = get('modelServerImageUri');
   return config;
 }
 
@@ -84,7 +84,7 @@ export function infraFromValues(
 export function placeholderInfra(spec: PlatformSpec, needs: InfraNeeds = {}): InfraConfig {
   const names = ssmParameterNames(spec);
   const values: Record<string, string> = {};
-  for (const k of [...REQUIRED, 'ec2TrainingInstanceId', 'modelServerImageUri'] as const) {
+  for (const k of [...REQUIRED, 'ec2TrainingInstanceId'] as const) {
     values[names[k]] = `{{resolve:ssm:${names[k]}}}`;
   }
   return infraFromValues(spec, values, needs);
@@ -99,7 +99,6 @@ export async function readInfra(
   const names = ssmParameterNames(spec);
   const keys: Key[] = [...REQUIRED, ...OPTIONAL];
   if (needs.ec2) keys.push('ec2TrainingInstanceId');
-  if (needs.register) keys.push('modelServerImageUri');
   const wanted = keys.map((k) => names[k]);
   const values: Record<string, string> = {};
   for (let i = 0; i < wanted.length; i += 10) {

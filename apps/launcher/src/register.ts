@@ -3,8 +3,18 @@
  * (created when absent), its evaluation.json (read out of model.tar.gz, written beside it) as the package's
  * ModelQuality statistics and its numeric leaves as customer metadata. The registry gate of the deploy workflow
  * replays it, approves it, and deploys only Approved packages.
+ *
+ * The package names no container image, only the artifact (`ModelDataUrl`; `Image` is optional in
+ * ModelPackageContainerDefinition): the image that serves an approved package is the one deploy-endpoints builds, and
+ * the serving stack that publishes its URI is deployed only after a package is approved. It carries the digest of its
+ * training inputs (`trainingInputs`), which tools/gha/train-decision.ts compares to decide whether to train again.
  */
-import { EVALUATION_FILE, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  EVALUATION_FILE,
+  TRAINING_INPUTS_METADATA_KEY,
+  type PlatformSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import {
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
@@ -26,7 +36,11 @@ import { parseS3Uri } from './s3-uri.js';
  */
 export const MODEL_PACKAGE_KEY = 'MODEL_PACKAGE';
 
-/** Numeric leaves of evaluation.json as `a.b` → value (CustomerMetadataProperties holds at most 50). */
+/** CustomerMetadataProperties holds at most 50 entries: the mode, the job name, the digest, and the metrics. */
+const MAX_METADATA_ENTRIES = 50;
+const OWN_METADATA_ENTRIES = 3;
+
+/** Numeric leaves of evaluation.json as `a.b` → value. */
 export function flattenMetrics(value: unknown, prefix = ''): Record<string, number> {
   const out: Record<string, number> = {};
   if (typeof value === 'number' && Number.isFinite(value)) {
@@ -46,20 +60,24 @@ export interface ModelPackagePlan {
   /** s3:// URI of evaluation.json (ModelQuality statistics). */
   evaluationUri: string;
   evaluation: unknown;
-  modelServerImageUri: string;
+  /** trainingInputsDigest() of what the model was trained from (spec, training package, weights pin). */
+  trainingInputs: string;
   trainingJobName?: string;
 }
 
-/** CreateModelPackage (pure): pending manual approval, metrics from evaluation.json. */
+/** CreateModelPackage (pure): pending manual approval, no image, metrics from evaluation.json. */
 export function buildCreateModelPackageRequest(plan: ModelPackagePlan): CreateModelPackageInput {
-  const metrics = Object.entries(flattenMetrics(plan.evaluation)).slice(0, 48);
+  const metrics = Object.entries(flattenMetrics(plan.evaluation)).slice(
+    0,
+    MAX_METADATA_ENTRIES - OWN_METADATA_ENTRIES,
+  );
   const endpoint = plan.spec.endpoints[plan.mode];
   return {
     ModelPackageGroupName: plan.group,
     ModelPackageDescription: `${plan.spec.project.name} ${plan.mode}-instance training${plan.trainingJobName ? ` (${plan.trainingJobName})` : ''}`,
     ModelApprovalStatus: 'PendingManualApproval',
     InferenceSpecification: {
-      Containers: [{ Image: plan.modelServerImageUri, ModelDataUrl: plan.modelDataUrl }],
+      Containers: [{ ModelDataUrl: plan.modelDataUrl }],
       SupportedContentTypes: ['image/jpeg', 'image/png', 'application/json'],
       SupportedResponseMIMETypes: ['application/json'],
       SupportedRealtimeInferenceInstanceTypes: [endpoint.instanceType as never],
@@ -69,6 +87,7 @@ export function buildCreateModelPackageRequest(plan: ModelPackagePlan): CreateMo
     },
     CustomerMetadataProperties: {
       trainingMode: plan.mode,
+      [TRAINING_INPUTS_METADATA_KEY]: plan.trainingInputs,
       ...(plan.trainingJobName ? { trainingJobName: plan.trainingJobName } : {}),
       ...Object.fromEntries(metrics.map(([k, v]) => [k.slice(0, 128), String(v)])),
     },

@@ -48,12 +48,12 @@ function clients(): AwsClients {
   };
 }
 
-function notFound(): S3ServiceException {
+function accessDenied(): S3ServiceException {
   return new S3ServiceException({
-    name: 'NotFound',
+    name: 'Forbidden',
     $fault: 'client',
-    $metadata: { httpStatusCode: 404 },
-    message: 'Not Found',
+    $metadata: { httpStatusCode: 403 },
+    message: 'Forbidden',
   });
 }
 
@@ -64,7 +64,8 @@ function happyInfra(): void {
     Parameters: input.Names.filter((n) => params[n]).map((n) => ({ Name: n, Value: params[n] })),
   }));
   s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: 'x' }] });
-  s3.on(HeadObjectCommand).rejects(notFound());
+  // What S3 answers a role without s3:ListBucket for a missing key: the launcher must never ask it this way.
+  s3.on(HeadObjectCommand).rejects(accessDenied());
   s3.on(PutObjectCommand).resolves({});
 }
 
@@ -154,7 +155,11 @@ describe('SDK exceptions → launcher errors', () => {
 
   it('skips the upload when the source with the same hash is already in S3', async () => {
     happyInfra();
-    s3.on(HeadObjectCommand).resolves({});
+    // The listing of the source key finds exactly that key.
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      KeyCount: 1,
+      Contents: [{ Key: input.Prefix, Size: 10 }],
+    }));
     sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn' });
     sm.on(DescribeTrainingJobCommand).resolves({
       TrainingJobStatus: 'Completed',
@@ -185,6 +190,56 @@ describe('SDK exceptions → launcher errors', () => {
   });
 });
 
+describe('S3 existence checks: ListObjectsV2 only, never the HeadObject that answers 403 to the CI roles', () => {
+  it('checks the channels, the pretrained weights and the source by listing; a 403 HeadObject path is never taken', async () => {
+    happyInfra();
+    const weights = 's3://dogbreed-models-123456789012/pretrained/abc/w.pth';
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) =>
+      // The weights are there, the source is not (first run after a change under training/).
+      input.Prefix.startsWith('pretrained/')
+        ? { KeyCount: 1, Contents: [{ Key: input.Prefix, Size: 5 }] }
+        : input.Prefix.startsWith('training-source/')
+          ? { KeyCount: 1, Contents: [{ Key: `${input.Prefix}.old`, Size: 5 }] }
+          : { KeyCount: 1, Contents: [{ Key: `${input.Prefix}a/1.png` }] },
+    );
+    sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn' });
+    sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed' });
+    const ctx = testContext(PLATFORM_SPEC, {
+      target: 'sagemaker',
+      jobName: 'job-1',
+      pretrainedWeights: weights,
+    });
+    await launchSageMaker(ctx, clients());
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    const prefixes = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix);
+    expect(prefixes).toContain('pretrained/abc/w.pth');
+    expect(prefixes.some((p) => /^training-source\/[0-9a-f]{16}\/sourcedir\.tar\.gz$/.test(p ?? ''))).toBe(
+      true,
+    );
+    // `<key>.old` shares the prefix but is not the key: the source is uploaded.
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+  });
+
+  it('a pretrained weights key that only prefixes other keys counts as missing', async () => {
+    happyInfra();
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
+      KeyCount: 1,
+      Contents: [
+        { Key: input.Prefix.startsWith('pretrained/') ? `${input.Prefix}.partial` : `${input.Prefix}x` },
+      ],
+    }));
+    const ctx = testContext(PLATFORM_SPEC, {
+      target: 'sagemaker',
+      jobName: 'job-1',
+      pretrainedWeights: 's3://dogbreed-models-123456789012/pretrained/abc/w.pth',
+    });
+    const err = await launchSageMaker(ctx, clients()).catch((e: unknown) => toLauncherError(e));
+    expect(err).toBeInstanceOf(MissingChannelError);
+    expect((err as MissingChannelError).channels).toEqual(['pretrained']);
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+});
+
 describe('Ctrl-C while following a job', () => {
   function interruptedRun(io: ReturnType<typeof memoryIo>) {
     happyInfra();
@@ -205,12 +260,23 @@ describe('Ctrl-C while following a job', () => {
     return launchSageMaker(ctx, clients()).catch((e: unknown) => toLauncherError(e));
   }
 
-  it('without a TTY: leaves the job running and says how to stop it', async () => {
+  it('without a TTY (CI cancelling the run): stops the job, says so, exits 130 without waiting', async () => {
     const io = memoryIo({ interactive: false });
     const err = await interruptedRun(io);
     expect(err).toMatchObject({ exitCode: EXIT_CODES.interrupted });
+    expect(sm.commandCalls(StopTrainingJobCommand).map((c) => c.args[0].input)).toEqual([
+      { TrainingJobName: 'job-1' },
+    ]);
+    expect(formatError(err as never)).toContain('stop requested for training job job-1');
+    expect(io.stderr).toContain('[job-1] interrupted without a TTY: stopping the training job');
+    expect(io.stderr.some((l) => l.includes('[y/N]'))).toBe(false);
+  });
+
+  it('without a TTY, when StopTrainingJob fails: exits 130 and prints the stop command', async () => {
+    sm.on(StopTrainingJobCommand).rejects(new Error('session expired'));
+    const err = await interruptedRun(memoryIo({ interactive: false }));
+    expect(err).toMatchObject({ exitCode: EXIT_CODES.interrupted });
     expect(formatError(err as never)).toContain('aws sagemaker stop-training-job --training-job-name job-1');
-    expect(sm.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
   });
 
   it('on a TTY, answering y stops the job and waits until it stopped', async () => {

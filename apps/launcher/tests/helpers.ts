@@ -8,7 +8,7 @@ import { InterruptSignal, type Io } from '../src/io.js';
 
 export const FIXED_NOW = new Date('2026-11-24T12:34:56Z');
 
-/** Infra values as the stacks would publish them. */
+/** Infra values as the data, network and training stacks publish them (the serving stack's come later). */
 export const TEST_INFRA: InfraConfig = {
   dataBucket: 'dogbreed-data-123456789012',
   modelBucket: 'dogbreed-models-123456789012',
@@ -18,7 +18,6 @@ export const TEST_INFRA: InfraConfig = {
   securityGroupIds: ['sg-0ccc3333'],
   kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555',
   ec2InstanceId: 'i-0123456789abcdef0',
-  modelServerImageUri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/dogbreed-model-server:1',
 };
 
 /** The same values keyed by their SSM parameter names. */
@@ -33,7 +32,6 @@ export function infraParameters(spec: PlatformSpec, infra: InfraConfig = TEST_IN
     [n.trainingSecurityGroupId]: infra.securityGroupIds.join(','),
     ...(infra.kmsKeyArn ? { [n.kmsKeyArn]: infra.kmsKeyArn } : {}),
     ...(infra.ec2InstanceId ? { [n.ec2TrainingInstanceId]: infra.ec2InstanceId } : {}),
-    ...(infra.modelServerImageUri ? { [n.modelServerImageUri]: infra.modelServerImageUri } : {}),
   };
 }
 

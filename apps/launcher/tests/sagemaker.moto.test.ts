@@ -1,4 +1,14 @@
-import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
+/**
+ * Contract test: the launcher's SageMaker path with the real SDK against moto's server mode, from an account where
+ * only the data, network and training stacks are deployed (no serving stack yet).
+ */
+import {
+  PLATFORM_SPEC,
+  S3_PREFIXES,
+  ssmParameterNames,
+  TRAINING_INPUTS_METADATA_KEY,
+  trainingInputsDigest,
+} from '@dogbreed/platform-spec';
 import {
   DescribeTrainingJobCommand,
   ListModelPackagesCommand,
@@ -10,7 +20,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AwsClients } from '../src/context.js';
 import { launchSageMaker } from '../src/sagemaker/launch.js';
 import { buildCreateTrainingJobRequest } from '../src/sagemaker/request.js';
-import { infraParameters, memoryIo, TEST_INFRA, testContext } from './helpers.js';
+import { infraParameters, memoryIo, TEST_INFRA, testContext, TRAINING_DIR } from './helpers.js';
 import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
@@ -62,6 +72,11 @@ describe.skipIf(!motoAvailable())(
     });
 
     it('uploads the source, creates the job, describes it and reads its status; registers the model', async () => {
+      // An account before its first deploy: the serving stack (and its image parameter) does not exist yet, and
+      // --register must not need it (it would deadlock: serving needs an Approved package, which needs training).
+      await expect(
+        aws.ssm.send(new GetParameterCommand({ Name: ssmParameterNames(PLATFORM_SPEC).modelServerImageUri })),
+      ).rejects.toMatchObject({ name: 'ParameterNotFound' });
       // Prepare: the model.tar.gz the job will have written (moto does not run containers).
       const jobName = 'dogbreed-contract-1';
       const artifactKey = `training-output/multi/${jobName}/output/model.tar.gz`;
@@ -135,6 +150,14 @@ describe.skipIf(!motoAvailable())(
         }),
       );
       expect(pkg.ModelApprovalStatus).toBe('PendingManualApproval');
+      // No image: moto (like SageMaker, where Image is optional) stores the artifact alone.
+      expect(pkg.InferenceSpecification?.Containers).toEqual([
+        { ModelDataUrl: `s3://${TEST_INFRA.modelBucket}/${artifactKey}` },
+      ]);
+      // The digest train-decision compares: the training package and the spec's training section.
+      expect(pkg.CustomerMetadataProperties?.[TRAINING_INPUTS_METADATA_KEY]).toBe(
+        trainingInputsDigest({ trainingDir: TRAINING_DIR, training: PLATFORM_SPEC.training }),
+      );
       // The package's ARN is a result line (the deploy workflow's replay and approve jobs take it from there).
       expect(io.stdout).toContain(`MODEL_PACKAGE=${pkg.ModelPackageArn}`);
       expect(pkg.CustomerMetadataProperties).toMatchObject({

@@ -190,14 +190,17 @@ describe('--dry-run', () => {
     const out = JSON.parse(io.stdout.join('\n')) as {
       requests: { operation: string; input: Record<string, unknown> }[];
     };
+    // Three channel listings, then the source key's listing (no HeadObject: it answers 403 to the CI roles).
     expect(out.requests.map((r) => r.operation)).toEqual([
+      'S3:ListObjectsV2',
       'S3:ListObjectsV2',
       'S3:ListObjectsV2',
       'S3:ListObjectsV2',
       'S3:PutObject',
       'SageMaker:CreateTrainingJob',
     ]);
-    const create = out.requests[4]?.input ?? {};
+    expect(out.requests[3]?.input['Prefix']).toMatch(/^training-source\/[0-9a-f]{16}\/sourcedir\.tar\.gz$/);
+    const create = out.requests[5]?.input ?? {};
     expect(create['TrainingJobName']).toBe('dry-1');
     expect(create['RoleArn']).toBe('{{resolve:ssm:/dogbreed/training/sagemaker-role-arn}}');
   });

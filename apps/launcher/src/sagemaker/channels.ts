@@ -1,35 +1,32 @@
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+/**
+ * The dataset channels and the pretrained weights are checked before a training job is created, with ListObjectsV2
+ * only (the CI roles may list their prefixes; a HeadObject on a missing key answers 403 to them, see s3-exists.ts).
+ */
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { MissingChannelError } from '../errors.js';
+import { s3KeyExists } from '../s3-exists.js';
 import { parseS3Uri } from '../s3-uri.js';
 
 export interface ChannelCheck {
   channel: string;
   uri: string;
-  /** prefix: at least one object under it (ListObjectsV2); object: the exact key exists (HeadObject). */
+  /** prefix: at least one object under it; object: exactly this key exists. Both ListObjectsV2. */
   kind: 'prefix' | 'object';
 }
 
-function isNotFound(err: unknown): boolean {
+function isNoSuchBucket(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === 'NotFound' ||
-    e?.name === 'NoSuchKey' ||
-    e?.name === 'NoSuchBucket' ||
-    e?.$metadata?.httpStatusCode === 404
-  );
+  return e?.name === 'NoSuchBucket' || e?.$metadata?.httpStatusCode === 404;
 }
 
 async function exists(s3: S3Client, check: ChannelCheck): Promise<boolean> {
   const { bucket, key } = parseS3Uri(check.uri);
   try {
-    if (check.kind === 'object') {
-      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return true;
-    }
+    if (check.kind === 'object') return await s3KeyExists(s3, bucket, key);
     const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
     return (out.KeyCount ?? out.Contents?.length ?? 0) > 0;
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNoSuchBucket(err)) return false;
     throw err;
   }
 }

@@ -1,10 +1,17 @@
+/**
+ * `--target sagemaker`: plans the run without AWS (source package, channel checks, CreateTrainingJob request), then
+ * checks the channels, uploads the source once per content hash, creates the job, follows it and, with `--register`,
+ * registers the artifact with the digest of its training inputs.
+ */
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { S3_PREFIXES, trainingInputsDigest } from '@dogbreed/platform-spec';
 import { createHash } from 'node:crypto';
 import type { AwsClients, LaunchContext, PlannedRequest } from '../context.js';
 import { effectiveHyperparameters } from '../hyperparameters.js';
 import { placeholderInfra, readInfra, type InfraConfig } from '../infra.js';
 import { MODEL_PACKAGE_KEY, registerModel } from '../register.js';
+import { keyCheckRequest, s3KeyExists } from '../s3-exists.js';
 import { packageSource, type SourcePackage } from '../source-package.js';
 import { parseS3Uri } from '../s3-uri.js';
 import { assertChannelsExist, type ChannelCheck } from './channels.js';
@@ -61,10 +68,13 @@ export function plannedRequests(plan: SageMakerPlan): PlannedRequest[] {
   return [
     ...plan.checks.map((c) => {
       const { bucket: b, key: k } = parseS3Uri(c.uri);
-      return c.kind === 'object'
-        ? { operation: 'S3:HeadObject', input: { Bucket: b, Key: k } }
-        : { operation: 'S3:ListObjectsV2', input: { Bucket: b, Prefix: k, MaxKeys: 1 } };
+      return {
+        operation: 'S3:ListObjectsV2',
+        input: c.kind === 'object' ? keyCheckRequest(b, k) : { Bucket: b, Prefix: k, MaxKeys: 1 },
+      };
     }),
+    // The source goes up only when its content hash is not there yet.
+    { operation: 'S3:ListObjectsV2', input: keyCheckRequest(bucket, key) },
     {
       operation: 'S3:PutObject',
       input: {
@@ -79,24 +89,35 @@ export function plannedRequests(plan: SageMakerPlan): PlannedRequest[] {
 }
 
 export async function dryRunSageMaker(ctx: LaunchContext): Promise<PlannedRequest[]> {
-  return plannedRequests(
-    await planSageMaker(ctx, placeholderInfra(ctx.spec, { register: Boolean(ctx.args.register) })),
-  );
+  return plannedRequests(await planSageMaker(ctx, placeholderInfra(ctx.spec)));
 }
 
-/** Uploads the source unless an object with the same content hash is already there. */
+/**
+ * The digest `--register` records: the training package, the spec's training section, and whatever this run
+ * changes beyond them (hyperparameter flags, another data prefix), so a hand-made run never passes for CI's.
+ */
+export function runTrainingInputs(ctx: Pick<LaunchContext, 'spec' | 'args' | 'trainingDir'>): string {
+  const { args } = ctx;
+  return trainingInputsDigest({
+    trainingDir: ctx.trainingDir,
+    training: ctx.spec.training,
+    overrides: {
+      ...args.hyperparameters,
+      ...(args.dataPrefix !== S3_PREFIXES.datasets ? { dataPrefix: args.dataPrefix } : {}),
+    },
+  });
+}
+
+/**
+ * Uploads the source unless an object with the same content hash is already there (ListObjectsV2 on the key: the
+ * train role's HeadObject on a missing key is a 403, see s3-exists.ts).
+ */
 export async function uploadSource(
   s3: S3Client,
   plan: Pick<SageMakerPlan, 'source' | 'sourceUri'>,
 ): Promise<boolean> {
   const { bucket, key } = parseS3Uri(plan.sourceUri);
-  try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return false;
-  } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name !== 'NotFound' && e.$metadata?.httpStatusCode !== 404) throw err;
-  }
+  if (await s3KeyExists(s3, bucket, key)) return false;
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -111,8 +132,10 @@ export async function uploadSource(
 /** Creates the job, follows it and returns the model artifact URI (registered when --register is given). */
 export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Promise<string> {
   const { io, args } = ctx;
-  const infra = await readInfra(aws.ssm, ctx.spec, { register: Boolean(args.register) });
+  const infra = await readInfra(aws.ssm, ctx.spec);
   const plan = await planSageMaker(ctx, infra);
+  // Taken now, from the files just packed, not after hours of training.
+  const trainingInputs = args.register ? runTrainingInputs(ctx) : undefined;
   await assertChannelsExist(aws.s3, plan.checks);
   const uploaded = await uploadSource(aws.s3, plan);
   io.err(
@@ -140,7 +163,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
       `billable seconds: ${done.BillableTimeInSeconds}${done.TrainingTimeInSeconds ? ` of ${done.TrainingTimeInSeconds}` : ''}`,
     );
   }
-  if (args.register && infra.modelServerImageUri) {
+  if (args.register && trainingInputs) {
     const arn = await registerModel(
       { sagemaker: aws.sagemaker, s3: aws.s3, log: io.err },
       {
@@ -148,7 +171,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
         mode: args.mode,
         group: args.register,
         modelDataUrl: artifact,
-        modelServerImageUri: infra.modelServerImageUri,
+        trainingInputs,
         trainingJobName: jobName,
       },
     );

@@ -1,3 +1,7 @@
+/**
+ * Following a SageMaker training job to its end: progress lines, typed failures, and what an interrupt does (stop the
+ * job in CI, ask at a terminal).
+ */
 import {
   DescribeTrainingJobCommand,
   StopTrainingJobCommand,
@@ -28,8 +32,17 @@ export function failureError(jobName: string, status: string, reason: string | u
 }
 
 /**
- * Follows the job until it ends, printing progress on stderr. Ctrl-C: asks whether to stop the job
- * (interactive) or leaves it running and says how to stop it (not a TTY).
+ * What an interrupt (SIGINT/SIGTERM) while following a job does. Without a TTY it is CI cancelling the run (GitHub
+ * sends SIGINT, then SIGTERM, then kills the runner's process): the job is stopped, or it would keep running and
+ * billing with no one following it. A person at a terminal is asked.
+ */
+export function interruptAction(interactive: boolean): 'stop' | 'ask' {
+  return interactive ? 'ask' : 'stop';
+}
+
+/**
+ * Follows the job until it ends, printing progress on stderr. An interrupt stops the job without a TTY (and ends
+ * with exit 130 at once: the runner is about to kill the process), or asks whether to stop it on a TTY.
  */
 export async function waitForTrainingJob(
   sm: SageMakerClient,
@@ -52,11 +65,17 @@ export async function waitForTrainingJob(
     }
     await interrupts.pause(opts.pollMs);
     if (!interrupts.take()) continue;
-    if (!io.interactive) {
-      throw new InterruptedError(
-        `Stopped following ${jobName}; the training job keeps running.`,
-        stopCommandHint(jobName, opts.region),
-      );
+    if (interruptAction(io.interactive) === 'stop') {
+      io.err(`[${jobName}] interrupted without a TTY: stopping the training job`);
+      try {
+        await sm.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
+      } catch (err) {
+        throw new InterruptedError(
+          `Interrupted; stopping training job ${jobName} failed: ${(err as Error).message}`,
+          stopCommandHint(jobName, opts.region),
+        );
+      }
+      throw new InterruptedError(`Interrupted; stop requested for training job ${jobName}.`);
     }
     const answer = await io.ask(`Stop training job ${jobName}? [y/N] `);
     if (/^y(es)?$/i.test(answer.trim())) {
