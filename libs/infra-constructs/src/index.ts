@@ -12,3 +12,5 @@ export * from './stacks/stacks.js';
 export * from './infra-app.js';
 export * from './nag.js';
 export * from './access/index.js';
+export * from './iam/cfn-resource-actions.js';
+export * from './iam/cfn-execution-policy.js';

@@ -315,6 +315,8 @@ describe('GitHub OIDC', () => {
     },
   );
 
+  // The repository's subject template holds repo, context and ref (GITHUB_OIDC_SUBJECT_CLAIM_KEYS): the branch is in
+  // every subject, so a job on another branch cannot assume a role, in an environment or not.
   it('the validate role (deploy branch, no environment) trusts refs/heads/main but not refs/heads/feature', () => {
     const s = trustStatement('validate');
     const { owner, repo, deployBranch } = spec.ci.github;
@@ -322,14 +324,18 @@ describe('GitHub OIDC', () => {
       [`${GITHUB_OIDC_HOST}:aud`]: aud,
       [`${GITHUB_OIDC_HOST}:sub`]: sub,
     });
+    const on = (branch: string, r = repo) =>
+      `repo:${owner}/${r}:ref:refs/heads/${branch}:ref:refs/heads/${branch}`;
     expect(deployBranch).toBe('main');
-    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`))).toBe(true);
-    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/feature`))).toBe(false);
-    expect(trusts(s, claims(`repo:${owner}/other:ref:refs/heads/main`))).toBe(false);
-    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`, 'someone-else'))).toBe(false);
+    expect(trusts(s, claims(on('main')))).toBe(true);
+    expect(trusts(s, claims(on('feature')))).toBe(false);
+    expect(trusts(s, claims(on('main', 'other')))).toBe(false);
+    expect(trusts(s, claims(on('main'), 'someone-else'))).toBe(false);
+    // The default template's subject (no ref claim key) is refused: the repository must use the custom one.
+    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`))).toBe(false);
   });
 
-  it('an environment-gated role trusts its environment and nothing else', () => {
+  it('an environment-gated role trusts its environment on the deploy branch and nothing else', () => {
     const s = trustStatement('deployEndpoints');
     const { owner, repo } = spec.ci.github;
     const env = spec.ci.roles.deployEndpoints.environment;
@@ -337,9 +343,15 @@ describe('GitHub OIDC', () => {
       [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
       [`${GITHUB_OIDC_HOST}:sub`]: sub,
     });
-    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:${env}`))).toBe(true);
-    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:staging`))).toBe(false);
-    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main`))).toBe(false);
+    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:${env}:ref:refs/heads/main`))).toBe(true);
+    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:${env}:ref:refs/heads/feature`))).toBe(false);
+    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:${env}`))).toBe(false);
+    expect(trusts(s, claims(`repo:${owner}/${repo}:environment:staging:ref:refs/heads/main`))).toBe(false);
+    expect(trusts(s, claims(`repo:${owner}/${repo}:ref:refs/heads/main:ref:refs/heads/main`))).toBe(false);
+  });
+
+  it.each(CiStage.options)('every subject of %s names the deploy branch', (stage) => {
+    expect(ciSubjectClaim(spec, stage).endsWith(`:ref:refs/heads/${spec.ci.github.deployBranch}`)).toBe(true);
   });
 
   it('gives each stage only its own permissions', () => {

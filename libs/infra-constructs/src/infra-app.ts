@@ -1,8 +1,16 @@
-import { App, Tags, Validations, type Environment } from 'aws-cdk-lib';
+import {
+  App,
+  DefaultStackSynthesizer,
+  LegacyStackSynthesizer,
+  Tags,
+  Validations,
+  type Environment,
+} from 'aws-cdk-lib';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
 import { InfraPropsError } from './errors.js';
+import { CfnExecutionPolicy, cfnResourceTypes } from './iam/cfn-execution-policy.js';
 import {
   CiStack,
   DataStack,
@@ -35,9 +43,23 @@ export interface InfraStacks {
   readonly ci: CiStack;
   /** People roles (operator, viewer, client) and the development notebook. */
   readonly access: AccessStack;
-  /** The permissions boundary every role of every stack carries; deployed before all of them. */
-  readonly boundary: PermissionsBoundaryStack;
+  /**
+   * The permissions boundary every role of every stack carries, and the scoped CloudFormation execution policy of the
+   * CDK bootstrap (`executionPolicy`); deployed before all of them, before the bootstrap that names the policy.
+   */
+  readonly boundary: PermissionsBoundaryStack & { readonly executionPolicy: CfnExecutionPolicy };
 }
+
+/** The stacks CloudFormation deploys for the pipeline, through CDK's execution role (and so its execution policy). */
+export const PIPELINE_STACKS = ['network', 'data', 'training', 'serving'] as const;
+
+/**
+ * The stacks an administrator deploys with their own credentials: the CDK CLI deploys them without CDK's bootstrap
+ * roles, so CloudFormation acts as the administrator and the scoped execution policy (which may not touch the CI
+ * roles, the boundary or the people roles) does not apply; the boundary stack needs no bootstrap at all, so it can
+ * hold the execution policy before `cdk bootstrap` names it.
+ */
+export const ADMIN_STACKS = ['boundary', 'ci', 'access'] as const;
 
 /** Stack names: `<project>-<part>`. */
 export function stackName(spec: PlatformSpec, part: keyof InfraStacks): string {
@@ -58,27 +80,39 @@ export function composeInfra(
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
   const env: Environment = { account: spec.project.account, region: spec.project.region };
   const common = { spec, env };
+  // The CLI's credentials, no bootstrap roles, no bootstrap version rule or asset bucket (the stacks have no assets).
+  const asAdministrator = { synthesizer: new LegacyStackSynthesizer() };
+  // The pipeline's stacks: through the bootstrap of the spec's qualifier (its deploy role, execution role, assets).
+  const throughPipeline = () => ({
+    synthesizer: new DefaultStackSynthesizer({ qualifier: spec.ci.bootstrap.qualifier }),
+  });
   // First: every role in the other stacks references this managed policy (applyPermissionsBoundary adds the dependency).
   const boundary = new PermissionsBoundaryStack(app, stackName(spec, 'boundary'), {
     ...common,
-    description: 'dogbreed: the permissions boundary of every project role',
+    ...asAdministrator,
+    description:
+      'dogbreed: the permissions boundary of every project role, the CloudFormation execution policy',
   });
   const network = new NetworkStack(app, stackName(spec, 'network'), {
     ...common,
+    ...throughPipeline(),
     description: 'dogbreed: VPC, endpoints, security groups',
   });
   const data = new DataStack(app, stackName(spec, 'data'), {
     ...common,
+    ...throughPipeline(),
     description: 'dogbreed: KMS key and S3 buckets',
   });
   const training = new TrainingStack(app, stackName(spec, 'training'), {
     ...common,
+    ...throughPipeline(),
     description: 'dogbreed: training role, training images, EC2 trainer',
     network: network.network,
     stores: data.stores,
   });
   const serving = new ServingStack(app, stackName(spec, 'serving'), {
     ...common,
+    ...throughPipeline(),
     description: 'dogbreed: model-server endpoints with autoscaling, invoker Lambda',
     network: network.network,
     stores: data.stores,
@@ -88,11 +122,13 @@ export function composeInfra(
   });
   const ci = new CiStack(app, stackName(spec, 'ci'), {
     ...common,
+    ...asAdministrator,
     description: 'dogbreed: GitHub OIDC provider and CI roles',
     existingProviderArn: oidcProviderArnFromContext(app),
   });
   const access = new AccessStack(app, stackName(spec, 'access'), {
     ...common,
+    ...asAdministrator,
     description: 'dogbreed: people roles, development notebook',
     createPermissionsBoundary: false,
     vpc: network.network.vpc,
@@ -106,10 +142,23 @@ export function composeInfra(
     endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
     trainingRoleArn: training.resources.executionRole.roleArn,
   });
+  // What CloudFormation may do for the pipeline: exactly the resource types of the pipeline stacks' templates.
+  const executionPolicy = new CfnExecutionPolicy(boundary, 'CfnExecutionPolicy', {
+    spec,
+    resourceTypes: cfnResourceTypes([network, data, training, serving]),
+  });
   for (const [k, v] of Object.entries(spec.project.tags)) Tags.of(app).add(k, v);
   // Every IAM role of every stack gets the project's permissions boundary (and a dependency on its stack).
   applyPermissionsBoundary(app, spec);
-  return { network, data, training, serving, ci, access, boundary };
+  return {
+    network,
+    data,
+    training,
+    serving,
+    ci,
+    access,
+    boundary: Object.assign(boundary, { executionPolicy }),
+  };
 }
 
 /** cdk-nag's AWS Solutions rules on every stack of the app: an unacknowledged finding fails the synth. */

@@ -9,6 +9,9 @@
  * unchecked; removing one grant from a template must make a call fail (the last tests show it).
  *
  * Session continuity is checked here too: each job asks for a session no longer than its role's MaxSessionDuration.
+ * The validate stage's reads (the training decision's registry reads and the pre-flight doctor's) are checked as a
+ * list of requests, and the train role's kms:CreateGrant for the training volume (VolumeKmsKeyId) is derived from the
+ * recorded CreateTrainingJob.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -329,6 +332,16 @@ function iamRequests(call: RecordedCall): IamRequest[] {
           context: { 'iam:PassedToService': 'sagemaker.amazonaws.com' },
         },
         ...trainingJobNeeds(b),
+        // A volume encrypted with the project key: SageMaker creates a grant on it in the caller's name.
+        ...((b['ResourceConfig'] as { VolumeKmsKeyId?: string } | undefined)?.VolumeKmsKeyId
+          ? [
+              {
+                action: 'kms:CreateGrant',
+                resource: String((b['ResourceConfig'] as { VolumeKmsKeyId: string }).VolumeKmsKeyId),
+                context: { 'kms:GrantIsForAWSResource': 'true' },
+              },
+            ]
+          : []),
       ];
     }
     case 'sagemaker:DescribeTrainingJob':
@@ -518,7 +531,7 @@ describe.skipIf(!motoAvailable())(
         [names.trainingRoleArn]: EXECUTION_ROLE,
         [names.trainingSubnetIds]: 'subnet-0aaa1111,subnet-0bbb2222',
         [names.trainingSecurityGroupId]: 'sg-0ccc3333',
-        [names.modelServerImageUri]: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dogbreed-model-server:1`,
+        // No model-server image URI: only the serving stack writes it, after training (the first deploy has none).
       };
       for (const [Name, Value] of Object.entries(params))
         await ssm.send(new PutParameterCommand({ Name, Value, Type: 'String' }));
@@ -833,6 +846,116 @@ describe.skipIf(!motoAvailable())(
       expect(await decide(policies, roleOf('replay'), req)).toBe('Allowed');
       const without = withoutBucketStatement(policies, PHYSICAL.dataBucket, 'CiReplayReadHeldOut');
       expect(await decide(without, roleOf('replay'), req)).not.toBe('Allowed');
+    });
+
+    it('the single-mode training job encrypts its volume with the project key, and the train role may create that grant (only for an AWS resource)', async () => {
+      const create = calls.train.find((c) => c.operation === 'CreateTrainingJob');
+      if (!create) throw new Error('no CreateTrainingJob recorded');
+      const grant = iamRequests(create).find((r) => r.action === 'kms:CreateGrant');
+      expect(grant?.resource, 'the launcher sets VolumeKmsKeyId for a CPU instance').toBe(PHYSICAL.keyArn);
+      if (!grant) return;
+      const role = roleOf('train');
+      expect(await decide(policies, role, grant)).toBe('Allowed');
+      // Not a grant for a principal of its choosing.
+      expect(
+        await decide(policies, role, { ...grant, context: { 'kms:GrantIsForAWSResource': 'false' } }),
+      ).not.toBe('Allowed');
+      const without = {
+        ...policies,
+        keyPolicy: {
+          Statement: policies.keyPolicy.Statement.filter((st) => !picks('CiTrainTrainingVolumeGrant')(st)),
+        },
+      };
+      expect(await decide(without, role, grant)).not.toBe('Allowed');
+    });
+
+    it('the train role no longer reads the model-server image URI (the serving stack writes it only after training)', async () => {
+      const req = {
+        action: 'ssm:GetParameter',
+        resource: arn('ssm', `parameter${names.modelServerImageUri}`),
+      };
+      expect(await decide(policies, roleOf('train'), req)).not.toBe('Allowed');
+      const reads = calls.train.filter(
+        (c) => c.operation === 'GetParameter' && (c.body ?? '').includes(names.modelServerImageUri),
+      );
+      expect(reads, trainOutput).toEqual([]);
+    });
+
+    it("the validate role may make the training decision's registry reads and the pre-flight doctor's reads, read-only", async () => {
+      const { qualifier, executionPolicyName } = spec.ci.bootstrap;
+      const reads: IamRequest[] = [
+        { action: 'sagemaker:ListModelPackages', resource: '*' },
+        ...Object.values(GROUPS).map((g) => ({
+          action: 'sagemaker:DescribeModelPackage',
+          resource: arn('sagemaker', `model-package/${g}/3`),
+        })),
+        { action: 'ssm:GetParameter', resource: arn('ssm', `parameter/cdk-bootstrap/${qualifier}/version`) },
+        {
+          action: 'cloudformation:DescribeStacks',
+          resource: arn('cloudformation', 'stack/CDKToolkit/abc-123'),
+        },
+        { action: 'iam:ListOpenIDConnectProviders', resource: '*' },
+        {
+          action: 'iam:GetOpenIDConnectProvider',
+          resource: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+        },
+        { action: 'servicequotas:ListServiceQuotas', resource: '*' },
+        { action: 'servicequotas:GetServiceQuota', resource: arn('servicequotas', 'sagemaker/L-D4D2E0A4') },
+        { action: 'servicequotas:GetServiceQuota', resource: arn('servicequotas', 'lambda/L-B99A9384') },
+        { action: 'lambda:GetAccountSettings', resource: '*' },
+        { action: 'iam:GetPolicy', resource: `arn:aws:iam::${ACCOUNT}:policy/${executionPolicyName}` },
+        ...['', 'train/', 'valid/', 'test/'].map((split) => ({
+          action: 's3:ListBucket',
+          resource: `arn:aws:s3:::${PHYSICAL.dataBucket}`,
+          context: { 's3:prefix': `${S3_PREFIXES.datasets}${split}` },
+        })),
+      ];
+      const denied: string[] = [];
+      for (const req of reads) {
+        const d = await decide(policies, roleOf('validate'), req);
+        if (d !== 'Allowed') denied.push(`${req.action} on ${req.resource} → ${d}`);
+      }
+      expect(denied).toEqual([]);
+      // Read-only: no write of what it reads.
+      const writes: IamRequest[] = [
+        {
+          action: 'sagemaker:UpdateModelPackage',
+          resource: arn('sagemaker', `model-package/${GROUPS.single}/3`),
+        },
+        { action: 'ssm:PutParameter', resource: arn('ssm', `parameter/cdk-bootstrap/${qualifier}/version`) },
+        {
+          action: 'iam:CreatePolicyVersion',
+          resource: `arn:aws:iam::${ACCOUNT}:policy/${executionPolicyName}`,
+        },
+        {
+          action: 'servicequotas:RequestServiceQuotaIncrease',
+          resource: arn('servicequotas', 'sagemaker/L-1'),
+        },
+        {
+          action: 's3:GetObject',
+          resource: s3Object(PHYSICAL.dataBucket, `${S3_PREFIXES.datasets}train/a/1.jpg`),
+        },
+        {
+          action: 's3:ListBucket',
+          resource: `arn:aws:s3:::${PHYSICAL.modelBucket}`,
+          context: { 's3:prefix': S3_PREFIXES.trainingOutput },
+        },
+      ];
+      for (const req of writes)
+        expect(await decide(policies, roleOf('validate'), req), req.action).not.toBe('Allowed');
+      // The bucket policy grants the datasets listing: without it the doctor cannot see the split folders.
+      const without = withoutBucketStatement(policies, PHYSICAL.dataBucket, 'CiValidateListDatasets');
+      expect(await decide(without, roleOf('validate'), reads[reads.length - 1] as IamRequest)).not.toBe(
+        'Allowed',
+      );
+    });
+
+    it('every existence check of the train stage is a listing of the exact key (S3 answers 403 to HeadObject without ListBucket)', () => {
+      const heads = calls.train.filter((c) => c.operation === 'HeadObject');
+      expect(
+        heads.map((c) => s3Parts(c).key),
+        trainOutput,
+      ).toEqual([]);
     });
 
     it('each job asks for a session no longer than its role allows (deploy.yml, loadtest.yml → spec → CI template)', () => {

@@ -11,12 +11,19 @@
  *   - kms:GenerateDataKey on the project key through S3 (SSE-KMS uploads).
  *   - `--register`: GetObject of a trained `model.tar.gz` under `training-output/` (its evaluation.json) and PutObject of
  *     that `evaluation.json` beside it (the package's ModelQuality statistics); kms:Decrypt through S3.
+ *   - kms:CreateGrant on the project key for AWS resources only: CreateTrainingJob with `VolumeKmsKeyId` (the single
+ *     mode's CPU instance, which has no instance storage) needs it of the caller (SageMaker Developer Guide, "Amazon
+ *     SageMaker API Permissions: Actions, Permissions, and Resources Reference", CreateTrainingJob:
+ *     https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).
+ *   The existence checks (pretrained weights, the code package, the channels) are ListObjectsV2 with Prefix = the exact
+ *   key, never HeadObject: without s3:ListBucket S3 answers a missing key with 403, not 404.
  * Replay (tools/gha/replay-inputs.ts): GetObject of model artifacts under `training-output/` and `models/` (the
  * candidate and the serving model), ListObjectsV2 / GetObject of the endpoints' data captures under
  * `data-capture/<endpoint>/` in the model bucket and of the held-out images under `datasets/test/` in the data
  * bucket; kms:Decrypt through S3.
  * Deploy-endpoints (apps/infra/scripts/serving-artifacts.ts): ListObjectsV2 under `training-output/` and `models/` in
  * the model bucket, to prove an artifact exists before an endpoint is pointed at it.
+ * Validate (the pre-flight `doctor`): ListObjectsV2 under `datasets/` in the data bucket (the split folders exist).
  */
 import { aws_iam as iam, Stack } from 'aws-cdk-lib';
 import { EVALUATION_FILE, S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
@@ -39,6 +46,7 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
   const train = new iam.ArnPrincipal(roleArn(spec.ci.roles.train.roleName));
   const deployEndpoints = new iam.ArnPrincipal(roleArn(spec.ci.roles.deployEndpoints.roleName));
   const replay = new iam.ArnPrincipal(roleArn(spec.ci.roles.replay.roleName));
+  const validate = new iam.ArnPrincipal(roleArn(spec.ci.roles.validate.roleName));
   const captureFolders = [spec.endpoints.single.name, spec.endpoints.multi.name].map(
     (e) => `${S3_PREFIXES.dataCapture}${e}/`,
   );
@@ -58,6 +66,9 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
 
   stores.dataBucket.addToResourcePolicy(
     listUnder('CiTrainListDatasets', train, stores.dataBucket.bucketArn, [S3_PREFIXES.datasets]),
+  );
+  stores.dataBucket.addToResourcePolicy(
+    listUnder('CiValidateListDatasets', validate, stores.dataBucket.bucketArn, [S3_PREFIXES.datasets]),
   );
   stores.modelBucket.addToResourcePolicy(
     listUnder('CiTrainListOwnPrefixes', train, stores.modelBucket.bucketArn, CI_MODEL_PREFIXES.train),
@@ -133,6 +144,17 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
       actions: ['kms:GenerateDataKey'],
       resources: ['*'],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }),
+  );
+  // CreateTrainingJob with VolumeKmsKeyId: SageMaker creates a grant on the key for the job's volume, in the name of
+  // the caller; only grants for an AWS resource (kms:GrantIsForAWSResource), so the role cannot grant itself anything.
+  stores.key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiTrainTrainingVolumeGrant',
+      principals: [train],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }),
   );
   // SSE-KMS reads: S3 asks KMS to decrypt the object's data key for the reader (only through S3, only this key).

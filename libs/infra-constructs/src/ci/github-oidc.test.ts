@@ -5,7 +5,14 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CiStage, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  awsLoadTestSeconds,
+  cfnExecutionPolicyNames,
+  CiStage,
+  PLATFORM_SPEC,
+  PlatformSpecSchema,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
 import { InfraPropsError } from '../errors.js';
@@ -34,6 +41,7 @@ describe('CI role sessions', () => {
     }
     expect(roleOf(t, PLATFORM_SPEC.ci.roles.train.roleName)['MaxSessionDuration']).toBe(21_600);
     expect(roleOf(t, PLATFORM_SPEC.ci.roles.deployEndpoints.roleName)['MaxSessionDuration']).toBe(5_400);
+    expect(roleOf(t, PLATFORM_SPEC.ci.roles.loadTest.roleName)['MaxSessionDuration']).toBe(5_400);
   });
 
   it('follows a spec change', () => {
@@ -46,6 +54,27 @@ describe('CI role sessions', () => {
       },
     });
     expect(roleOf(ciTemplate(spec), spec.ci.roles.train.roleName)['MaxSessionDuration']).toBe(43_200);
+  });
+});
+
+describe('the load-test session holds the AWS load test', () => {
+  it('the spec computes the profile (~49 min) plus the other steps, and the default session holds it', () => {
+    // ramp 2 × 60 s; hold 3 steps × (4 × 60 + 30) s + 600 s warm-up; drop 18 × 60 + 300 s; + 900 s of other steps.
+    expect(awsLoadTestSeconds(PLATFORM_SPEC)).toBe(120 + 1410 + 1380 + 900);
+    expect(PLATFORM_SPEC.ci.roles.loadTest.maxSessionSeconds).toBeGreaterThanOrEqual(
+      awsLoadTestSeconds(PLATFORM_SPEC),
+    );
+  });
+
+  it('refuses a session shorter than that, naming the field', () => {
+    const spec = structuredClone(PLATFORM_SPEC);
+    spec.ci.roles.loadTest.maxSessionSeconds = 3600;
+    const issues = PlatformSpecSchema.safeParse(spec).error?.issues ?? [];
+    expect(issues.map((i) => i.path.join('.'))).toContain('ci.roles.loadTest.maxSessionSeconds');
+    // A slower scale-in needs a longer session still.
+    const slower = structuredClone(PLATFORM_SPEC);
+    slower.autoscaling.scaleInEvaluationPeriods = 60;
+    expect(PlatformSpecSchema.safeParse(slower).success).toBe(false);
   });
 });
 
@@ -84,5 +113,22 @@ describe('GitHub OIDC provider', () => {
           existingProviderArn: 'arn:aws:iam::123456789012:oidc-provider/example.com',
         }),
     ).toThrow(InfraPropsError);
+  });
+});
+
+describe("the validate role's doctor reads", () => {
+  it('may iam:GetPolicy both scoped execution policies (cfnExecutionPolicyNames), and no other policy', () => {
+    const role = roleOf(ciTemplate(PLATFORM_SPEC), PLATFORM_SPEC.ci.roles.validate.roleName);
+    const statements = (
+      role['Policies'] as { PolicyDocument: { Statement: Record<string, unknown>[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const getPolicy = statements.filter((s) => [s['Action']].flat().includes('iam:GetPolicy'));
+    // The ARNs are Fn::Join of partition, account and the resource: the policy names are in the last literal part.
+    const policies = getPolicy
+      .flatMap((s) => [s['Resource']].flat())
+      .map((r) => JSON.stringify(r))
+      .flatMap((text) => [...text.matchAll(/:policy\/([\w+=,.@-]+)/g)].map((m) => m[1]));
+    expect(policies.sort()).toEqual([...cfnExecutionPolicyNames(PLATFORM_SPEC)].sort());
+    expect(policies).toEqual(expect.arrayContaining(['dogbreed-cfn-execution', 'dogbreed-cfn-execution-2']));
   });
 });

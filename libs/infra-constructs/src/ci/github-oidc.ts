@@ -1,5 +1,11 @@
 import { aws_iam as iam, Duration, Stack } from 'aws-cdk-lib';
-import { CiStage, ciSubjectClaim, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  cfnExecutionPolicyNames,
+  CiStage,
+  ciSubjectClaim,
+  ssmParameterNames,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag.js';
 import { InfraPropsError } from '../errors.js';
@@ -18,7 +24,7 @@ export interface GithubOidcProps {
   readonly existingProviderArn?: string;
   /**
    * Qualifier of the CDK bootstrap stack whose roles the deploy stages assume.
-   * @default 'hnb659fds'
+   * @default - `spec.ci.bootstrap.qualifier`
    */
   readonly cdkQualifier?: string;
 }
@@ -38,7 +44,7 @@ export class GithubOidc extends Construct {
   constructor(scope: Construct, id: string, props: GithubOidcProps) {
     super(scope, id);
     const { spec } = props;
-    const qualifier = props.cdkQualifier ?? 'hnb659fds';
+    const qualifier = props.cdkQualifier ?? spec.ci.bootstrap.qualifier;
     if (!/^[a-z0-9]{1,10}$/.test(qualifier))
       throw new InfraPropsError(
         `GithubOidc: cdkQualifier must be 1-10 lower-case alphanumerics (got "${qualifier}")`,
@@ -88,6 +94,7 @@ export class GithubOidc extends Construct {
     const groups = Object.values(spec.ci.modelRegistry.groups);
     const groupArns = groups.map((g) => arn('sagemaker', `model-package-group/${g}`));
     const packageArns = groups.map((g) => arn('sagemaker', `model-package/${g}/*`));
+    const iamArn = (resource: string) => `arn:${stack.partition}:iam::${stack.account}:${resource}`;
 
     const statements: Record<CiStage, iam.PolicyStatement[]> = {
       validate: [
@@ -100,6 +107,48 @@ export class GithubOidc extends Construct {
           sid: 'ReadStacks',
           actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           resources: [cdkStackArn],
+        }),
+        new iam.PolicyStatement({
+          // The training decision: has anything been Approved (or rejected) since the last deploy?
+          sid: 'ReadModelRegistry',
+          actions: ['sagemaker:DescribeModelPackage'],
+          resources: packageArns,
+        }),
+        new iam.PolicyStatement({
+          // Read-only calls that support no resource scoping (ListModelPackages: the group is a request parameter).
+          sid: 'DoctorUnscopedReads',
+          actions: [
+            'sagemaker:ListModelPackages',
+            'iam:ListOpenIDConnectProviders',
+            'servicequotas:ListServiceQuotas',
+            'lambda:GetAccountSettings',
+          ],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          // The pre-flight doctor: CDK bootstrap version and stack, the OIDC provider, the execution policies, quotas.
+          sid: 'DoctorReadBootstrap',
+          actions: ['ssm:GetParameter'],
+          resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DoctorReadToolkitStack',
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [arn('cloudformation', 'stack/CDKToolkit/*')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DoctorReadOidcAndExecutionPolicy',
+          actions: ['iam:GetOpenIDConnectProvider', 'iam:GetPolicy'],
+          // Both scoped execution policies: the doctor's set-up advice depends on whether both exist.
+          resources: [
+            iamArn(`oidc-provider/${GITHUB_OIDC_HOST}`),
+            ...cfnExecutionPolicyNames(spec).map((name) => iamArn(`policy/${name}`)),
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'DoctorReadQuotas',
+          actions: ['servicequotas:GetServiceQuota'],
+          resources: ['sagemaker', 'lambda'].map((service) => arn('servicequotas', `${service}/*`)),
         }),
       ],
       deployInfra: [
@@ -145,7 +194,6 @@ export class GithubOidc extends Construct {
             params.trainingImageUriMulti,
             params.ec2TrainingInstanceId,
             params.kmsKeyArn,
-            params.modelServerImageUri, // the image a registered package names
           ].map(paramArn),
         }),
         new iam.PolicyStatement({
@@ -287,13 +335,19 @@ export class GithubOidc extends Construct {
     }
     this.roles = roles;
 
-    acknowledgeWildcards(
-      roles.validate,
-      'Project stacks are matched by the project-name prefix (stack ids end in a generated suffix).',
-      [new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`)],
-    );
     const packageWildcards = groups.map(
       (g) => new RegExp(`^Resource::arn:.*:sagemaker:.*:model-package/${g}/\\*$`),
+    );
+    acknowledgeWildcards(
+      roles.validate,
+      "Project stacks are matched by the project-name prefix (stack ids end in a generated suffix), the CDKToolkit stack by its name; the versions of the spec's model package groups (numbered by SageMaker); the doctor's read-only calls that support no resource scoping (ListModelPackages, ListOpenIDConnectProviders, ListServiceQuotas, GetAccountSettings) and the SageMaker and Lambda quotas (codes differ per quota).",
+      [
+        new RegExp(`^Resource::arn:.*:cloudformation:.*:stack/${project}-\\*/\\*$`),
+        /^Resource::arn:.*:cloudformation:.*:stack\/CDKToolkit\/\*$/,
+        /^Resource::arn:.*:servicequotas:.*:(sagemaker|lambda)\/\*$/,
+        /^Resource::\*$/,
+        ...packageWildcards,
+      ],
     );
     acknowledgeWildcards(
       roles.train,

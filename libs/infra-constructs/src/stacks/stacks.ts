@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { grantCiDataAccess } from '../ci/ci-data-access.js';
 import { GithubOidc } from '../ci/github-oidc.js';
 import { DataStores } from '../data/data-stores.js';
-import { Network } from '../network/network.js';
+import { DEFAULT_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS } from '../network/network.js';
 import { publishParameters } from '../parameters.js';
 import { Invoker } from '../serving/invoker.js';
 import { AlarmTopic } from '../serving/alarm-topic.js';
@@ -29,13 +29,22 @@ export interface SpecStackProps extends StackProps {
   readonly spec: PlatformSpec;
 }
 
-/** VPC, endpoints, security groups; publishes the training subnets and security group. */
+/**
+ * VPC, endpoints, security groups; publishes the training subnets and security group. The Session Manager endpoints
+ * (ssm, ssmmessages, ec2messages: three interface endpoints in every AZ, billed by the hour) serve only the EC2
+ * trainer's Run Command, so they exist only when the spec pins its AMI (`training.ec2AmiId`).
+ */
 export class NetworkStack extends Stack {
   public readonly network: Network;
 
   constructor(scope: Construct, id: string, props: SpecStackProps) {
     super(scope, id, props);
-    this.network = new Network(this, 'Network');
+    this.network = new Network(this, 'Network', {
+      interfaceEndpoints: [
+        ...DEFAULT_INTERFACE_ENDPOINTS,
+        ...(props.spec.training.ec2AmiId ? SESSION_MANAGER_ENDPOINTS : []),
+      ],
+    });
     const names = ssmParameterNames(props.spec);
     publishParameters(this, 'Parameters', {
       trainingSubnetIds: {
