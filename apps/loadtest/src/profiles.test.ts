@@ -1,4 +1,4 @@
-import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { awsLoadTestSeconds, PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/platform-spec/testing';
 import { describe, expect, it } from 'vitest';
 import { autoscaleProfile, concurrencyProfile, parseLoadSpec } from '../k6/lib/profiles.ts';
@@ -8,7 +8,10 @@ const load = (spec = PLATFORM_SPEC) => parseLoadSpec(JSON.stringify(spec));
 
 describe('load profiles from the spec', () => {
   it('offers more than maxInstances can absorb at the target (AWS: time scale 1)', () => {
-    const p = autoscaleProfile(load(), { timeScale: 1, instanceWarmupSeconds: 600 });
+    const p = autoscaleProfile(load(), {
+      timeScale: 1,
+      instanceWarmupSeconds: PLATFORM_SPEC.ci.loadTest.instanceWarmupSeconds,
+    });
     // 1.25 × 4 instances × 300 per minute = 1500 per minute = 25 req/s.
     expect(p.peakRps).toBeCloseTo(25);
     expect(p.peakMetricPerInstanceAtMax).toBeGreaterThan(PLATFORM_SPEC.autoscaling.targetValue);
@@ -16,6 +19,26 @@ describe('load profiles from the spec', () => {
     // Drop: 15 scale-in evaluation periods (+3) and the 300 s cooldown.
     expect(p.dropSeconds).toBe(18 * 60 + 300);
     expect(p.trickleRps * 60).toBeLessThan(0.9 * PLATFORM_SPEC.autoscaling.targetValue);
+  });
+
+  it("the AWS profile plus ci.loadTest.otherStepsSeconds is awsLoadTestSeconds, the load-test role's session floor", () => {
+    for (const spec of [
+      PLATFORM_SPEC,
+      specWith({
+        autoscaling: { maxInstances: 3, metricPeriodSeconds: 120, scaleInCooldownSeconds: 450 },
+        ci: { loadTest: { instanceWarmupSeconds: 420, otherStepsSeconds: 600 } },
+      }),
+    ]) {
+      const loaded = load(spec);
+      expect(loaded.ci.loadTest.instanceWarmupSeconds).toBe(spec.ci.loadTest.instanceWarmupSeconds);
+      const p = autoscaleProfile(loaded, {
+        timeScale: 1,
+        instanceWarmupSeconds: loaded.ci.loadTest.instanceWarmupSeconds,
+      });
+      expect(p.totalSeconds + spec.ci.loadTest.otherStepsSeconds).toBe(awsLoadTestSeconds(spec));
+    }
+    // The defaults: ramp 120 s, hold 3 × 270 s + 600 s warm-up, drop 1380 s, 900 s of other steps.
+    expect(awsLoadTestSeconds(PLATFORM_SPEC)).toBe(120 + 1410 + 1380 + 900);
   });
 
   it('compresses durations and raises rates with the time scale', () => {
@@ -46,6 +69,11 @@ describe('load profiles from the spec', () => {
     broken.autoscaling.maxInstances = 'four';
     expect(() => parseLoadSpec(JSON.stringify(broken))).toThrow(
       /SPEC.autoscaling.maxInstances must be a number/,
+    );
+    const noWarmup = JSON.parse(JSON.stringify(PLATFORM_SPEC));
+    delete noWarmup.ci.loadTest.instanceWarmupSeconds;
+    expect(() => parseLoadSpec(JSON.stringify(noWarmup))).toThrow(
+      /SPEC.ci.loadTest.instanceWarmupSeconds must be a number/,
     );
   });
 });

@@ -63,7 +63,10 @@ export function optionsFor(name: ScenarioName): Options {
     case 'autoscale': {
       const p = autoscaleProfile(env.spec, {
         timeScale: env.timeScale,
-        instanceWarmupSeconds: numEnv('WARMUP_S', env.mode === 'aws' ? 600 : 8),
+        instanceWarmupSeconds: numEnv(
+          'WARMUP_S',
+          env.mode === 'aws' ? env.spec.ci.loadTest.instanceWarmupSeconds : 8,
+        ),
         overdrive: numEnv('OVERDRIVE', 1.25),
         expectedLatencyMs: numEnv('EXPECTED_LATENCY_MS', 200),
       });

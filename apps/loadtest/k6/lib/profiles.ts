@@ -20,6 +20,8 @@ export interface LoadSpec {
   };
   invoker: { functionName: string; reservedConcurrency: number; maxImageBytes: number };
   localStack: { host: string; port: number; timeScale: number };
+  /** The AWS load test: the warm-up the autoscale profile allows a new instance on AWS. */
+  ci: { loadTest: { instanceWarmupSeconds: number } };
 }
 
 function num(obj: Record<string, unknown>, key: string, where: string): number {
@@ -51,6 +53,7 @@ export function parseLoadSpec(json: string | undefined): LoadSpec {
   const e = obj(root, 'endpoints', '');
   const l = obj(root, 'localStack', '');
   const p = obj(root, 'project', '');
+  const lt = obj(obj(root, 'ci', ''), 'loadTest', 'ci');
   return {
     project: { region: str(p, 'region', 'project') },
     endpoints: {
@@ -78,6 +81,7 @@ export function parseLoadSpec(json: string | undefined): LoadSpec {
       port: num(l, 'port', 'localStack'),
       timeScale: num(l, 'timeScale', 'localStack'),
     },
+    ci: { loadTest: { instanceWarmupSeconds: num(lt, 'instanceWarmupSeconds', 'ci.loadTest') } },
   };
 }
 

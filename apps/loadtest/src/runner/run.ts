@@ -141,7 +141,7 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
       throw new Error('AWS mode needs --function-url (the deployed invoker URL)');
     const start = Date.now();
     const results: ScenarioResult[] = [];
-    const warmup = o.warmupSeconds ?? (o.mode === 'aws' ? 600 : 8);
+    const warmup = o.warmupSeconds ?? (o.mode === 'aws' ? spec.ci.loadTest.instanceWarmupSeconds : 8);
     let offered: number | undefined;
     for (const scenario of o.scenarios) {
       const vars: Record<string, string> = { ENDPOINT: o.endpoint, WARMUP_S: String(warmup) };
