@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CiStage, ciSubjectClaim, PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import {
+  CiStage,
+  ciSubjectClaim,
+  GITHUB_OIDC_SUBJECT_CLAIM_KEYS,
+  PLATFORM_SPEC,
+} from '@dogbreed/platform-spec';
 import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
 
 /**
@@ -21,6 +26,8 @@ interface Step {
 }
 interface Job {
   environment?: string | { name: string };
+  container?: string | { image: string };
+  'timeout-minutes'?: number;
   permissions?: Record<string, string> | string;
   steps?: Step[];
   needs?: string | string[];
@@ -28,6 +35,7 @@ interface Job {
 }
 interface Workflow {
   on: Record<string, unknown>;
+  env?: Record<string, string>;
   permissions?: Record<string, string>;
   jobs: Record<string, Job>;
   concurrency?: { group: string; 'cancel-in-progress'?: boolean };
@@ -38,6 +46,8 @@ const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
 const raw = Object.fromEntries(files.map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
 const workflows = Object.fromEntries(files.map((f) => [f, parse(raw[f] ?? '') as Workflow]));
 const CONFIGURE_AWS = 'aws-actions/configure-aws-credentials@';
+/** GitHub-hosted runners end a job after 6 hours (docs.github.com, "Usage limits, billing, and administration"). */
+const GITHUB_HOSTED_JOB_LIMIT_MINUTES = 360;
 
 const jobsOf = (w: Workflow) => Object.entries(w.jobs);
 const touchesAws = (job: Job) => (job.steps ?? []).some((s) => s.uses?.startsWith(CONFIGURE_AWS));
@@ -126,11 +136,16 @@ describe('workflows', () => {
         expect(configure?.with?.['role-duration-seconds'], `${file}#${name}`).toBe(
           '${{ steps.spec.outputs.session-seconds }}',
         );
-        // The OIDC `sub` GitHub will send for this job must be the one the stage's role trusts.
+        // The OIDC `sub` GitHub will send for this job (the repository's subject template holds the keys
+        // GITHUB_OIDC_SUBJECT_CLAIM_KEYS; `context` is the environment, or the ref without one) must be the one the
+        // stage's role trusts.
         const { owner, repo, deployBranch } = PLATFORM_SPEC.ci.github;
-        const sub = envName(job)
-          ? `repo:${owner}/${repo}:environment:${envName(job)}`
-          : `repo:${owner}/${repo}:ref:refs/heads/${deployBranch}`;
+        const claims: Record<string, string> = {
+          repo: `repo:${owner}/${repo}`,
+          context: envName(job) ? `environment:${envName(job)}` : `ref:refs/heads/${deployBranch}`,
+          ref: `ref:refs/heads/${deployBranch}`,
+        };
+        const sub = GITHUB_OIDC_SUBJECT_CLAIM_KEYS.map((k) => claims[k]).join(':');
         expect(sub, `${file}#${name}`).toBe(ciSubjectClaim(PLATFORM_SPEC, stage));
       }
     }
@@ -142,12 +157,13 @@ describe('workflows', () => {
     const verified: Record<string, string> = {
       'nrwl/nx-set-shas@afb73a62d26e41464e9254689e1fd6122ee683c1': 'v5.0.1',
       'grafana/setup-k6-action@db07bd9765aac508ef18982e52ab937fe633a065': 'v1.2.1',
+      'actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff': 'v5.6.0',
     };
     const pins = Object.values(raw).flatMap((text) => [
       ...text.matchAll(/uses: ([\w-]+\/[\w-]+@[0-9a-f]{40}) # (v[\d.]+)/g),
     ]);
     for (const [, pin = '', comment] of pins) if (verified[pin]) expect(comment, pin).toBe(verified[pin]);
-    expect(pins.filter(([, pin = '']) => verified[pin])).toHaveLength(4);
+    expect(pins.filter(([, pin = '']) => verified[pin])).toHaveLength(5);
   });
 
   it('keep AWS out of ci.yml so pull requests from forks get no role', () => {
@@ -193,6 +209,59 @@ describe('workflows', () => {
       MODEL_SINGLE: '${{ steps.approved.outputs.model-single }}',
       MODEL_MULTI: '${{ steps.approved.outputs.model-multi }}',
     });
+  });
+
+  it('run tools/setup.sh (npm test calls it) only in a Debian 12 job container, the OS it is proven on', () => {
+    let setupJobs = 0;
+    for (const [file, w] of Object.entries(workflows)) {
+      for (const [name, job] of jobsOf(w)) {
+        const runs = (job.steps ?? []).map((st) => st.run ?? '').join('\n');
+        if (!/tools\/setup\.sh|npm test\b/.test(runs)) continue;
+        setupJobs++;
+        const image = typeof job.container === 'string' ? job.container : job.container?.image;
+        expect(
+          image,
+          `${file}#${name} runs tools/setup.sh: it needs container: node:<version>-bookworm`,
+        ).toMatch(/^node:[\w.-]*-bookworm$/);
+        // k6 and actionlint are built with Go, which the Node image lacks.
+        expect(
+          (job.steps ?? []).some((st) => st.uses?.startsWith('actions/setup-go@')),
+          `${file}#${name}`,
+        ).toBe(true);
+      }
+    }
+    expect(setupJobs).toBeGreaterThanOrEqual(2);
+  });
+
+  it('give every job the same spec: DOGBREED_SPEC_FILE from the repository variable, workflow-wide', () => {
+    for (const [file, w] of Object.entries(workflows))
+      expect(w.env?.['DOGBREED_SPEC_FILE'], file).toBe('${{ vars.DOGBREED_SPEC_FILE }}');
+  });
+
+  it('end a training job with its GitHub job: within the job limit, and stopped when the job is cancelled', () => {
+    const train = (workflows['deploy.yml'] as Workflow).jobs['train'] as Job;
+    const { spot, maxWaitSeconds, maxRuntimeSeconds } = PLATFORM_SPEC.training;
+    const trainingSeconds = spot ? maxWaitSeconds : maxRuntimeSeconds;
+    const timeout = Number(train['timeout-minutes']);
+    expect(timeout).toBeLessThanOrEqual(GITHUB_HOSTED_JOB_LIMIT_MINUTES);
+    expect(timeout * 60, 'the job outlives the longest training job it follows').toBeGreaterThan(
+      trainingSeconds,
+    );
+    const stop = (train.steps ?? []).find((st) => /launcher\/main\.js stop/.test(st.run ?? ''));
+    expect(stop?.if).toBe('cancelled() || failure()');
+    expect(stop?.run).toMatch(/--job-name "\$PROJECT-\$MODE-\$GITHUB_RUN_ID-\$GITHUB_RUN_ATTEMPT"/);
+    const launch = (train.steps ?? []).find((st) =>
+      /launcher\/main\.js --target sagemaker/.test(st.run ?? ''),
+    );
+    expect(launch?.run).toMatch(/--job-name "\$PROJECT-\$MODE-\$GITHUB_RUN_ID-\$GITHUB_RUN_ATTEMPT"/);
+  });
+
+  it('check the account before deploying and decide training from the registry, both with the validate role', () => {
+    const steps = ((workflows['deploy.yml'] as Workflow).jobs['validate'] as Job).steps ?? [];
+    const at = (pattern: RegExp) => steps.findIndex((st) => pattern.test(st.run ?? st.uses ?? ''));
+    const credentials = at(/aws-actions\/configure-aws-credentials@/);
+    expect(at(/npm run --silent doctor/)).toBeGreaterThan(credentials);
+    expect(at(/tools\/gha\/train-decision\.ts --force/)).toBeGreaterThan(credentials);
   });
 
   it('schedule the load test and verify after it', () => {
