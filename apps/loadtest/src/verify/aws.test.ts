@@ -8,7 +8,13 @@ import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagema
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { desiredFromDescription, observationFromAws, toActivityRecords, type AwsClients } from './aws';
+import {
+  desiredFromDescription,
+  metricWindow,
+  observationFromAws,
+  toActivityRecords,
+  type AwsClients,
+} from './aws';
 import { nth } from './fixtures';
 import { verify } from './rules';
 
@@ -192,5 +198,19 @@ describe('activity parsing', () => {
     expect(records).toHaveLength(1);
     expect(nth(records, 0)).toMatchObject({ fromDesired: 2, toDesired: 4, direction: 'out' });
     expect(fulfilled).toEqual([]);
+  });
+});
+
+describe('metricWindow', () => {
+  it('widens the run to whole minutes, at least one, so GetMetricData never gets start = end', () => {
+    const t = Date.UTC(2026, 0, 1, 10, 0, 30);
+    expect(metricWindow({ start: t, end: t })).toEqual({
+      start: new Date(Date.UTC(2026, 0, 1, 10, 0)),
+      end: new Date(Date.UTC(2026, 0, 1, 10, 1)),
+    });
+    expect(metricWindow({ start: t, end: t + 125_000 })).toEqual({
+      start: new Date(Date.UTC(2026, 0, 1, 10, 0)),
+      end: new Date(Date.UTC(2026, 0, 1, 10, 3)),
+    });
   });
 });

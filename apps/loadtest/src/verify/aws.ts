@@ -103,14 +103,28 @@ function series(result: MetricDataResult | undefined): ValuePoint[] {
   return ts.map((t, i) => ({ t: t.getTime(), value: vs[i] ?? 0 })).sort((a, b) => a.t - b.t);
 }
 
+/** One metric period (the queries' `Period`). */
+const PERIOD_MS = 60_000;
+
+/**
+ * The run window widened to whole metric periods: GetMetricData refuses a window whose start is not before its end
+ * (a run shorter than the timestamps' resolution), and a partial period at either end holds no datapoint.
+ */
+export function metricWindow(window: { start: number; end: number }): { start: Date; end: Date } {
+  const start = Math.floor(window.start / PERIOD_MS) * PERIOD_MS;
+  const end = Math.max(Math.ceil(window.end / PERIOD_MS) * PERIOD_MS, start + PERIOD_MS);
+  return { start: new Date(start), end: new Date(end) };
+}
+
 async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string, MetricDataResult>> {
+  const range = metricWindow(t.window);
   const results = new Map<string, MetricDataResult>();
   let NextToken: string | undefined;
   do {
     const page = await c.send(
       new GetMetricDataCommand({
-        StartTime: new Date(t.window.start),
-        EndTime: new Date(t.window.end),
+        StartTime: range.start,
+        EndTime: range.end,
         ScanBy: 'TimestampAscending',
         NextToken,
         MetricDataQueries: [
@@ -122,7 +136,7 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
                 MetricName: 'ConcurrentExecutions',
                 Dimensions: [{ Name: 'FunctionName', Value: t.functionName }],
               },
-              Period: 60,
+              Period: PERIOD_MS / 1000,
               Stat: 'Maximum',
             },
           },
@@ -134,7 +148,7 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
                 MetricName: 'Throttles',
                 Dimensions: [{ Name: 'FunctionName', Value: t.functionName }],
               },
-              Period: 60,
+              Period: PERIOD_MS / 1000,
               Stat: 'Sum',
             },
           },
@@ -149,7 +163,7 @@ async function metricData(c: CloudWatchClient, t: AwsTarget): Promise<Map<string
                   { Name: 'VariantName', Value: t.variantName },
                 ],
               },
-              Period: 60,
+              Period: PERIOD_MS / 1000,
               Stat: 'Sum',
             },
           },
