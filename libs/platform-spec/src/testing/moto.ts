@@ -9,8 +9,13 @@ import { toolPaths } from './tools.js';
 
 export interface MotoServer {
   endpoint: string;
+  /** The end of moto's own log (its tracebacks say why it answered 500). */
+  log(): string;
   stop(): Promise<void>;
 }
+
+/** How much of moto's log is kept. */
+const LOG_TAIL = 64 * 1024;
 
 export const motoAvailable = (): boolean => existsSync(toolPaths.motoServer());
 
@@ -35,7 +40,7 @@ export async function startMoto(): Promise<MotoServer> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-LOG_TAIL)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   for (let i = 0; ; i += 1) {
     if (child.exitCode !== null) throw new Error(`moto_server exited: ${stderr}`);
@@ -53,6 +58,7 @@ export async function startMoto(): Promise<MotoServer> {
   }
   return {
     endpoint,
+    log: () => stderr,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
