@@ -121,6 +121,7 @@ export class GithubOidc extends Construct {
             'sagemaker:ListModelPackages',
             'iam:ListOpenIDConnectProviders',
             'servicequotas:ListServiceQuotas',
+            'servicequotas:ListAWSDefaultServiceQuotas',
             'lambda:GetAccountSettings',
           ],
           resources: ['*'],
@@ -129,7 +130,14 @@ export class GithubOidc extends Construct {
           // The pre-flight doctor: CDK bootstrap version and stack, the OIDC provider, the execution policies, quotas.
           sid: 'DoctorReadBootstrap',
           actions: ['ssm:GetParameter'],
-          resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`)],
+          // The bootstrap version, and the data bucket whose dataset splits the doctor lists.
+          resources: [paramArn(`/cdk-bootstrap/${qualifier}/version`), paramArn(params.dataBucket)],
+        }),
+        new iam.PolicyStatement({
+          // The invoker's reservation, counted back into the unreserved concurrency the doctor checks.
+          sid: 'DoctorReadInvokerConcurrency',
+          actions: ['lambda:GetFunctionConcurrency'],
+          resources: [functionArn],
         }),
         new iam.PolicyStatement({
           sid: 'DoctorReadToolkitStack',
@@ -294,8 +302,9 @@ export class GithubOidc extends Construct {
           resources: [functionArn, `${functionArn}:*`],
         }),
         new iam.PolicyStatement({
-          sid: 'DescribeEndpoints',
-          actions: ['sagemaker:DescribeEndpoint'],
+          // The smoke scenario calls each endpoint directly too (SigV4 to SageMaker Runtime), not only the function URL.
+          sid: 'DescribeAndInvokeEndpoints',
+          actions: ['sagemaker:DescribeEndpoint', 'sagemaker:InvokeEndpoint'],
           resources: endpointArns,
         }),
         new iam.PolicyStatement({
