@@ -43,3 +43,4 @@ export * from './aws-recorder.js';
 export * from './tiny-model.js';
 export * from './faulty-models.js';
 export * from './images.js';
+export * from './moto-transforms.js';
