@@ -45,7 +45,8 @@ describe.skipIf(!motoAvailable())(
         io,
         env: {},
         interrupts: new InterruptSignal(),
-        clients: (r) => motoClients({ endpoint: recorder.endpoint, stop: async () => undefined }, r),
+        clients: (r) =>
+          motoClients({ endpoint: recorder.endpoint, log: () => '', stop: async () => undefined }, r),
       });
     const calls = (): string[] => recorder.calls.map((c) => `${c.service}:${c.operation}`);
 
@@ -261,7 +262,7 @@ describe.skipIf(!motoAvailable())(
       const stops = recorder.calls.filter((c) => c.operation === 'StopTrainingJob');
       expect(stops.map((c) => JSON.parse(c.body) as unknown)).toEqual([{ TrainingJobName: 'sigterm-1' }]);
       const after = await motoClients(
-        { endpoint: recorder.endpoint, stop: async () => undefined },
+        { endpoint: recorder.endpoint, log: () => '', stop: async () => undefined },
         REGION,
       ).sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'sigterm-1' }));
       expect(after.TrainingJobStatus).toBe('Stopping');

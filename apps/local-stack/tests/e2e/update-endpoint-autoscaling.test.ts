@@ -23,6 +23,9 @@ import { runLoad } from './load.js';
 // seconds at time scale 60: room for three periods above target and an instance start while the canary bakes.
 const override: SpecOverride = {
   autoscaling: { minInstances: 2, maxInstances: 3, targetValue: 2, scaleInEvaluationPeriods: 120 },
+  // Two hours of scale-in periods: the AWS load test's profile would outlast the loadTest role's session (the spec
+  // refuses that); this local test runs no AWS load test, so the session is simply long enough.
+  ci: { roles: { loadTest: { maxSessionSeconds: 4 * 3600 } } },
   modelServer: { intraOpThreads: 1 },
   endpoints: {
     single: {
