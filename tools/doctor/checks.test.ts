@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cfnExecutionPolicyNames, PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { requiredBootstrapVersion, requiredByAwsCdkLib, requiredByCdkOut } from './bootstrap-version.js';
 import {

@@ -4,7 +4,7 @@
  * how its verdict reads. The AWS side runs against the emulated account in tools/tests/seams/first-deploy.test.ts.
  */
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { chooseServing } from './approved-models.js';
 import { APPROVAL_DESCRIPTION_MAX, approvalRequest, runUrl } from './approve-model.js';

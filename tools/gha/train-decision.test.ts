@@ -10,15 +10,8 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { PLATFORM_SPEC, TRAINING_INPUTS_METADATA_KEY, trainingInputsDigest } from '@dogbreed/platform-spec';
-import {
-  motoAvailable,
-  specWith,
-  startAwsRecorder,
-  startMoto,
-  workspaceRoot,
-  type AwsRecorder,
-  type MotoServer,
-} from '@dogbreed/platform-spec/testing';
+import { motoAvailable, specWith, startAwsRecorder, startMoto, type AwsRecorder, type MotoServer } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideTraining, parseForce, trainDecision, type GroupState } from './train-decision.js';

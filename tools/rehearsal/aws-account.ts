@@ -13,13 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import {
-  classifyAwsRequest,
-  MOTO_TRANSFORMS,
-  startMoto,
-  type MotoServer,
-  type TemplateJson,
-} from '@dogbreed/platform-spec/testing';
+import { classifyAwsRequest, MOTO_TRANSFORMS, startMoto, type MotoServer, type TemplateJson } from '@dogbreed/testing';
 import { PredictionResponseSchema, type PredictionResponse } from '@dogbreed/platform-spec';
 import { parse as parseYaml } from 'yaml';
 import { GhaError } from '../gha/errors.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { describe, expect, it } from 'vitest';
 import {
   conditionHolds,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 
 const ROOT = workspaceRoot();
 const run = promisify(execFile);

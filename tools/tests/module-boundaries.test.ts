@@ -2,7 +2,7 @@ import { ESLint } from 'eslint';
 import { join } from 'node:path';
 import { createProjectGraphAsync } from '@nx/devkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 
 /**
  * The tag rules in eslint.config.mjs are real: lint a file placed in one app that imports another app, and a lib
@@ -47,5 +47,24 @@ describe('module boundaries', () => {
       "import { PLATFORM_SPEC } from '@dogbreed/platform-spec';\nexport const y = PLATFORM_SPEC;\n",
     );
     expect(messages).toEqual([]);
+  });
+  it('production code importing the testing library fails lint', async () => {
+    const messages = await lintAt(
+      'apps/launcher/src/boundary-fixture.ts',
+      "import { specWith } from '@dogbreed/testing';\nexport const y = specWith({});\n",
+    );
+    expect(messages.map((m) => m.message).join('\n')).toMatch(/can only depend on libs tagged with/);
+    expect(messages[0]?.severity).toBe(2);
+  });
+
+  it('a test, a test folder or a benchmark importing the testing library passes', async () => {
+    const code = "import { specWith } from '@dogbreed/testing';\nexport const y = specWith({});\n";
+    for (const at of [
+      'apps/launcher/src/boundary-fixture.test.ts',
+      'apps/launcher/tests/integration/boundary-fixture.ts',
+      'apps/model-server/bench/boundary-fixture.ts',
+    ]) {
+      expect(await lintAt(at, code), at).toEqual([]);
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   GITHUB_OIDC_SUBJECT_CLAIM_KEYS,
   PLATFORM_SPEC,
 } from '@dogbreed/platform-spec';
-import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 
 /**
  * The workflows' security properties, read from the YAML itself: OIDC only, the role of each job's own stage,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import type { SpecOverride } from '@dogbreed/platform-spec';
 import { simulate, type SimulationInput } from './simulate.js';
 import { spike, steady, standardTrace, STANDARD_TRACE_NAMES, type Trace } from './traces.js';

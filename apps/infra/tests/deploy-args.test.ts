@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { describe, expect, it } from 'vitest';
 import { DeployUsageError, planDeploy, withModelContext } from '../scripts/deploy-args.js';
 

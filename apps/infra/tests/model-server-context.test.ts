@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App, aws_ecr_assets as ecrAssets, IgnoreMode, Stack } from 'aws-cdk-lib';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerignorePatterns, infraInputs, REPO_LAYOUT } from '../src/inputs.js';
 

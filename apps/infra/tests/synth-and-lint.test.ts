@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackName } from '@dogbreed/infra-constructs';
 import { PLATFORM_SPEC, rollbackAlarmName, TRAFFIC_ROUTING_TYPE } from '@dogbreed/platform-spec';
-import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const appDir = join(workspaceRoot(), 'apps', 'infra');

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
-import { sharedDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { sharedDir, workspaceRoot } from '@dogbreed/workspace';
 import { invokeEndpointInput } from '../src/endpoint.js';
 import { checkImageBytes } from '../src/image.js';
 import { configFor, invokerEnvFor } from '../tests/support/env.js';

@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { startAwsRecorder, workspaceRoot, type AwsRecorder } from '@dogbreed/platform-spec/testing';
+import { startAwsRecorder, type AwsRecorder } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 import { ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { join } from 'node:path';
 import { parseLaunchArgs, type RawOptions } from '../src/args.js';
 import type { LaunchContext } from '../src/context.js';

@@ -1,5 +1,5 @@
 import { ModelMetadataSchema } from '@dogbreed/platform-spec';
-import { toolPaths } from '@dogbreed/platform-spec/testing';
+import { toolPaths } from '@dogbreed/workspace';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

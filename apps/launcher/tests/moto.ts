@@ -2,11 +2,11 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { MotoServer } from '@dogbreed/platform-spec/testing';
+import type { MotoServer } from '@dogbreed/testing';
 import type { AwsClients } from '../src/context.js';
 
-/** moto's server mode: one starter for every project's tests (in the platform spec's testing entry). */
-export { motoAvailable, startMoto, type MotoServer } from '@dogbreed/platform-spec/testing';
+/** moto's server mode: one starter for every project's tests (in the testing library). */
+export { motoAvailable, startMoto, type MotoServer } from '@dogbreed/testing';
 
 /** The launcher's real SDK clients pointed at moto with dummy credentials (S3 path-style: no DNS per bucket). */
 export function motoClients(moto: MotoServer, region: string): AwsClients {

@@ -6,7 +6,7 @@ import {
   type PlatformSpec,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';

@@ -1,5 +1,5 @@
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseLaunchArgs } from '../src/args.js';

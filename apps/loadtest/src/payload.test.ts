@@ -1,7 +1,7 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sharedDir } from '@dogbreed/platform-spec/testing';
+import { sharedDir } from '@dogbreed/workspace';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PAYLOAD_MAX_BYTES, PAYLOAD_MIN_BYTES, ensurePayload } from './payload';

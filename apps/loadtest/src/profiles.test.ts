@@ -1,5 +1,5 @@
 import { awsLoadTestSeconds, PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { autoscaleProfile, concurrencyProfile, parseLoadSpec } from '../k6/lib/profiles.ts';
 import { arrivalRateThresholds, concurrencyThresholds, sloFor } from '../k6/lib/thresholds.ts';

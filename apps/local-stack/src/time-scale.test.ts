@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describeTimeScale, formatSeconds, scaledTiming } from './time-scale.js';
 
 describe('time scale', () => {

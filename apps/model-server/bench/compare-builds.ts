@@ -9,7 +9,7 @@
  *
  * A copied build must stay inside the workspace: it resolves sharp and onnxruntime-node from node_modules.
  */
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -2,7 +2,8 @@
  * The stages-alone figures keep, per stage, the cheapest of several measurements; the in-process pipeline drives the
  * server's own path (the built inference worker, a tiny real ONNX model) and counts what it measured.
  */
-import { createTinyModelDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -3,7 +3,7 @@
  * process's CPU time from /proc.
  */
 import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
-import { sharedDir } from '@dogbreed/platform-spec/testing';
+import { sharedDir } from '@dogbreed/workspace';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';

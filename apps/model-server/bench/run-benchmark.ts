@@ -12,7 +12,7 @@
  *   npx nx benchmark model-server [-- --threads 2 --sessions 1 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
  */
 import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';

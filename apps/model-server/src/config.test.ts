@@ -1,5 +1,5 @@
 import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HOST, SAGEMAKER_MODEL_DIR, effectiveThreads, resolveConfig, sessionsFor } from './config.js';
 import { StartupError } from './errors.js';

@@ -1,4 +1,4 @@
-import { sampleMetadata } from '@dogbreed/platform-spec/testing';
+import { sampleMetadata } from '@dogbreed/testing';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from './errors.js';

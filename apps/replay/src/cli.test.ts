@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sampleMetadata } from '@dogbreed/platform-spec/testing';
+import { sampleMetadata } from '@dogbreed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, runCli } from './cli.js';
 import { UsageError } from './errors.js';

@@ -1,6 +1,6 @@
 /** The verdict follows the spec's rollout.replay thresholds, each check with its value, limit and result. */
 import { DEFAULT_SPEC, type ReplayThresholds } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import type { ReplayFigures } from './report.js';
 import { replayChecks, verdictOf } from './verdict.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AutoscalingSpec, MetricPoint } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import {
   applyDecision,
   evaluate,

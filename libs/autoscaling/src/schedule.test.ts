@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { scheduledBounds } from './schedule.js';
 
 const t = (iso: string) => Date.parse(iso);

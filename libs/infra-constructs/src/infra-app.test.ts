@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { CiStage, INVOKER_ENV, ciSubjectClaim, ssmParameterNames } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from './ci/github-oidc.js';
 import { nagFindings, synthInfra, type SynthedInfra } from './testing/synth.js';

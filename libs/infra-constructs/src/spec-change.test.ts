@@ -1,7 +1,7 @@
 import { App, Stack, aws_ec2 as ec2, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { INVOKER_ENV, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InfraPropsError } from './errors.js';
 import { MODEL_DATA_CONTEXT, modelKeysFromContext, OIDC_PROVIDER_CONTEXT } from './infra-app.js';

@@ -49,13 +49,8 @@ import {
   type CiStage,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
-import {
-  motoAvailable,
-  solidPng,
-  tinyModelArtifact,
-  toolPaths,
-  workspaceRoot,
-} from '@dogbreed/platform-spec/testing';
+import { motoAvailable, solidPng, tinyModelArtifact } from '@dogbreed/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,

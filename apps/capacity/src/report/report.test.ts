@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { runSimulations } from '../run.js';
 import { standardTrace } from '../traces.js';
 import { parsePolicyArg } from '../policies.js';

@@ -30,17 +30,11 @@ import {
   trainingImageUriFor,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
-import {
-  motoAvailable,
-  specWith,
-  startMoto,
-  toolPaths,
-  workspaceRoot,
-  type MotoServer,
-} from '@dogbreed/platform-spec/testing';
+import { motoAvailable, specWith, startMoto, type MotoServer } from '@dogbreed/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { infraInputs } from '../../src/inputs.js';
-import { BOOTSTRAP, MOTO_TRANSFORMS, type TemplateJson } from '@dogbreed/platform-spec/testing';
+import { BOOTSTRAP, MOTO_TRANSFORMS, type TemplateJson } from '@dogbreed/testing';
 
 const ACCOUNT = '123456789012'; // moto's default account
 const REGION = PLATFORM_SPEC.project.region;

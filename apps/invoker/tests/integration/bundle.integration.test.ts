@@ -4,7 +4,7 @@
  * the handler's configuration is its environment alone, so a variable the construct writes missing fails at init.
  */
 import { DEFAULT_SPEC, INVOKER_ENV } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';

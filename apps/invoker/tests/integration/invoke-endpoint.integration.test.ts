@@ -4,7 +4,7 @@
  * (the server verifies SigV4) and parses. Behind it: scripted replies, and the real model server when built.
  */
 import { ErrorBodySchema, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { createTinyModelDir, specWith } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir, specWith } from '@dogbreed/testing';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

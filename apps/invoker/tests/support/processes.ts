@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 
 export const invokerBundle = () => join(workspaceRoot(), 'dist/apps/invoker/index.mjs');
 export const modelServerBundle = () => join(workspaceRoot(), 'dist/apps/model-server/main.js');

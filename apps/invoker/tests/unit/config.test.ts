@@ -4,7 +4,7 @@
  * bad variable fails at init with its name.
  */
 import { INVOKER_ENV } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import {
   CONNECT_TIMEOUT_MS,

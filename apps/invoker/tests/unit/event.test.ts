@@ -1,5 +1,5 @@
 import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { configFor } from '../support/env.js';
 import { eventRequestId, isHttpEvent, mediaType, parseEvent } from '../../src/event.js';

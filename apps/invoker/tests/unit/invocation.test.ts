@@ -5,7 +5,7 @@ import {
   SageMakerRuntimeServiceException,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { ErrorBodySchema, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';

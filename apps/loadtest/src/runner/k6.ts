@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { toolPaths } from '@dogbreed/platform-spec/testing';
+import { toolPaths } from '@dogbreed/workspace';
 import { readK6Summary, scenarioResult, soakDrift, type ScenarioResult } from './k6-summary';
 
 export const K6_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../k6');

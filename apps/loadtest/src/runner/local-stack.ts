@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { SpecOverride } from '@dogbreed/platform-spec';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 
 export interface LocalStackOptions {
   timeScale: number;

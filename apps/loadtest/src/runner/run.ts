@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlatformSpec, mergeSpec, type PlatformSpec, type SpecOverride } from '@dogbreed/platform-spec';
-import { sharedDir } from '@dogbreed/platform-spec/testing';
+import { sharedDir } from '@dogbreed/workspace';
 import { autoscaleProfile, concurrencyProfile } from '../../k6/lib/profiles.ts';
 import { ensurePayload } from '../payload';
 import { buildReport, type Report } from '../report/model';

@@ -1,5 +1,5 @@
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { goodObservation, nth } from './fixtures';
 import { allPassed, verify, type CheckResult } from './rules';

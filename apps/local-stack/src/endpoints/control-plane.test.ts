@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { METADATA_FILE, MODEL_FILE, type PlatformSpec } from '@dogbreed/platform-spec';
-import { sampleMetadata, specWith } from '@dogbreed/platform-spec/testing';
+import { sampleMetadata, specWith } from '@dogbreed/testing';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsApiError } from '../errors.js';
 import {

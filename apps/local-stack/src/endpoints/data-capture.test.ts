@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capturedBytes, DataCaptureRecordSchema, type DataCaptureRecord } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import {
   captureDir,
   captureEncoding,

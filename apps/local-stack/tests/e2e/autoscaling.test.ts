@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, type LocalMetrics } from '@dogbreed/platform-spec';
-import { solidPng } from '@dogbreed/platform-spec/testing';
+import { solidPng } from '@dogbreed/testing';
 import { RED, useStack, waitFor } from './harness.js';
 import { runLoad } from './load.js';
 

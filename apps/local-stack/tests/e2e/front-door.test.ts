@@ -8,7 +8,8 @@ import {
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { workspaceRoot, solidPng } from '@dogbreed/platform-spec/testing';
+import { solidPng } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import {
   buildSpec,
   LAMBDA_LIMITS,

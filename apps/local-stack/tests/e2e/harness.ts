@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 import sharp from 'sharp';
 import { afterAll, beforeAll } from 'vitest';
 import { LocalMetricsSchema, mergeSpec, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
-import { createTinyModelDir, workspaceRoot, type TinyModelOptions } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir, type TinyModelOptions } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 
 export const MAIN = join(workspaceRoot(), 'dist/apps/local-stack/main.js');
 export const TIME_SCALE = 60;

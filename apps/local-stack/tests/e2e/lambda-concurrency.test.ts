@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec } from '@dogbreed/platform-spec';
-import { solidPng } from '@dogbreed/platform-spec/testing';
+import { solidPng } from '@dogbreed/testing';
 import { holdInstances, RED, settle, useStack, waitFor, type RunningStack } from './harness.js';
 
 // Requests are held open by stopping the model servers (SIGSTOP) until the test releases them, never by hoping

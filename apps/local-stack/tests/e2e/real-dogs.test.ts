@@ -18,7 +18,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { removeDir, startStack, type RunningStack } from './harness.js';
 
 const shared = sharedDir();

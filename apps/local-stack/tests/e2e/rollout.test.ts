@@ -28,13 +28,8 @@ import {
   PredictionResponseSchema,
   type SpecOverride,
 } from '@dogbreed/platform-spec';
-import {
-  createDataDependentOutputModelDir,
-  createSlowModelDir,
-  createTinyModelDir,
-  toolPaths,
-  workspaceRoot,
-} from '@dogbreed/platform-spec/testing';
+import { createDataDependentOutputModelDir, createSlowModelDir, createTinyModelDir } from '@dogbreed/testing';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import {
   MAIN,
   makeModelsDir,

@@ -2,7 +2,7 @@ import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSpec, formatCustomAttributes, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { solidPng } from '@dogbreed/platform-spec/testing';
+import { solidPng } from '@dogbreed/testing';
 import { instancePids, pidsAlive, RED, useStack, waitFor } from './harness.js';
 
 const spec = buildSpec();

@@ -13,7 +13,7 @@ import {
   UpdateEndpointCommand,
 } from '@aws-sdk/client-sagemaker';
 import { buildSpec, type LocalMetrics, type SpecOverride } from '@dogbreed/platform-spec';
-import { createTinyModelDir, solidPng } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir, solidPng } from '@dogbreed/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeModelsDir, removeDir, RED, startStack, waitFor, type RunningStack } from './harness.js';
 import { runLoad } from './load.js';

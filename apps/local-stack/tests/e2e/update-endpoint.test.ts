@@ -17,11 +17,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { buildSpec, PredictionResponseSchema, type SpecOverride } from '@dogbreed/platform-spec';
-import {
-  createDataDependentOutputModelDir,
-  createTinyModelDir,
-  solidPng,
-} from '@dogbreed/platform-spec/testing';
+import { createDataDependentOutputModelDir, createTinyModelDir, solidPng } from '@dogbreed/testing';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 import { METADATA_FILE, MODEL_FILE } from '@dogbreed/platform-spec';
-import { sampleMetadata } from '@dogbreed/platform-spec/testing';
+import { sampleMetadata } from '@dogbreed/testing';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

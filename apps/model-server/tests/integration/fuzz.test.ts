@@ -1,5 +1,5 @@
 import { ErrorBodySchema, MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { createTinyModelDir } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir } from '@dogbreed/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,7 @@
  * (every EXIF orientation, PNG with alpha, WebP, odd sizes); the dogs-mini test photos plus EXIF-rotated copies
  * when ../shared is present. Large photos take the libvips path (shrink-on-load): their difference is reported.
  */
-import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
 import { MODEL_SERVER_ENV, PredictionResponseSchema, type ModelMetadata } from '@dogbreed/platform-spec';
-import { sampleMetadata, sharedDir } from '@dogbreed/platform-spec/testing';
+import { sampleMetadata } from '@dogbreed/testing';
+import { sharedDir } from '@dogbreed/workspace';
 import {
   existsSync,
   mkdtempSync,

@@ -8,7 +8,8 @@ import {
   PLATFORM_SPEC,
   PredictionResponseSchema,
 } from '@dogbreed/platform-spec';
-import { createTinyModelDir, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir } from '@dogbreed/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';

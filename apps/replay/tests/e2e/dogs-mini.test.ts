@@ -20,7 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelMetadataSchema } from '@dogbreed/platform-spec';
-import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readReport, runBuiltCli } from '../helpers/cli.js';
 

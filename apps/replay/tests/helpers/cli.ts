@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { ReplayReportSchema, type ReplayReport } from '../../src/report.js';
 
 export const REPLAY_MAIN = join(workspaceRoot(), 'dist', 'apps', 'replay', 'main.js');

@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
-import { createTinyModelDir } from '@dogbreed/platform-spec/testing';
+import { createTinyModelDir } from '@dogbreed/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelServerMain } from '../../src/cli.js';

@@ -1,4 +1,5 @@
-import { specWith, toolPaths } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
+import { toolPaths } from '@dogbreed/workspace';
 import { App, Aws, aws_iam as iam, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { spawnSync } from 'node:child_process';

@@ -2,7 +2,7 @@
  * The synthesized policies evaluated by a real offline IAM engine (@cloud-copilot/iam-simulate: identity
  * policies, resource/trust policies, permissions boundaries, every condition operator), not by our own matching.
  */
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -13,7 +13,7 @@ import {
   PlatformSpecSchema,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { InfraPropsError } from '../errors.js';
 import { OIDC_PROVIDER_CONTEXT, oidcProviderArnFromContext } from '../infra-app.js';

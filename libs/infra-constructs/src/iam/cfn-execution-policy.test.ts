@@ -7,7 +7,7 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { cfnExecutionPolicyNames, type PlatformSpec } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accessNames } from '../access/names.js';
 import { InfraPropsError } from '../errors.js';

@@ -6,7 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { NetworkStack } from '../stacks/stacks.js';
 import { DEFAULT_INTERFACE_ENDPOINTS, SESSION_MANAGER_ENDPOINTS } from './network.js';

@@ -6,7 +6,7 @@
 import { App, Stack, aws_ec2 as ec2, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { INVOKER_ENV, PLATFORM_SPEC, type PlatformSpec } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { testInputs } from '../testing/inputs.js';
 import { Invoker, type InvokerMetricSource } from './invoker.js';

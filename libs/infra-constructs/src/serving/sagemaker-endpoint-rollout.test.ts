@@ -24,7 +24,7 @@ import {
   type PlatformSpec,
   type SpecOverride,
 } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { InfraPropsError } from '../errors.js';
 import { testInputs } from '../testing/inputs.js';
 import { Invoker } from './invoker.js';

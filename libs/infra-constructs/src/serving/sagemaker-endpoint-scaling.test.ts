@@ -2,7 +2,7 @@ import { App, aws_ec2 as ec2, aws_ecr as ecr, aws_kms as kms, aws_s3 as s3, Stac
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import type { SpecOverride } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { SageMakerEndpoint } from './sagemaker-endpoint.js';
 
 /** One endpoint in a bare stack (no whole-app synth): the scaling resources the spec's policy options produce. */

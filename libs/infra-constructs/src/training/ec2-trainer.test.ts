@@ -8,7 +8,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, aws_ec2 as ec2, aws_kms as kms, aws_s3 as s3, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PLATFORM_SPEC, S3_PREFIXES } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/platform-spec/testing';
+import { specWith } from '@dogbreed/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveCfn, type PolicyDocument } from '../testing/template-policies.js';
 import { InfraPropsError } from '../errors.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ModelMetadataSchema } from '../model-dir.js';
+import { ModelMetadataSchema } from '@dogbreed/platform-spec';
 import { createTinyModelDir } from './tiny-model.js';
 
 describe('createTinyModelDir', () => {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { toolPaths } from './tools.js';
+import { toolPaths } from '@dogbreed/workspace';
 
 export interface MotoServer {
   endpoint: string;

@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createTinyModelDir, type TinyModelOptions } from './tiny-model.js';
-import { toolPaths, workspaceRoot } from './tools.js';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 
-const SCRIPT = () => join(workspaceRoot(), 'libs/platform-spec/testing-fixtures/make_faulty_model.py');
+const SCRIPT = () => join(workspaceRoot(), 'libs/testing/fixtures/make_faulty_model.py');
 
 async function applyFault(dir: string, args: readonly string[]): Promise<void> {
   await promisify(execFile)(toolPaths.python(), [SCRIPT(), dir, ...args], { timeout: 60_000 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDataDependentOutputModelDir, createSlowModelDir } from './faulty-models.js';
 import { createTinyModelDir } from './tiny-model.js';
-import { toolPaths } from './tools.js';
+import { toolPaths } from '@dogbreed/workspace';
 
 const root = mkdtempSync(join(tmpdir(), 'faulty-models-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,4 +1,7 @@
-/** Where tools/setup.sh puts things. Tests use these paths; each honours an env override. */
+/**
+ * Where the repository is and where tools/setup.sh puts things: tests, benchmarks and the load-test runner use
+ * these paths; each honours an env override.
+ */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';

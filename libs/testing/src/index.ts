@@ -1,7 +1,11 @@
 /** Test fixtures for every project: a spec with changes, a valid metadata.json. */
-import { buildSpec, type SpecOverride } from '../load.js';
-import { MODEL_METADATA_SCHEMA_VERSION, type ModelMetadata } from '../model-dir.js';
-import type { PlatformSpec } from '../schema.js';
+import {
+  buildSpec,
+  MODEL_METADATA_SCHEMA_VERSION,
+  type ModelMetadata,
+  type PlatformSpec,
+  type SpecOverride,
+} from '@dogbreed/platform-spec';
 
 /** Defaults plus `override`, validated (tests use it to show that consumers follow the spec). */
 export function specWith(override: SpecOverride): PlatformSpec {
@@ -37,7 +41,7 @@ export function sampleMetadata(
   };
 }
 
-export * from './tools.js';
+export * from '@dogbreed/workspace';
 export * from './moto.js';
 export * from './aws-recorder.js';
 export * from './tiny-model.js';

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { create as createTar } from 'tar';
-import { EVALUATION_FILE, METADATA_FILE, MODEL_FILE } from '../model-dir.js';
-import { toolPaths, workspaceRoot } from './tools.js';
+import { EVALUATION_FILE, METADATA_FILE, MODEL_FILE } from '@dogbreed/platform-spec';
+import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 
 export interface TinyModelOptions {
   /** Class names, in output order. Default red_dog, green_dog, blue_dog: a solid red image is class 0. */
@@ -24,7 +24,7 @@ export interface TinyModelOptions {
  * the model-dir contract into `dir`. Solid red/green/blue images are classes 0/1/2.
  */
 export async function createTinyModelDir(dir: string, opts: TinyModelOptions = {}): Promise<void> {
-  const script = join(workspaceRoot(), 'libs/platform-spec/testing-fixtures/make_tiny_model.py');
+  const script = join(workspaceRoot(), 'libs/testing/fixtures/make_tiny_model.py');
   const args = [script, dir, '--size', String(opts.size ?? 32), '--hidden', String(opts.hidden ?? 0)];
   args.push('--layers', String(opts.layers ?? 0), '--mode', opts.trainingMode ?? 'single');
   if (opts.classNames) args.push('--classes', opts.classNames.join(','));
