@@ -4,6 +4,7 @@ export * from './cron.js';
 export { DEFAULT_SPEC } from './defaults.js';
 export * from './load.js';
 export * from './model-dir.js';
+export * from './model-dir-example.js';
 export * from './wire.js';
 export * from './local-stack-api.js';
 export * from './naming.js';

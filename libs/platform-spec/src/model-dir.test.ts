@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ModelMetadataSchema, modelMetadataJsonSchema } from './index.js';
-import { sampleMetadata } from './testing/index.js';
+import { MODEL_METADATA_EXAMPLE, ModelMetadataSchema, modelMetadataJsonSchema } from './index.js';
+
+// The contract's example with other classes (the testing library's `sampleMetadata` would import this library).
+const sampleMetadata = (classNames = MODEL_METADATA_EXAMPLE.classNames) => ({
+  ...MODEL_METADATA_EXAMPLE,
+  classNames,
+  numClasses: classNames.length,
+});
 
 describe('model-dir contract', () => {
   it('accepts what the training package writes', () => {
