@@ -7,10 +7,11 @@ import {
 import {
   ErrorBodySchema,
   formatCustomAttributes,
+  HttpError,
   PredictionResponseSchema,
   type PredictionResponse,
 } from '@dogbreed/platform-spec';
-import { HttpError, InternalError } from './errors.js';
+import { InternalError } from './errors.js';
 import type { CheckedImage } from './image.js';
 
 export interface EndpointResult {

@@ -1,13 +1,14 @@
 /**
- * Every error the invoker raises. HTTP-facing errors carry a stable `code` (a row of `ERROR_CODES` beside
- * `ErrorBodySchema`), its `statusCode`, a client-safe `message` and optional response headers (Retry-After).
+ * Every error the invoker raises. HTTP-facing errors are `HttpError` (@dogbreed/platform-spec, beside `ERROR_CODES`):
+ * a stable `code`, its `statusCode` and a client-safe `message`; the response headers an error adds (Retry-After,
+ * Allow) are worked out here, because they are the invoker's and not the wire contract's.
  */
-import { ERROR_CODES, type ErrorCode } from '@dogbreed/platform-spec';
+import { HttpError } from '@dogbreed/platform-spec';
 
 /** Seconds a client is told to wait after a throttle or a not-ready endpoint (Retry-After). */
 export const RETRY_AFTER_SECONDS = 1;
 
-/** Base class: anything the invoker throws on purpose. */
+/** Base class: anything the invoker throws on purpose that is not an HTTP answer. */
 export class InvokerError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -18,42 +19,15 @@ export class InvokerError extends Error {
 /** The environment or the platform spec is unusable: raised at init, never mapped to a response. */
 export class InvokerConfigError extends InvokerError {}
 
-export interface HttpErrorOptions extends ErrorOptions {
-  /** Extra response headers, e.g. `allow`. */
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
 /** Statuses that tell the client to come back later: their responses carry Retry-After. */
 const RETRY_LATER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
-/**
- * An error that becomes an HTTP response `{error: {code, message, requestId}}`; the status is the code's in
- * `ERROR_CODES` (@dogbreed/platform-spec). The message is client-safe: never an upstream one (it may hold account ids).
- */
-export class HttpError extends InvokerError {
-  readonly statusCode: number;
-  readonly code: ErrorCode;
-  readonly headers: Readonly<Record<string, string>>;
-  constructor(code: ErrorCode, message: string, options: HttpErrorOptions = {}) {
-    super(message, options);
-    this.code = code;
-    this.statusCode = ERROR_CODES[code].status;
-    this.headers = RETRY_LATER_STATUSES.has(this.statusCode)
-      ? { 'retry-after': String(RETRY_AFTER_SECONDS) }
-      : (options.headers ?? {});
-  }
-
-  toJSON(requestId?: string): { error: { code: string; message: string; requestId?: string } } {
-    return { error: { code: this.code, message: this.message, ...(requestId ? { requestId } : {}) } };
-  }
-}
-
 /** 405: only POST carries an image. */
 export class MethodNotAllowedError extends HttpError {
+  /** The methods to name in the `allow` response header. */
+  readonly allow = 'POST';
   constructor(method: string) {
-    super('METHOD_NOT_ALLOWED', `Method ${method} is not allowed; send the image with POST`, {
-      headers: { allow: 'POST' },
-    });
+    super('METHOD_NOT_ALLOWED', `Method ${method} is not allowed; send the image with POST`);
   }
 }
 
@@ -62,4 +36,10 @@ export class InternalError extends HttpError {
   constructor(options?: ErrorOptions) {
     super('INTERNAL_ERROR', 'Internal error', options);
   }
+}
+
+/** The response headers an error answer carries besides content type and request id: Retry-After or Allow. */
+export function errorHeaders(error: HttpError): Readonly<Record<string, string>> {
+  if (RETRY_LATER_STATUSES.has(error.statusCode)) return { 'retry-after': String(RETRY_AFTER_SECONDS) };
+  return error instanceof MethodNotAllowedError ? { allow: error.allow } : {};
 }

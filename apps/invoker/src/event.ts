@@ -2,10 +2,10 @@
  * Event parsing: a Lambda function URL / API Gateway HTTP API (payload 2.0) event, or a direct-invoke event
  * carrying the JSON request itself, becomes one `InvokeRequest`. Pure.
  */
-import { EndpointChoice } from '@dogbreed/platform-spec';
+import { EndpointChoice, HttpError } from '@dogbreed/platform-spec';
 import * as z from 'zod';
 import type { InvokerConfig } from './config.js';
-import { HttpError, MethodNotAllowedError } from './errors.js';
+import { MethodNotAllowedError } from './errors.js';
 
 /** Where the image comes from: base64 text (JSON `image` or a raw body) or an object in the input bucket. */
 export type ImageSource =

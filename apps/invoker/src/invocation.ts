@@ -1,9 +1,10 @@
 /** One invocation from event to result: parse, validate, read the image, call the endpoint, map. */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { HttpError } from '@dogbreed/platform-spec';
 import type { InvokerConfig } from './config.js';
 import { invokeEndpoint, mapEndpointError } from './endpoint.js';
-import { HttpError, InternalError } from './errors.js';
+import { InternalError } from './errors.js';
 import { parseEvent, type ImageSource } from './event.js';
 import { checkBase64Image, checkImageBytes, type CheckedImage } from './image.js';
 import { errorResult, successResult, type InvokerResult } from './response.js';

@@ -1,5 +1,5 @@
-import type { PredictionResponse } from '@dogbreed/platform-spec';
-import type { HttpError } from './errors.js';
+import type { HttpError, PredictionResponse } from '@dogbreed/platform-spec';
+import { errorHeaders } from './errors.js';
 
 /**
  * The result the handler returns, for every event kind: the function URL / HTTP API response structure.
@@ -38,7 +38,7 @@ export function successResult(
 export function errorResult(error: HttpError, requestId: string): InvokerResult {
   return {
     statusCode: error.statusCode,
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...error.headers },
+    headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...errorHeaders(error) },
     body: JSON.stringify(error.toJSON(requestId)),
     isBase64Encoded: false,
   };

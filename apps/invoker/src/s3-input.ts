@@ -1,7 +1,7 @@
 /** The optional `{"s3Uri": "s3://BUCKET/KEY"}` input: only the configured bucket and prefix, never other URLs. */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { HttpError } from '@dogbreed/platform-spec';
 import type { InvokerConfig } from './config.js';
-import { HttpError } from './errors.js';
 import { imageTooLarge } from './image.js';
 
 export interface S3Location {

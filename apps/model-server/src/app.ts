@@ -1,9 +1,9 @@
-import { CUSTOM_ATTRIBUTES_HEADER } from '@dogbreed/platform-spec';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** The model server's HTTP handler: SageMaker's routes, negotiation, admission, and one JSON answer per request. */
+import { CUSTOM_ATTRIBUTES_HEADER, HttpError } from '@dogbreed/platform-spec';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { drainBody, readBody } from './body.js';
 import type { ServerConfig } from './config.js';
-import { HttpError } from './errors.js';
 import { toErrorResponse } from './error-response.js';
 import type { Logger } from './logger.js';
 import type { ServingModel } from './model/model.js';
@@ -51,13 +51,18 @@ export function admissionLimit(config: ServerConfig): number {
   );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
+/** The headers of every answer: each is one JSON text, written whole, tagged with the request id. */
+function jsonHeaders(text: string, requestId: string): OutgoingHttpHeaders {
+  return {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     [REQUEST_ID_HEADER]: requestId,
-  });
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, jsonHeaders(text, requestId));
   res.end(text);
 }
 
@@ -72,11 +77,7 @@ function sendBeforeBodyEnds(
   },
 ): void {
   const text = JSON.stringify(o.body);
-  res.writeHead(o.status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    [REQUEST_ID_HEADER]: o.requestId,
-  });
+  res.writeHead(o.status, jsonHeaders(text, o.requestId));
   res.write(text);
   void o.drained.then(() => res.end());
 }

@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readBody } from './body.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '@dogbreed/platform-spec';
 
 function fakeRequest(headers: Record<string, string> = {}) {
   const stream = new PassThrough();

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { drainBody as drainAtMost, readBody as readBounded } from '@dogbreed/http-body';
-import { HttpError } from './errors.js';
+import { HttpError } from '@dogbreed/platform-spec';
 
 /** Past the cap, the rest of an oversized body is drained (not buffered) up to this many caps, then the socket is cut. */
 const DISCARD_CAPS = 8;

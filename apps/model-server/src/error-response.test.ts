@@ -1,6 +1,6 @@
-import { ERROR_CODES, ErrorBodySchema, type ErrorCode } from '@dogbreed/platform-spec';
+import { ERROR_CODES, ErrorBodySchema, HttpError, type ErrorCode } from '@dogbreed/platform-spec';
 import { describe, expect, it } from 'vitest';
-import { HttpError, InferenceError } from './errors.js';
+import { InferenceError } from './errors.js';
 import { toErrorResponse } from './error-response.js';
 
 describe('toErrorResponse', () => {

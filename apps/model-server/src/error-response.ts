@@ -1,5 +1,5 @@
-import type { ErrorBody } from '@dogbreed/platform-spec';
-import { HttpError } from './errors.js';
+/** Anything thrown while serving a request → the status, the wire error body and how loudly to log it. */
+import { HttpError, type ErrorBody } from '@dogbreed/platform-spec';
 
 export interface ErrorResponse {
   readonly statusCode: number;

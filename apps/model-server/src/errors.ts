@@ -1,11 +1,10 @@
 /**
- * Every error the model server raises. HTTP-facing errors carry a stable UPPER_SNAKE `code` and a `statusCode`;
- * `toJSON()` gives the wire body (ErrorBodySchema in @dogbreed/platform-spec). Codes and their statuses are
- * the one table `ERROR_CODES` beside that schema.
+ * Every error the model server raises. HTTP-facing errors are `HttpError` (@dogbreed/platform-spec, beside
+ * `ERROR_CODES`, the one table of codes and statuses): a stable code, its status and `toJSON()` for the wire body.
  */
-import { ERROR_CODES, type ErrorCode } from '@dogbreed/platform-spec';
+import { HttpError } from '@dogbreed/platform-spec';
 
-/** Base class: anything the model server throws on purpose. */
+/** Base class: anything the model server throws on purpose that is not an HTTP answer. */
 export class ModelServerError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -16,20 +15,11 @@ export class ModelServerError extends Error {
 /** The server cannot start: bad environment, bad spec, bad model dir. The process exits non-zero. */
 export class StartupError extends ModelServerError {}
 
-/** An error answered to the client with `statusCode` and `{ error: { code, message, requestId } }`. */
-export class HttpError extends ModelServerError {
-  readonly code: ErrorCode;
-  readonly statusCode: number;
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.statusCode = ERROR_CODES[code].status;
-  }
-
-  toJSON(requestId?: string): { error: { code: ErrorCode; message: string; requestId?: string } } {
-    return { error: { code: this.code, message: this.message, ...(requestId ? { requestId } : {}) } };
-  }
-}
+/**
+ * The server's own image pipeline broke its contract (e.g. the decoder gave pixels of another size than it said):
+ * answered as 500 INTERNAL_ERROR with a generic message, and logged, because the image was not at fault.
+ */
+export class ImagePipelineError extends ModelServerError {}
 
 /** ONNX Runtime failed on a batch (the worker reported an error or died). Answered as 500 INFERENCE_FAILED. */
 export class InferenceError extends HttpError {

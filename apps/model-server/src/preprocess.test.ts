@@ -1,13 +1,17 @@
 import { sampleMetadata } from '@dogbreed/testing';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from './errors.js';
+import { HttpError } from '@dogbreed/platform-spec';
+import { ImagePipelineError } from './errors.js';
+import { toErrorResponse } from './error-response.js';
 import {
   decodeImage,
   decodeSource,
   evalGeometry,
   preprocessSpecOf,
   roundHalfEven,
+  sharpPixelDecoder,
+  type PixelDecoder,
   type PreprocessSpec,
 } from './preprocess.js';
 import { resizeSource } from './transform.js';
@@ -172,5 +176,31 @@ describe('decodeImage', () => {
       .gif()
       .toBuffer();
     expect(await codeOf(decodeImage(gif, spec, 1_000_000))).toBe('UNSUPPORTED_IMAGE_FORMAT');
+  });
+
+  it('answers a decoder that returns another size than asked as a server fault (500), not INVALID_IMAGE', async () => {
+    // One pixel short: what a decoder bug or a libvips resize rounding differently would give.
+    const short: PixelDecoder = async (bytes, options, resize) => {
+      const out = await sharpPixelDecoder(bytes, options, resize);
+      return { data: out.data.subarray(3), info: { ...out.info, width: out.info.width - 1 } };
+    };
+    for (const [w, h] of [
+      [300, 200],
+      [1600, 1200],
+    ] as const) {
+      const photo = await solid(w, h, [30, 60, 90], 'jpeg');
+      const err: unknown = await decodeSource(photo, spec224, 4_000_000, short).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ImagePipelineError);
+      expect(toErrorResponse(err)).toMatchObject({
+        statusCode: 500,
+        body: { error: { code: 'INTERNAL_ERROR' } },
+      });
+    }
+  });
+
+  it("maps the decoder's own failure to 400 INVALID_IMAGE", async () => {
+    const failing: PixelDecoder = () => Promise.reject(new Error('VipsJpeg: premature end of JPEG image'));
+    const photo = await solid(300, 200, [30, 60, 90], 'jpeg');
+    expect(await codeOf(decodeSource(photo, spec224, 1_000_000, failing))).toBe('INVALID_IMAGE');
   });
 });

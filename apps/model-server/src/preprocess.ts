@@ -4,9 +4,9 @@
  * (x/255 - mean) / std from metadata.json. Decoding (`decodeSource`) runs on the event loop's side (sharp's threads);
  * the rest (`preprocessInto`) is plain JavaScript, run by the inference worker for the images of its batch.
  */
-import type { ModelMetadata } from '@dogbreed/platform-spec';
+import { HttpError, type ModelMetadata } from '@dogbreed/platform-spec';
 import sharp from 'sharp';
-import { HttpError } from './errors.js';
+import { ImagePipelineError } from './errors.js';
 import type { Crop } from './resample.js';
 import { resizeSource, type SourceImage } from './transform.js';
 
@@ -108,16 +108,38 @@ export async function decodeImage(
   maxInputPixels: number,
 ): Promise<DecodedImage> {
   const src = await decodeSource(bytes, spec, maxInputPixels);
-  let rgb: Uint8Array;
-  try {
-    rgb = resizeSource(src, spec);
-  } catch (err) {
-    throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
+  // Not the client's fault when it throws: decodeSource has checked the pixels, so a failure here is the server's
+  // own (a 500), not INVALID_IMAGE.
+  const rgb = resizeSource(src, spec);
   return { rgb, sourceWidth: src.sourceWidth, sourceHeight: src.sourceHeight, path: src.path };
 }
+
+/** Decoded pixels as sharp's `raw()` output gives them: HWC bytes and what the decoder says their size is. */
+export interface RawPixels {
+  readonly data: Buffer;
+  readonly info: { readonly width: number; readonly height: number; readonly channels: number };
+}
+
+/**
+ * The pixel decode: 8-bit sRGB without alpha, resized by libvips while decoding when `resize` is given. A parameter
+ * of `decodeSource` so that a test can stand in a decoder that breaks its contract (returns another size).
+ */
+export type PixelDecoder = (
+  bytes: Buffer,
+  options: sharp.SharpOptions,
+  resize?: { readonly width: number; readonly height: number },
+) => Promise<RawPixels>;
+
+/** The decoder the server runs: sharp (libvips). */
+export const sharpPixelDecoder: PixelDecoder = (bytes, options, resize) => {
+  const image = sharp(bytes, options);
+  if (resize) image.resize(resize.width, resize.height, { fit: 'fill', kernel: 'linear' });
+  return image
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+};
 
 /** EXIF orientations 5–8 store the image rotated by 90°: width and height swap once it is upright. */
 const swapsAxes = (orientation: number | undefined): boolean =>
@@ -127,12 +149,14 @@ const swapsAxes = (orientation: number | undefined): boolean =>
  * Decodes JPEG/PNG/WebP bytes with sharp: EXIF orientation applied (like the trainer's `ImageOps.exif_transpose`),
  * 8-bit sRGB with alpha dropped, and torchvision's Resize + CenterCrop (or stretch) from metadata worked out, not yet
  * applied (large images excepted: libvips resizes those while decoding). Refuses images over `maxInputPixels` from
- * the header alone, before decoding.
+ * the header alone, before decoding. Only the decoder's own failures are the image's fault (400 INVALID_IMAGE); pixels
+ * of another size than asked for are the server's (`ImagePipelineError`, 500).
  */
 export async function decodeSource(
   bytes: Buffer,
   spec: PreprocessSpec,
   maxInputPixels: number,
+  decode: PixelDecoder = sharpPixelDecoder,
 ): Promise<DecodedSource> {
   // autoOrient as an input option (not `.rotate()`) keeps JPEG shrink-on-load available to sharp.
   const options = { limitInputPixels: maxInputPixels, failOn: 'warning' as const, autoOrient: true };
@@ -163,60 +187,37 @@ export async function decodeSource(
   const geo = evalGeometry(width, height, spec);
   const large =
     spec.policy !== 'stretch' && Math.min(width, height) >= LIBVIPS_RESIZE_RATIO * spec.resizeShorterSide;
+  // Resize straight from the input when large, so that sharp may shrink on load; the crop is left to `resizeSource`,
+  // because a sharp `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
+  const resize = large ? { width: geo.resizeWidth, height: geo.resizeHeight } : undefined;
+  let out: RawPixels;
   try {
-    if (large) {
-      // Resize straight from the input so that sharp may shrink on load; the crop is left to `resizeSource`, because
-      // a sharp `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
-      const { data, info: out } = await sharp(bytes, options)
-        .resize(geo.resizeWidth, geo.resizeHeight, { fit: 'fill', kernel: 'linear' })
-        .removeAlpha()
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true });
-      if (out.channels !== 3 || out.width !== geo.resizeWidth || out.height !== geo.resizeHeight) {
-        throw new Error(
-          `resize produced ${out.width}×${out.height}×${out.channels}, expected ${geo.resizeWidth}×${geo.resizeHeight}×3`,
-        );
-      }
-      const sized = {
-        width: out.width,
-        height: out.height,
-        resizeWidth: out.width,
-        resizeHeight: out.height,
-      };
-      return {
-        rgb: data,
-        ...sized,
-        crop: geo.crop,
-        sourceWidth: width,
-        sourceHeight: height,
-        path: 'libvips',
-      };
-    }
-    const { data, info: out } = await sharp(bytes, options)
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (out.channels !== 3 || out.width !== width || out.height !== height) {
-      throw new Error(
-        `decoder produced ${out.width}×${out.height}×${out.channels}, expected ${width}×${height}×3`,
-      );
-    }
-    return {
-      rgb: data,
-      width,
-      height,
-      resizeWidth: geo.resizeWidth,
-      resizeHeight: geo.resizeHeight,
-      crop: geo.crop,
-      sourceWidth: width,
-      sourceHeight: height,
-      path: 'exact',
-    };
+    out = await decode(bytes, options, resize);
   } catch (err) {
     throw new HttpError('INVALID_IMAGE', `image could not be decoded: ${(err as Error).message}`, {
       cause: err,
     });
   }
+  const want = resize ?? { width, height };
+  const { width: gotWidth, height: gotHeight, channels } = out.info;
+  if (
+    channels !== 3 ||
+    gotWidth !== want.width ||
+    gotHeight !== want.height ||
+    out.data.length !== want.width * want.height * 3
+  ) {
+    throw new ImagePipelineError(
+      `${resize ? 'resize' : 'decoder'} produced ${gotWidth}×${gotHeight}×${channels} (${out.data.length} bytes), expected ${want.width}×${want.height}×3`,
+    );
+  }
+  return {
+    rgb: out.data,
+    ...want,
+    resizeWidth: resize ? want.width : geo.resizeWidth,
+    resizeHeight: resize ? want.height : geo.resizeHeight,
+    crop: geo.crop,
+    sourceWidth: width,
+    sourceHeight: height,
+    path: resize ? 'libvips' : 'exact',
+  };
 }

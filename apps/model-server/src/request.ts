@@ -1,9 +1,15 @@
+/**
+ * POST /invocations as the model server reads it: content negotiation, a raw image or a JSON body with a base64 image
+ * (decoded by the wire contract's decoder), and top-K from the body or the custom-attributes header.
+ */
 import {
+  Base64ImageError,
   CustomAttributesError,
+  decodeBase64Image,
+  HttpError,
   parseCustomAttributes,
   PredictionRequestSchema,
 } from '@dogbreed/platform-spec';
-import { HttpError } from './errors.js';
 
 /** Raw image media types accepted on POST /invocations (besides application/json with a base64 image). */
 export const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -51,17 +57,18 @@ export function checkAccept(header: string | undefined): void {
   );
 }
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-
-/** Strict base64 (standard or URL-safe, padding optional, an optional `data:...;base64,` prefix). */
+/**
+ * The JSON `image` field, decoded by the wire contract's rule (`decodeBase64Image`: standard or URL-safe, padding
+ * optional, an optional `data:...;base64,` prefix). Every refusal, an empty image included, is 400 INVALID_BASE64, the
+ * code this server has always answered; the body limit was applied while reading, so no size limit is passed here.
+ */
 export function decodeBase64(text: string): Buffer {
-  const body = text.replace(/^data:[\w/+.-]+;base64,/, '').replace(/\s+/g, '');
-  const ok = body.length > 0 && (BASE64.test(body) || BASE64URL.test(body)) && body.length % 4 !== 1;
-  if (!ok) throw new HttpError('INVALID_BASE64', 'image is not valid base64');
-  const bytes = Buffer.from(body, BASE64.test(body) ? 'base64' : 'base64url');
-  if (bytes.length === 0) throw new HttpError('INVALID_BASE64', 'image decodes to zero bytes');
-  return bytes;
+  try {
+    return decodeBase64Image(text);
+  } catch (err) {
+    if (!(err instanceof Base64ImageError)) throw err;
+    throw new HttpError('INVALID_BASE64', err.message, { cause: err });
+  }
 }
 
 /** Checks a requested top-K against the product-wide bounds; absent → the default. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HttpError } from './errors.js';
+import { HttpError } from '@dogbreed/platform-spec';
 import { BatchScheduler } from './scheduler.js';
 
 /** A runner whose batches finish only when the test says so. */

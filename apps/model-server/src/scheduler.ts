@@ -1,4 +1,4 @@
-import { HttpError } from './errors.js';
+import { HttpError } from '@dogbreed/platform-spec';
 
 export interface SchedulerOptions {
   /** Items waiting (not yet running) beyond this are refused with 503 QUEUE_FULL. */

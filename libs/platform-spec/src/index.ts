@@ -6,6 +6,7 @@ export * from './load.js';
 export * from './model-dir.js';
 export * from './model-dir-example.js';
 export * from './wire.js';
+export * from './wire-base64.js';
 export * from './local-stack-api.js';
 export * from './naming.js';
 export * from './env-names.js';

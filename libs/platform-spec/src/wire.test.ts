@@ -6,6 +6,7 @@ import {
   ERROR_CODES,
   ErrorBodySchema,
   formatCustomAttributes,
+  HttpError,
   parseCustomAttributes,
 } from './index.js';
 
@@ -137,5 +138,22 @@ describe('error codes', () => {
 
   it.each(Object.keys(ERROR_CODES))('%s is a valid wire code', (code) => {
     expect(ErrorBodySchema.parse({ error: { code, message: 'm' } }).error.code).toBe(code);
+  });
+
+  it('HttpError takes its status from the table, keeps the cause and names itself by its class', () => {
+    const cause = new Error('upstream');
+    const e = new HttpError('MODEL_BUSY', 'retry later', { cause });
+    expect(e).toMatchObject({ code: 'MODEL_BUSY', statusCode: 503, message: 'retry later', cause });
+    expect(e.name).toBe('HttpError');
+    class QueueFullError extends HttpError {}
+    expect(new QueueFullError('QUEUE_FULL', 'x').name).toBe('QueueFullError');
+  });
+
+  it('HttpError gives the wire body, the request id only when there is one', () => {
+    const e = new HttpError('INVALID_TOP_K', 'topK must be 1 to 5');
+    expect(ErrorBodySchema.parse(e.toJSON('r-1'))).toEqual({
+      error: { code: 'INVALID_TOP_K', message: 'topK must be 1 to 5', requestId: 'r-1' },
+    });
+    expect(e.toJSON()).toEqual({ error: { code: 'INVALID_TOP_K', message: 'topK must be 1 to 5' } });
   });
 });

@@ -7,7 +7,7 @@ import { PlatformSpecError } from './errors.js';
 
 /** JSON request body accepted by the model server and the invoker. */
 export const PredictionRequestSchema = z.object({
-  /** Base64-encoded JPEG, PNG or WebP. */
+  /** Base64-encoded JPEG, PNG or WebP, by the rule `decodeBase64Image` (wire-base64.ts) decodes. */
   image: z.string().min(1),
   topK: z.number().int().positive().optional(),
 });
@@ -95,6 +95,27 @@ export const ERROR_CODES = {
   ENDPOINT_TIMEOUT: { status: 504, meaning: 'the endpoint did not answer within the time budget' },
 } as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * An error answered to the client as `ErrorBodySchema`, thrown by the model server and the invoker alike: the status
+ * is the code's row in `ERROR_CODES`, so that a code can never travel with another status. The message is what the
+ * client reads: client-safe, never an upstream message. Apps subclass it only to add fields (the invoker's `allow`).
+ */
+export class HttpError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+  }
+
+  /** The wire body; `requestId` is left out when there is none. */
+  toJSON(requestId?: string): { error: { code: ErrorCode; message: string; requestId?: string } } {
+    return { error: { code: this.code, message: this.message, ...(requestId ? { requestId } : {}) } };
+  }
+}
 
 /** Which endpoint a client asks the invoker for. */
 export const EndpointChoice = z.enum(['single', 'multi']);

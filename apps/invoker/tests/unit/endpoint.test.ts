@@ -9,11 +9,11 @@ import {
   ServiceUnavailable,
   ValidationError,
 } from '@aws-sdk/client-sagemaker-runtime';
-import { ErrorBodySchema } from '@dogbreed/platform-spec';
+import { ErrorBodySchema, HttpError } from '@dogbreed/platform-spec';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { invokeEndpoint, invokeEndpointInput, mapEndpointError, modelErrorCode } from '../../src/endpoint.js';
-import { HttpError, RETRY_AFTER_SECONDS } from '../../src/errors.js';
+import { errorHeaders, RETRY_AFTER_SECONDS } from '../../src/errors.js';
 import { checkBase64Image, checkImageBytes, type CheckedImage } from '../../src/image.js';
 import { solidImage } from '../support/images.js';
 
@@ -158,8 +158,8 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     expect(e).toMatchObject({
       statusCode: 503,
       code: 'MODEL_NOT_READY',
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     });
+    expect(errorHeaders(e)).toEqual({ 'retry-after': String(RETRY_AFTER_SECONDS) });
   });
 
   it('ServiceUnavailable → 503 SERVICE_UNAVAILABLE with Retry-After', async () => {
@@ -167,8 +167,8 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     expect(e).toMatchObject({
       statusCode: 503,
       code: 'SERVICE_UNAVAILABLE',
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     });
+    expect(errorHeaders(e)).toEqual({ 'retry-after': String(RETRY_AFTER_SECONDS) });
   });
 
   it('ThrottlingException → 429 THROTTLED with Retry-After', async () => {
@@ -183,8 +183,8 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     expect(e).toMatchObject({
       statusCode: 429,
       code: 'THROTTLED',
-      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
     });
+    expect(errorHeaders(e)).toEqual({ 'retry-after': String(RETRY_AFTER_SECONDS) });
   });
 
   it('an unmodelled error with HTTP 429 → 429 THROTTLED', async () => {
