@@ -2,7 +2,7 @@ import { GetObjectCommand, NoSuchKey, S3Client, S3ServiceException } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { allowedS3Location, mapS3Error, parseS3Uri, readS3Image } from '../../src/s3-input.js';
+import { allowedS3Location, mapS3Error, parseS3Uri, readS3Image } from './s3-input.js';
 
 const s3Mock = mockClient(S3Client);
 afterEach(() => s3Mock.reset());

@@ -1,7 +1,7 @@
 import { DEFAULT_SPEC, HttpError } from '@dogbreed/platform-spec';
 import { describe, expect, it } from 'vitest';
-import { checkBase64Image, checkImageBytes, sniffImageType } from '../../src/image.js';
-import { solidImage } from '../support/images.js';
+import { checkBase64Image, checkImageBytes, sniffImageType } from './image.js';
+import { solidImage } from '../tests/support/images.js';
 
 const MAX = DEFAULT_SPEC.invoker.maxImageBytes;
 

@@ -6,13 +6,8 @@
 import { INVOKER_ENV } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
-import {
-  CONNECT_TIMEOUT_MS,
-  endpointTimeouts,
-  InvokerEnvSchema,
-  loadInvokerConfig,
-} from '../../src/config.js';
-import { invokerEnvFor } from '../support/env.js';
+import { CONNECT_TIMEOUT_MS, endpointTimeouts, InvokerEnvSchema, loadInvokerConfig } from './config.js';
+import { invokerEnvFor } from '../tests/support/env.js';
 
 describe('loadInvokerConfig', () => {
   it('reads every spec value the writers put into the environment', () => {

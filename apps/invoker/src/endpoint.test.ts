@@ -12,10 +12,10 @@ import {
 import { ErrorBodySchema, HttpError } from '@dogbreed/platform-spec';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { invokeEndpoint, invokeEndpointInput, mapEndpointError, modelErrorCode } from '../../src/endpoint.js';
-import { errorHeaders, RETRY_AFTER_SECONDS } from '../../src/errors.js';
-import { checkBase64Image, checkImageBytes, type CheckedImage } from '../../src/image.js';
-import { solidImage } from '../support/images.js';
+import { invokeEndpoint, invokeEndpointInput, mapEndpointError, modelErrorCode } from './endpoint.js';
+import { errorHeaders, RETRY_AFTER_SECONDS } from './errors.js';
+import { checkBase64Image, checkImageBytes, type CheckedImage } from './image.js';
+import { solidImage } from '../tests/support/images.js';
 
 const smMock = mockClient(SageMakerRuntimeClient);
 afterEach(() => smMock.reset());

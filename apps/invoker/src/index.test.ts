@@ -3,10 +3,10 @@ import { InvokeEndpointCommand, ModelError, SageMakerRuntimeClient } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { invokerEnvFor } from '../support/env.js';
-import { jsonHttpEvent, lambdaContext } from '../support/fixtures.js';
-import { solidImage } from '../support/images.js';
-import { isFailedRequest } from '../../src/telemetry.js';
+import { invokerEnvFor } from '../tests/support/env.js';
+import { jsonHttpEvent, lambdaContext } from '../tests/support/fixtures.js';
+import { solidImage } from '../tests/support/images.js';
+import { isFailedRequest } from './telemetry.js';
 
 /** One metric directive of an EMF record (`_aws.CloudWatchMetrics[i]`). */
 interface EmfDirective {
@@ -17,7 +17,7 @@ interface EmfDirective {
 
 const smMock = mockClient(SageMakerRuntimeClient);
 const saved = { ...process.env };
-let handler: typeof import('../../src/index.js').handler;
+let handler: typeof import('./index.js').handler;
 
 beforeAll(async () => {
   Object.assign(process.env, {
@@ -27,7 +27,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'y',
   });
   vi.resetModules();
-  ({ handler } = await import('../../src/index.js'));
+  ({ handler } = await import('./index.js'));
 });
 afterAll(() => {
   process.env = saved;

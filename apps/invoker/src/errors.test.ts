@@ -1,7 +1,7 @@
 /** The invoker's own error classes and the response headers an error answer carries. */
 import { HttpError } from '@dogbreed/platform-spec';
 import { describe, expect, it } from 'vitest';
-import { errorHeaders, InternalError, MethodNotAllowedError, RETRY_AFTER_SECONDS } from '../../src/errors.js';
+import { errorHeaders, InternalError, MethodNotAllowedError, RETRY_AFTER_SECONDS } from './errors.js';
 
 describe('errorHeaders', () => {
   it('asks the client to come back later on 429 and 503', () => {

@@ -1,10 +1,10 @@
 import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
-import { configFor } from '../support/env.js';
-import { eventRequestId, isHttpEvent, mediaType, parseEvent } from '../../src/event.js';
-import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../support/fixtures.js';
-import { solidImage } from '../support/images.js';
+import { configFor } from '../tests/support/env.js';
+import { eventRequestId, isHttpEvent, mediaType, parseEvent } from './event.js';
+import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../tests/support/fixtures.js';
+import { solidImage } from '../tests/support/images.js';
 
 const config = configFor(specWith({}));
 

@@ -4,7 +4,7 @@
  * instruments `http` globally).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTracer, tracingPossible } from '../../src/tracing.js';
+import { loadTracer, tracingPossible } from './tracing.js';
 
 const LAMBDA = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' };
 const saved = { ...process.env };

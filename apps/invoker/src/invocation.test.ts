@@ -9,10 +9,10 @@ import { specWith } from '@dogbreed/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { endpointBudgetMs, RESPONSE_RESERVE_MS, runInvocation } from '../../src/invocation.js';
-import { configFor } from '../support/env.js';
-import { jsonHttpEvent, rawImageHttpEvent } from '../support/fixtures.js';
-import { solidImage } from '../support/images.js';
+import { endpointBudgetMs, RESPONSE_RESERVE_MS, runInvocation } from './invocation.js';
+import { configFor } from '../tests/support/env.js';
+import { jsonHttpEvent, rawImageHttpEvent } from '../tests/support/fixtures.js';
+import { solidImage } from '../tests/support/images.js';
 
 const smMock = mockClient(SageMakerRuntimeClient);
 const s3Mock = mockClient(S3Client);
