@@ -7,7 +7,7 @@ import { sharedDir } from '@dogbreed/workspace';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { startServerProcess, waitForPing, type ServerProcess } from '../tests/helpers/server-process.js';
+import { startServerProcess, waitForPing, type ServerProcess } from '../tests/support/server-process.js';
 import { encodeRequest } from './client.js';
 
 /** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */

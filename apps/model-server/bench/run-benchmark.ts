@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs, promisify } from 'node:util';
 import { z } from 'zod';
 import { effectiveThreads, sessionsFor } from '../src/config.js';
-import { killAll } from '../tests/helpers/server-process.js';
+import { killAll } from '../tests/support/server-process.js';
 import { Connection, drive } from './client.js';
 import { cheapest, measureComponents, measurePipeline, readCpuTimes } from './components.js';
 import { benchImages, processCpuMs, startBenchServer } from './inputs.js';

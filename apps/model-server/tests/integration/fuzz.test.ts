@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngDeclaring, randomBytes, solidImage } from '../helpers/images.js';
+import { pngDeclaring, randomBytes, solidImage } from '../support/images.js';
 import {
   killAll,
   rssKb,
   startServerProcess,
   waitForPing,
   type ServerProcess,
-} from '../helpers/server-process.js';
+} from '../support/server-process.js';
 
 interface Case {
   readonly name: string;

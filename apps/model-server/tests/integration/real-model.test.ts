@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, startServerProcess, waitForPing } from '../helpers/server-process.js';
+import { killAll, startServerProcess, waitForPing } from '../support/server-process.js';
 
 /**
  * Optional: the real ImageNet MobileNetV2 from ../shared/models on real dog photos from ../shared/data/dogs-mini.

@@ -17,14 +17,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { solidImage } from '../helpers/images.js';
+import { solidImage } from '../support/images.js';
 import {
   BUILT_SERVE,
   killAll,
   startServerProcess,
   waitForPing,
   type ServerProcess,
-} from '../helpers/server-process.js';
+} from '../support/server-process.js';
 
 const CLASSES = ['red_dog', 'green_dog', 'blue_dog'];
 /** Posts N bytes with Python's urllib, which sends the whole body before it reads the answer. */
