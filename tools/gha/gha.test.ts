@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
-import { findModelArtifact } from './model-artifact.js';
+import { trainedModel } from './model-artifact.js';
 import { stageOutputs } from './spec-outputs.js';
 
 describe('stageOutputs', () => {
@@ -35,15 +35,35 @@ describe('stageOutputs', () => {
   });
 });
 
-describe('findModelArtifact', () => {
-  it('takes the last MODEL_ARTIFACT line', () => {
-    const log =
-      'epoch=1 ...\nMODEL_ARTIFACT=s3://old-bucket/a/model.tar.gz\nMODEL_ARTIFACT=s3://dogbreed-models-1/jobs/x/output/model.tar.gz\n';
-    expect(findModelArtifact(log)).toBe('s3://dogbreed-models-1/jobs/x/output/model.tar.gz');
+describe("trainedModel (the launcher's result file)", () => {
+  const ARTIFACT = 's3://dogbreed-models-1/training-output/single/x/output/model.tar.gz';
+  const PACKAGE = 'arn:aws:sagemaker:us-east-1:123456789012:model-package/dogbreed-single/4';
+  const file = (result: object): string => JSON.stringify(result);
+
+  it('takes the artifact and the package of the mode', () => {
+    const text = file({
+      target: 'sagemaker',
+      mode: 'single',
+      modelArtifact: ARTIFACT,
+      modelPackage: PACKAGE,
+    });
+    expect(trainedModel(text, 'train-result.json', 'single')).toEqual({
+      modelArtifact: ARTIFACT,
+      modelPackage: PACKAGE,
+    });
   });
 
-  it('fails clearly when training did not finish or the URI is malformed', () => {
-    expect(() => findModelArtifact('Failed: ResourceLimitExceeded')).toThrow(/no MODEL_ARTIFACT= line/);
-    expect(() => findModelArtifact('MODEL_ARTIFACT=https://example.com/model.tar.gz')).toThrow();
+  it('fails clearly on a malformed result, another mode, or an unregistered model', () => {
+    const ok = { target: 'sagemaker', mode: 'single', modelArtifact: ARTIFACT, modelPackage: PACKAGE };
+    expect(() => trainedModel('MODEL_ARTIFACT=x', 'r.json', 'single')).toThrow(
+      /r\.json is not a launch result/,
+    );
+    expect(() =>
+      trainedModel(file({ ...ok, modelArtifact: 'https://example.com/model.tar.gz' }), 'r.json', 'single'),
+    ).toThrow(/modelArtifact/);
+    expect(() => trainedModel(file(ok), 'r.json', 'multi')).toThrow(/single model's result, not the multi/);
+    expect(() => trainedModel(file({ ...ok, modelPackage: undefined }), 'r.json', 'single')).toThrow(
+      /not registered/,
+    );
   });
 });

@@ -1,55 +1,58 @@
 /**
- * Reads the launcher's log, finds its final `MODEL_ARTIFACT=s3://...` and `MODEL_PACKAGE=arn:...` lines (the
- * launcher ran with `--register`) and sets the step outputs `model-<mode>` and `package-<mode>` (distinct names per
- * matrix leg, so the train job's outputs carry both legs' packages to the replay and approve jobs).
+ * Reads the launcher's result file (`dogbreed-train --result-file`, a LaunchResult validated by the schema it was
+ * written with) and sets the step outputs `model-<mode>` and `package-<mode>` (distinct names per matrix leg, so the
+ * train job's outputs carry both legs' packages to the replay and approve jobs).
  *
- * usage: tsx tools/gha/model-artifact.ts --mode single|multi --log train.log
+ * usage: tsx tools/gha/model-artifact.ts --mode single|multi --result train-result.json
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as core from '@actions/core';
-import { TrainingMode } from '@dogbreed/platform-spec';
-import { z } from 'zod';
+import { parseLaunchResult, TrainingMode } from '@dogbreed/platform-spec';
 import { readFlags } from './args.js';
 import { RegistryGateError } from './errors.js';
 import { parsePackageArn } from './model-registry.js';
 
-const S3ModelUri = z
-  .string()
-  .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+\.tar\.gz$/, 'must be an s3://bucket/key.tar.gz URI');
-
-export function findModelArtifact(log: string): string {
-  const lines = log.split(/\r?\n/).filter((l) => l.startsWith('MODEL_ARTIFACT='));
-  const last = lines.at(-1);
-  if (!last) throw new Error('the launcher log has no MODEL_ARTIFACT= line: the training job did not finish');
-  return S3ModelUri.parse(last.slice('MODEL_ARTIFACT='.length).trim());
+/** What the train job hands on: the artifact and the package it was registered as. */
+export interface TrainedModel {
+  readonly modelArtifact: string;
+  readonly modelPackage: string;
 }
 
-/** The last `MODEL_PACKAGE=` line's ARN; the train job registers every model, so its absence fails the step. */
-export function findModelPackage(log: string): string {
-  const last = log
-    .split(/\r?\n/)
-    .filter((l) => l.startsWith('MODEL_PACKAGE='))
-    .at(-1);
-  if (!last)
+/**
+ * The trained model of `mode` in a launch result file's text. A missing package fails the step: the train job
+ * registers every model (`--register`), and the replay and approve jobs need its ARN.
+ */
+export function trainedModel(text: string, source: string, mode: TrainingMode): TrainedModel {
+  const result = parseLaunchResult(text, source);
+  if (result.target === 'local')
+    throw new RegistryGateError(`${source} is a local run's result: the train job trains on SageMaker`);
+  if (result.mode !== mode)
+    throw new RegistryGateError(`${source} is the ${result.mode} model's result, not the ${mode} one's`);
+  if (!result.modelPackage)
     throw new RegistryGateError(
-      'the launcher log has no MODEL_PACKAGE= line: the model was not registered (--register)',
+      `${source} names no model package: the model was not registered (--register)`,
     );
-  return parsePackageArn(last.slice('MODEL_PACKAGE='.length)).arn;
+  return { modelArtifact: result.modelArtifact, modelPackage: parsePackageArn(result.modelPackage).arn };
 }
 
 export function main(argv = process.argv.slice(2)): void {
-  const flags = readFlags(argv, ['mode', 'log'], 'model-artifact.ts --mode single|multi --log FILE');
+  const flags = readFlags(argv, ['mode', 'result'], 'model-artifact.ts --mode single|multi --result FILE');
   const mode = TrainingMode.parse(flags.mode);
-  if (!flags.log) throw new Error('--log FILE is required');
-  const log = readFileSync(flags.log, 'utf8');
-  const uri = findModelArtifact(log);
-  const pkg = findModelPackage(log);
-  core.setOutput(`model-${mode}`, uri);
-  core.setOutput(`package-${mode}`, pkg);
+  if (!flags.result) throw new RegistryGateError('--result FILE is required');
+  // The launcher writes the file only once the run succeeded: its absence means training did not finish.
+  if (!existsSync(flags.result))
+    throw new RegistryGateError(`no ${flags.result}: the launcher did not finish the training job`);
+  const { modelArtifact, modelPackage } = trainedModel(
+    readFileSync(flags.result, 'utf8'),
+    flags.result,
+    mode,
+  );
+  core.setOutput(`model-${mode}`, modelArtifact);
+  core.setOutput(`package-${mode}`, modelPackage);
   void core.summary
     .addHeading(`Model (${mode})`, 3)
-    .addCodeBlock(uri)
-    .addRaw(`Registered as ${pkg} (PendingManualApproval)`, true)
+    .addCodeBlock(modelArtifact)
+    .addRaw(`Registered as ${modelPackage} (PendingManualApproval)`, true)
     .write();
 }
 

@@ -9,31 +9,31 @@ import {
   type ModelPackageSummary,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { TrainingMode, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  modelPackageGroup,
+  modelPackageRef,
+  TrainingMode,
+  type ModelPackageRef,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { RegistryGateError } from './errors.js';
 
 /** A versioned package: `arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`. */
-const PACKAGE_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/([a-z0-9-]+)\/(\d+)$/;
-
-export interface PackageRef {
-  readonly arn: string;
-  readonly group: string;
-  readonly version: number;
-}
+export type PackageRef = ModelPackageRef;
 
 /** The package ARN's group and version, or RegistryGateError for anything but a versioned package ARN. */
 export function parsePackageArn(arn: string): PackageRef {
-  const m = PACKAGE_ARN.exec(arn.trim());
-  if (!m?.[1] || !m[2])
+  const ref = modelPackageRef(arn);
+  if (!ref)
     throw new RegistryGateError(
       `"${arn}" is not a versioned model package ARN (arn:aws:sagemaker:REGION:ACCOUNT:model-package/GROUP/VERSION)`,
     );
-  return { arn: arn.trim(), group: m[1], version: Number(m[2]) };
+  return ref;
 }
 
 /** The group a mode registers in. */
 export function groupOf(spec: PlatformSpec, mode: TrainingMode): string {
-  return spec.ci.modelRegistry.groups[mode];
+  return modelPackageGroup(spec, mode);
 }
 
 /** A package of `mode`'s group, or RegistryGateError (the gate never acts on another group's package). */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseServing } from './approved-models.js';
 import { APPROVAL_DESCRIPTION_MAX, approvalRequest, runUrl } from './approve-model.js';
 import { RegistryGateError, ReplayGateError, ReplayInputError } from './errors.js';
-import { findModelPackage } from './model-artifact.js';
+import { trainedModel } from './model-artifact.js';
 import {
   groupOf,
   newestOf,
@@ -66,10 +66,11 @@ describe('package ARNs and groups', () => {
     expect(packageOfMode(other, 'multi', arnOf('x-multi', 3)).group).toBe('x-multi');
   });
 
-  it('the launcher log names the registered package; no MODEL_PACKAGE line fails the train job', () => {
-    const log = `registered model package ${arnOf(SINGLE, 4)} (PendingManualApproval)\nMODEL_PACKAGE=${arnOf(SINGLE, 4)}\nMODEL_ARTIFACT=s3://b/k.tar.gz\n`;
-    expect(findModelPackage(log)).toBe(arnOf(SINGLE, 4));
-    expect(() => findModelPackage('MODEL_ARTIFACT=s3://b/k.tar.gz\n')).toThrow(/not registered/);
+  it('the launch result names the registered package; none fails the train job', () => {
+    const result = { target: 'sagemaker', mode: 'single', modelArtifact: 's3://bucket/k/model.tar.gz' };
+    const text = JSON.stringify({ ...result, modelPackage: arnOf(SINGLE, 4) });
+    expect(trainedModel(text, 'r.json', 'single').modelPackage).toBe(arnOf(SINGLE, 4));
+    expect(() => trainedModel(JSON.stringify(result), 'r.json', 'single')).toThrow(RegistryGateError);
   });
 });
 
@@ -265,10 +266,8 @@ describe('the replay verdict', () => {
 });
 
 describe('stageOutputs for the gate', () => {
-  it("names the mode's model package group, and the gate stages run in their own environments", () => {
-    expect(stageOutputs(spec, 'train', '123456789012', 'training', 'multi')['model-package-group']).toBe(
-      spec.ci.modelRegistry.groups.multi,
-    );
+  it('the gate stages run in their own environments; the group is not an output (the launcher reads the spec)', () => {
+    expect(stageOutputs(spec, 'train', '123456789012', 'training')).not.toHaveProperty('model-package-group');
     expect(stageOutputs(spec, 'replay', '123456789012', 'model-replay')['role-arn']).toMatch(
       /role\/dogbreed-ci-replay$/,
     );

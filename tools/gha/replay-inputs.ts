@@ -19,9 +19,13 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
   dataCaptureFolder,
   loadPlatformSpec,
+  METADATA_FILE,
+  MODEL_FILE,
+  parseModelArtifactUri,
   S3_PREFIXES,
   ssmParameterNames,
   TrainingMode,
+  type ModelArtifactLocation,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
 import { x as extractTar } from 'tar';
@@ -88,13 +92,17 @@ export function captureListing(
 
 /** `s3://bucket/key.tar.gz` in the model bucket, or ReplayInputError. */
 export function artifactLocation(uri: string, modelBucket: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(\S+\.tar\.gz)$/.exec(uri);
-  if (!m?.[1] || !m[2]) throw new ReplayInputError(`${uri} is not an s3://BUCKET/KEY.tar.gz artifact`);
-  if (m[1] !== modelBucket)
+  let location: ModelArtifactLocation;
+  try {
+    location = parseModelArtifactUri(uri);
+  } catch (err) {
+    throw new ReplayInputError(`${uri} is not an s3://BUCKET/KEY.tar.gz artifact`, { cause: err });
+  }
+  if (location.bucket !== modelBucket)
     throw new ReplayInputError(
       `${uri} is not in the model bucket ${modelBucket}: the pipeline never wrote it`,
     );
-  return { bucket: m[1], key: m[2] };
+  return location;
 }
 
 interface Clients {
@@ -135,7 +143,7 @@ async function fetchModel(s3: S3Client, uri: string, modelBucket: string, dir: s
   await download(s3, bucket, key, archive);
   mkdirSync(dir, { recursive: true });
   await extractTar({ file: archive, cwd: dir });
-  const missing = ['model.onnx', 'metadata.json'].filter((f) => !existsSync(join(dir, f)));
+  const missing = [MODEL_FILE, METADATA_FILE].filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0)
     throw new ReplayInputError(`${uri} holds no ${missing.join(' and ')}: not a servable model artifact`);
 }
@@ -240,7 +248,9 @@ export async function main(argv = process.argv.slice(2), env = process.env): Pro
   const mode = TrainingMode.parse(flags.mode);
   const packageArn = mode === 'single' ? flags['package-single'] : flags['package-multi'];
   if (!packageArn)
-    throw new ReplayInputError(`no ${mode} model package: the train job registered none (MODEL_PACKAGE=)`);
+    throw new ReplayInputError(
+      `no ${mode} model package: the train job registered none (its launch result names no modelPackage)`,
+    );
   if (!flags.dir) throw new ReplayInputError('--dir DIR is required');
   const spec = loadPlatformSpec(env);
   const region = spec.project.region;

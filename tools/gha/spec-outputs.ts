@@ -3,11 +3,9 @@
  * SSM parameter name: `role-arn`, `region`, `environment`, `project`, `session-seconds` (the role's MaxSessionDuration,
  * which the job passes as `role-duration-seconds`: STS refuses a longer session), and `ssm-<name>` for every parameter
  * the infra publishes. Fails when the job's GitHub environment differs from the stage's (its OIDC `sub` would not match
- * the role's trust policy, and AssumeRoleWithWebIdentity would fail later with a vaguer error). With `--mode`, also
- * `model-package-group`: that mode's group in the model registry (`spec.ci.modelRegistry.groups`).
+ * the role's trust policy, and AssumeRoleWithWebIdentity would fail later with a vaguer error).
  *
  * usage: tsx tools/gha/spec-outputs.ts --stage <validate|deployInfra|train|replay|approveModel|deployEndpoints|loadTest>
- *          [--mode single|multi]
  *        env: AWS_ACCOUNT_ID (repository variable), JOB_ENVIRONMENT (the job's `environment:`, empty if none)
  */
 import * as core from '@actions/core';
@@ -16,7 +14,6 @@ import {
   ciRoleArn,
   loadPlatformSpec,
   ssmParameterNames,
-  TrainingMode,
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
 import { readFlags } from './args.js';
@@ -30,7 +27,6 @@ export function stageOutputs(
   stage: CiStage,
   account: string,
   jobEnvironment: string,
-  mode?: TrainingMode,
 ): StageOutputs {
   if (!/^\d{12}$/.test(account)) {
     throw new Error(
@@ -56,20 +52,18 @@ export function stageOutputs(
     environment: expected,
     project: spec.project.name,
     'session-seconds': String(spec.ci.roles[stage].maxSessionSeconds),
-    ...(mode ? { 'model-package-group': spec.ci.modelRegistry.groups[mode] } : {}),
     ...ssm,
   };
 }
 
 export function main(argv = process.argv.slice(2), env = process.env): void {
-  const flags = readFlags(argv, ['stage', 'mode'], 'spec-outputs.ts --stage <stage> [--mode single|multi]');
+  const flags = readFlags(argv, ['stage'], 'spec-outputs.ts --stage <stage>');
   const stage = CiStage.parse(flags.stage);
   const outputs = stageOutputs(
     loadPlatformSpec(env),
     stage,
     env['AWS_ACCOUNT_ID'] ?? '',
     env['JOB_ENVIRONMENT'] ?? '',
-    flags.mode ? TrainingMode.parse(flags.mode) : undefined,
   );
   for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v);
   core.info(

@@ -13,8 +13,19 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { classifyAwsRequest, MOTO_TRANSFORMS, startMoto, type MotoServer, type TemplateJson } from '@dogbreed/testing';
-import { PredictionResponseSchema, type PredictionResponse } from '@dogbreed/platform-spec';
+import {
+  classifyAwsRequest,
+  MOTO_TRANSFORMS,
+  startMoto,
+  type MotoServer,
+  type TemplateJson,
+} from '@dogbreed/testing';
+import {
+  PredictionResponseSchema,
+  trainingJobArtifactKey,
+  trainingJobOfArtifact,
+  type PredictionResponse,
+} from '@dogbreed/platform-spec';
 import { parse as parseYaml } from 'yaml';
 import { GhaError } from '../gha/errors.js';
 
@@ -577,7 +588,7 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
     );
     return PredictionResponseSchema.parse({
       predictions: [{ label: 'beagle', index: 0, probability: 0.9 }],
-      modelVersion: /\/([^/]+)\/output\/model\.tar\.gz$/.exec(url)?.[1] ?? url,
+      modelVersion: trainingJobOfArtifact(url) ?? url,
       timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
     });
   }
@@ -1057,7 +1068,7 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
         const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
         const mode = /-(single|multi)-/.exec(body.TrainingJobName)?.[1] ?? 'single';
         const artifact = await trainingOutcome({ name: body.TrainingJobName, mode });
-        await motoS3(`/${bucket}/${base}${body.TrainingJobName}/output/model.tar.gz`, {
+        await motoS3(`/${bucket}/${trainingJobArtifactKey(base, body.TrainingJobName)}`, {
           method: 'PUT',
           body: artifact,
         });

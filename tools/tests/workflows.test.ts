@@ -186,8 +186,12 @@ describe('workflows', () => {
     const job = (name: string) => deploy.jobs[name] as Job & { if?: string };
     const needs = (name: string) => [job(name).needs ?? []].flat();
     const runs = (name: string) => (job(name).steps ?? []).map((st) => st.run ?? '').join('\n');
-    // train registers each model pending approval and hands the package on.
-    expect(runs('train')).toMatch(/--register "\$GROUP"/);
+    // train registers each model pending approval (in the group the launcher reads from the spec) and hands the
+    // package on through the launcher's result file, read back with the schema it was written with.
+    expect(runs('train')).toMatch(
+      /--register --result-file (\S+)[\s\S]*model-artifact\.ts --mode "\$MODE" --result \1/,
+    );
+    expect(runs('train')).not.toMatch(/--register "|model-package-group|train\.log/);
     expect(JSON.stringify(job('train').outputs)).toMatch(/package-single.*package-multi/);
     // replay after train, approval after replay in the reviewers' environment, deploy after approval.
     expect(needs('replay')).toContain('train');

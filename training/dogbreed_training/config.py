@@ -1,7 +1,7 @@
 """Run configuration: CLI flags (as SageMaker passes hyperparameters) with SageMaker-environment fallbacks.
 
 Pure: `parse_config(argv, env)` reads nothing but its arguments, so tests reach every fallback directly.
-Hyperparameter defaults come from `spec_defaults.json`, generated from the platform spec.
+Hyperparameter defaults and the model-dir file names come from `spec_defaults.json`, generated from the platform spec.
 """
 
 from __future__ import annotations
@@ -23,10 +23,21 @@ SAGEMAKER_CHECKPOINT_DIR = "/opt/ml/checkpoints"
 SPLIT_NAMES = {"train": ("train",), "valid": ("valid", "val", "validation"), "test": ("test",)}
 
 
+def _spec_export() -> dict:
+    """What scripts/export-spec-defaults.ts wrote from the platform spec."""
+    return json.loads(Path(__file__).with_name("spec_defaults.json").read_text())
+
+
 def spec_defaults() -> dict:
-    """Training hyperparameter defaults of the platform spec (see scripts/export-spec-defaults.ts)."""
-    path = Path(__file__).with_name("spec_defaults.json")
-    return json.loads(path.read_text())["hyperparameters"]
+    """Training hyperparameter defaults of the platform spec."""
+    return _spec_export()["hyperparameters"]
+
+
+# The model-dir contract (libs/platform-spec model-dir.ts): the files the model server and the registry read.
+_MODEL_DIR_FILES: dict[str, str] = _spec_export()["modelDir"]
+MODEL_FILE = _MODEL_DIR_FILES["model"]
+METADATA_FILE = _MODEL_DIR_FILES["metadata"]
+EVALUATION_FILE = _MODEL_DIR_FILES["evaluation"]
 
 
 @dataclass(frozen=True)

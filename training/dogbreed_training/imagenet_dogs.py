@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torchvision.models._meta import _IMAGENET_CATEGORIES
 
+from dogbreed_training.config import METADATA_FILE, MODEL_FILE
 from dogbreed_training.efficientnet import EfficientNetLite0
 from dogbreed_training.errors import ExportError, TrainingError, WeightsError
 from dogbreed_training.export import PARITY_FAIL, build_metadata, export_onnx, onnx_max_abs_diff
@@ -57,7 +58,7 @@ def build_dog_model(weights: Path) -> nn.Module:
 
 def write_model_dir(model_dir: Path, weights: Path, mode: str = "single") -> dict:
     model = build_dog_model(weights)
-    onnx_path = model_dir / "model.onnx"
+    onnx_path = model_dir / MODEL_FILE
     export_onnx(model, onnx_path, IMAGE_SIZE)
     diff = onnx_max_abs_diff(model, onnx_path, IMAGE_SIZE)
     if diff is not None and diff > PARITY_FAIL:
@@ -73,9 +74,9 @@ def write_model_dir(model_dir: Path, weights: Path, mode: str = "single") -> dic
         kind=KIND,
         description=DESCRIPTION,
     )
-    tmp = model_dir / ".metadata.json.tmp"
+    tmp = model_dir / f".{METADATA_FILE}.tmp"
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
-    os.replace(tmp, model_dir / "metadata.json")  # last: a model dir with metadata.json is complete
+    os.replace(tmp, model_dir / METADATA_FILE)  # last: a model dir with metadata.json is complete
     return meta
 
 

@@ -13,7 +13,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from dogbreed_training import checkpoint as ckpt
 from dogbreed_training.artifacts import RankZeroWriter
-from dogbreed_training.config import TrainConfig
+from dogbreed_training.config import EVALUATION_FILE, METADATA_FILE, MODEL_FILE, TrainConfig
 from dogbreed_training.data import (
     Batch,
     DataBundle,
@@ -34,9 +34,6 @@ from dogbreed_training.metrics import EarlyStopping, format_metrics
 from dogbreed_training.model import HEAD_PREFIX, build_model, head_logits, set_train_mode
 from dogbreed_training.weights import normalization
 
-MODEL_FILE = "model.onnx"
-METADATA_FILE = "metadata.json"
-EVALUATION_FILE = "evaluation.json"
 CONFUSION_FILE = "confusion_matrix.png"
 # With pretrained weights, fine-tuning moves the backbone ten times slower than the new head.
 BACKBONE_LR_FACTOR = 0.1

@@ -75,6 +75,17 @@ def test_defaults_are_the_platform_specs(root: Path) -> None:
     )
 
 
+def test_model_dir_files_are_the_contracts() -> None:
+    from dogbreed_training import config, trainer
+
+    assert (config.MODEL_FILE, config.METADATA_FILE, config.EVALUATION_FILE) == (
+        "model.onnx",
+        "metadata.json",
+        "evaluation.json",
+    )
+    assert trainer.MODEL_FILE is config.MODEL_FILE  # the trainer writes what the export names
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node is needed to read the TypeScript platform spec")
 def test_spec_defaults_json_is_not_stale() -> None:
     tsx = WORKSPACE / "node_modules" / ".bin" / "tsx"

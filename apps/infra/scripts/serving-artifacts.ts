@@ -6,7 +6,13 @@
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
-import { ssmParameterNames, TrainingMode, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  ModelArtifactUriError,
+  parseModelArtifactUri,
+  ssmParameterNames,
+  TrainingMode,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 
 /** No artifact for an endpoint, or one that is not where it claims to be. */
 export class ModelArtifactError extends Error {
@@ -23,10 +29,14 @@ const PARAM: Record<TrainingMode, 'deployedModelSingle' | 'deployedModelMulti'> 
   multi: 'deployedModelMulti',
 };
 
+/** The artifact's bucket and key, with the contract's parser; its error becomes this script's. */
 function parseModelUri(uri: string): { bucket: string; key: string } {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(\S+\.tar\.gz)$/.exec(uri);
-  if (!m?.[1] || !m[2]) throw new ModelArtifactError(`${uri} is not an s3://MODEL_BUCKET/KEY.tar.gz URI`);
-  return { bucket: m[1], key: m[2] };
+  try {
+    return parseModelArtifactUri(uri);
+  } catch (err) {
+    if (err instanceof ModelArtifactUriError) throw new ModelArtifactError(err.message, { cause: err });
+    throw err;
+  }
 }
 
 async function parameter(ssm: SSMClient, name: string): Promise<string | undefined> {

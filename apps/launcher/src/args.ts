@@ -54,10 +54,10 @@ export const LaunchArgsSchema = z
     region: Region.optional(),
     dryRun: z.boolean().default(false),
     wait: z.boolean().default(true),
-    register: z
-      .string()
-      .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'must be a model package group name')
-      .optional(),
+    /** Register the model in the spec's group for `mode` (`ci.modelRegistry.groups`): the spec names it, not the caller. */
+    register: z.boolean().default(false),
+    /** Where the run's LaunchResult (JSON) is written for whoever started it; nothing is written on a dry run. */
+    resultFile: z.string().min(1).optional(),
     pollSeconds: z.coerce.number().positive().default(30),
     hyperparameters: HyperparameterOverridesSchema,
   })
@@ -107,7 +107,8 @@ export interface RawOptions {
   region?: string;
   dryRun?: boolean;
   wait?: boolean;
-  register?: string;
+  register?: boolean;
+  resultFile?: string;
   pollSeconds?: string;
   epochs?: string;
   backbone?: string;
@@ -123,6 +124,7 @@ const FLAG_NAMES: Record<string, string> = {
   dataPrefix: '--data-prefix',
   pretrainedWeights: '--pretrained-weights',
   jobName: '--job-name',
+  resultFile: '--result-file',
   pollSeconds: '--poll-seconds',
   imageSize: '--image-size',
   batchSize: '--batch-size',
@@ -160,6 +162,25 @@ export function parseCommandArgs<S extends z.ZodType>(schema: S, raw: Record<str
   throw usageError(result.error);
 }
 
+/**
+ * `--register` is a switch: the group comes from the spec. A value after it (`--register GROUP`, `--register=GROUP`,
+ * the form it once had) is refused by name rather than left to the parser's "too many arguments".
+ */
+export function assertRegisterIsASwitch(argv: readonly string[]): void {
+  argv.forEach((arg, i) => {
+    const next = argv[i + 1];
+    const value = arg.startsWith('--register=')
+      ? arg.slice('--register='.length)
+      : arg === '--register' && next !== undefined && !next.startsWith('-')
+        ? next
+        : undefined;
+    if (value !== undefined)
+      throw new UsageError(
+        `--register takes no value (got "${value}"): the model package group is the spec's ci.modelRegistry.groups.<mode>`,
+      );
+  });
+}
+
 /** Validates the raw options; throws UsageError naming every bad flag. */
 export function parseLaunchArgs(raw: RawOptions): LaunchArgs {
   const result = LaunchArgsSchema.safeParse({
@@ -174,7 +195,8 @@ export function parseLaunchArgs(raw: RawOptions): LaunchArgs {
     region: raw.region,
     dryRun: raw.dryRun ?? false,
     wait: raw.wait ?? true,
-    register: raw.register,
+    register: raw.register ?? false,
+    resultFile: raw.resultFile,
     pollSeconds: raw.pollSeconds,
     hyperparameters: {
       epochs: raw.epochs,

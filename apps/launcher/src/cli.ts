@@ -3,9 +3,16 @@
  * training reads it; `stop` stops a training job (CI's clean-up after a cancelled run). Parses, validates,
  * dispatches, and maps every failure to an exit code.
  */
-import { loadPlatformSpec, S3_PREFIXES } from '@dogbreed/platform-spec';
-import { Command, CommanderError, Option } from 'commander';
 import {
+  formatLaunchResult,
+  loadPlatformSpec,
+  S3_PREFIXES,
+  type LaunchResult,
+} from '@dogbreed/platform-spec';
+import { Command, CommanderError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import {
+  assertRegisterIsASwitch,
   LauncherBackbone,
   parseCommandArgs,
   parseLaunchArgs,
@@ -26,7 +33,7 @@ import { trainingDir } from './paths.js';
 import { dryRunSageMaker, launchSageMaker } from './sagemaker/launch.js';
 import { stopResultLine, stopTrainingJob } from './stop.js';
 
-/** Prefix of the final stdout line, per target kind (the local stack and CI read it). */
+/** Prefix of the final stdout line, per target kind: for people; programs read `--result-file`. */
 export const RESULT_KEYS = { local: 'MODEL_DIR', remote: 'MODEL_ARTIFACT', dataset: 'DATASET' } as const;
 
 /** The commands besides launching (the first word of the command line). */
@@ -75,7 +82,11 @@ export function buildProgram(): Command {
     .option('--pretrained-weights <uri>', 's3:// URI (sagemaker/ec2) or a path (local) of backbone weights')
     .option('--job-name <name>', 'training job name / run id (default: <project>-<mode>-<timestamp>)')
     .option('--region <region>', 'AWS region (default: the spec)')
-    .option('--register <group>', 'register the model in this model package group (PendingManualApproval)')
+    .option(
+      '--register',
+      "register the model (PendingManualApproval) in the spec's model package group for --mode (ci.modelRegistry.groups)",
+    )
+    .option('--result-file <path>', 'write the result (model dir, or artifact and package) here as JSON')
     .option('--poll-seconds <n>', 'seconds between status polls', '30')
     .option('--no-wait', 'sagemaker: create the job and return without following it')
     .option('--dry-run', 'print the exact API requests as JSON and call nothing')
@@ -169,15 +180,23 @@ async function launch(
   ctx: LaunchContext,
   clients: () => AwsClients,
   env: NodeJS.ProcessEnv,
-): Promise<string> {
+): Promise<LaunchResult> {
+  const { mode } = ctx.args;
   switch (ctx.args.target) {
     case 'sagemaker':
-      return `${RESULT_KEYS.remote}=${await launchSageMaker(ctx, clients())}`;
+      return { target: 'sagemaker', mode, ...(await launchSageMaker(ctx, clients())) };
     case 'ec2':
-      return `${RESULT_KEYS.remote}=${await launchEc2(ctx, clients())}`;
+      return { target: 'ec2', mode, modelArtifact: await launchEc2(ctx, clients()) };
     case 'local':
-      return `${RESULT_KEYS.local}=${await runLocal(ctx, env)}`;
+      return { target: 'local', mode, modelDir: await runLocal(ctx, env) };
   }
+}
+
+/** The final stdout line people read: `MODEL_DIR=` or `MODEL_ARTIFACT=`. */
+export function resultLine(result: LaunchResult): string {
+  return result.target === 'local'
+    ? `${RESULT_KEYS.local}=${result.modelDir}`
+    : `${RESULT_KEYS.remote}=${result.modelArtifact}`;
 }
 
 /** Parses, validates, dispatches; returns the exit code. Never throws. */
@@ -186,6 +205,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   try {
     const [first = '', ...rest] = argv;
     if ((Object.values(COMMANDS) as string[]).includes(first)) return await runCommand(first, rest, deps);
+    assertRegisterIsASwitch(argv);
     const raw = parseWith<RawOptions>(buildProgram(), argv);
     if (!raw) return EXIT_CODES.ok;
     const args: LaunchArgs = parseLaunchArgs(raw);
@@ -210,7 +230,10 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       return EXIT_CODES.ok;
     }
     const makeClients = deps.clients ?? ((r: string) => createAwsClients(r, deps.env));
-    io.out(await launch(ctx, () => makeClients(region), deps.env));
+    const result = await launch(ctx, () => makeClients(region), deps.env);
+    // Validated before it is written: the reader (tools/gha/model-artifact.ts) parses it with the same schema.
+    if (args.resultFile) writeFileSync(args.resultFile, formatLaunchResult(result));
+    io.out(resultLine(result));
     return EXIT_CODES.ok;
   } catch (err) {
     const e = toLauncherError(err);

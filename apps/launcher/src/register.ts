@@ -1,6 +1,6 @@
 /**
- * `--register <group>`: a trained artifact becomes a SageMaker model package `PendingManualApproval` in the group
- * (created when absent), its evaluation.json (read out of model.tar.gz, written beside it) as the package's
+ * `--register`: a trained artifact becomes a SageMaker model package `PendingManualApproval` in the spec's group for
+ * its mode (`ci.modelRegistry.groups`, created when absent), its evaluation.json (read out of model.tar.gz, written beside it) as the package's
  * ModelQuality statistics and its numeric leaves as customer metadata. The registry gate of the deploy workflow
  * replays it, approves it, and deploys only Approved packages.
  *
@@ -11,6 +11,7 @@
  */
 import {
   EVALUATION_FILE,
+  MODEL_ARTIFACT_FILE,
   TRAINING_INPUTS_METADATA_KEY,
   type PlatformSpec,
   type TrainingMode,
@@ -31,8 +32,8 @@ import { MissingLocalInputError } from './errors.js';
 import { parseS3Uri } from './s3-uri.js';
 
 /**
- * Prefix of the stdout line naming the registered package (`MODEL_PACKAGE=<arn>`), printed before MODEL_ARTIFACT:
- * the deploy workflow passes the ARN to its replay and approve jobs.
+ * Prefix of the stdout line naming the registered package (`MODEL_PACKAGE=<arn>`), printed before MODEL_ARTIFACT, for
+ * people: the deploy workflow reads the ARN from the `--result-file` (LaunchResult.modelPackage).
  */
 export const MODEL_PACKAGE_KEY = 'MODEL_PACKAGE';
 
@@ -103,7 +104,7 @@ export async function readEvaluationFromArtifact(s3: S3Client, artifactUri: stri
   if (!bytes) throw new MissingLocalInputError(`${artifactUri} is empty`);
   const dir = mkdtempSync(join(tmpdir(), 'launcher-eval-'));
   try {
-    const file = join(dir, 'model.tar.gz');
+    const file = join(dir, MODEL_ARTIFACT_FILE);
     writeFileSync(file, bytes);
     await extractTar({ file, cwd: dir, filter: (p) => p.replace(/^\.\//, '') === EVALUATION_FILE });
     const path = join(dir, EVALUATION_FILE);

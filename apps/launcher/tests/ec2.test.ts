@@ -5,7 +5,7 @@
  * assert the order of the calls, not only that they happened. Polls are 1 ms apart (`--poll-seconds 0.001`);
  * timeouts are driven by the Io clock (`io.now()`), never by real time.
  */
-import { PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
+import { parseLaunchResult, PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
 import {
   DescribeInstancesCommand,
   EC2Client,
@@ -28,6 +28,9 @@ import {
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.js';
 import type { AwsClients } from '../src/context.js';
@@ -142,8 +145,12 @@ const notYet = (): never => {
   throw ssmError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist)');
 };
 
-async function cli(io: MemoryIo = memoryIo(), interrupts = new InterruptSignal()): Promise<number> {
-  return runCli(ARGS, { io, env: process.env, interrupts, clients });
+async function cli(
+  io: MemoryIo = memoryIo(),
+  interrupts = new InterruptSignal(),
+  extra: string[] = [],
+): Promise<number> {
+  return runCli([...ARGS, ...extra], { io, env: process.env, interrupts, clients });
 }
 
 /** The calls after the source upload: what the flow did to the instance and the command. */
@@ -184,12 +191,20 @@ describe('EC2 target: the whole flow (aws-sdk-client-mock)', () => {
       ],
     });
     const io = memoryIo();
+    const resultFile = join(mkdtempSync(join(tmpdir(), 'launcher-ec2-')), 'result.json');
 
-    const code = await cli(io);
+    const code = await cli(io, new InterruptSignal(), ['--result-file', resultFile]);
 
     expect(io.stderr.join('\n')).not.toContain('error:');
     expect(code).toBe(EXIT_CODES.ok);
     expect(io.stdout).toEqual([`MODEL_ARTIFACT=${ARTIFACT}`]);
+    // The result as data, for the program that started the run (the deploy workflow reads it with the same schema).
+    expect(parseLaunchResult(readFileSync(resultFile, 'utf8'), resultFile)).toEqual({
+      target: 'ec2',
+      mode: 'single',
+      modelArtifact: ARTIFACT,
+    });
+    rmSync(dirname(resultFile), { recursive: true, force: true });
     expect(calls.slice(0, 2)).toEqual(['SSM:GetParameters', 'S3:ListObjectsV2']);
     expect(instanceCalls()).toEqual([
       'EC2:DescribeInstances', // stopped

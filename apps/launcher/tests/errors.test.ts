@@ -169,9 +169,9 @@ describe('SDK exceptions → launcher errors', () => {
       },
     });
     const ctx = testContext(PLATFORM_SPEC, { target: 'sagemaker', jobName: 'job-1' });
-    await expect(launchSageMaker(ctx, clients())).resolves.toBe(
-      's3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz',
-    );
+    await expect(launchSageMaker(ctx, clients())).resolves.toEqual({
+      modelArtifact: 's3://dogbreed-models-123456789012/training-output/single/job-1/output/model.tar.gz',
+    });
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 

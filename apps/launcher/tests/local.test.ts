@@ -1,4 +1,4 @@
-import { ModelMetadataSchema } from '@dogbreed/platform-spec';
+import { METADATA_FILE, MODEL_FILE, ModelMetadataSchema } from '@dogbreed/platform-spec';
 import { toolPaths } from '@dogbreed/workspace';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -87,9 +87,9 @@ describe.skipIf(!ready)(
         // Assess
         expect(code, io.stderr.slice(-20).join('\n')).toBe(EXIT_CODES.ok);
         expect(io.stdout).toEqual([`MODEL_DIR=${modelDir}`]);
-        expect(existsSync(join(modelDir, 'model.onnx'))).toBe(true);
+        expect(existsSync(join(modelDir, MODEL_FILE))).toBe(true);
         const meta = ModelMetadataSchema.parse(
-          JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')),
+          JSON.parse(readFileSync(join(modelDir, METADATA_FILE), 'utf8')),
         );
         expect(meta.numClasses).toBe(3);
         expect(meta.trainingMode).toBe(mode);

@@ -104,15 +104,15 @@ describe.skipIf(!motoAvailable())(
       const io = memoryIo();
       const ctx = testContext(
         PLATFORM_SPEC,
-        { target: 'sagemaker', mode: 'multi', jobName, register: 'dogbreed-classifiers' },
+        { target: 'sagemaker', mode: 'multi', jobName, register: true },
         io,
       );
 
       // Act
-      const artifact = await launchSageMaker(ctx, aws);
+      const outcome = await launchSageMaker(ctx, aws);
 
       // Assess: the job as moto stored it is the request we built.
-      expect(artifact).toBe(`s3://${TEST_INFRA.modelBucket}/${artifactKey}`);
+      expect(outcome.modelArtifact).toBe(`s3://${TEST_INFRA.modelBucket}/${artifactKey}`);
       const job = await aws.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
       expect(job.TrainingJobStatus).toBe('Completed');
       expect(job.RoleArn).toBe(TEST_INFRA.trainingRoleArn);
@@ -139,9 +139,9 @@ describe.skipIf(!motoAvailable())(
       const head = await aws.s3.send(new HeadObjectCommand({ Bucket: TEST_INFRA.modelBucket, Key: key }));
       expect(head.ContentLength).toBeGreaterThan(0);
       expect(io.stderr.some((l) => l.includes(`[${jobName}] status: - -> Completed`))).toBe(true);
-      // Registration: a package pending approval with the evaluation's metrics.
+      // Registration: a package pending approval with the evaluation's metrics, in the spec's group for the mode.
       const pkgs = await aws.sagemaker.send(
-        new ListModelPackagesCommand({ ModelPackageGroupName: 'dogbreed-classifiers' }),
+        new ListModelPackagesCommand({ ModelPackageGroupName: PLATFORM_SPEC.ci.modelRegistry.groups.multi }),
       );
       expect(pkgs.ModelPackageSummaryList).toHaveLength(1);
       const pkg = await aws.sagemaker.send(
@@ -158,7 +158,8 @@ describe.skipIf(!motoAvailable())(
       expect(pkg.CustomerMetadataProperties?.[TRAINING_INPUTS_METADATA_KEY]).toBe(
         trainingInputsDigest({ trainingDir: TRAINING_DIR, training: PLATFORM_SPEC.training }),
       );
-      // The package's ARN is a result line (the deploy workflow's replay and approve jobs take it from there).
+      // The package's ARN is in the result (the deploy workflow's replay and approve jobs take it from there).
+      expect(outcome.modelPackage).toBe(pkg.ModelPackageArn);
       expect(io.stdout).toContain(`MODEL_PACKAGE=${pkg.ModelPackageArn}`);
       expect(pkg.CustomerMetadataProperties).toMatchObject({
         test_top1: '0.91',

@@ -2,7 +2,7 @@ import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseLaunchArgs } from '../src/args.js';
+import { assertRegisterIsASwitch, parseLaunchArgs } from '../src/args.js';
 import { runCli } from '../src/cli.js';
 import {
   buildSendCommandRequest,
@@ -38,9 +38,26 @@ describe('argument validation', () => {
     expect(() => parseLaunchArgs({ target: 'sagemaker', pretrainedWeights: '/tmp/w.pth' })).toThrow(
       /s3:\/\//,
     );
-    expect(() => parseLaunchArgs({ target: 'local', dataDir: 'd', modelDir: 'm', register: 'g' })).toThrow(
+    expect(() => parseLaunchArgs({ target: 'local', dataDir: 'd', modelDir: 'm', register: true })).toThrow(
       /--register/,
     );
+  });
+  it('--register is a switch: a group after it (the old form) is a usage error naming the spec', async () => {
+    for (const argv of [['--register', 'dogbreed-single'], ['--register=dogbreed-single']]) {
+      expect(() => assertRegisterIsASwitch(argv)).toThrow(
+        /--register takes no value.*ci\.modelRegistry\.groups/,
+      );
+      const io = memoryIo();
+      const code = await runCli(['--target', 'sagemaker', ...argv, '--dry-run'], {
+        io,
+        env: {},
+        interrupts: new InterruptSignal(),
+      });
+      expect(code).toBe(EXIT_CODES.usage);
+      expect(io.stderr.join('\n')).toContain('--register takes no value');
+    }
+    expect(() => assertRegisterIsASwitch(['--register', '--mode', 'multi'])).not.toThrow();
+    expect(parseLaunchArgs({ target: 'sagemaker', register: true }).register).toBe(true);
   });
   it('normalises the data prefix and coerces numbers', () => {
     const a = parseLaunchArgs({ target: 'sagemaker', dataPrefix: '/data/dogs', epochs: '3', lr: '0.01' });

@@ -1,7 +1,8 @@
 import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HOST, SAGEMAKER_MODEL_DIR, effectiveThreads, resolveConfig, sessionsFor } from './config.js';
+import { SAGEMAKER_MODEL_DIR } from '@dogbreed/platform-spec';
+import { DEFAULT_HOST, effectiveThreads, resolveConfig, sessionsFor } from './config.js';
 import { StartupError } from './errors.js';
 
 describe('resolveConfig', () => {

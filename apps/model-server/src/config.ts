@@ -1,10 +1,8 @@
-import { MODEL_SERVER_ENV, type PlatformSpec } from '@dogbreed/platform-spec';
+import { MODEL_SERVER_ENV, SAGEMAKER_MODEL_DIR, type PlatformSpec } from '@dogbreed/platform-spec';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { StartupError } from './errors.js';
 
-/** SageMaker mounts the model artifact here; MODEL_DIR overrides it (local stack, tests). */
-export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 /** The container listens on every interface; the local stack and tests ask for 127.0.0.1. */
 export const DEFAULT_HOST = '0.0.0.0';
 

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { METADATA_FILE, MODEL_FILE } from '@dogbreed/platform-spec';
 import { sampleMetadata } from '@dogbreed/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseArgs, runCli } from './cli.js';
@@ -22,11 +23,8 @@ writeFileSync(join(images, '001.a', 'x.png'), 'png');
 function modelDir(name: string, metadata: unknown, onnx = true): string {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
-  if (onnx) writeFileSync(join(dir, 'model.onnx'), 'onnx');
-  writeFileSync(
-    join(dir, 'metadata.json'),
-    typeof metadata === 'string' ? metadata : JSON.stringify(metadata),
-  );
+  if (onnx) writeFileSync(join(dir, MODEL_FILE), 'onnx');
+  writeFileSync(join(dir, METADATA_FILE), typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
   return dir;
 }
 const good = modelDir('good', sampleMetadata());

@@ -5,6 +5,8 @@ export { DEFAULT_SPEC } from './defaults.js';
 export * from './load.js';
 export * from './model-dir.js';
 export * from './model-dir-example.js';
+export * from './artifacts.js';
+export * from './launch-result.js';
 export * from './wire.js';
 export * from './wire-base64.js';
 export * from './local-stack-api.js';

@@ -10,6 +10,8 @@ import { Backbone, TrainingMode } from './schema.js';
 export const MODEL_FILE = 'model.onnx';
 export const METADATA_FILE = 'metadata.json';
 export const EVALUATION_FILE = 'evaluation.json';
+/** Where SageMaker unpacks a model artifact in the serving container (the model server's default model dir). */
+export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 export const MODEL_METADATA_SCHEMA_VERSION = 1;
 
 const Triple = z.tuple([z.number(), z.number(), z.number()]);

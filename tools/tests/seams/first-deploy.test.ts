@@ -71,7 +71,7 @@ import {
 
 const ROOT = workspaceRoot();
 /** Files the steps write into the checkout, as on a runner; removed afterwards. */
-const STEP_FILES = ['affected.json', 'train.log', 'replay-work', 'replay-report'] as const;
+const STEP_FILES = ['affected.json', 'train-result.json', 'replay-work', 'replay-report'] as const;
 /** A step's longest run here. */
 const STEP_LIMIT_MS = 300_000;
 /** The tiny model's classes (solid red, green, blue images): the dataset and every trained model use them. */

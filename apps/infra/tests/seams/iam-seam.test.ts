@@ -570,7 +570,6 @@ describe.skipIf(!motoAvailable())(
           '--job-name',
           JOB_NAME,
           '--register',
-          GROUPS.single,
         ],
         recorder,
       );

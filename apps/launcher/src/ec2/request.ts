@@ -1,4 +1,9 @@
-import { S3_PREFIXES, type PlatformSpec, type TrainingMode } from '@dogbreed/platform-spec';
+import {
+  formatModelArtifactUri,
+  S3_PREFIXES,
+  type PlatformSpec,
+  type TrainingMode,
+} from '@dogbreed/platform-spec';
 import type { SendCommandRequest } from '@aws-sdk/client-ssm';
 import { hyperparameterArgv, type EffectiveHyperparameters } from '../hyperparameters.js';
 import type { InfraConfig } from '../infra.js';
@@ -24,7 +29,10 @@ export function shellQuote(value: string): string {
 }
 
 export function ec2ArtifactUri(plan: Pick<Ec2RunPlan, 'infra' | 'mode' | 'runId'>): string {
-  return `s3://${plan.infra.modelBucket}/${S3_PREFIXES.trainingOutput}ec2-${plan.mode}/${plan.runId}/model.tar.gz`;
+  return formatModelArtifactUri(
+    plan.infra.modelBucket,
+    `${S3_PREFIXES.trainingOutput}ec2-${plan.mode}/${plan.runId}`,
+  );
 }
 
 /** Exit status of the run command when the spec's interpreter is not on the instance. */

@@ -5,7 +5,7 @@
  */
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { S3_PREFIXES, trainingInputsDigest } from '@dogbreed/platform-spec';
+import { modelPackageGroup, S3_PREFIXES, trainingInputsDigest } from '@dogbreed/platform-spec';
 import { createHash } from 'node:crypto';
 import type { AwsClients, LaunchContext, PlannedRequest } from '../context.js';
 import { effectiveHyperparameters } from '../hyperparameters.js';
@@ -129,8 +129,14 @@ export async function uploadSource(
   return true;
 }
 
+/** What a SageMaker run produced: the artifact, and the package it was registered as (`--register`). */
+export interface SageMakerOutcome {
+  modelArtifact: string;
+  modelPackage?: string;
+}
+
 /** Creates the job, follows it and returns the model artifact URI (registered when --register is given). */
-export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Promise<string> {
+export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Promise<SageMakerOutcome> {
   const { io, args } = ctx;
   const infra = await readInfra(aws.ssm, ctx.spec);
   const plan = await planSageMaker(ctx, infra);
@@ -149,7 +155,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
   );
   if (!args.wait) {
     io.err(`not waiting (--no-wait); the artifact will be at ${plan.artifactUri}`);
-    return plan.artifactUri;
+    return { modelArtifact: plan.artifactUri };
   }
   const done = await waitForTrainingJob(aws.sagemaker, jobName, {
     pollMs: args.pollSeconds * 1000,
@@ -169,7 +175,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
       {
         spec: ctx.spec,
         mode: args.mode,
-        group: args.register,
+        group: modelPackageGroup(ctx.spec, args.mode),
         modelDataUrl: artifact,
         trainingInputs,
         trainingJobName: jobName,
@@ -177,6 +183,7 @@ export async function launchSageMaker(ctx: LaunchContext, aws: AwsClients): Prom
     );
     io.err(`registered model package ${arn} (PendingManualApproval)`);
     io.out(`${MODEL_PACKAGE_KEY}=${arn}`);
+    return { modelArtifact: artifact, modelPackage: arn };
   }
-  return artifact;
+  return { modelArtifact: artifact };
 }

@@ -1,6 +1,7 @@
 import {
   instanceDevice,
   pytorchTrainingImageUri,
+  trainingJobArtifactKey,
   type PlatformSpec,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
@@ -59,7 +60,7 @@ export function outputPath(infra: InfraConfig, mode: TrainingMode): string {
 
 /** Where SageMaker writes the model: `<output path><job name>/output/model.tar.gz`. */
 export function modelArtifactUri(infra: InfraConfig, mode: TrainingMode, jobName: string): string {
-  return `${outputPath(infra, mode)}${jobName}/output/model.tar.gz`;
+  return `${outputPath(infra, mode)}${trainingJobArtifactKey('', jobName)}`;
 }
 
 function basename(uri: string): string {

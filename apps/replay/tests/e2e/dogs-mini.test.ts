@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelMetadataSchema } from '@dogbreed/platform-spec';
+import { METADATA_FILE, MODEL_FILE, ModelMetadataSchema } from '@dogbreed/platform-spec';
 import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readReport, runBuiltCli } from '../helpers/cli.js';
@@ -63,13 +63,11 @@ describe('dogs-mini: two real models', () => {
         cwd: join(workspaceRoot(), 'training'),
         stdio: ['ignore', 'ignore', 'inherit'],
       });
-      const meta = ModelMetadataSchema.parse(
-        JSON.parse(readFileSync(join(serving, 'metadata.json'), 'utf8')),
-      );
+      const meta = ModelMetadataSchema.parse(JSON.parse(readFileSync(join(serving, METADATA_FILE), 'utf8')));
       mkdirSync(candidate);
-      symlinkSync(join(serving, 'model.onnx'), join(candidate, 'model.onnx'));
+      symlinkSync(join(serving, MODEL_FILE), join(candidate, MODEL_FILE));
       writeFileSync(
-        join(candidate, 'metadata.json'),
+        join(candidate, METADATA_FILE),
         JSON.stringify({
           ...meta,
           modelVersion: `${meta.modelVersion}-stretch`,

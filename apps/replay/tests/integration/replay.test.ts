@@ -18,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
+import { DEFAULT_SPEC, METADATA_FILE, MODEL_FILE } from '@dogbreed/platform-spec';
 import { createTinyModelDir } from '@dogbreed/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,8 +72,8 @@ beforeAll(async () => {
     modelVersion: 'tiny-swapped-1',
   });
   mkdirSync(broken);
-  copyFileSync(join(tiny, 'metadata.json'), join(broken, 'metadata.json'));
-  writeFileSync(join(broken, 'model.onnx'), 'not an onnx model');
+  copyFileSync(join(tiny, METADATA_FILE), join(broken, METADATA_FILE));
+  writeFileSync(join(broken, MODEL_FILE), 'not an onnx model');
   const colours: [string, [number, number, number]][] = [
     ['001.red_dog', [230, 20, 20]],
     ['002.green_dog', [20, 230, 20]],
