@@ -14,4 +14,5 @@ export * from './naming.js';
 export * from './env-names.js';
 export * from './data-capture.js';
 export * from './guardrails.js';
+export * from './deployment-issues.js';
 export * from './training-inputs.js';

@@ -115,7 +115,7 @@ describe('deployment spec', () => {
         .maxExecutionSeconds,
     ).toBe(28800);
     expect(() => buildSpec(at(SAGEMAKER_GUARDRAILS.maxExecutionSeconds.max + 1))).toThrow(
-      /maxExecutionSeconds: must be at most 28800/,
+      /maxExecutionSeconds: must be an integer 600-28800/,
     );
     expect(rollbackAlarmName('dogbreed-serving', 'dogbreed-single-instance', 'errors5xx')).toBe(
       'dogbreed-serving-dogbreed-single-instance-rollback-5xx',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
-import { SAGEMAKER_GUARDRAILS as G, smallestFleet } from './guardrails.js';
+import { deploymentIssues } from './deployment-issues.js';
+import { smallestFleet } from './guardrails.js';
 
 /** SageMaker instance types: `ml.<family>.<size>`, e.g. ml.m5.large, ml.g4dn.xlarge, ml.p4d.24xlarge. */
 export const SageMakerInstanceType = z
@@ -26,6 +27,40 @@ const ResourceName = z
 const PositiveInt = z.number().int().positive();
 const NonNegativeInt = z.number().int().nonnegative();
 
+/*
+ * Field rules the CDK constructs check again on props built by hand (with `checkProp` there): one schema each, so the
+ * spec cannot accept what a construct refuses.
+ */
+
+/** An S3 key of a SageMaker model artifact: relative (no leading slash), a gzipped tarball. */
+export const ModelArtifactKey = z
+  .string()
+  .regex(/^[^/].*\.tar\.gz$/, 'must be a key (no leading slash) ending in .tar.gz (SageMaker model data)');
+
+const SAMPLING_RULE = 'must be an integer 0-100 (SageMaker InitialSamplingPercentage)';
+/** SageMaker InitialSamplingPercentage: the share of requests data capture records. */
+export const SamplingPercent = z.number().int(SAMPLING_RULE).min(0, SAMPLING_RULE).max(100, SAMPLING_RULE);
+
+/** An IAM role's MaxSessionDuration: IAM allows 1 to 12 hours. */
+export const RoleSessionSeconds = z
+  .number()
+  .int('must be an integer number of seconds')
+  .min(3600, 'must be at least 3600 (IAM MaxSessionDuration minimum)')
+  .max(43200, 'must be at most 43200 (IAM MaxSessionDuration maximum)');
+
+/** The qualifier of a CDK bootstrap stack (its roles and bucket names carry it). */
+export const CdkQualifier = z
+  .string()
+  .regex(/^[a-z0-9]{1,10}$/, 'must be a CDK bootstrap qualifier (lower-case, 1-10 chars)');
+
+/** The ARN of an account's GitHub Actions OIDC provider (one per URL in an account). */
+export const GithubOidcProviderArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+    'must be the ARN of the token.actions.githubusercontent.com OIDC provider',
+  );
+
 export const TrainingMode = z.enum(['single', 'multi']);
 export type TrainingMode = z.infer<typeof TrainingMode>;
 
@@ -35,112 +70,47 @@ export type RolloutMode = z.infer<typeof RolloutMode>;
 
 /**
  * One alarm that rolls a deployment back: it fires when the metric is over `threshold` in `evaluationPeriods`
- * consecutive periods of `periodSeconds` (CloudWatch: 10, 30 or a multiple of 60).
+ * consecutive periods of `periodSeconds` (CloudWatch: 10, 30 or a multiple of 60). Its bounds are checked with the
+ * rest of the deployment (`deploymentIssues`).
  */
 export const RollbackAlarmSchema = z.object({
-  threshold: z.number().positive(),
-  // SageMaker's invocation metrics and the invoker's are 1-minute data: a shorter period mostly sees none.
-  periodSeconds: PositiveInt.refine((p) => p % G.alarmPeriodMultipleSeconds === 0, {
-    message: `must be a multiple of ${G.alarmPeriodMultipleSeconds} (the metrics are 1-minute data)`,
-  }),
-  evaluationPeriods: PositiveInt,
+  threshold: z.number(),
+  periodSeconds: z.number(),
+  evaluationPeriods: z.number(),
 });
 export type RollbackAlarm = z.infer<typeof RollbackAlarmSchema>;
 
 /**
  * An endpoint's rollout: SageMaker's blue/green DeploymentConfig (traffic routing + auto-rollback alarms), and the
- * same on the local stack's UpdateEndpoint. The bounds are SageMaker's (BlueGreenUpdatePolicy, TrafficRoutingConfig).
+ * same on the local stack's UpdateEndpoint. The bounds are SageMaker's (BlueGreenUpdatePolicy, TrafficRoutingConfig)
+ * and are checked on the whole spec by `deploymentIssues`, which needs the fleet that autoscaling allows.
  */
-export const DeploymentSpecSchema = z
-  .object({
-    mode: RolloutMode,
-    /** canary: share of the fleet's capacity that takes traffic first (SageMaker: at most 50 %). */
-    canaryPercent: z
-      .number()
-      .int()
-      .min(G.canaryPercent.min)
-      .max(
-        G.canaryPercent.max,
-        `must be at most ${G.canaryPercent.max} (SageMaker: a canary is at most half the fleet)`,
-      ),
-    /** linear: share of the fleet's capacity shifted per step (SageMaker: 10 to 50 %). */
-    linearStepPercent: z
-      .number()
-      .int()
-      .min(G.linearStepPercent.min, `must be at least ${G.linearStepPercent.min} (SageMaker)`)
-      .max(G.linearStepPercent.max, `must be at most ${G.linearStepPercent.max} (SageMaker)`),
-    /**
-     * Baking period after each traffic shift, while the rollback alarms are watched (SageMaker WaitIntervalInSeconds,
-     * 0 to 3600); with all-at-once, the one bake after the full shift.
-     */
-    bakeSeconds: z
-      .number()
-      .int()
-      .min(G.waitIntervalSeconds.min)
-      .max(
-        G.waitIntervalSeconds.max,
-        `must be at most ${G.waitIntervalSeconds.max} (SageMaker WaitIntervalInSeconds)`,
-      ),
-    /** How long the blue fleet stays up after the full shift before it is terminated (SageMaker: 0 to 3600). */
-    terminationWaitSeconds: z
-      .number()
-      .int()
-      .min(G.terminationWaitSeconds.min)
-      .max(G.terminationWaitSeconds.max, `must be at most ${G.terminationWaitSeconds.max} (SageMaker)`),
-    /** The whole update's limit (SageMaker MaximumExecutionTimeoutInSeconds: 600 to 28800). */
-    maxExecutionSeconds: z
-      .number()
-      .int()
-      .min(G.maxExecutionSeconds.min, `must be at least ${G.maxExecutionSeconds.min} (SageMaker)`)
-      .max(G.maxExecutionSeconds.max, `must be at most ${G.maxExecutionSeconds.max} (SageMaker)`),
-    /** The alarms that roll the update back while it bakes. */
-    rollbackAlarms: z.object({
-      /** Invocation5XXErrors (Sum per period) at or above `threshold` requests. */
-      errors5xx: RollbackAlarmSchema,
-      /** ModelLatency p90 above `threshold` milliseconds. */
-      modelLatencyP90Ms: RollbackAlarmSchema,
-      /** The invoker's failed requests as a percentage of its invocations, above `threshold` %. */
-      invokerErrorRatePercent: RollbackAlarmSchema.refine((a) => a.threshold <= 100, {
-        message: 'threshold is a percentage: at most 100',
-        path: ['threshold'],
-      }),
-    }),
-  })
-  .superRefine((d, ctx) => {
-    // An alarm can only stop a rollout if it can fire within the bake it guards.
-    if (d.mode !== 'all-at-once' || d.bakeSeconds > 0) {
-      for (const [name, a] of Object.entries(d.rollbackAlarms)) {
-        const window = a.periodSeconds * a.evaluationPeriods;
-        if (window > d.bakeSeconds)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['rollbackAlarms', name, 'evaluationPeriods'],
-            message: `periodSeconds × evaluationPeriods (${window} s) must fit in bakeSeconds (${d.bakeSeconds} s), or the alarm cannot fire before the shift`,
-          });
-      }
-    }
-    if (d.mode !== 'all-at-once' && d.bakeSeconds === 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['bakeSeconds'],
-        message: `a ${d.mode} rollout needs a baking period > 0`,
-      });
-    const total = rolloutSteps(d) * d.bakeSeconds + d.terminationWaitSeconds;
-    if (total >= d.maxExecutionSeconds)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxExecutionSeconds'],
-        message: `must exceed the rollout's bakes and termination wait (${total} s) plus the time to start the new fleet`,
-      });
-  });
+export const DeploymentSpecSchema = z.object({
+  mode: RolloutMode,
+  /** canary: share of the fleet's capacity that takes traffic first (SageMaker: at most 50 %). */
+  canaryPercent: z.number(),
+  /** linear: share of the fleet's capacity shifted per step (SageMaker: 10 to 50 %). */
+  linearStepPercent: z.number(),
+  /**
+   * Baking period after each traffic shift, while the rollback alarms are watched (SageMaker WaitIntervalInSeconds,
+   * 0 to 3600); with all-at-once, the one bake after the full shift.
+   */
+  bakeSeconds: z.number(),
+  /** How long the blue fleet stays up after the full shift before it is terminated (SageMaker: 0 to 3600). */
+  terminationWaitSeconds: z.number(),
+  /** The whole update's limit (SageMaker MaximumExecutionTimeoutInSeconds: 600 to 28800). */
+  maxExecutionSeconds: z.number(),
+  /** The alarms that roll the update back while it bakes. */
+  rollbackAlarms: z.object({
+    /** Invocation5XXErrors (Sum per period) at or above `threshold` requests. */
+    errors5xx: RollbackAlarmSchema,
+    /** ModelLatency p90 above `threshold` milliseconds. */
+    modelLatencyP90Ms: RollbackAlarmSchema,
+    /** The invoker's failed requests as a percentage of its invocations, above `threshold` %. */
+    invokerErrorRatePercent: RollbackAlarmSchema,
+  }),
+});
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;
-
-/** Traffic shifts of a rollout, each followed by a bake: 1 (all-at-once), 2 (canary), ⌈100 / step⌉ (linear). */
-export function rolloutSteps(d: Pick<DeploymentSpec, 'mode' | 'linearStepPercent'>): number {
-  if (d.mode === 'all-at-once') return 1;
-  if (d.mode === 'canary') return 2;
-  return Math.ceil(100 / d.linearStepPercent);
-}
 
 export const EndpointSpecSchema = z.object({
   /** The SageMaker endpoint name (also the endpoint config and model name prefix). */
@@ -152,10 +122,7 @@ export const EndpointSpecSchema = z.object({
   initialInstanceCount: PositiveInt,
   /** Where the model artifact lives: a key in the model bucket on AWS, a directory (relative to the repo) locally. */
   modelArtifact: z.object({
-    s3Key: z
-      .string()
-      .min(1)
-      .regex(/\.tar\.gz$/, 'must end in .tar.gz (SageMaker model data)'),
+    s3Key: ModelArtifactKey,
     localDir: z.string().min(1),
   }),
   /** How an update of this endpoint rolls out and rolls back. */
@@ -447,11 +414,7 @@ export const CiSpecSchema = z.object({
        * The role's MaxSessionDuration, and the session its job asks for (`role-duration-seconds`): STS refuses a
        * longer request, so both come from here. IAM allows 1 to 12 hours.
        */
-      maxSessionSeconds: z
-        .number()
-        .int()
-        .min(3600, 'must be at least 3600 (IAM MaxSessionDuration minimum)')
-        .max(43200, 'must be at most 43200 (IAM MaxSessionDuration maximum)'),
+      maxSessionSeconds: RoleSessionSeconds,
     }),
   ),
   /**
@@ -460,9 +423,7 @@ export const CiSpecSchema = z.object({
    * gives CloudFormation instead of AdministratorAccess, so the permissions boundary holds for deploys too.
    */
   bootstrap: z.object({
-    qualifier: z
-      .string()
-      .regex(/^[a-z0-9]{1,10}$/, 'must be a CDK bootstrap qualifier (lower-case, 1-10 chars)'),
+    qualifier: CdkQualifier,
     executionPolicyName: z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM policy name'),
   }),
   /**
@@ -478,13 +439,7 @@ export const CiSpecSchema = z.object({
    * ARN of the account's existing GitHub OIDC provider (an account holds one per URL): the CI stack imports it
    * instead of creating one. Absent = the CI stack creates the provider.
    */
-  existingOidcProviderArn: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
-      'must be the ARN of the token.actions.githubusercontent.com OIDC provider',
-    )
-    .optional(),
+  existingOidcProviderArn: GithubOidcProviderArn.optional(),
   /**
    * The registry gate: train registers each model `PendingManualApproval` in its mode's model package group, the
    * replay compares it with the serving model, approveModel sets it Approved, and deploy-endpoints serves the newest
@@ -528,7 +483,7 @@ export const AccessSpecSchema = z.object({
   operators: z.array(PrincipalArn),
   viewers: z.array(PrincipalArn),
   clients: z.array(PrincipalArn),
-  maxSessionDurationSeconds: z.number().int().min(3600).max(43200),
+  maxSessionDurationSeconds: RoleSessionSeconds,
   notebook: z.object({
     enabled: z.boolean(),
     instanceType: SageMakerInstanceType,
@@ -588,7 +543,7 @@ export const RolloutSpecSchema = z.object({
   dataCapture: z.object({
     enabled: z.boolean(),
     /** SageMaker InitialSamplingPercentage: the share of requests captured (0 to 100). */
-    samplingPercent: z.number().int().min(0).max(100),
+    samplingPercent: SamplingPercent,
     /** Where the local stack writes its captures (relative to the repository root). */
     localDir: z.string().min(1),
   }),
@@ -676,14 +631,11 @@ export const PlatformSpecSchema = z
     for (const key of ['single', 'multi'] as const) {
       const ep = s.endpoints[key];
       const d = ep.deployment;
-      // SageMaker sizes a canary or linear step as a share of the serving fleet and refuses one over half of it, so
-      // a fleet that can be one instance has no valid step.
-      const fleet = smallestFleet(ep, s.autoscaling);
-      if (d.mode !== 'all-at-once' && fleet < 2)
+      for (const issue of deploymentIssues(d, { smallest: smallestFleet(ep, s.autoscaling) }))
         ctx.addIssue({
           code: 'custom',
-          path: ['endpoints', key, 'deployment', 'mode'],
-          message: `a ${d.mode} rollout needs a fleet of at least 2 instances (SageMaker: a step is at most 50 % of it); initialInstanceCount, autoscaling.minInstances and its schedule allow ${fleet}`,
+          path: ['endpoints', key, 'deployment', ...issue.path],
+          message: issue.message,
         });
       // The deploy job follows the update to its end: its session must outlast the longest rollout.
       const session = s.ci.roles.deployEndpoints?.maxSessionSeconds;

@@ -261,6 +261,27 @@ describe('UpdateEndpoint', () => {
     ).toThrow(/less than one instance/);
   });
 
+  it('words SageMaker’s bounds as SageMaker does, and leaves the spec’s stricter rules to the spec', () => {
+    const one = specWith({}).endpoints.single;
+    const plan = (policy: Record<string, unknown>) =>
+      deploymentPlanInput(
+        {
+          BlueGreenUpdatePolicy: {
+            TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 600 },
+            ...policy,
+          },
+        },
+        one,
+        1,
+        60,
+      );
+    expect(() => plan({ TerminationWaitInSeconds: 4000 })).toThrow(
+      "1 validation error detected: Value '4000' at 'deploymentConfig.blueGreenUpdatePolicy.TerminationWaitInSeconds' failed to satisfy constraint: Member must have value between 0 and 3600",
+    );
+    // The spec wants the limit above every bake and the termination wait; SageMaker does not check that here.
+    expect(plan({ MaximumExecutionTimeoutInSeconds: 600 }).input.maxExecutionSeconds).toBe(600);
+  });
+
   it('maps alarm names (spec names, CDK names) to the spec alarms only on a separator', () => {
     expect(alarmMetricFor('modelLatencyP90Ms')).toBe('modelLatencyP90Ms');
     expect(alarmMetricFor('dogbreed-multi-instance-invokerErrorRatePercent')).toBe('invokerErrorRatePercent');

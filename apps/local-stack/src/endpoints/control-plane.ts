@@ -11,8 +11,9 @@ import {
   ROLLBACK_ALARM_KINDS,
   ROLLBACK_ALARM_SUFFIXES,
   ROLLOUT_MODE_OF,
-  SAGEMAKER_GUARDRAILS,
+  deploymentIssues,
   TRAFFIC_ROUTING_TYPE,
+  type DeploymentIssue,
   type EndpointSpec,
   type PlatformSpec,
   type RollbackAlarmKind,
@@ -161,6 +162,33 @@ function percentOf(size: z.infer<typeof CapacitySize>, fleet: number): number {
   return size.Type === 'CAPACITY_PERCENT' ? size.Value : (size.Value * 100) / fleet;
 }
 
+/** SageMaker's field names in its "1 validation error detected" messages, by the spec's field. */
+const AWS_FIELD: Readonly<Record<string, string>> = {
+  bakeSeconds: 'deploymentConfig.blueGreenUpdatePolicy.WaitIntervalInSeconds',
+  terminationWaitSeconds: 'deploymentConfig.blueGreenUpdatePolicy.TerminationWaitInSeconds',
+  maxExecutionSeconds: 'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds',
+};
+
+/** A deployment issue (SageMaker's rule) in the words SageMaker's UpdateEndpoint uses for it. */
+function sageMakerWording(issue: DeploymentIssue, type: string, fleet: number): string {
+  const { min, max } = issue.bound;
+  const [field] = issue.path;
+  const percent = Math.round(issue.value * 100) / 100;
+  if (issue.rule === 'bake-needed')
+    return `WaitIntervalInSeconds must be greater than 0 for a ${type} deployment.`;
+  if (issue.rule === 'alarm-count')
+    return `1 validation error detected: Value at 'deploymentConfig.autoRollbackConfiguration.alarms' failed to satisfy constraint: Member must have length between ${min} and ${max}`;
+  if (issue.rule === 'fleet' && field === 'canaryPercent')
+    return `The canary size (${issue.value}% of ${fleet} instance(s)) is less than one instance: a canary needs a fleet of at least ${min} instances.`;
+  if (issue.rule === 'fleet')
+    return `The linear step size (${issue.value}% of ${fleet} instance(s)) is less than one instance: linear shifting needs a larger fleet.`;
+  if (field === 'canaryPercent')
+    return `The canary size (${issue.value}% of the fleet of ${fleet} instances) must be greater than 0 and at most ${max}% of the fleet.`;
+  if (field === 'linearStepPercent')
+    return `The linear step size (${percent}% of the fleet of ${fleet} instances) must be between ${min}% and ${max}% of the fleet.`;
+  return `1 validation error detected: Value '${issue.value}' at '${AWS_FIELD[String(field)] ?? String(field)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`;
+}
+
 /**
  * UpdateEndpoint's DeploymentConfig (or, absent, the endpoint's spec deployment) checked against SageMaker's rules
  * for a fleet of `fleet` instances, as a plan input in the spec's seconds.
@@ -172,7 +200,6 @@ export function deploymentPlanInput(
   defaultPeriodSeconds: number,
 ): { input: PlanInput; config: DeploymentConfigInput } {
   const d = endpoint.deployment;
-  const G = SAGEMAKER_GUARDRAILS;
   if (given?.RollingUpdatePolicy !== undefined)
     throw validation(
       'The local stack runs blue/green updates only: use BlueGreenUpdatePolicy, not RollingUpdatePolicy.',
@@ -184,19 +211,6 @@ export function deploymentPlanInput(
   const bakeSeconds = routing ? routing.WaitIntervalInSeconds : d.bakeSeconds;
   const terminationWaitSeconds = bg?.TerminationWaitInSeconds ?? d.terminationWaitSeconds;
   const maxExecutionSeconds = bg?.MaximumExecutionTimeoutInSeconds ?? d.maxExecutionSeconds;
-  for (const [field, v] of [
-    ['WaitIntervalInSeconds', bakeSeconds],
-    ['TerminationWaitInSeconds', terminationWaitSeconds],
-  ] as const) {
-    if (v < G.waitIntervalSeconds.min || v > G.waitIntervalSeconds.max)
-      throw validation(
-        `1 validation error detected: Value '${v}' at 'deploymentConfig.blueGreenUpdatePolicy.${field}' failed to satisfy constraint: Member must have value between ${G.waitIntervalSeconds.min} and ${G.waitIntervalSeconds.max}`,
-      );
-  }
-  if (maxExecutionSeconds < G.maxExecutionSeconds.min || maxExecutionSeconds > G.maxExecutionSeconds.max)
-    throw validation(
-      `1 validation error detected: Value '${maxExecutionSeconds}' at 'deploymentConfig.blueGreenUpdatePolicy.maximumExecutionTimeoutInSeconds' failed to satisfy constraint: Member must have value between ${G.maxExecutionSeconds.min} and ${G.maxExecutionSeconds.max}`,
-    );
   let canaryPercent = d.canaryPercent;
   let linearStepPercent = d.linearStepPercent;
   if (routing?.Type === 'CANARY') {
@@ -209,37 +223,23 @@ export function deploymentPlanInput(
       throw validation('LinearStepSize is required for a LINEAR traffic routing configuration.');
     linearStepPercent = percentOf(routing.LinearStepSize, fleet);
   }
-  if (mode === 'canary') {
-    if (canaryPercent <= 0 || canaryPercent > G.canaryPercent.max)
-      throw validation(
-        `The canary size (${canaryPercent}% of the fleet of ${fleet} instances) must be greater than 0 and at most ${G.canaryPercent.max}% of the fleet.`,
-      );
-    if (Math.floor((fleet * canaryPercent) / 100) < 1)
-      throw validation(
-        `The canary size (${canaryPercent}% of ${fleet} instance(s)) is less than one instance: a canary needs a fleet of at least ${Math.ceil(100 / canaryPercent)} instances.`,
-      );
-  }
-  if (mode === 'linear') {
-    if (linearStepPercent < G.linearStepPercent.min || linearStepPercent > G.linearStepPercent.max)
-      throw validation(
-        `The linear step size (${Math.round(linearStepPercent * 100) / 100}% of the fleet of ${fleet} instances) must be between ${G.linearStepPercent.min}% and ${G.linearStepPercent.max}% of the fleet.`,
-      );
-    if (Math.floor((fleet * linearStepPercent) / 100) < 1)
-      throw validation(
-        `The linear step size (${linearStepPercent}% of ${fleet} instance(s)) is less than one instance: linear shifting needs a larger fleet.`,
-      );
-  }
-  if (mode !== 'all-at-once' && bakeSeconds === 0)
-    throw validation(
-      `WaitIntervalInSeconds must be greater than 0 for a ${routing?.Type ?? mode} deployment.`,
-    );
-  let alarms = fromSpec.alarms;
   const named = given?.AutoRollbackConfiguration?.Alarms;
+  const checked = {
+    mode,
+    canaryPercent,
+    linearStepPercent,
+    bakeSeconds,
+    terminationWaitSeconds,
+    maxExecutionSeconds,
+  };
+  // SageMaker's own rules only: the project's stricter ones are the spec's and CDK's, which AWS would not enforce.
+  const issue = deploymentIssues(
+    { ...d, ...checked, rollbackAlarmCount: named?.length },
+    { live: fleet },
+  ).find((i) => i.origin === 'sagemaker');
+  if (issue) throw validation(sageMakerWording(issue, routing?.Type ?? mode, fleet));
+  let alarms = fromSpec.alarms;
   if (named) {
-    if (named.length < G.rollbackAlarms.min || named.length > G.rollbackAlarms.max)
-      throw validation(
-        `1 validation error detected: Value at 'deploymentConfig.autoRollbackConfiguration.alarms' failed to satisfy constraint: Member must have length between ${G.rollbackAlarms.min} and ${G.rollbackAlarms.max}`,
-      );
     alarms = named.map(({ AlarmName }) => {
       const metric = alarmMetricFor(AlarmName);
       if (!metric)
@@ -251,16 +251,7 @@ export function deploymentPlanInput(
   } else if (given) {
     alarms = [];
   }
-  const input: PlanInput = {
-    mode,
-    canaryPercent,
-    linearStepPercent,
-    bakeSeconds,
-    terminationWaitSeconds,
-    maxExecutionSeconds,
-    alarms,
-    defaultPeriodSeconds,
-  };
+  const input: PlanInput = { ...checked, alarms, defaultPeriodSeconds };
   const routingOut =
     mode === 'canary'
       ? { CanarySize: routing?.CanarySize ?? { Type: 'CAPACITY_PERCENT' as const, Value: canaryPercent } }

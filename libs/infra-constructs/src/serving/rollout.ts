@@ -20,8 +20,7 @@
  */
 import type { aws_sagemaker as sagemaker } from 'aws-cdk-lib';
 import {
-  rolloutSteps,
-  SAGEMAKER_GUARDRAILS,
+  deploymentIssues,
   smallestFleet,
   TRAFFIC_ROUTING_TYPE,
   type AutoscalingSpec,
@@ -30,14 +29,10 @@ import {
 } from '@dogbreed/platform-spec';
 import { InfraPropsError } from '../errors.js';
 
-function checkInt(where: string, field: string, value: number, min: number, max: number, why: string): void {
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new InfraPropsError(`${where}: ${field} must be an integer ${min}-${max} (${why}; got ${value})`);
-}
-
 /**
  * Throws `InfraPropsError` (naming the construct and the field) when the endpoint's deployment breaks a SageMaker
- * constraint. `alarmCount` is the number of rollback alarms the endpoint config will list.
+ * constraint or the project's rules (`deploymentIssues`, which the spec's schema applies too: a spec object built by
+ * hand skips the schema). `alarmCount` is the number of rollback alarms the endpoint config will list.
  */
 export function checkDeployment(
   where: string,
@@ -46,103 +41,21 @@ export function checkDeployment(
   alarmCount: number,
 ): void {
   const d = ep.deployment;
-  const field = (name: string) => `endpoint.deployment.${name}`;
   if (!(d.mode in TRAFFIC_ROUTING_TYPE))
     throw new InfraPropsError(
-      `${where}: ${field('mode')} must be all-at-once, canary or linear (got ${d.mode})`,
+      `${where}: endpoint.deployment.mode must be all-at-once, canary or linear (got ${d.mode})`,
     );
   // Inf1 endpoints silently fall back to all at once with no baking period: the alarms would guard nothing.
   if (/^ml\.inf1\./.test(ep.instanceType))
     throw new InfraPropsError(
       `${where}: endpoint.instanceType ${ep.instanceType} is an Inf1 type, where SageMaker has no deployment guardrails (no bake, no rollback)`,
     );
-  const b = SAGEMAKER_GUARDRAILS;
-  checkInt(
-    where,
-    field('bakeSeconds'),
-    d.bakeSeconds,
-    b.waitIntervalSeconds.min,
-    b.waitIntervalSeconds.max,
-    'SageMaker WaitIntervalInSeconds',
+  const [issue] = deploymentIssues(
+    { ...d, rollbackAlarmCount: alarmCount },
+    { smallest: smallestFleet(ep, as) },
   );
-  checkInt(
-    where,
-    field('terminationWaitSeconds'),
-    d.terminationWaitSeconds,
-    b.terminationWaitSeconds.min,
-    b.terminationWaitSeconds.max,
-    'SageMaker TerminationWaitInSeconds',
-  );
-  checkInt(
-    where,
-    field('maxExecutionSeconds'),
-    d.maxExecutionSeconds,
-    b.maxExecutionSeconds.min,
-    b.maxExecutionSeconds.max,
-    'SageMaker MaximumExecutionTimeoutInSeconds',
-  );
-  if (d.mode === 'canary')
-    checkInt(
-      where,
-      field('canaryPercent'),
-      d.canaryPercent,
-      b.canaryPercent.min,
-      b.canaryPercent.max,
-      'SageMaker: at most half the fleet',
-    );
-  if (d.mode === 'linear')
-    checkInt(
-      where,
-      field('linearStepPercent'),
-      d.linearStepPercent,
-      b.linearStepPercent.min,
-      b.linearStepPercent.max,
-      'SageMaker: 10-50 % of the fleet per step',
-    );
-  const waits = rolloutSteps(d) * d.bakeSeconds + d.terminationWaitSeconds;
-  if (d.maxExecutionSeconds <= waits)
-    throw new InfraPropsError(
-      `${where}: ${field('maxExecutionSeconds')} ${d.maxExecutionSeconds} must exceed the rollout's bakes and termination wait (${waits} s)`,
-    );
-  if (d.mode !== 'all-at-once') {
-    const fleet = smallestFleet(ep, as);
-    if (fleet < 2)
-      throw new InfraPropsError(
-        `${where}: ${field('mode')} ${d.mode} needs a fleet of at least 2 instances (a step is at most half of it), but initialInstanceCount, autoscaling.minInstances and the scheduled windows allow ${fleet}`,
-      );
-  }
-  if (alarmCount < b.rollbackAlarms.min || alarmCount > b.rollbackAlarms.max)
-    throw new InfraPropsError(
-      `${where}: ${field('rollbackAlarms')} gives ${alarmCount} alarms; SageMaker AutoRollbackConfiguration takes 1-10`,
-    );
-  for (const [kind, a] of Object.entries(d.rollbackAlarms)) {
-    const at = field(`rollbackAlarms.${kind}`);
-    if (!(a.threshold > 0))
-      throw new InfraPropsError(`${where}: ${at}.threshold must be positive (got ${a.threshold})`);
-    if (
-      !Number.isInteger(a.periodSeconds) ||
-      a.periodSeconds <= 0 ||
-      a.periodSeconds % b.alarmPeriodMultipleSeconds !== 0
-    )
-      throw new InfraPropsError(
-        `${where}: ${at}.periodSeconds must be a multiple of 60 (the metric is 1-minute data; got ${a.periodSeconds})`,
-      );
-    if (!Number.isInteger(a.evaluationPeriods) || a.evaluationPeriods < 1)
-      throw new InfraPropsError(
-        `${where}: ${at}.evaluationPeriods must be a positive integer (got ${a.evaluationPeriods})`,
-      );
-    // An alarm can roll back only what it sees within a bake.
-    const window = a.periodSeconds * a.evaluationPeriods;
-    if ((d.mode !== 'all-at-once' || d.bakeSeconds > 0) && window > d.bakeSeconds)
-      throw new InfraPropsError(
-        `${where}: ${at}: periodSeconds × evaluationPeriods (${window} s) must fit in bakeSeconds (${d.bakeSeconds} s)`,
-      );
-  }
-  const rate = d.rollbackAlarms.invokerErrorRatePercent.threshold;
-  if (rate > 100)
-    throw new InfraPropsError(
-      `${where}: ${field('rollbackAlarms.invokerErrorRatePercent')}.threshold is a percentage (got ${rate})`,
-    );
+  if (issue)
+    throw new InfraPropsError(`${where}: endpoint.deployment.${issue.path.join('.')}: ${issue.message}`);
 }
 
 /** The endpoint's DeploymentConfig: blue/green with the spec's traffic routing, rolled back by `alarmNames`. */

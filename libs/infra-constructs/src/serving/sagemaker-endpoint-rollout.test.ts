@@ -406,72 +406,72 @@ describe('SageMakerEndpoint rollout: SageMaker’s constraints are checked at sy
     [
       'a canary on a fleet of one',
       withDeployment({ mode: 'canary' }),
-      /deployment\.mode canary needs a fleet of at least 2/,
+      /deployment\.mode: canary needs a fleet of at least 2/,
     ],
     [
       'a linear rollout on a fleet of one',
       withDeployment({ mode: 'linear' }),
-      /deployment\.mode linear needs a fleet of at least 2/,
+      /deployment\.mode: linear needs a fleet of at least 2/,
     ],
     [
       'a canary over half the fleet',
       twoWide({ mode: 'canary', canaryPercent: 60 }),
-      /deployment\.canaryPercent must be an integer 1-50/,
+      /deployment\.canaryPercent: must be an integer 1-50/,
     ],
     [
       'a linear step under 10 %',
       twoWide({ mode: 'linear', linearStepPercent: 5 }),
-      /deployment\.linearStepPercent must be an integer 10-50/,
+      /deployment\.linearStepPercent: must be an integer 10-50/,
     ],
     [
       'a linear step over 50 %',
       twoWide({ mode: 'linear', linearStepPercent: 60 }),
-      /deployment\.linearStepPercent must be an integer 10-50/,
+      /deployment\.linearStepPercent: must be an integer 10-50/,
     ],
     [
       'a bake over an hour',
       withDeployment({ bakeSeconds: 3601 }),
-      /deployment\.bakeSeconds must be an integer 0-3600/,
+      /deployment\.bakeSeconds: must be an integer 0-3600/,
     ],
     [
       'a termination wait over an hour',
       withDeployment({ terminationWaitSeconds: 3601 }),
-      /deployment\.terminationWaitSeconds must be an integer 0-3600/,
+      /deployment\.terminationWaitSeconds: must be an integer 0-3600/,
     ],
     [
       'a maximum execution under 600 s',
       withDeployment({ maxExecutionSeconds: 599, bakeSeconds: 60 }),
-      /deployment\.maxExecutionSeconds must be an integer 600-28800/,
+      /deployment\.maxExecutionSeconds: must be an integer 600-28800/,
     ],
     [
       'a maximum execution over 28800 s',
       withDeployment({ maxExecutionSeconds: 28801 }),
-      /deployment\.maxExecutionSeconds must be an integer 600-28800/,
+      /deployment\.maxExecutionSeconds: must be an integer 600-28800/,
     ],
     [
       'a maximum execution shorter than the waits',
       withDeployment({ maxExecutionSeconds: 900, terminationWaitSeconds: 600 }),
-      /deployment\.maxExecutionSeconds 900 must exceed the rollout's bakes and termination wait \(1200 s\)/,
+      /deployment\.maxExecutionSeconds: 900 must exceed the rollout's bakes and termination wait \(1200 s\)/,
     ],
     [
       'an alarm period of 30 s on 1-minute metrics',
       alarms({ errors5xx: { threshold: 1, periodSeconds: 30, evaluationPeriods: 1 } }),
-      /rollbackAlarms\.errors5xx\.periodSeconds must be a multiple of 60/,
+      /rollbackAlarms\.errors5xx\.periodSeconds: must be a multiple of 60/,
     ],
     [
       'an alarm that cannot fire within the bake',
       alarms({ modelLatencyP90Ms: { threshold: 1, periodSeconds: 300, evaluationPeriods: 3 } }),
-      /rollbackAlarms\.modelLatencyP90Ms: periodSeconds × evaluationPeriods \(900 s\) must fit in bakeSeconds \(600 s\)/,
+      /rollbackAlarms\.modelLatencyP90Ms\.evaluationPeriods: periodSeconds × evaluationPeriods \(900 s\) must fit in bakeSeconds \(600 s\)/,
     ],
     [
       'a non-positive threshold',
       alarms({ errors5xx: { threshold: 0, periodSeconds: 60, evaluationPeriods: 1 } }),
-      /rollbackAlarms\.errors5xx\.threshold must be positive/,
+      /rollbackAlarms\.errors5xx\.threshold: must be positive/,
     ],
     [
       'an error rate over 100 %',
       alarms({ invokerErrorRatePercent: { threshold: 150, periodSeconds: 60, evaluationPeriods: 1 } }),
-      /invokerErrorRatePercent\.threshold is a percentage/,
+      /invokerErrorRatePercent\.threshold: is a percentage/,
     ],
     [
       'an Inf1 instance type (no guardrails there)',
@@ -511,7 +511,7 @@ describe('SageMakerEndpoint rollout: SageMaker’s constraints are checked at sy
       ),
     });
     expect(() => build(specWith({}), extra)).toThrow(
-      /deployment\.rollbackAlarms gives 11 alarms; SageMaker AutoRollbackConfiguration takes 1-10/,
+      /deployment\.rollbackAlarms: 11 alarms in all; SageMaker AutoRollbackConfiguration takes 1-10/,
     );
   });
 

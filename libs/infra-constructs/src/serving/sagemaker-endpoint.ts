@@ -20,21 +20,26 @@ import {
 import {
   awsCronFields,
   MODEL_SERVER_ENV,
+  ModelArtifactKey,
   modelServerSettingsEnv,
   parseCron,
   ROLLBACK_ALARM_KINDS,
   rollbackAlarmName,
+  SamplingPercent,
   type AutoscalingSpec,
   type EndpointSpec,
   type ModelServerSpec,
+  type RollbackAlarmKind,
   type RolloutSpec,
 } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards, GRANT_HELPER_ACTIONS } from '../nag.js';
 import { DATA_PREFIXES } from '../data/data-stores.js';
 import { InfraPropsError } from '../errors.js';
+import { checkProp } from '../props.js';
 import { sagemakerVpcAccessStatement } from '../iam/sagemaker-vpc-access.js';
-import { invokerErrorRatePercent, type InvokerMetricSource } from './invoker.js';
+import type { InvokerMetricSource } from './invoker.js';
+import { addRollbackAlarms, variantMetric } from './rollback-alarms.js';
 import { checkDeployment, deploymentConfig } from './rollout.js';
 
 /** The image a SageMaker model runs: a `DockerImageAsset` or an ECR repository + tag both fit. */
@@ -142,17 +147,9 @@ export class SageMakerEndpoint extends Construct {
     if (props.subnets.subnetType === ec2.SubnetType.PUBLIC)
       throw new InfraPropsError(`${where}: subnets must not be public`);
     const capture = props.dataCapture;
-    if (
-      !Number.isInteger(capture.samplingPercent) ||
-      capture.samplingPercent < 0 ||
-      capture.samplingPercent > 100
-    ) {
-      throw new InfraPropsError(
-        `${where}: dataCapture.samplingPercent must be an integer 0-100 (SageMaker InitialSamplingPercentage; got ${capture.samplingPercent})`,
-      );
-    }
+    checkProp(where, 'dataCapture.samplingPercent', SamplingPercent, capture.samplingPercent);
     const extraAlarms = props.extraRollbackAlarms ?? [];
-    checkDeployment(where, ep, as, 3 + extraAlarms.length);
+    checkDeployment(where, ep, as, ROLLBACK_ALARM_KINDS.length + extraAlarms.length);
     const stack = Stack.of(this);
     this.endpointName = ep.name;
     // SageMaker writes under <DestinationS3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/: the destination is the prefix
@@ -164,9 +161,7 @@ export class SageMakerEndpoint extends Construct {
       assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
       description: `SageMaker model of ${ep.name}: read its artifact, pull its image, write its capture and logs`,
     });
-    const modelKey = props.modelKey ?? ep.modelArtifact.s3Key;
-    if (!/^[^/].*\.tar\.gz$/.test(modelKey))
-      throw new InfraPropsError(`${where}: modelKey must be a key ending in .tar.gz (got ${modelKey})`);
+    const modelKey = checkProp(where, 'modelKey', ModelArtifactKey, props.modelKey ?? ep.modelArtifact.s3Key);
     props.modelBucket.grantRead(this.role, modelKey);
     if (capture.enabled) props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
     props.key.grantEncryptDecrypt(this.role);
@@ -235,51 +230,17 @@ export class SageMakerEndpoint extends Construct {
         : undefined,
     });
 
-    const rollback = ep.deployment.rollbackAlarms;
-    const alarmName = (kind: keyof typeof rollback) => rollbackAlarmName(stack.stackName, ep.name, kind);
-    const period = (seconds: number) => Duration.seconds(seconds);
-    const sagemakerMetric = (metricName: string, statistic: string, p: Duration) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/SageMaker',
-        metricName,
-        // Blue and green fleets share the variant name, so these watch whichever fleet serves.
-        dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
-        statistic,
-        period: p,
-      });
-    this.errorAlarm = new cloudwatch.Alarm(this, 'Errors5xx', {
-      alarmName: alarmName('errors5xx'),
-      alarmDescription: `${ep.name}: the model container returned at least ${rollback.errors5xx.threshold} 5xx in ${rollback.errors5xx.periodSeconds} s (rolls an update back)`,
-      metric: sagemakerMetric('Invocation5XXErrors', 'Sum', period(rollback.errors5xx.periodSeconds)),
-      threshold: rollback.errors5xx.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: rollback.errors5xx.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const alarmName = (kind: RollbackAlarmKind) => rollbackAlarmName(stack.stackName, ep.name, kind);
+    const rollbackAlarms = addRollbackAlarms(this, {
+      endpoint: ep,
+      stackName: stack.stackName,
+      invokerMetrics: props.invokerMetrics,
     });
-    this.latencyAlarm = new cloudwatch.Alarm(this, 'ModelLatency', {
-      alarmName: alarmName('modelLatencyP90Ms'),
-      alarmDescription: `${ep.name}: p90 model latency above ${rollback.modelLatencyP90Ms.threshold} ms (rolls an update back)`,
-      metric: sagemakerMetric('ModelLatency', 'p90', period(rollback.modelLatencyP90Ms.periodSeconds)),
-      // CloudWatch has ModelLatency in microseconds; the spec has milliseconds.
-      threshold: rollback.modelLatencyP90Ms.threshold * 1000,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: rollback.modelLatencyP90Ms.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.invokerErrorRateAlarm = new cloudwatch.Alarm(this, 'InvokerErrorRate', {
-      alarmName: alarmName('invokerErrorRatePercent'),
-      alarmDescription: `${ep.name}: more than ${rollback.invokerErrorRatePercent.threshold} % of the invoker's requests to it failed (5xx; rolls an update back)`,
-      metric: invokerErrorRatePercent(
-        props.invokerMetrics,
-        ep.name,
-        period(rollback.invokerErrorRatePercent.periodSeconds),
-      ),
-      threshold: rollback.invokerErrorRatePercent.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: rollback.invokerErrorRatePercent.evaluationPeriods,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.rollbackAlarms = [this.errorAlarm, this.latencyAlarm, this.invokerErrorRateAlarm, ...extraAlarms];
+    this.errorAlarm = rollbackAlarms.errors5xx;
+    this.latencyAlarm = rollbackAlarms.modelLatencyP90Ms;
+    this.invokerErrorRateAlarm = rollbackAlarms.invokerErrorRatePercent;
+    const ownRollbackAlarms = ROLLBACK_ALARM_KINDS.map((kind) => rollbackAlarms[kind]);
+    this.rollbackAlarms = [...ownRollbackAlarms, ...extraAlarms];
     // SageMaker asks that "your IAM execution role" may describe the rollback alarms (deployment-guardrails-
     // configuration); the deploying principal is CDK's CloudFormation role, so this one is the model's. The ARNs
     // come from the fixed names (no dependency on the alarms, which moto's CloudFormation cannot resolve either).
@@ -348,7 +309,7 @@ export class SageMakerEndpoint extends Construct {
 
     const scalingPeriod = Duration.seconds(as.metricPeriodSeconds);
     const metric = (metricName: string, statistic: string) =>
-      sagemakerMetric(metricName, statistic, scalingPeriod);
+      variantMetric(ep, metricName, statistic, scalingPeriod);
     // SageMaker publishes no instance-count metric for a variant; Invocations / InvocationsPerInstance is the count.
     this.atMaxCapacityAlarm = new cloudwatch.Alarm(this, 'AtMaxCapacity', {
       alarmDescription: `${ep.name}: running at the autoscaling maximum of ${as.maxInstances} instances`,
@@ -369,13 +330,7 @@ export class SageMakerEndpoint extends Construct {
     });
     if (props.alarmTopic) {
       const action = new cwActions.SnsAction(props.alarmTopic);
-      for (const alarm of [
-        this.errorAlarm,
-        this.latencyAlarm,
-        this.invokerErrorRateAlarm,
-        this.atMaxCapacityAlarm,
-      ])
-        alarm.addAlarmAction(action);
+      for (const alarm of [...ownRollbackAlarms, this.atMaxCapacityAlarm]) alarm.addAlarmAction(action);
     }
 
     acknowledgeWildcards(
@@ -401,13 +356,7 @@ export class SageMakerEndpoint extends Construct {
     policy: Extract<AutoscalingSpec['policy'], { type: 'step' }>,
   ): StepScaling {
     const period = Duration.seconds(as.metricPeriodSeconds);
-    const perPeriod = new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName: 'InvocationsPerInstance',
-      dimensionsMap: { EndpointName: ep.name, VariantName: ep.variantName },
-      statistic: 'Sum',
-      period,
-    });
+    const perPeriod = variantMetric(ep, 'InvocationsPerInstance', 'Sum', period);
     const perMinute =
       as.metricPeriodSeconds === 60
         ? perPeriod
