@@ -29,7 +29,7 @@ describe('checkBase64Image', () => {
     expect(checked.bytes.equals(png)).toBe(true);
   });
 
-  // The base64 rule itself is tested at its home (libs/platform-spec/src/wire-base64.test.ts); here, the codes.
+  // The base64 rule itself is tested at its home (libs/platform-spec/src/contracts/wire-base64.test.ts); here, the codes.
   it.each([
     ['characters outside the alphabet', '/9j/4AAQ$kZJRgABAQ=='],
     ['padding that does not complete a group of 4', '/9j/4AAQSkZJRgABAQ='],

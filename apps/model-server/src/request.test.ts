@@ -54,7 +54,7 @@ describe('content negotiation', () => {
 });
 
 describe('decodeBase64', () => {
-  // The base64 rule itself is tested at its home (libs/platform-spec/src/wire-base64.test.ts); here, the code.
+  // The base64 rule itself is tested at its home (libs/platform-spec/src/contracts/wire-base64.test.ts); here, the code.
   it('decodes by the wire rule', () => {
     const bytes = Buffer.from([250, 251, 252, 253, 254]);
     expect(decodeBase64(`data:image/png;base64,${bytes.toString('base64url')}`)).toEqual(bytes);

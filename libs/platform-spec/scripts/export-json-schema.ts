@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { modelMetadataJsonSchema } from '../src/model-dir.js';
+import { modelMetadataJsonSchema } from '../src/contracts/model-dir.js';
 
 const target = fileURLToPath(new URL('../schemas/model-metadata.schema.json', import.meta.url));
 const text = `${JSON.stringify(modelMetadataJsonSchema(), null, 2)}\n`;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { TrainingSpec } from './schema.js';
+import type { TrainingSpec } from '../spec/index.js';
 
 /** The model package metadata key (CustomerMetadataProperties) that holds the digest. */
 export const TRAINING_INPUTS_METADATA_KEY = 'trainingInputs';

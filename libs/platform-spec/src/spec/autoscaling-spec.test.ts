@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSpec, PLATFORM_SPEC } from './index.js';
+import { buildSpec, PLATFORM_SPEC } from '../index.js';
 
 describe('autoscaling policy options', () => {
   it('default to target tracking with no schedule', () => {

@@ -6,7 +6,7 @@ import {
   base64DecodedLength,
   decodeBase64Image,
   type Base64ImageFault,
-} from './index.js';
+} from '../index.js';
 
 const BYTES = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 250, 251, 252, 253, 254]);
 const B64 = BYTES.toString('base64');

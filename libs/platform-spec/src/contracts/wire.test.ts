@@ -8,7 +8,7 @@ import {
   formatCustomAttributes,
   HttpError,
   parseCustomAttributes,
-} from './index.js';
+} from '../index.js';
 
 describe('custom attributes', () => {
   it('names the SageMaker header', () => {

@@ -4,7 +4,7 @@
  * issues into their own errors (a zod issue, an `InfraPropsError`, a SageMaker-worded `ValidationException`).
  */
 import { SAGEMAKER_GUARDRAILS } from './guardrails.js';
-import type { DeploymentSpec, RollbackAlarm } from './schema.js';
+import type { DeploymentSpec, RollbackAlarm } from './index.js';
 
 /** What a deployment is checked as: the spec's fields, and how many alarms the DeploymentConfig will list. */
 export interface DeploymentInput extends DeploymentSpec {

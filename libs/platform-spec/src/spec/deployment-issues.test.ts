@@ -3,7 +3,7 @@
  * rules told apart from the project's stricter ones, and the fleet a step is measured on.
  */
 import { describe, expect, it } from 'vitest';
-import { deploymentIssues, PLATFORM_SPEC, SAGEMAKER_GUARDRAILS, type DeploymentInput } from './index.js';
+import { deploymentIssues, PLATFORM_SPEC, SAGEMAKER_GUARDRAILS, type DeploymentInput } from '../index.js';
 
 const base = PLATFORM_SPEC.endpoints.single.deployment;
 const check = (

@@ -1,4 +1,4 @@
-import type { InvokerSpec, ModelServerSpec, PlatformSpec } from './schema.js';
+import type { InvokerSpec, ModelServerSpec, PlatformSpec } from '../spec/index.js';
 
 /**
  * Environment variable names shared by the writer (CDK, the local stack, the container) and the reader

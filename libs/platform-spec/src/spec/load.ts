@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_SPEC } from './defaults.js';
-import { SpecOverrideError, SpecValidationError } from './errors.js';
-import { PlatformSpecSchema, type PlatformSpec } from './schema.js';
+import { SpecOverrideError, SpecValidationError } from '../errors.js';
+import { PlatformSpecSchema, type PlatformSpec } from './index.js';
 
 /** A partial spec: any subset of fields, nested. Arrays and records replace, objects merge. */
 export type SpecOverride = { [key: string]: unknown };

@@ -1,5 +1,5 @@
 /** Derived names: one function per name so no consumer rebuilds them by hand. */
-import type { CiStage, PlatformSpec, TrainingMode } from './schema.js';
+import type { CiStage, PlatformSpec, TrainingMode } from '../spec/index.js';
 
 /** IAM role ARN a CI stage assumes (account from the workflow's `vars.AWS_ACCOUNT_ID`). */
 export function ciRoleArn(spec: PlatformSpec, stage: CiStage, account: string): string {

@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { ModelArtifactUri } from './artifacts.js';
-import { PlatformSpecError } from './errors.js';
-import { TrainingMode, type PlatformSpec } from './schema.js';
+import { PlatformSpecError } from '../errors.js';
+import { TrainingMode, type PlatformSpec } from '../spec/index.js';
 
 /** `arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>`: a registered (versioned) package. */
 const PACKAGE_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package\/([a-z0-9-]+)\/(\d+)$/;

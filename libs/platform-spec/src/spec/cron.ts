@@ -5,7 +5,7 @@
  * Fields take `*`, `N`, `N-M`, `*∕S`, `N-M∕S` and comma lists; months JAN-DEC, days SUN-SAT (0 or 7 = SUN).
  * Day-of-month and day-of-week cannot both be restricted: Application Auto Scaling needs one of them to be `?`.
  */
-import { PlatformSpecError } from './errors.js';
+import { PlatformSpecError } from '../errors.js';
 
 /** A cron expression breaks the format above; the message names the field. */
 export class CronError extends PlatformSpecError {}

@@ -3,7 +3,7 @@
  * server and the invoker both decode with it, so an image that one of them accepts the other accepts too. Pure: the
  * apps map `Base64ImageError` to their own `ERROR_CODES` codes.
  */
-import { PlatformSpecError } from './errors.js';
+import { PlatformSpecError } from '../errors.js';
 
 /**
  * What `decodeBase64Image` accepts, in words (for docs and error messages):

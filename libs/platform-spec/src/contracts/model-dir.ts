@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Backbone, TrainingMode } from './schema.js';
+import { Backbone, TrainingMode } from '../spec/index.js';
 
 /**
  * The model-dir contract between the training package (writer) and the model server (reader).
@@ -84,6 +84,6 @@ export function modelMetadataJsonSchema(): Record<string, unknown> {
     $id: 'https://dogbreed.dev/schemas/model-metadata.schema.json',
     title: 'dogbreed model-dir metadata.json',
     description:
-      'Written by the training package next to model.onnx; read by the model server. Generated from the zod schema in libs/platform-spec/src/model-dir.ts — do not edit by hand.',
+      'Written by the training package next to model.onnx; read by the model server. Generated from the zod schema in libs/platform-spec/src/contracts/model-dir.ts — do not edit by hand.',
   };
 }

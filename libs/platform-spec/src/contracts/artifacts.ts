@@ -4,7 +4,7 @@
  * parse/format helpers, so every writer and reader agrees on the same pattern instead of each keeping a regex.
  */
 import { z } from 'zod';
-import { PlatformSpecError } from './errors.js';
+import { PlatformSpecError } from '../errors.js';
 
 /** The archive a model dir is packed into: SageMaker's name for a training job's output, kept for EC2 runs too. */
 export const MODEL_ARTIFACT_FILE = 'model.tar.gz';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLLBACK_ALARM_KINDS } from './guardrails.js';
+import { ROLLBACK_ALARM_KINDS } from '../spec/guardrails.js';
 
 /**
  * The local stack's metrics API (`GET /_local/metrics`), read by its dashboard and by the load-test verifier.

@@ -3,7 +3,7 @@
  * dashboard and the load tests (consumers).
  */
 import { z } from 'zod';
-import { PlatformSpecError } from './errors.js';
+import { PlatformSpecError } from '../errors.js';
 
 /** JSON request body accepted by the model server and the invoker. */
 export const PredictionRequestSchema = z.object({

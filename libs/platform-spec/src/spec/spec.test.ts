@@ -16,7 +16,7 @@ import {
   SpecOverrideError,
   SpecValidationError,
   trainingImageUriFor,
-} from './index.js';
+} from '../index.js';
 
 function issuesOf(fn: () => unknown): { path: string; message: string }[] {
   try {

@@ -12,7 +12,7 @@ import {
   trainingJobArtifactKey,
   trainingJobOfArtifact,
 } from './artifacts.js';
-import { PLATFORM_SPEC } from './load.js';
+import { PLATFORM_SPEC } from '../spec/load.js';
 import {
   formatLaunchResult,
   LaunchResultError,

@@ -12,7 +12,7 @@ import {
   rollbackAlarmName,
   rolloutSteps,
   SAGEMAKER_GUARDRAILS,
-} from './index.js';
+} from '../index.js';
 
 const canary = (deployment: object) => ({
   endpoints: { single: { deployment: { mode: 'canary', ...deployment } } },

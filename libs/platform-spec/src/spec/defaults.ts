@@ -1,4 +1,4 @@
-import type { PlatformSpecInput } from './schema.js';
+import type { PlatformSpecInput } from './index.js';
 
 const MIB = 1024 * 1024;
 

@@ -7,7 +7,7 @@
  * BlueGreenUpdatePolicy (TerminationWaitInSeconds 0-3600, MaximumExecutionTimeoutInSeconds 600-28800),
  * AutoRollbackConfig (1-10 alarms) in the SageMaker API reference; SageMaker's invocation metrics are 1-minute data.
  */
-import type { AutoscalingSpec, DeploymentSpec, EndpointSpec } from './schema.js';
+import type { AutoscalingSpec, DeploymentSpec, EndpointSpec } from './index.js';
 
 export const SAGEMAKER_GUARDRAILS = {
   canaryPercent: { min: 1, max: 50 },

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSpec } from './load.js';
-import { GITHUB_HOSTED_JOB_MAX_SECONDS, TRAIN_JOB_MARGIN_SECONDS } from './schema.js';
-import { DEFAULT_SPEC } from './defaults.js';
+import { buildSpec } from '../spec/load.js';
+import { GITHUB_HOSTED_JOB_MAX_SECONDS, TRAIN_JOB_MARGIN_SECONDS } from '../spec/index.js';
+import { DEFAULT_SPEC } from '../spec/defaults.js';
 import {
   canonicalJson,
   listTrainingSourceFiles,
@@ -17,7 +17,7 @@ import {
   trainingInputsDigest,
 } from './training-inputs.js';
 
-const REPO_TRAINING = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'training');
+const REPO_TRAINING = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'training');
 const spec = buildSpec();
 
 let dir: string;

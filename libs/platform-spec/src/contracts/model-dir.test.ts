@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MODEL_METADATA_EXAMPLE, ModelMetadataSchema, modelMetadataJsonSchema } from './index.js';
+import { MODEL_METADATA_EXAMPLE, ModelMetadataSchema, modelMetadataJsonSchema } from '../index.js';
 
 // The contract's example with other classes (the testing library's `sampleMetadata` would import this library).
 const sampleMetadata = (classNames = MODEL_METADATA_EXAMPLE.classNames) => ({
@@ -31,7 +31,10 @@ describe('model-dir contract', () => {
 
   it('the committed JSON Schema equals the one generated from the zod schema', () => {
     const committed = JSON.parse(
-      readFileSync(fileURLToPath(new URL('../schemas/model-metadata.schema.json', import.meta.url)), 'utf8'),
+      readFileSync(
+        fileURLToPath(new URL('../../schemas/model-metadata.schema.json', import.meta.url)),
+        'utf8',
+      ),
     );
     expect(committed).toEqual(modelMetadataJsonSchema());
     expect(committed.required).toEqual(
