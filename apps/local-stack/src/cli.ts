@@ -15,7 +15,8 @@ export interface CliOptions {
 export const USAGE = `Usage: node dist/apps/local-stack/main.js [--port N] [--time-scale F] [--models-dir DIR] [--no-train] [--spec-json JSON]
   --port N          router/dashboard port (0 = any free port; default spec.localStack.port)
   --time-scale F    compress metric periods and cooldowns by F (default spec.localStack.timeScale)
-  --models-dir DIR  serve DIR/single and DIR/multi instead of the spec's model dirs
+  --models-dir DIR  the stack's state dir: serve DIR/single and DIR/multi instead of the spec's model dirs,
+                    and write data capture to DIR/data-capture instead of the checkout's .local-stack
   --no-train        fail instead of writing the default ImageNet dog-breed model when a model dir is missing
   --spec-json JSON  platform spec overrides (after DOGBREED_SPEC_FILE and DOGBREED_SPEC_JSON)`;
 

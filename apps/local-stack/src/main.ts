@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
 import { cliSpecOverride, parseCli, USAGE } from './cli.js';
+import { describeDataCapture, withCaptureDir } from './endpoints/data-capture.js';
 import { CliUsageError, LocalStackError } from './errors.js';
 import { stderrLog } from './log.js';
 import { DEFAULT_MODEL_KIND, describeModel, ensureModels, trainYourOwnHint } from './models.js';
@@ -32,8 +33,14 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     return;
   }
-  const spec = loadPlatformSpec(process.env, cliSpecOverride(cli));
   const root = workspaceRoot(here);
+  // --models-dir is the state dir the user chose: data capture (request bodies) goes there, not into the checkout.
+  const spec = withCaptureDir(loadPlatformSpec(process.env, cliSpecOverride(cli)), {
+    root,
+    stateDir: cli.modelsDir,
+  });
+  // First, before anything is built or written: where the request bodies this run captures will go.
+  log(describeDataCapture(spec));
   const dist = join(root, 'dist', 'apps');
   const paths = {
     modelServerMain: join(dist, 'model-server', 'main.js'),

@@ -1,4 +1,7 @@
-/** A small inline-SVG step chart (no CDN, no script) for per-minute series, with a dashed limit line. */
+/**
+ * A small inline-SVG step chart (no CDN, no script) for per-minute series, with a dashed limit line. The y axis is
+ * rounded up from the chart's own series (its maximum on the element as `data-y-max`, for tests and tools).
+ */
 
 export interface ChartSeries {
   readonly label: string;
@@ -10,27 +13,49 @@ export interface ChartSeries {
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** A round axis maximum at or above `raw` and its tick step (1, 2 or 5 × 10ⁿ, about five ticks). */
+export function niceAxis(raw: number): { max: number; step: number } {
+  const target = Math.max(raw, 1) / 5;
+  const pow = 10 ** Math.floor(Math.log10(target));
+  const step = ([1, 2, 5, 10].map((k) => k * pow).find((s) => s >= target) ?? 10 * pow) as number;
+  return { max: step * Math.ceil(Math.max(raw, 1) / step - 1e-9), step };
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+
 export function stepChart(o: {
   title: string;
+  /** `data-chart` on the svg element: a stable name for tests and the screenshot script. */
+  id?: string;
   yLabel: string;
   series: readonly ChartSeries[];
   limit?: { value: number; label: string };
 }): string {
-  const W = 760;
-  const H = 240;
+  // Two side by side on a 1,300 px page draw at about this size, so their text stays readable.
+  const W = 560;
+  const H = 260;
   const m = { l: 56, r: 12, t: 44, b: 30 };
   const n = Math.max(1, ...o.series.map((s) => s.values.length));
-  const yMax = Math.max(1, o.limit ? o.limit.value * 1.15 : 0, ...o.series.flatMap((s) => s.values)) * 1.05;
+  const axis = niceAxis(Math.max(o.limit ? o.limit.value * 1.15 : 0, ...o.series.flatMap((s) => s.values)));
+  const yMax = axis.max;
   const x = (i: number) => (m.l + (i / n) * (W - m.l - m.r)).toFixed(1);
   const y = (v: number) => (H - m.b - (v / yMax) * (H - m.t - m.b)).toFixed(1);
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}"` +
+      `${o.id ? ` data-chart="${esc(o.id)}"` : ''} data-y-max="${yMax}">`,
     `<text x="${m.l}" y="18" font-size="13" font-family="sans-serif" font-weight="bold">${esc(o.title)}</text>`,
-    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`,
-    `<text x="${m.l - 6}" y="${m.t + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${Math.round(yMax)}</text>`,
-    `<text x="${m.l - 6}" y="${H - m.b}" font-size="10" text-anchor="end" font-family="sans-serif">0</text>`,
-    `<text x="${W - m.r}" y="${H - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${n} min — ${esc(o.yLabel)}</text>`,
   ];
+  for (let v = 0; v <= yMax + 1e-9; v += axis.step) {
+    parts.push(
+      `<line x1="${m.l}" y1="${y(v)}" x2="${W - m.r}" y2="${y(v)}" stroke="#eee"/>` +
+        `<text x="${m.l - 6}" y="${Number(y(v)) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${fmt(v)}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/><line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`,
+    `<text x="${m.l}" y="${H - 8}" font-size="10" font-family="sans-serif">0 min</text>`,
+    `<text x="${W - m.r}" y="${H - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${n} min — ${esc(o.yLabel)}</text>`,
+  );
   if (o.limit) {
     parts.push(
       `<line x1="${m.l}" y1="${y(o.limit.value)}" x2="${W - m.r}" y2="${y(o.limit.value)}" stroke="#c00" stroke-dasharray="6 4"/>`,

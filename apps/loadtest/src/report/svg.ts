@@ -1,4 +1,8 @@
-/** Small inline-SVG charts (no CDN, no script): step lines with a dashed limit line and optional bars. */
+/**
+ * Small inline-SVG charts (no CDN, no script): step lines with a dashed limit line and optional bars. The y axis is
+ * scaled to the chart's own series and limit, so one chart never squeezes a small series under a large one (the
+ * caller draws those apart); the axis maximum is on the element (`data-y-max`) for tests and tools.
+ */
 
 export interface Series {
   label: string;
@@ -11,6 +15,8 @@ export interface Series {
 export interface ChartOptions {
   title: string;
   yLabel: string;
+  /** `data-chart` on the svg element: a stable name for tests and the screenshot script. */
+  id?: string;
   /** Horizontal dashed line, e.g. maxInstances or the reserved concurrency. */
   limit?: { value: number; label: string };
   markers?: { t: number; label: string }[];
@@ -21,45 +27,61 @@ export interface ChartOptions {
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** A round axis maximum at or above `raw` and its tick step (1, 2 or 5 × 10ⁿ, about five ticks). */
+export function niceAxis(raw: number): { max: number; step: number } {
+  const target = Math.max(raw, 1) / 5;
+  const pow = 10 ** Math.floor(Math.log10(target));
+  const step = ([1, 2, 5, 10].map((k) => k * pow).find((s) => s >= target) ?? 10 * pow) as number;
+  return { max: step * Math.ceil(Math.max(raw, 1) / step - 1e-9), step };
+}
+
+const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+
 export function chartSvg(series: Series[], o: ChartOptions): string {
   const W = o.width ?? 720;
-  const H = o.height ?? 260;
-  const m = { l: 48, r: 16, t: 28, b: 36 };
+  const H = o.height ?? 280;
+  const m = { l: 58, r: 16, t: 50, b: 36 };
   const all = series.flatMap((s) => s.points);
   const ts = [...all.map((p) => p.t), ...(o.markers ?? []).map((x) => x.t)];
   const t0 = ts.length ? Math.min(...ts) : 0;
   const t1 = ts.length ? Math.max(...ts) : 1;
   const span = Math.max(1, t1 - t0);
-  const yMax = Math.max(1, o.limit ? o.limit.value * 1.25 : 0, ...all.map((p) => p.value));
+  // Headroom above the limit line keeps its label and a series running at the limit readable.
+  const axis = niceAxis(Math.max(o.limit ? o.limit.value * 1.2 : 0, ...all.map((p) => p.value)));
+  const yMax = axis.max;
   const x = (t: number) => m.l + ((t - t0) / span) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - (v / yMax) * (H - m.t - m.b);
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(o.title)}"` +
+      `${o.id ? ` data-chart="${esc(o.id)}"` : ''} data-y-max="${yMax}">`,
   );
   parts.push(`<title>${esc(o.title)}</title>`);
   parts.push(
     `<text x="${m.l}" y="18" font-size="14" font-family="sans-serif" font-weight="bold">${esc(o.title)}</text>`,
   );
-  parts.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/>`);
-  parts.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`);
-  const ticks = 4;
-  for (let i = 0; i <= ticks; i++) {
-    const v = (yMax * i) / ticks;
+  for (let v = 0; v <= yMax + 1e-9; v += axis.step) {
     parts.push(
-      `<text x="${m.l - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${Number.isInteger(v) ? v : v.toFixed(1)}</text>`,
+      `<line x1="${m.l}" y1="${y(v)}" x2="${W - m.r}" y2="${y(v)}" stroke="#eee"/>` +
+        `<text x="${m.l - 6}" y="${y(v) + 4}" font-size="11" text-anchor="end" font-family="sans-serif">${fmt(v)}</text>`,
     );
   }
-  parts.push(`<text x="${m.l}" y="${H - 8}" font-size="10" font-family="sans-serif">0 s</text>`);
+  parts.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="#888"/>`);
+  parts.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="#888"/>`);
+  const yMid = (m.t + H - m.b) / 2;
   parts.push(
-    `<text x="${W - m.r}" y="${H - 8}" font-size="10" text-anchor="end" font-family="sans-serif">${(span / 1000).toFixed(1)} s — ${esc(o.yLabel)}</text>`,
+    `<text x="14" y="${yMid}" font-size="11" text-anchor="middle" font-family="sans-serif" transform="rotate(-90 14 ${yMid})">${esc(o.yLabel)}</text>`,
+  );
+  parts.push(`<text x="${m.l}" y="${H - 12}" font-size="11" font-family="sans-serif">0 s</text>`);
+  parts.push(
+    `<text x="${W - m.r}" y="${H - 12}" font-size="11" text-anchor="end" font-family="sans-serif">${(span / 1000).toFixed(1)} s</text>`,
   );
   if (o.limit) {
     parts.push(
       `<line class="limit" x1="${m.l}" y1="${y(o.limit.value)}" x2="${W - m.r}" y2="${y(o.limit.value)}" stroke="#c00" stroke-dasharray="6 4"/>`,
     );
     parts.push(
-      `<text x="${W - m.r}" y="${y(o.limit.value) - 4}" font-size="10" text-anchor="end" fill="#c00" font-family="sans-serif">${esc(o.limit.label)}</text>`,
+      `<text x="${W - m.r}" y="${y(o.limit.value) - 4}" font-size="11" text-anchor="end" fill="#c00" font-family="sans-serif">${esc(o.limit.label)}</text>`,
     );
   }
   for (const mk of o.markers ?? []) {
@@ -89,12 +111,13 @@ export function chartSvg(series: Series[], o: ChartOptions): string {
       );
     }
   }
-  let lx = m.l + 8;
+  // The legend sits between the title and the plot, where no series can cover it.
+  let lx = m.l;
   for (const s of series) {
     parts.push(
-      `<rect x="${lx}" y="${m.t + 2}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t + 11}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`,
+      `<rect x="${lx}" y="${m.t - 20}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${m.t - 11}" font-size="11" font-family="sans-serif">${esc(s.label)}</text>`,
     );
-    lx += 24 + s.label.length * 6.5;
+    lx += 28 + s.label.length * 6.5;
   }
   parts.push('</svg>');
   return parts.join('');

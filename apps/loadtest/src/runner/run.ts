@@ -16,6 +16,9 @@ import { startLocalStack } from './local-stack';
 
 export type Log = (line: string) => void;
 
+/** Real seconds a new local instance needs to get InService (a model-server process loading its model). */
+export const LOCAL_WARMUP_SECONDS = 8;
+
 export interface RunOptions {
   mode: 'local' | 'aws';
   /** Use a running stack (local) instead of starting one. */
@@ -28,6 +31,8 @@ export interface RunOptions {
   timeScale: number;
   modelsDir?: string;
   noTrain?: boolean;
+  /** Local: the port of the stack this run starts (0: any free port). @default 0 */
+  port?: number;
   outDir: string;
   endpoint: 'single' | 'multi';
   expectScaleIn: boolean;
@@ -131,6 +136,7 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
           specOverride: mergeSpec(o.specOverride ?? {}, { localStack: { timeScale } }),
           modelsDir: o.modelsDir,
           noTrain: o.noTrain,
+          port: o.port,
           log: (l) => stackLog.write(l + '\n'),
         })
       : undefined;
@@ -141,7 +147,8 @@ export async function runLoadTest(o: RunOptions): Promise<{ report: Report; path
       throw new Error('AWS mode needs --function-url (the deployed invoker URL)');
     const start = Date.now();
     const results: ScenarioResult[] = [];
-    const warmup = o.warmupSeconds ?? (o.mode === 'aws' ? spec.ci.loadTest.instanceWarmupSeconds : 8);
+    const warmup =
+      o.warmupSeconds ?? (o.mode === 'aws' ? spec.ci.loadTest.instanceWarmupSeconds : LOCAL_WARMUP_SECONDS);
     let offered: number | undefined;
     for (const scenario of o.scenarios) {
       const vars: Record<string, string> = { ENDPOINT: o.endpoint, WARMUP_S: String(warmup) };

@@ -7,11 +7,13 @@ import { capturedBytes, DataCaptureRecordSchema, type DataCaptureRecord } from '
 import { specWith } from '@dogbreed/testing';
 import {
   captureDir,
+  describeDataCapture,
   captureEncoding,
   captureRecord,
   DataCapture,
   sampled,
   type CapturedInvocation,
+  withCaptureDir,
 } from './data-capture.js';
 
 const dirs: string[] = [];
@@ -185,5 +187,21 @@ describe('capture directory', () => {
       '/repo/cap',
     );
     expect(captureDir(specWith({}))).toMatch(/\/\.local-stack\/data-capture$/);
+  });
+
+  it('follows the state dir the user chose; an absolute localDir stays; the banner names it', () => {
+    const spec = specWith({});
+    expect(captureDir(withCaptureDir(spec, { root: '/repo' }))).toBe('/repo/.local-stack/data-capture');
+    expect(captureDir(withCaptureDir(spec, { root: '/repo', stateDir: '/scratch' }))).toBe(
+      '/scratch/data-capture',
+    );
+    const absolute = specWith({ rollout: { dataCapture: { localDir: '/tmp/captures' } } });
+    expect(captureDir(withCaptureDir(absolute, { root: '/repo', stateDir: '/scratch' }))).toBe(
+      '/tmp/captures',
+    );
+    expect(describeDataCapture(withCaptureDir(spec, { root: '/repo', stateDir: '/scratch' }))).toMatch(
+      /^data capture: \d+ % of InvokeEndpoint requests, request and response bodies included, to \/scratch\/data-capture$/,
+    );
+    expect(describeDataCapture(specWith({ rollout: { dataCapture: { enabled: false } } }))).toMatch(/off/);
   });
 });

@@ -265,6 +265,41 @@ export function captureDir(spec: PlatformSpec, root?: string): string {
   return resolve(root ?? workspaceRootAbove(dirname(fileURLToPath(import.meta.url))), dir);
 }
 
+/** The folder captures go to inside a state dir the user chose (`--models-dir DIR` → `DIR/data-capture`). */
+export const STATE_DIR_CAPTURE_FOLDER = 'data-capture';
+
+export interface CaptureDirOptions {
+  /** The repository root: a relative `localDir` is relative to it when no state dir was chosen. */
+  readonly root: string;
+  /** The state dir the user chose (`--models-dir`); absent: the checkout's `.local-stack`. */
+  readonly stateDir?: string;
+}
+
+/**
+ * The spec with the capture directory this run writes to, made absolute. Captures hold request bodies: a run on a
+ * state dir elsewhere (a scratch dir, another disk) must not leave them in the checkout, so a relative `localDir`
+ * follows the chosen state dir; an absolute one is the user's explicit choice and stays.
+ */
+export function withCaptureDir(spec: PlatformSpec, opts: CaptureDirOptions): PlatformSpec {
+  const c = spec.rollout.dataCapture;
+  const dir = isAbsolute(c.localDir)
+    ? c.localDir
+    : opts.stateDir !== undefined
+      ? resolve(opts.stateDir, STATE_DIR_CAPTURE_FOLDER)
+      : resolve(opts.root, c.localDir);
+  return { ...spec, rollout: { ...spec.rollout, dataCapture: { ...c, localDir: dir } } };
+}
+
+/** The start banner's line on data capture: what share of requests, bodies included, goes where (or that none does). */
+export function describeDataCapture(spec: PlatformSpec): string {
+  const c = spec.rollout.dataCapture;
+  if (!c.enabled || c.samplingPercent === 0) return 'data capture: off (spec.rollout.dataCapture)';
+  return (
+    `data capture: ${c.samplingPercent} % of InvokeEndpoint requests, request and response bodies included, ` +
+    `to ${captureDir(spec)}`
+  );
+}
+
 /** One writer per capture directory for the life of the process, flushed synchronously when the process exits. */
 const writers = new Map<string, DataCapture>();
 

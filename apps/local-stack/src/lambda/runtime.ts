@@ -42,6 +42,16 @@ export interface RuntimeOptions {
   readonly log: Log;
 }
 
+/**
+ * Variables the local runtime adds to every environment. The AWS SDK warns once per process (so once per execution
+ * environment) when Node.js is older than the version its future releases need; on AWS the function runs on the
+ * spec's Lambda runtime, so the warning is about this machine's Node.js, not the function, and the SDK's own switch
+ * turns it off.
+ */
+export const RUNTIME_ENV: Readonly<Record<string, string>> = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
 /** The log of an execution the environment could not report itself (it timed out or died). */
 /** A result in the function URL / invoker shape whose `statusCode` is 5xx: a request the function failed. */
 export function serverErrorResult(result: unknown): boolean {
@@ -65,7 +75,7 @@ class ExecutionEnvironment {
   constructor(opts: RuntimeOptions) {
     this.worker = new Worker(opts.workerPath, {
       workerData: opts.workerData,
-      env: opts.env(),
+      env: { ...opts.env(), ...RUNTIME_ENV },
       stdout: true,
       stderr: true,
       resourceLimits: { maxOldGenerationSizeMb: opts.memoryMb },
