@@ -6,7 +6,7 @@ import {
   Validations,
   type Environment,
 } from 'aws-cdk-lib';
-import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { ModelArtifactUriError, parseModelArtifactUri, type PlatformSpec } from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
 import { InfraPropsError } from './errors.js';
@@ -193,16 +193,15 @@ export function modelKeysFromContext(app: App): ModelKeys {
   for (const mode of ['single', 'multi'] as const) {
     const value: unknown = app.node.tryGetContext(MODEL_DATA_CONTEXT[mode]);
     if (value === undefined || value === '') continue;
-    const m =
-      typeof value === 'string'
-        ? /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(\S+\.tar\.gz)$/.exec(value)
-        : null;
-    if (!m?.[1]) {
+    try {
+      keys[mode] = parseModelArtifactUri(String(value)).key;
+    } catch (err) {
+      if (!(err instanceof ModelArtifactUriError)) throw err;
       throw new InfraPropsError(
         `context ${MODEL_DATA_CONTEXT[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`,
+        { cause: err },
       );
     }
-    keys[mode] = m[1];
   }
   return keys;
 }

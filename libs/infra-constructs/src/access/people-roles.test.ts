@@ -209,8 +209,8 @@ describe('PeopleRole props are checked at synth', () => {
     [{ principals: [] }, /at least one principal/],
     [{ principals: ['alice'] }, /not an IAM principal ARN: alice/],
     [{ principals: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::222222222222:root'] }, /listed twice/],
-    [{ maxSessionDuration: Duration.minutes(30) }, /1 to 12 hours/],
-    [{ maxSessionDuration: Duration.hours(13) }, /1 to 12 hours/],
+    [{ maxSessionDuration: Duration.minutes(30) }, /maxSessionDuration must be at least 3600/],
+    [{ maxSessionDuration: Duration.hours(13) }, /maxSessionDuration must be at most 43200/],
     [{ statements: [] }, /at least one policy statement/],
   ])('refuses %o', (patch, message) => {
     expect(() => new PeopleRole(stack(), 'R', { ...base, ...patch })).toThrow(message);

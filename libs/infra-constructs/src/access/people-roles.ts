@@ -1,7 +1,8 @@
 import { Annotations, aws_iam as iam, Duration } from 'aws-cdk-lib';
-import type { PlatformSpec } from '@dogbreed/platform-spec';
+import { PrincipalArn, RoleSessionSeconds, type PlatformSpec } from '@dogbreed/platform-spec';
 import { Construct } from 'constructs';
 import { InfraPropsError } from '../errors.js';
+import { checkProp } from '../props.js';
 import { acknowledgeWildcards } from '../nag.js';
 import { accessNames, principalsFor, type PeopleRoleKind } from './names.js';
 import {
@@ -14,9 +15,6 @@ import {
 
 /** The context key every people role's trust policy requires to be true. */
 export const MFA_CONDITION = { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } as const;
-
-const PRINCIPAL_ARN =
-  /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/;
 
 export interface PeopleRoleProps {
   /** Fixed role name, so people can `aws sts assume-role` it without looking anything up. */
@@ -48,18 +46,18 @@ export class PeopleRole extends Construct {
         `PeopleRole ${props.roleName}: at least one principal is required (a role trusting nobody is useless)`,
       );
     }
-    const bad = props.principals.filter((p) => !PRINCIPAL_ARN.test(p));
+    const bad = props.principals.filter((p) => !PrincipalArn.safeParse(p).success);
     if (bad.length > 0)
       throw new InfraPropsError(`PeopleRole ${props.roleName}: not an IAM principal ARN: ${bad.join(', ')}`);
     if (new Set(props.principals).size !== props.principals.length) {
       throw new InfraPropsError(`PeopleRole ${props.roleName}: a principal is listed twice`);
     }
-    const seconds = props.maxSessionDuration.toSeconds();
-    if (seconds < 3600 || seconds > 43200) {
-      throw new InfraPropsError(
-        `PeopleRole ${props.roleName}: maxSessionDuration must be 1 to 12 hours, got ${seconds} s`,
-      );
-    }
+    checkProp(
+      `PeopleRole ${props.roleName}`,
+      'maxSessionDuration',
+      RoleSessionSeconds,
+      props.maxSessionDuration.toSeconds(),
+    );
     if (props.statements.length === 0)
       throw new InfraPropsError(`PeopleRole ${props.roleName}: at least one policy statement is required`);
 

@@ -26,7 +26,12 @@
  * Validate (the pre-flight `doctor`): ListObjectsV2 under `datasets/` in the data bucket (the split folders exist).
  */
 import { aws_iam as iam, Stack } from 'aws-cdk-lib';
-import { EVALUATION_FILE, S3_PREFIXES, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  EVALUATION_FILE,
+  MODEL_ARTIFACT_FILE,
+  S3_PREFIXES,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import type { DataStores } from '../data/data-stores.js';
 
 /** Prefixes of the model bucket a CI stage may list (and, for train, read and write). */
@@ -95,7 +100,7 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
       sid: 'CiTrainRegisterArtifacts',
       principals: [train],
       actions: ['s3:GetObject'],
-      resources: [stores.modelBucket.arnForObjects(`${S3_PREFIXES.trainingOutput}*/model.tar.gz`)],
+      resources: [stores.modelBucket.arnForObjects(`${S3_PREFIXES.trainingOutput}*/${MODEL_ARTIFACT_FILE}`)],
     }),
   );
   stores.modelBucket.addToResourcePolicy(

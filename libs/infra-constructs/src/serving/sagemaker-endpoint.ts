@@ -25,6 +25,7 @@ import {
   parseCron,
   ROLLBACK_ALARM_KINDS,
   rollbackAlarmName,
+  SAGEMAKER_MODEL_DIR,
   SamplingPercent,
   type AutoscalingSpec,
   type EndpointSpec,
@@ -47,9 +48,6 @@ export interface ModelImage {
   readonly imageUri: string;
   readonly repository: ecr.IRepository;
 }
-
-/** Where SageMaker mounts the model data inside the container. */
-export const SAGEMAKER_MODEL_DIR = '/opt/ml/model';
 
 /** Instance families with local NVMe storage reject an endpoint-config volume KMS key (e.g. ml.g4dn, ml.m5d, ml.p4d). */
 export function instanceHasLocalStorage(instanceType: string): boolean {

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { RoleSessionSeconds, SageMakerInstanceType } from './common.js';
 
-const PrincipalArn = z
+/** An IAM principal people roles may trust: an account root, a user, a role or an SSO permission-set session. */
+export const PrincipalArn = z
   .string()
   .regex(
     /^arn:aws:(iam::\d{12}:(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)|sts::\d{12}:assumed-role\/[\w+=,.@/-]+)$/,
