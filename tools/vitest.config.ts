@@ -11,7 +11,7 @@ export default projectConfig(__dirname, {
     ],
     // The workflow rehearsal rebuilds dist/ as the workflow does: it runs alone in the e2e phase (vitest.e2e.config.ts),
     // never beside tests that start those bundles.
-    exclude: ['**/node_modules/**', 'tests/seams/first-deploy.test.ts'],
+    exclude: ['**/node_modules/**', 'tests/e2e/**'],
     testTimeout: 120_000,
     coverage: { include: ['gha/**/*.ts', 'doctor/**/*.ts'] },
   },

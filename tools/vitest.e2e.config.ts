@@ -7,5 +7,5 @@ import { projectConfig } from '../vitest.shared';
  */
 const config = projectConfig(__dirname, { test: { testTimeout: 900_000, hookTimeout: 300_000 } });
 // mergeConfig concatenates arrays: replace the shared include list instead of extending it.
-if (config.test) config.test.include = ['tests/seams/first-deploy.test.ts'];
+if (config.test) config.test.include = ['tests/e2e/**/*.test.ts'];
 export default config;

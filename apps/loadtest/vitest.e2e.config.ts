@@ -5,5 +5,5 @@ const config = projectConfig(__dirname, {
   test: { testTimeout: 360_000, hookTimeout: 120_000, fileParallelism: false },
 });
 // mergeConfig concatenates arrays: replace the shared include list instead of extending it.
-if (config.test) config.test.include = ['tests/**/*.e2e.test.ts'];
+if (config.test) config.test.include = ['tests/e2e/**/*.test.ts'];
 export default config;

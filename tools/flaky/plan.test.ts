@@ -41,42 +41,36 @@ describe('discoverTestFiles', () => {
   touch('apps/local-stack/tests/e2e/a.test.ts');
   touch('apps/local-stack/src/unit.test.ts');
   touch('apps/model-server/tests/integration/server.test.ts');
-  touch('apps/model-server/tests/helpers/images.ts');
-  touch('apps/loadtest/tests/loadtest.e2e.test.ts');
+  touch('apps/model-server/tests/support/images.ts');
+  touch('apps/loadtest/tests/e2e/loadtest.test.ts');
+  touch('apps/loadtest/tests/integration/k6.test.ts');
   touch('apps/loadtest/vitest.e2e.config.ts');
-  touch('apps/invoker/tests/unit/handler.test.ts');
-  touch('apps/launcher/tests/local.test.ts');
+  touch('apps/launcher/src/ec2/launch.test.ts');
+  touch('apps/launcher/tests/integration/local.test.ts');
+  touch('apps/launcher/tests/support/helpers.ts');
+  touch('libs/testing/tests/integration/moto.test.ts');
+  touch('tools/tests/e2e/first-deploy.test.ts');
 
-  it('finds e2e/integration files (and the whole tests/ of loadtest, launcher, infra), not unit tests', () => {
+  it('finds the tests/integration and tests/e2e files of every app and lib, not unit tests or support code', () => {
+    const file = (path: string, project: string, config: string) => ({ path, project, config });
     expect(discoverTestFiles(root)).toEqual([
-      {
-        path: 'apps/launcher/tests/local.test.ts',
-        project: 'launcher',
-        config: 'apps/launcher/vitest.config.ts',
-      },
-      {
-        path: 'apps/loadtest/tests/loadtest.e2e.test.ts',
-        project: 'loadtest',
-        config: 'apps/loadtest/vitest.e2e.config.ts',
-      },
-      {
-        path: 'apps/local-stack/tests/e2e/a.test.ts',
-        project: 'local-stack',
-        config: 'apps/local-stack/vitest.config.ts',
-      },
-      {
-        path: 'apps/model-server/tests/integration/server.test.ts',
-        project: 'model-server',
-        config: 'apps/model-server/vitest.config.ts',
-      },
+      file('apps/launcher/tests/integration/local.test.ts', 'launcher', 'apps/launcher/vitest.config.ts'),
+      file('apps/loadtest/tests/e2e/loadtest.test.ts', 'loadtest', 'apps/loadtest/vitest.e2e.config.ts'),
+      file('apps/loadtest/tests/integration/k6.test.ts', 'loadtest', 'apps/loadtest/vitest.config.ts'),
+      file('apps/local-stack/tests/e2e/a.test.ts', 'local-stack', 'apps/local-stack/vitest.config.ts'),
+      file(
+        'apps/model-server/tests/integration/server.test.ts',
+        'model-server',
+        'apps/model-server/vitest.config.ts',
+      ),
+      file('libs/testing/tests/integration/moto.test.ts', 'testing', 'libs/testing/vitest.config.ts'),
     ]);
   });
 
   it('keeps the files matching any filter', () => {
-    expect(selectFiles(discoverTestFiles(root), ['model-server', 'loadtest']).map((f) => f.project)).toEqual([
-      'loadtest',
-      'model-server',
-    ]);
+    expect(
+      selectFiles(discoverTestFiles(root), ['model-server', 'e2e/loadtest']).map((f) => f.project),
+    ).toEqual(['loadtest', 'model-server']);
   });
 });
 

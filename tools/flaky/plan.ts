@@ -98,13 +98,14 @@ export interface TestFile {
   readonly config: string;
 }
 
-/** Folders (under apps/<project>/) whose test files start processes, servers or containers: what can flake. */
-const SLOW_TEST_DIRS: Readonly<Record<string, readonly string[]>> = {
-  '*': ['tests/e2e', 'tests/integration'],
-  loadtest: ['tests'],
-  launcher: ['tests'],
-  infra: ['tests'],
-};
+/**
+ * Where test files that start processes, servers or emulators live in every project (CONTRIBUTING.md, Tests): what
+ * can flake. Unit tests (beside the code under `src/`) and shared test code (`tests/support/`) are never run.
+ */
+const SLOW_TEST_DIRS = ['tests/integration', 'tests/e2e'] as const;
+
+/** The folders that hold projects. The tools project is left out: its e2e is the first-deploy rehearsal (minutes). */
+const PROJECT_PARENTS = ['apps', 'libs'] as const;
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -113,26 +114,28 @@ function walk(dir: string): string[] {
 
 /** Every e2e/integration test file of the workspace, sorted, each with its project's vitest config. */
 export function discoverTestFiles(root: string): TestFile[] {
-  const apps = join(root, 'apps');
-  const files = new Map<string, TestFile>();
-  for (const project of readdirSync(apps)) {
-    const dirs = [...(SLOW_TEST_DIRS['*'] ?? []), ...(SLOW_TEST_DIRS[project] ?? [])];
-    for (const dir of dirs) {
-      for (const abs of walk(join(apps, project, dir))) {
-        if (!abs.endsWith('.test.ts')) continue;
-        const path = relative(root, abs).split(sep).join('/');
-        files.set(path, { path, project, config: configFor(root, project, path) });
+  const files: TestFile[] = [];
+  for (const parent of PROJECT_PARENTS) {
+    if (!existsSync(join(root, parent))) continue;
+    for (const project of readdirSync(join(root, parent))) {
+      const projectRoot = `${parent}/${project}`;
+      for (const dir of SLOW_TEST_DIRS) {
+        for (const abs of walk(join(root, projectRoot, dir))) {
+          if (!abs.endsWith('.test.ts')) continue;
+          const path = relative(root, abs).split(sep).join('/');
+          files.push({ path, project, config: configFor(root, projectRoot, path) });
+        }
       }
     }
   }
-  return [...files.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** `*.e2e.test.ts` run under the project's e2e config where it has one (its unit config excludes them). */
-export function configFor(root: string, project: string, path: string): string {
-  const e2e = `apps/${project}/vitest.e2e.config.ts`;
-  if (path.endsWith('.e2e.test.ts') && existsSync(join(root, e2e))) return e2e;
-  return `apps/${project}/vitest.config.ts`;
+/** Files under `tests/e2e/` run under the project's e2e config where it has one (its unit config leaves them out). */
+export function configFor(root: string, projectRoot: string, path: string): string {
+  const e2e = `${projectRoot}/vitest.e2e.config.ts`;
+  if (path.startsWith(`${projectRoot}/tests/e2e/`) && existsSync(join(root, e2e))) return e2e;
+  return `${projectRoot}/vitest.config.ts`;
 }
 
 export function selectFiles(files: readonly TestFile[], filters: readonly string[]): TestFile[] {

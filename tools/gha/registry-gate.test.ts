@@ -1,7 +1,7 @@
 /**
  * The registry gate's pure parts: package ARNs and groups, the state each step accepts, which Approved package a
  * deploy takes (and that a pending or rejected one never is), the approval request, what the replay job fetches and
- * how its verdict reads. The AWS side runs against the emulated account in tools/tests/seams/first-deploy.test.ts.
+ * how its verdict reads. The AWS side runs against the emulated account in tools/tests/e2e/first-deploy.test.ts.
  */
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { describe, expect, it } from 'vitest';
-import { DeployUsageError, planDeploy, withModelContext } from '../scripts/deploy-args.js';
+import { DeployUsageError, planDeploy, withModelContext } from './deploy-args.js';
 
 const cdkDeployArgs = (args: string[], o: typeof opts) => [...planDeploy(args, o).argv];
 

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { App, aws_ecr_assets as ecrAssets, IgnoreMode, Stack } from 'aws-cdk-lib';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerignorePatterns, infraInputs, REPO_LAYOUT } from '../src/inputs.js';
+import { dockerignorePatterns, infraInputs, REPO_LAYOUT } from './inputs.js';
 
 let root = '';
 const write = (path: string, text: string) => {

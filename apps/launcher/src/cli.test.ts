@@ -1,24 +1,21 @@
+/**
+ * The launcher's pure parts through their functions and `runCli`: argument validation, training log and SageMaker
+ * progress lines, the EC2 run command, the local command, registration metrics and `--dry-run`. The EC2 script run
+ * in bash is in tests/integration/ec2-script.test.ts.
+ */
 import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { specWith } from '@dogbreed/testing';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { assertRegisterIsASwitch, parseLaunchArgs } from '../src/args.js';
-import { runCli } from '../src/cli.js';
-import {
-  buildSendCommandRequest,
-  ec2Script,
-  MISSING_PYTHON_EXIT,
-  newOutputLines,
-  shellQuote,
-} from '../src/ec2/request.js';
-import { EXIT_CODES, UsageError } from '../src/errors.js';
-import { effectiveHyperparameters } from '../src/hyperparameters.js';
-import { InterruptSignal } from '../src/io.js';
-import { localCommand } from '../src/local/command.js';
-import { progressLines, type JobSnapshot } from '../src/sagemaker/progress.js';
-import { flattenMetrics } from '../src/register.js';
-import { formatMetricLine, LineSplitter, parseMetricLine } from '../src/training-log.js';
-import { memoryIo, TEST_INFRA } from './helpers.js';
+import { assertRegisterIsASwitch, parseLaunchArgs } from './args.js';
+import { runCli } from './cli.js';
+import { buildSendCommandRequest, ec2Script, newOutputLines, shellQuote } from './ec2/request.js';
+import { EXIT_CODES, UsageError } from './errors.js';
+import { effectiveHyperparameters } from './hyperparameters.js';
+import { InterruptSignal } from './io.js';
+import { localCommand } from './local/command.js';
+import { progressLines, type JobSnapshot } from './sagemaker/progress.js';
+import { flattenMetrics } from './register.js';
+import { formatMetricLine, LineSplitter, parseMetricLine } from './training-log.js';
+import { memoryIo, TEST_INFRA } from '../tests/support/helpers.js';
 
 describe('argument validation', () => {
   it('names every bad flag', () => {
@@ -139,17 +136,6 @@ describe('EC2 run command', () => {
     expect(script).toContain(
       `aws s3 cp "$RUN/model.tar.gz" s3://${TEST_INFRA.modelBucket}/training-output/ec2-single/single-1/model.tar.gz`,
     );
-  });
-  it("runs the spec's interpreter and fails clearly, before any work, when the AMI lacks it", () => {
-    const missing = '/nonexistent/dogbreed-venv/bin/python';
-    const script = ec2Script({ ...plan, spec: specWith({ training: { ec2PythonPath: missing } }) }).join(
-      '\n',
-    );
-    expect(ec2Script(plan).join('\n')).toContain(`PY=${PLATFORM_SPEC.training.ec2PythonPath}`);
-    const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 10_000 });
-    expect(run.status).toBe(MISSING_PYTHON_EXIT);
-    expect(run.stderr).toContain(`no Python interpreter at ${missing}`);
-    expect(run.stderr).toContain('training.ec2PythonPath');
   });
   it('quotes shell words and follows output line by line', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);

@@ -10,16 +10,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { datasetKey, planUpload, progressLine, scanDataset, type DatasetFile } from '../src/dataset.js';
-import { DatasetLayoutError, EXIT_CODES } from '../src/errors.js';
-import { readInfra } from '../src/infra.js';
-import { InterruptSignal } from '../src/io.js';
-import { buildCreateModelPackageRequest } from '../src/register.js';
-import { runTrainingInputs } from '../src/sagemaker/launch.js';
-import { interruptAction } from '../src/sagemaker/wait.js';
-import { stopDecision, stopResultLine } from '../src/stop.js';
-import { infraParameters, memoryIo, testContext } from './helpers.js';
+import { runCli } from './cli.js';
+import { datasetKey, planUpload, progressLine, scanDataset, type DatasetFile } from './dataset.js';
+import { DatasetLayoutError, EXIT_CODES } from './errors.js';
+import { readInfra } from './infra.js';
+import { InterruptSignal } from './io.js';
+import { buildCreateModelPackageRequest } from './register.js';
+import { runTrainingInputs } from './sagemaker/launch.js';
+import { interruptAction } from './sagemaker/wait.js';
+import { stopDecision, stopResultLine } from './stop.js';
+import { infraParameters, memoryIo, testContext } from '../tests/support/helpers.js';
 
 describe('--register without the serving image', () => {
   it('readInfra never asks SSM for the model server image, and a run with --register needs nothing more', async () => {

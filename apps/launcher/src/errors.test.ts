@@ -18,8 +18,8 @@ import {
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli.js';
-import type { AwsClients } from '../src/context.js';
+import { runCli } from './cli.js';
+import type { AwsClients } from './context.js';
 import {
   CapacityError,
   EXIT_CODES,
@@ -30,10 +30,10 @@ import {
   MissingInfraParameterError,
   RequestValidationError,
   toLauncherError,
-} from '../src/errors.js';
-import { InterruptSignal } from '../src/io.js';
-import { launchSageMaker } from '../src/sagemaker/launch.js';
-import { infraParameters, memoryIo, testContext } from './helpers.js';
+} from './errors.js';
+import { InterruptSignal } from './io.js';
+import { launchSageMaker } from './sagemaker/launch.js';
+import { infraParameters, memoryIo, testContext } from '../tests/support/helpers.js';
 
 const sm = mockClient(SageMakerClient);
 const s3 = mockClient(S3Client);

@@ -20,7 +20,6 @@ export function sampleMetadata(
   return { ...MODEL_METADATA_EXAMPLE, classNames, numClasses: classNames.length, ...patch };
 }
 
-export * from '@dogbreed/workspace';
 export * from './moto.js';
 export * from './aws-recorder.js';
 export * from './tiny-model.js';

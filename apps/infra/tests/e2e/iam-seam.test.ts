@@ -32,7 +32,15 @@ import {
   ssmParameterNames,
   type CiStage,
 } from '@dogbreed/platform-spec';
-import { motoAvailable, startAwsRecorder, startMoto, tinyModelArtifact, type AwsRecorder, type MotoServer, type RecordedCall } from '@dogbreed/testing';
+import {
+  motoAvailable,
+  startAwsRecorder,
+  startMoto,
+  tinyModelArtifact,
+  type AwsRecorder,
+  type MotoServer,
+  type RecordedCall,
+} from '@dogbreed/testing';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { composeInfra } from '@dogbreed/infra-constructs';
 import { infraInputs } from '../../src/inputs.js';

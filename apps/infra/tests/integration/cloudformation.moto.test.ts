@@ -1,7 +1,7 @@
 /**
  * Templates in an emulator: every stack of the synthesized app is created through the real CloudFormation API
  * (`@aws-sdk/client-cloudformation`) in moto's server, in dependency order, each until CREATE_COMPLETE. The only
- * changes to the templates are the moto-only transforms in platform-spec's `testing/moto-transforms.ts`; the account first gets what
+ * changes to the templates are the moto-only transforms in `libs/testing/src/moto-transforms.ts`; the account first gets what
  * `cdk bootstrap` would leave (version parameter, asset bucket with the app's file assets).
  *
  * moto is installed by tools/setup.sh: locally the suite skips without it; in CI (`CI` set) it fails instead.

@@ -6,13 +6,19 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
-import { motoAvailable, startAwsRecorder, startMoto, type AwsRecorder, type MotoServer } from '@dogbreed/testing';
+import {
+  motoAvailable,
+  startAwsRecorder,
+  startMoto,
+  type AwsRecorder,
+  type MotoServer,
+} from '@dogbreed/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ModelArtifactError,
   resolveServingModels,
   type ArtifactClients,
-} from '../scripts/serving-artifacts.js';
+} from '../../scripts/serving-artifacts.js';
 
 const names = ssmParameterNames(PLATFORM_SPEC);
 const BUCKET = 'dogbreed-models-123456789012';

@@ -32,12 +32,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import type { AwsClients } from '../src/context.js';
-import { EC2_READY_TIMEOUT_SECONDS } from '../src/ec2/launch.js';
-import { EXIT_CODES } from '../src/errors.js';
-import { InterruptSignal } from '../src/io.js';
-import { FIXED_NOW, infraParameters, memoryIo, TEST_INFRA, type MemoryIo } from './helpers.js';
+import { runCli } from '../cli.js';
+import type { AwsClients } from '../context.js';
+import { EC2_READY_TIMEOUT_SECONDS } from './launch.js';
+import { EXIT_CODES } from '../errors.js';
+import { InterruptSignal } from '../io.js';
+import {
+  FIXED_NOW,
+  infraParameters,
+  memoryIo,
+  TEST_INFRA,
+  type MemoryIo,
+} from '../../tests/support/helpers.js';
 
 const ec2 = mockClient(EC2Client);
 const ssm = mockClient(SSMClient);

@@ -11,17 +11,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { HyperparameterOverridesSchema } from '../src/args.js';
-import { effectiveHyperparameters } from '../src/hyperparameters.js';
-import { infraFromValues } from '../src/infra.js';
+import { HyperparameterOverridesSchema } from '../args.js';
+import { effectiveHyperparameters } from '../hyperparameters.js';
+import { infraFromValues } from '../infra.js';
 import {
   buildCreateTrainingJobRequest,
   defaultJobName,
   hasInstanceStorage,
   sagemakerHyperparameters,
-} from '../src/sagemaker/request.js';
-import { parseMetricDefinitions } from '../src/sagemaker/metric-definitions.js';
-import { FIXED_NOW, infraParameters, TEST_INFRA } from './helpers.js';
+} from './request.js';
+import { parseMetricDefinitions } from './metric-definitions.js';
+import { FIXED_NOW, infraParameters, TEST_INFRA } from '../../tests/support/helpers.js';
 
 /** A fixed list so the goldens do not move when the training package edits its file (its own test covers that). */
 const METRICS = parseMetricDefinitions(
@@ -55,7 +55,7 @@ function request(
   });
 }
 
-const GOLDEN_DIR = join(__dirname, 'golden');
+const GOLDEN_DIR = join(__dirname, '../../tests/support/golden');
 
 /**
  * Exact text comparison with the stored JSON, formatted the way the repository's prettier formats it (so

@@ -21,13 +21,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import type { AwsClients } from '../src/context.js';
-import { EXIT_CODES } from '../src/errors.js';
-import { InterruptSignal } from '../src/io.js';
-import { buildCreateTrainingJobRequest } from '../src/sagemaker/request.js';
-import { infraParameters, memoryIo, TEST_INFRA } from './helpers.js';
-import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
+import { runCli } from '../../src/cli.js';
+import type { AwsClients } from '../../src/context.js';
+import { EXIT_CODES } from '../../src/errors.js';
+import { InterruptSignal } from '../../src/io.js';
+import { buildCreateTrainingJobRequest } from '../../src/sagemaker/request.js';
+import { infraParameters, memoryIo, TEST_INFRA } from '../support/helpers.js';
+import { motoAvailable, motoClients, startMoto, type MotoServer } from '../support/moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
 /** Jobs whose life the recorder plays (moto would report them Completed at once). */

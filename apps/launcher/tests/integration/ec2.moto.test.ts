@@ -16,11 +16,11 @@
  * What moto cannot prove:
  *  - the SSM agent wait: moto (5.2.5) does not implement DescribeInstanceInformation (its server answers HTTP
  *    500, "not implemented"), and moto instances never register with SSM. The success test therefore passes `waitForSsmAgent: false` (a documented option of
- *    launchEc2, never set by the CLI); the agent wait is covered by the mocked tests in ec2.test.ts, and the
+ *    launchEc2, never set by the CLI); the agent wait is covered by the mocked tests in src/ec2/launch.test.ts, and the
  *    last test here only shows that without that option the flow never sends a command to moto.
  *  - anything that runs on the instance: moto executes no script, its invocation is `Success` at once with
  *    empty output, so progress lines, failure statuses, stderr tails and the real artifact upload are covered
- *    by ec2.test.ts only, and the model.tar.gz the launcher reports is not in moto's S3.
+ *    by src/ec2/launch.test.ts only, and the model.tar.gz the launcher reports is not in moto's S3.
  *  - the pending → running delay, IAM (moto authorises everything) and instance profiles.
  */
 import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
@@ -37,12 +37,19 @@ import {
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListCommandsCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../src/context.js';
-import { launchEc2 } from '../src/ec2/launch.js';
-import { effectiveHyperparameters } from '../src/hyperparameters.js';
-import { ec2Script } from '../src/ec2/request.js';
-import { FIXED_NOW, infraParameters, memoryIo, TEST_INFRA, testContext, type MemoryIo } from './helpers.js';
-import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
+import type { AwsClients } from '../../src/context.js';
+import { launchEc2 } from '../../src/ec2/launch.js';
+import { effectiveHyperparameters } from '../../src/hyperparameters.js';
+import { ec2Script } from '../../src/ec2/request.js';
+import {
+  FIXED_NOW,
+  infraParameters,
+  memoryIo,
+  TEST_INFRA,
+  testContext,
+  type MemoryIo,
+} from '../support/helpers.js';
+import { motoAvailable, motoClients, startMoto, type MotoServer } from '../support/moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
 

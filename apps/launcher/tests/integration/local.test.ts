@@ -5,10 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli.js';
-import { EXIT_CODES } from '../src/errors.js';
-import { InterruptSignal } from '../src/io.js';
-import { memoryIo, TRAINING_DIR } from './helpers.js';
+import { runCli } from '../../src/cli.js';
+import { EXIT_CODES } from '../../src/errors.js';
+import { InterruptSignal } from '../../src/io.js';
+import { memoryIo, TRAINING_DIR } from '../support/helpers.js';
 
 const ready =
   existsSync(join(TRAINING_DIR, 'train.py')) &&

@@ -26,11 +26,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create as createTar } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsClients } from '../src/context.js';
-import { launchSageMaker } from '../src/sagemaker/launch.js';
-import { buildCreateTrainingJobRequest } from '../src/sagemaker/request.js';
-import { infraParameters, memoryIo, TEST_INFRA, testContext, TRAINING_DIR } from './helpers.js';
-import { motoAvailable, motoClients, startMoto, type MotoServer } from './moto.js';
+import type { AwsClients } from '../../src/context.js';
+import { launchSageMaker } from '../../src/sagemaker/launch.js';
+import { buildCreateTrainingJobRequest } from '../../src/sagemaker/request.js';
+import { infraParameters, memoryIo, TEST_INFRA, testContext, TRAINING_DIR } from '../support/helpers.js';
+import { motoAvailable, motoClients, startMoto, type MotoServer } from '../support/moto.js';
 
 const REGION = PLATFORM_SPEC.project.region;
 

@@ -1,10 +1,10 @@
 import { ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { join } from 'node:path';
-import { parseLaunchArgs, type RawOptions } from '../src/args.js';
-import type { LaunchContext } from '../src/context.js';
-import type { InfraConfig } from '../src/infra.js';
-import { InterruptSignal, type Io } from '../src/io.js';
+import { parseLaunchArgs, type RawOptions } from '../../src/args.js';
+import type { LaunchContext } from '../../src/context.js';
+import type { InfraConfig } from '../../src/infra.js';
+import { InterruptSignal, type Io } from '../../src/io.js';
 
 export const FIXED_NOW = new Date('2026-11-24T12:34:56Z');
 

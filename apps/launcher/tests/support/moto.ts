@@ -3,7 +3,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { MotoServer } from '@dogbreed/testing';
-import type { AwsClients } from '../src/context.js';
+import type { AwsClients } from '../../src/context.js';
 
 /** moto's server mode: one starter for every project's tests (in the testing library). */
 export { motoAvailable, startMoto, type MotoServer } from '@dogbreed/testing';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_LIMITS, PLATFORM_SPEC } from '@dogbreed/platform-spec';
-import { workspaceRoot } from '@dogbreed/platform-spec/testing';
+import { workspaceRoot } from '@dogbreed/workspace';
 import { LambdaRuntime } from '../../src/lambda/runtime.js';
 import { LambdaRecorder } from '../../src/metrics-recorder.js';
 import { MAIN, removeDir } from '../e2e/harness.js';

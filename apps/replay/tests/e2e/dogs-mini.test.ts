@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { METADATA_FILE, MODEL_FILE, ModelMetadataSchema } from '@dogbreed/platform-spec';
 import { sharedDir, toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readReport, runBuiltCli } from '../helpers/cli.js';
+import { readReport, runBuiltCli } from '../support/cli.js';
 
 const dogs = (() => {
   const shared = sharedDir();

@@ -24,7 +24,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModelServerMain } from '../../src/cli.js';
 import { serveModelDir, type Target } from '../../src/targets.js';
-import { readReport, runBuiltCli } from '../helpers/cli.js';
+import { readReport, runBuiltCli } from '../support/cli.js';
 
 /** How long one CLI run may take before the test gives up on it (two server starts and nine requests). */
 const RUN_DEADLINE_MS = 90_000;

@@ -5,8 +5,8 @@ import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { createTinyModelDir } from '@dogbreed/testing';
 import { toolPaths } from '@dogbreed/workspace';
 import { describe, expect, it } from 'vitest';
-import { localStackMain } from '../src/runner/local-stack';
-import { runLoadTest } from '../src/runner/run';
+import { localStackMain } from '../../src/runner/local-stack';
+import { runLoadTest } from '../../src/runner/run';
 
 /**
  * The real k6 binary against the real local stack: smoke, a time-compressed autoscale (time scale 60: a metric
