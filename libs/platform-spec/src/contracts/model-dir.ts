@@ -48,6 +48,13 @@ export const ModelMetadataSchema = z
       name: z.string().min(1),
       /** `logits` → the server applies softmax; `probabilities` → used as is. */
       kind: z.enum(['logits', 'probabilities']),
+      /**
+       * The "is it a dog?" output: a second ONNX output of shape [N, 1] holding the probability that the photo shows
+       * a dog (the backbone's pretrained ImageNet head, softmax over its 1000 classes, summed over the dog classes
+       * 151–268). `source` says which head and backbone it comes from. Absent in models exported before it existed:
+       * the server then answers no `dog` field.
+       */
+      dog: z.object({ name: z.string().min(1), source: z.string().min(1) }).optional(),
     }),
     preprocessing: z.object({
       /**

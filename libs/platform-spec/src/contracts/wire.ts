@@ -34,6 +34,11 @@ export const PredictionResponseSchema = z.object({
     /** From the request's arrival to the answer: reading the body and queueing included. */
     total: z.number().nonnegative(),
   }),
+  /**
+   * Whether the photo shows a dog, from the model's dog output (`output.dog` in metadata.json): its probability and
+   * the verdict at the spec's `modelServer.dog.threshold`. Absent when the model has no dog output.
+   */
+  dog: z.object({ probability: z.number().min(0).max(1), isDog: z.boolean() }).optional(),
 });
 export type PredictionResponse = z.infer<typeof PredictionResponseSchema>;
 
@@ -77,6 +82,11 @@ export const ERROR_CODES = {
   UNSUPPORTED_IMAGE_FORMAT: { status: 415, meaning: 'the image is not JPEG, PNG or WebP (model server)' },
   UNSUPPORTED_IMAGE_TYPE: { status: 415, meaning: 'the image is not JPEG, PNG or WebP (invoker)' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the Content-Type is not accepted' },
+  // The photo is fine as an image but not what the model answers for (422).
+  NOT_A_DOG: {
+    status: 422,
+    meaning: 'the photo does not look like a dog (modelServer.dog.policy is refuse)',
+  },
   // Retry later (429, 503).
   THROTTLED: { status: 429, meaning: 'SageMaker throttled the call' },
   MODEL_BUSY: { status: 503, meaning: 'the model server refused the call as busy' },
@@ -86,6 +96,11 @@ export const ERROR_CODES = {
   SHUTTING_DOWN: { status: 503, meaning: 'the server is draining before it stops' },
   // Server-side failures (500, 502, 504).
   INFERENCE_FAILED: { status: 500, meaning: 'ONNX Runtime failed on the batch' },
+  INVALID_MODEL_OUTPUT: {
+    status: 500,
+    meaning:
+      "the model's output is not a probability distribution over its classes (non-finite, wrong length)",
+  },
   INTERNAL_ERROR: { status: 500, meaning: 'anything unexpected' },
   BAD_MODEL_RESPONSE: { status: 502, meaning: 'the model answered something that is not a prediction' },
   ENDPOINT_FAILURE: { status: 502, meaning: 'the endpoint failed to process the call' },

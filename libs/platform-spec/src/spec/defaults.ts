@@ -98,6 +98,7 @@ export const DEFAULT_SPEC = {
     inferenceSessions: 0,
     maxQueueDepth: 64,
     batching: { enabled: false, maxBatchSize: 8, maxDelayMs: 2 },
+    dog: { threshold: 0.5, policy: 'flag' },
   },
   training: {
     notebookInstanceType: 'ml.t3.medium',
@@ -192,6 +193,24 @@ export const DEFAULT_SPEC = {
       maxAccuracyDrop: 0.02,
       maxMeanConfidenceShift: 0.1,
       maxP95LatencyRatio: 1.5,
+    },
+    // Fifteen minutes of a full copy of live traffic: at a few requests per second, hundreds of pairs.
+    shadow: {
+      enabled: true,
+      samplingPercent: 100,
+      durationSeconds: 900,
+      minPairs: 50,
+      minTop1Agreement: 0.9,
+      maxMeanConfidenceShift: 0.1,
+      maxNotADogRateIncrease: 0.05,
+      maxP95LatencyRatio: 1.5,
+    },
+    drift: {
+      windowHours: 24,
+      minRequests: 200,
+      maxClassMixPsi: 0.25,
+      maxConfidencePsi: 0.25,
+      maxNotADogRateIncrease: 0.1,
     },
     dataCapture: { enabled: true, samplingPercent: 20, localDir: '.local-stack/data-capture' },
   },

@@ -22,5 +22,11 @@ export const ModelServerSpecSchema = z.object({
   maxQueueDepth: PositiveInt,
   /** Micro-batching: group concurrent requests into one ORT run. */
   batching: z.object({ enabled: z.boolean(), maxBatchSize: PositiveInt, maxDelayMs: NonNegativeInt }),
+  /**
+   * "Is it a dog?", for models with a dog output (`output.dog` in metadata.json): a photo is a dog when the output's
+   * probability is at least `threshold`; a non-dog is answered with `dog.isDog: false` (`flag`) or refused with 422
+   * `NOT_A_DOG` (`refuse`).
+   */
+  dog: z.object({ threshold: z.number().min(0).max(1), policy: z.enum(['flag', 'refuse']) }),
 });
 export type ModelServerSpec = z.infer<typeof ModelServerSpecSchema>;

@@ -1,0 +1,7 @@
+/**
+ * The model's answers as a guarded signal, pure functions over prediction records (data capture, replay pairs): the
+ * live shadow's verdict (a candidate against the serving model on the same requests) and drift over time (a window
+ * of served predictions against the model's evaluation baseline). The local stack, the CI steps and the CLIs call
+ * the same code.
+ */
+export {};
