@@ -6,19 +6,10 @@
  * listed so a disagreement the candidate could never have avoided is visible as such.
  */
 
-/**
- * The comparison key of a breed name: drop a leading `NNN.` index, lower-case, and treat `_`, `-` and runs of
- * white space as one space. `003.beagle` = `beagle`; `001.Shih-Tzu` = `Shih-Tzu` = `shih tzu`;
- * `002.Rhodesian_ridgeback` = `Rhodesian ridgeback`.
- */
-export function breedKey(name: string): string {
-  return name
-    .trim()
-    .replace(/^\d+\./, '')
-    .toLowerCase()
-    .replace(/[\s_-]+/g, ' ')
-    .trim();
-}
+import { breedKey } from '@dogbreed/model-quality';
+
+// The comparison key lives with the quality figures (the live shadow compares breeds the same way).
+export { breedKey };
 
 /** Two names are the same breed when their keys are equal. */
 export function sameBreed(a: string, b: string): boolean {

@@ -2,6 +2,7 @@
  * The replay report: what was compared, the figures, each threshold with its value, limit and result, and the
  * verdict. One zod schema, so the JSON the pipeline reads is checked when written and can be checked when read.
  */
+import { LatencySummarySchema, QualityCheckSchema } from '@dogbreed/model-quality';
 import { ReplayThresholdsSchema } from '@dogbreed/platform-spec';
 import { z } from 'zod';
 
@@ -22,7 +23,7 @@ export const SideSchema = z.object({
 });
 export type ReplaySide = z.infer<typeof SideSchema>;
 
-export const LatencySchema = z.object({ p50Ms: z.number(), p95Ms: z.number(), meanMs: z.number() });
+export const LatencySchema = LatencySummarySchema;
 export type LatencySummary = z.infer<typeof LatencySchema>;
 
 const AccuracySideSchema = z.object({ correct: z.number().int().nonnegative(), rate: Rate });
@@ -106,16 +107,8 @@ export const FiguresSchema = z.object({
 });
 export type ReplayFigures = z.infer<typeof FiguresSchema>;
 
-export const CheckSchema = z.object({
-  /** The threshold's name in `rollout.replay`, or `candidateErrors`. */
-  name: z.string(),
-  description: z.string(),
-  value: z.number().nullable(),
-  comparator: z.enum(['>=', '<=']),
-  limit: z.number(),
-  /** `n/a`: nothing to measure (no labelled images for the accuracy check); does not fail the replay. */
-  result: z.enum(['pass', 'fail', 'n/a']),
-});
+/** One threshold's check (`name`: the threshold in `rollout.replay`, or `candidateErrors`). */
+export const CheckSchema = QualityCheckSchema;
 export type ReplayCheck = z.infer<typeof CheckSchema>;
 
 export const ReplayReportSchema = z.object({

@@ -1,7 +1,7 @@
 /** The figures from made-up outcomes: agreement, flips, accuracy, confidence, latency and errors. */
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from './invoke.js';
-import { latencySummary, percentile, summarise, type ReplayPair } from './stats.js';
+import { summarise, type ReplayPair } from './stats.js';
 
 const ans = (label: string, confidence: number, latencyMs: number): Outcome => ({
   ok: true,
@@ -17,21 +17,6 @@ const pair = (id: string, label: string | undefined, baseline: Outcome, candidat
   ...(label !== undefined ? { label } : {}),
   baseline,
   candidate,
-});
-
-describe('percentile', () => {
-  it('is nearest-rank', () => {
-    const v = Array.from({ length: 100 }, (_, i) => i + 1);
-    expect(percentile(v, 50)).toBe(50);
-    expect(percentile(v, 95)).toBe(95);
-    expect(percentile([7], 95)).toBe(7);
-    expect(percentile([3, 1, 2], 50)).toBe(2);
-    expect(percentile([], 50)).toBeNaN();
-  });
-
-  it('summarises latencies', () => {
-    expect(latencySummary([10, 20, 30, 40])).toEqual({ p50Ms: 20, p95Ms: 40, meanMs: 25 });
-  });
 });
 
 describe('summarise', () => {

@@ -3,9 +3,10 @@
  * requests both sides answered are compared (agreement, flips, accuracy, confidence, latency); errors are counted
  * per side. Breeds are compared by `breedKey` (./labels.ts).
  */
+import { breedKey, latencySummary, mean } from '@dogbreed/model-quality';
 import type { Outcome } from './invoke.js';
-import { breedKey, classOverlap, labelsOutside } from './labels.js';
-import type { LatencySummary, ReplayFigures } from './report.js';
+import { classOverlap, labelsOutside } from './labels.js';
+import type { ReplayFigures } from './report.js';
 import type { RequestSource } from './requests.js';
 
 /** One request and what each side answered. */
@@ -24,22 +25,6 @@ export interface ClassLists {
 
 /** How many error examples the report keeps. */
 export const ERROR_EXAMPLES = 10;
-
-/** Nearest-rank percentile (`p` in 0..100) of `values`; NaN when empty. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-}
-
-function mean(values: readonly number[]): number {
-  return values.reduce((s, v) => s + v, 0) / values.length;
-}
-
-export function latencySummary(values: readonly number[]): LatencySummary {
-  return { p50Ms: percentile(values, 50), p95Ms: percentile(values, 95), meanMs: mean(values) };
-}
 
 type Answered = ReplayPair & {
   readonly baseline: Extract<Outcome, { ok: true }>;

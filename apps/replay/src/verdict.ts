@@ -4,36 +4,11 @@
  * not the candidate's fault). A check with nothing to measure (accuracy without labelled images) is `n/a`; any other
  * missing value (nothing compared) fails.
  */
+import { check, type QualityCheck } from '@dogbreed/model-quality';
 import type { ReplayThresholds } from '@dogbreed/platform-spec';
-import type { ReplayCheck, ReplayFigures } from './report.js';
+import type { ReplayFigures } from './report.js';
 
-function check(
-  name: string,
-  description: string,
-  value: number | null,
-  comparator: '>=' | '<=',
-  limit: number,
-  naWhenNull = false,
-): ReplayCheck {
-  const result =
-    value === null || Number.isNaN(value)
-      ? naWhenNull
-        ? 'n/a'
-        : 'fail'
-      : (comparator === '>=' ? value >= limit : value <= limit)
-        ? 'pass'
-        : 'fail';
-  return {
-    name,
-    description,
-    value: value === null || Number.isNaN(value) ? null : value,
-    comparator,
-    limit,
-    result,
-  };
-}
-
-export function replayChecks(figures: ReplayFigures, t: ReplayThresholds): ReplayCheck[] {
+export function replayChecks(figures: ReplayFigures, t: ReplayThresholds): QualityCheck[] {
   return [
     check('minRequests', 'requests both sides answered', figures.compared, '>=', t.minRequests),
     check('candidateErrors', 'requests the candidate failed', figures.errors.candidate, '<=', 0),
@@ -63,6 +38,4 @@ export function replayChecks(figures: ReplayFigures, t: ReplayThresholds): Repla
   ];
 }
 
-export function verdictOf(checks: readonly ReplayCheck[]): 'pass' | 'fail' {
-  return checks.some((c) => c.result === 'fail') ? 'fail' : 'pass';
-}
+export { verdictOf } from '@dogbreed/model-quality';

@@ -4,4 +4,8 @@
  * of served predictions against the model's evaluation baseline). The local stack, the CI steps and the CLIs call
  * the same code.
  */
-export {};
+export * from './stats.js';
+export * from './checks.js';
+export * from './labels.js';
+export * from './captures.js';
+export * from './shadow.js';
