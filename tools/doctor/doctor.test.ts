@@ -20,7 +20,15 @@ import { CreateOpenIDConnectProviderCommand, CreatePolicyCommand, IAMClient } fr
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { cfnExecutionPolicyNames, PLATFORM_SPEC, ssmParameterNames } from '@dogbreed/platform-spec';
-import { motoAvailable, startAwsRecorder, startMoto, type AwsRecorder, type MotoServer, type RecordedCall, type RecorderReply } from '@dogbreed/testing';
+import {
+  motoAvailable,
+  startAwsRecorder,
+  startMoto,
+  type AwsRecorder,
+  type MotoServer,
+  type RecordedCall,
+  type RecorderReply,
+} from '@dogbreed/testing';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients, destroyClients, DOCTOR_AWS_READS, type DoctorClients } from './aws.js';

@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { PLATFORM_SPEC, S3_PREFIXES, ssmParameterNames } from '@dogbreed/platform-spec';
-import { motoAvailable, specWith, startAwsRecorder, startMoto, type AwsRecorder, type MotoServer } from '@dogbreed/testing';
+import {
+  motoAvailable,
+  specWith,
+  startAwsRecorder,
+  startMoto,
+  type AwsRecorder,
+  type MotoServer,
+} from '@dogbreed/testing';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -10,7 +10,14 @@ import {
   UpdateModelPackageCommand,
 } from '@aws-sdk/client-sagemaker';
 import { PLATFORM_SPEC, TRAINING_INPUTS_METADATA_KEY, trainingInputsDigest } from '@dogbreed/platform-spec';
-import { motoAvailable, specWith, startAwsRecorder, startMoto, type AwsRecorder, type MotoServer } from '@dogbreed/testing';
+import {
+  motoAvailable,
+  specWith,
+  startAwsRecorder,
+  startMoto,
+  type AwsRecorder,
+  type MotoServer,
+} from '@dogbreed/testing';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
