@@ -15,7 +15,7 @@ import { localCommand } from './local/command.js';
 import { progressLines, type JobSnapshot } from './sagemaker/progress.js';
 import { flattenMetrics } from './register.js';
 import { formatMetricLine, LineSplitter, parseMetricLine } from './training-log.js';
-import { memoryIo, TEST_INFRA } from '../tests/support/helpers.js';
+import { ec2TestPlan, memoryIo, TEST_INFRA } from '../tests/support/helpers.js';
 
 describe('argument validation', () => {
   it('names every bad flag', () => {
@@ -117,16 +117,7 @@ describe('SageMaker progress lines', () => {
 });
 
 describe('EC2 run command', () => {
-  const plan = {
-    spec: PLATFORM_SPEC,
-    mode: 'single' as const,
-    runId: 'single-1',
-    instanceId: 'i-1',
-    infra: TEST_INFRA,
-    sourceUri: 's3://b/src.tar.gz',
-    dataUri: 's3://d/dataset/',
-    hyperparameters: effectiveHyperparameters(PLATFORM_SPEC.training.hyperparameters, { epochs: 2 }),
-  };
+  const plan = ec2TestPlan();
   it('runs train.py with the same flags and uploads model.tar.gz; timeout from the spec', () => {
     const req = buildSendCommandRequest(plan);
     expect(req.DocumentName).toBe('AWS-RunShellScript');

@@ -7,20 +7,10 @@ import { specWith } from '@dogbreed/testing';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ec2Script, MISSING_PYTHON_EXIT } from '../../src/ec2/request.js';
-import { effectiveHyperparameters } from '../../src/hyperparameters.js';
-import { TEST_INFRA } from '../support/helpers.js';
+import { ec2TestPlan } from '../support/helpers.js';
 
 describe('EC2 run command', () => {
-  const plan = {
-    spec: PLATFORM_SPEC,
-    mode: 'single' as const,
-    runId: 'single-1',
-    instanceId: 'i-1',
-    infra: TEST_INFRA,
-    sourceUri: 's3://b/src.tar.gz',
-    dataUri: 's3://d/dataset/',
-    hyperparameters: effectiveHyperparameters(PLATFORM_SPEC.training.hyperparameters, { epochs: 2 }),
-  };
+  const plan = ec2TestPlan();
   it("runs the spec's interpreter and fails clearly, before any work, when the AMI lacks it", () => {
     const missing = '/nonexistent/dogbreed-venv/bin/python';
     const script = ec2Script({ ...plan, spec: specWith({ training: { ec2PythonPath: missing } }) }).join(

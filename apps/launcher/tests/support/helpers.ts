@@ -1,8 +1,9 @@
-import { ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
+import { PLATFORM_SPEC, ssmParameterNames, type PlatformSpec } from '@dogbreed/platform-spec';
 import { workspaceRoot } from '@dogbreed/workspace';
 import { join } from 'node:path';
 import { parseLaunchArgs, type RawOptions } from '../../src/args.js';
 import type { LaunchContext } from '../../src/context.js';
+import { effectiveHyperparameters } from '../../src/hyperparameters.js';
 import type { InfraConfig } from '../../src/infra.js';
 import { InterruptSignal, type Io } from '../../src/io.js';
 
@@ -56,6 +57,20 @@ export function memoryIo(opts: { interactive?: boolean; answers?: string[] } = {
     now: () => FIXED_NOW,
   };
   return io;
+}
+
+/** An EC2 run of the default spec (two epochs) on TEST_INFRA: what the run command and its script are built from. */
+export function ec2TestPlan() {
+  return {
+    spec: PLATFORM_SPEC,
+    mode: 'single' as const,
+    runId: 'single-1',
+    instanceId: 'i-1',
+    infra: TEST_INFRA,
+    sourceUri: 's3://b/src.tar.gz',
+    dataUri: 's3://d/dataset/',
+    hyperparameters: effectiveHyperparameters(PLATFORM_SPEC.training.hyperparameters, { epochs: 2 }),
+  };
 }
 
 export const TRAINING_DIR = join(workspaceRoot(), 'training');

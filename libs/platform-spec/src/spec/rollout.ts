@@ -30,23 +30,26 @@ export type ReplayThresholds = z.infer<typeof ReplayThresholdsSchema>;
  * records both, and the verdict compares the pairs by inference id. The candidate is promoted only on a passing
  * verdict; otherwise the shadow is removed and the serving model stays.
  */
-export const ShadowSpecSchema = z.object({
-  enabled: z.boolean(),
-  /** Share of live requests copied to the shadow variant (1 to 100). */
-  samplingPercent: z.number().int().min(1).max(100),
-  /** How long the shadow phase collects pairs before the verdict. */
-  durationSeconds: PositiveInt,
-  /** Fewer pairs than this by the end of the phase and the verdict fails: too little evidence to promote on. */
-  minPairs: PositiveInt,
-  /** Share of pairs where the candidate's top-1 breed equals the serving model's (0 to 1). */
-  minTop1Agreement: z.number().min(0).max(1),
-  /** Mean absolute change of the top-1 confidence between the two (0 to 1). */
-  maxMeanConfidenceShift: z.number().min(0).max(1),
-  /** How much larger the candidate's share of not-a-dog answers may be than the serving model's (0 to 1). */
-  maxNotADogRateIncrease: z.number().min(0).max(1),
-  /** Candidate p95 model latency ÷ serving p95, on the same requests. */
-  maxP95LatencyRatio: z.number().positive(),
-});
+export const ShadowSpecSchema = z
+  .object({
+    enabled: z.boolean(),
+    /** Share of live requests copied to the shadow variant (1 to 100). */
+    samplingPercent: z.number().int().min(1).max(100),
+    /** How long the shadow phase collects pairs before the verdict. */
+    durationSeconds: PositiveInt,
+    /** Fewer pairs than this by the end of the phase and the verdict fails: too little evidence to promote on. */
+    minPairs: PositiveInt,
+    /** How much larger the candidate's share of not-a-dog answers may be than the serving model's (0 to 1). */
+    maxNotADogRateIncrease: z.number().min(0).max(1),
+  })
+  // The replay's meaning of each, on live pairs instead of replayed ones.
+  .extend(
+    ReplayThresholdsSchema.pick({
+      minTop1Agreement: true,
+      maxMeanConfidenceShift: true,
+      maxP95LatencyRatio: true,
+    }).shape,
+  );
 export type ShadowSpec = z.infer<typeof ShadowSpecSchema>;
 
 /**
