@@ -6,10 +6,9 @@
 import { inputsSentence, traceHeading, traceTable } from './markdown.js';
 import type { SimulationReport } from './model.js';
 import { stepChart } from './svg.js';
+import { escapeHtml as esc } from '@dogbreed/html-report';
 
 const COLORS = ['#1f6feb', '#d1242f', '#1a7f37', '#8250df', '#bf8700', '#0a7f8f'];
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const CSS = `body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;max-width:1240px;margin:1.5em auto;padding:0 1.5em;color:#1f2328}
 h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}

@@ -2,6 +2,7 @@
  * A small inline-SVG step chart (no CDN, no script) for per-minute series, with a dashed limit line. The y axis is
  * rounded up from the chart's own series (its maximum on the element as `data-y-max`, for tests and tools).
  */
+import { escapeHtml as esc, formatTick as fmt, niceAxis } from '@dogbreed/html-report';
 
 export interface ChartSeries {
   readonly label: string;
@@ -9,19 +10,6 @@ export interface ChartSeries {
   readonly values: readonly number[];
   readonly dashed?: boolean;
 }
-
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** A round axis maximum at or above `raw` and its tick step (1, 2 or 5 × 10ⁿ, about five ticks). */
-export function niceAxis(raw: number): { max: number; step: number } {
-  const target = Math.max(raw, 1) / 5;
-  const pow = 10 ** Math.floor(Math.log10(target));
-  const step = ([1, 2, 5, 10].map((k) => k * pow).find((s) => s >= target) ?? 10 * pow) as number;
-  return { max: step * Math.ceil(Math.max(raw, 1) / step - 1e-9), step };
-}
-
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
 export function stepChart(o: {
   title: string;

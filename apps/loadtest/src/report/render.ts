@@ -17,9 +17,8 @@ import {
   type Cell,
   type Table,
 } from './tables';
+import { escapeHtml as esc } from '@dogbreed/html-report';
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
 
 function markdownTable(t: Table): string[] {

@@ -3,6 +3,7 @@
  * scaled to the chart's own series and limit, so one chart never squeezes a small series under a large one (the
  * caller draws those apart); the axis maximum is on the element (`data-y-max`) for tests and tools.
  */
+import { escapeHtml as esc, formatTick as fmt, niceAxis } from '@dogbreed/html-report';
 
 export interface Series {
   label: string;
@@ -23,19 +24,6 @@ export interface ChartOptions {
   width?: number;
   height?: number;
 }
-
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** A round axis maximum at or above `raw` and its tick step (1, 2 or 5 × 10ⁿ, about five ticks). */
-export function niceAxis(raw: number): { max: number; step: number } {
-  const target = Math.max(raw, 1) / 5;
-  const pow = 10 ** Math.floor(Math.log10(target));
-  const step = ([1, 2, 5, 10].map((k) => k * pow).find((s) => s >= target) ?? 10 * pow) as number;
-  return { max: step * Math.ceil(Math.max(raw, 1) / step - 1e-9), step };
-}
-
-const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 
 export function chartSvg(series: Series[], o: ChartOptions): string {
   const W = o.width ?? 720;
