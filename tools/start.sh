@@ -8,14 +8,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-say() { printf '\033[1;34m[start]\033[0m %s\n' "$*" >&2; }
-
-say "1/3 Python environment for training and the pretrained weights (skipped when already installed)"
-bash tools/setup.sh --python-only
-source tools/env.sh
-
-say "2/3 building model-server, invoker, launcher and local-stack with Nx (cached after the first run)"
-NX_DAEMON=false npx nx run-many -t build -p model-server invoker launcher local-stack --output-style=static >&2
+STEP_TAG=start
+source tools/prepare-stack.sh
+prepare_stack
 
 say "3/3 starting the local stack (Ctrl-C stops it and every process it started)"
 exec node dist/apps/local-stack/main.js "$@"
