@@ -7,6 +7,7 @@
  * And the same path as the server's handler (`predict`) driven in-process at a fixed concurrency, without HTTP or a
  * client: how close decode, preprocess and inference running side by side come to that bound on these cores.
  */
+import { PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadModelDir } from '../src/model/model-dir.js';
@@ -149,7 +150,12 @@ export async function measurePipeline(o: {
       const caller = async () => {
         while (next < count) {
           const body = o.bodies[next++ % o.bodies.length] as Buffer;
-          await predict(model, body, 5, o.maxInputPixels, performance.now());
+          await predict(model, body, {
+            topK: 5,
+            maxInputPixels: o.maxInputPixels,
+            startedAt: performance.now(),
+            dog: PLATFORM_SPEC.modelServer.dog,
+          });
         }
       };
       await Promise.all(Array.from({ length: concurrency }, caller));

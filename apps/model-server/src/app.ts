@@ -125,13 +125,12 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
           config,
           Array.isArray(attributes) ? attributes.join(',') : attributes,
         );
-        const response = await predict(
-          model,
-          invocation.image,
-          invocation.topK,
-          config.maxInputPixels,
+        const response = await predict(model, invocation.image, {
+          topK: invocation.topK,
+          maxInputPixels: config.maxInputPixels,
           startedAt,
-        );
+          dog: config.dog,
+        });
         send(res, 200, response, requestId);
       }
       const fields = { method: req.method, path, status: res.statusCode, ms: performance.now() - startedAt };

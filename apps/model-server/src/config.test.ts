@@ -1,4 +1,4 @@
-import { MODEL_SERVER_ENV, PLATFORM_SPEC } from '@dogbreed/platform-spec';
+import { MODEL_SERVER_ENV, modelServerSettingsEnv, PLATFORM_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { SAGEMAKER_MODEL_DIR } from '@dogbreed/platform-spec';
@@ -20,6 +20,7 @@ describe('resolveConfig', () => {
       maxBodyBytes: ms.maxBodyBytes,
       maxInputPixels: ms.maxInputPixels,
       batching: ms.batching,
+      dog: ms.dog,
       defaultTopK: PLATFORM_SPEC.invoker.defaultTopK,
       maxTopK: PLATFORM_SPEC.invoker.maxTopK,
     });
@@ -49,6 +50,8 @@ describe('resolveConfig', () => {
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '0',
       [MODEL_SERVER_ENV.logLevel]: 'warn',
       [MODEL_SERVER_ENV.inferenceSessions]: '3',
+      [MODEL_SERVER_ENV.dogThreshold]: '0.75',
+      [MODEL_SERVER_ENV.dogPolicy]: 'refuse',
     });
     expect(c).toMatchObject({
       modelDir: '/tmp/m',
@@ -60,7 +63,16 @@ describe('resolveConfig', () => {
       maxBodyBytes: 1000,
       batching: { enabled: true, maxBatchSize: 4, maxDelayMs: 0 },
       logLevel: 'warn',
+      dog: { threshold: 0.75, policy: 'refuse' },
     });
+  });
+
+  it('reads the dog settings that modelServerSettingsEnv writes, so the spec reaches the server unchanged', () => {
+    const spec = specWith({ modelServer: { dog: { threshold: 0.3, policy: 'refuse' } } });
+    const c = resolveConfig(PLATFORM_SPEC, modelServerSettingsEnv(spec.modelServer));
+    expect(c.dog).toEqual({ threshold: 0.3, policy: 'refuse' });
+    expect(resolveConfig(PLATFORM_SPEC, { [MODEL_SERVER_ENV.dogThreshold]: '1' }).dog.threshold).toBe(1);
+    expect(resolveConfig(PLATFORM_SPEC, { [MODEL_SERVER_ENV.dogThreshold]: '.5' }).dog.threshold).toBe(0.5);
   });
 
   it.each([
@@ -70,6 +82,10 @@ describe('resolveConfig', () => {
     [MODEL_SERVER_ENV.batching, 'maybe'],
     [MODEL_SERVER_ENV.intraOpThreads, '-1'],
     [MODEL_SERVER_ENV.inferenceSessions, 'two'],
+    [MODEL_SERVER_ENV.dogThreshold, '1.5'],
+    [MODEL_SERVER_ENV.dogThreshold, '-0.1'],
+    [MODEL_SERVER_ENV.dogThreshold, 'half'],
+    [MODEL_SERVER_ENV.dogPolicy, 'block'],
   ])('refuses %s=%s and names the variable', (name, value) => {
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(StartupError);
     expect(() => resolveConfig(PLATFORM_SPEC, { [name]: value })).toThrow(name);

@@ -6,6 +6,13 @@ import { StartupError } from './errors.js';
 /** The container listens on every interface; the local stack and tests ask for 127.0.0.1. */
 export const DEFAULT_HOST = '0.0.0.0';
 
+export interface DogSettings {
+  /** A photo is a dog when the model's dog output is at least this (0 to 1). */
+  readonly threshold: number;
+  /** `flag`: a non-dog is answered 200 with `dog.isDog: false`; `refuse`: 422 NOT_A_DOG. */
+  readonly policy: 'flag' | 'refuse';
+}
+
 export interface ServerConfig {
   readonly modelDir: string;
   readonly host: string;
@@ -22,6 +29,8 @@ export interface ServerConfig {
     readonly maxBatchSize: number;
     readonly maxDelayMs: number;
   };
+  /** The "is it a dog?" verdict, for models whose metadata.json names a dog output (`spec.modelServer.dog`). */
+  readonly dog: DogSettings;
   readonly defaultTopK: number;
   readonly maxTopK: number;
   readonly logLevel: string;
@@ -49,6 +58,13 @@ const EnvSchema = z.object({
     .optional(),
   [MODEL_SERVER_ENV.maxBatchSize]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBatchDelayMs]: intFrom(0).optional(),
+  [MODEL_SERVER_ENV.dogThreshold]: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, 'must be a number from 0 to 1')
+    .transform(Number)
+    .optional(),
+  [MODEL_SERVER_ENV.dogPolicy]: z.enum(['flag', 'refuse']).optional(),
   [MODEL_SERVER_ENV.logLevel]: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .optional(),
@@ -84,6 +100,10 @@ export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): Serve
       enabled: e[MODEL_SERVER_ENV.batching] ?? ms.batching.enabled,
       maxBatchSize: e[MODEL_SERVER_ENV.maxBatchSize] ?? ms.batching.maxBatchSize,
       maxDelayMs: e[MODEL_SERVER_ENV.maxBatchDelayMs] ?? ms.batching.maxDelayMs,
+    },
+    dog: {
+      threshold: e[MODEL_SERVER_ENV.dogThreshold] ?? ms.dog.threshold,
+      policy: e[MODEL_SERVER_ENV.dogPolicy] ?? ms.dog.policy,
     },
     defaultTopK: spec.invoker.defaultTopK,
     maxTopK: spec.invoker.maxTopK,

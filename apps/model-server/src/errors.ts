@@ -27,3 +27,17 @@ export class InferenceError extends HttpError {
     super('INFERENCE_FAILED', message, options);
   }
 }
+
+/**
+ * The model ran but its output is not a probability distribution over metadata.json's classes (NaN or Inf, another
+ * length, probabilities that do not sum to 1, a dog probability outside [0, 1]). Answered as 500
+ * INVALID_MODEL_OUTPUT rather than a 200 with garbage, so the 5xx alarms see a broken model. `output` names the ONNX
+ * output at fault, for the error log.
+ */
+export class InvalidModelOutputError extends HttpError {
+  readonly output: string;
+  constructor(output: string, message: string, options?: ErrorOptions) {
+    super('INVALID_MODEL_OUTPUT', message, options);
+    this.output = output;
+  }
+}

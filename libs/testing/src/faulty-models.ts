@@ -1,6 +1,6 @@
 /**
  * Rollout candidates that must be rolled back: tiny model dirs (tiny-model.ts) with a fault a real export can have,
- * not a test switch in the model server. Both load, warm up and answer /ping; only real traffic shows the fault.
+ * not a test switch in the model server. Each loads, warms up and answers /ping; only real traffic shows the fault.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ async function applyFault(dir: string, args: readonly string[]): Promise<void> {
  * A model whose output width depends on the image: its graph ends by keeping only the classes whose logit is at
  * least the mean. The server's warm-up input (zeros) gives equal logits, so every class is kept and the model
  * starts; any image that is not grey gives fewer classes than metadata.json lists, and the model server answers
- * 500 INFERENCE_FAILED ("model returned shape [1, k] for a batch of 1") — a 5xx on every invocation, /ping healthy.
+ * 500 INVALID_MODEL_OUTPUT ("model output 'logits' has shape [1, k] for a batch of 1") — a 5xx on every
+ * invocation, /ping healthy.
  */
 export async function createDataDependentOutputModelDir(
   dir: string,
@@ -26,6 +27,28 @@ export async function createDataDependentOutputModelDir(
 ): Promise<void> {
   await createTinyModelDir(dir, opts);
   await applyFault(dir, ['--fault', 'data-dependent-output']);
+}
+
+/**
+ * A model whose logits are NaN for every image with a pixel above zero (any real photo), as a numerically unstable
+ * graph gives; the warm-up's zeros pass. The model server answers 500 INVALID_MODEL_OUTPUT ("logits[0] is NaN").
+ */
+export async function createNanOutputModelDir(dir: string, opts: TinyModelOptions = {}): Promise<void> {
+  await createTinyModelDir(dir, opts);
+  await applyFault(dir, ['--fault', 'nan-output']);
+}
+
+/**
+ * A model whose metadata.json says `probabilities` and whose graph ends in a softmax, halved for every image with a
+ * pixel above zero: outputs in [0, 1] that sum to 0.5 (a head that is not a distribution); the warm-up's zeros pass.
+ * The model server answers 500 INVALID_MODEL_OUTPUT ("its probabilities sum to 0.5…").
+ */
+export async function createUnnormalisedProbabilitiesModelDir(
+  dir: string,
+  opts: TinyModelOptions = {},
+): Promise<void> {
+  await createTinyModelDir(dir, opts);
+  await applyFault(dir, ['--fault', 'unnormalised-probabilities']);
 }
 
 export interface SlowModelOptions extends TinyModelOptions {

@@ -17,7 +17,16 @@ export interface TinyModelOptions {
   readonly layers?: number;
   readonly modelVersion?: string;
   readonly trainingMode?: 'single' | 'multi';
+  /**
+   * Adds the "is it a dog?" output (`output.dog` in metadata.json, named `TINY_DOG_OUTPUT`): 1 minus the image's mean
+   * blue, so solid red and green are dogs (1.0), solid blue is not (0.0), and blue value v gives 1 - v/255.
+   * @default false
+   */
+  readonly dogOutput?: boolean;
 }
+
+/** The tiny model's dog output name, when `dogOutput` is set. */
+export const TINY_DOG_OUTPUT = 'dog_probability';
 
 /**
  * Writes a real ONNX model (built with onnx.helper in the training venv) and a metadata.json valid against
@@ -29,6 +38,7 @@ export async function createTinyModelDir(dir: string, opts: TinyModelOptions = {
   args.push('--layers', String(opts.layers ?? 0), '--mode', opts.trainingMode ?? 'single');
   if (opts.classNames) args.push('--classes', opts.classNames.join(','));
   if (opts.modelVersion) args.push('--version', opts.modelVersion);
+  if (opts.dogOutput) args.push('--dog');
   await promisify(execFile)(toolPaths.python(), args, { timeout: 60_000 });
 }
 

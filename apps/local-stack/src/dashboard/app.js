@@ -234,10 +234,30 @@ function readAsBase64(file) {
   });
 }
 
+/**
+ * "This does not look like a dog" with the dog probability, for an answer whose `dog.isDog` is false (policy flag)
+ * or a 422 NOT_A_DOG (policy refuse, the probability then only in the message); '' otherwise.
+ */
+function notADogNote(status, body) {
+  const pct = (p) => `${(p * 100).toFixed(1)}%`;
+  if (status === 422 && body.error && body.error.code === 'NOT_A_DOG') {
+    const m = /dog probability ([\d.]+)/.exec(body.error.message || '');
+    return m
+      ? `This does not look like a dog (dog probability ${pct(Number(m[1]))}).`
+      : `This does not look like a dog: ${body.error.message}`;
+  }
+  if (body.dog && body.dog.isDog === false)
+    return `This does not look like a dog (dog probability ${pct(body.dog.probability)}).`;
+  return '';
+}
+
 async function predict(file) {
   const status = $('predict-status');
   const list = $('predictions');
   list.innerHTML = '';
+  const dogNote = $('dog-note');
+  dogNote.textContent = '';
+  dogNote.hidden = true;
   const preview = $('preview');
   preview.src = URL.createObjectURL(file);
   preview.hidden = false;
@@ -250,9 +270,15 @@ async function predict(file) {
       body: JSON.stringify({ image, topK: 5, endpoint: $('endpoint').value }),
     });
     const body = await res.json();
+    const note = notADogNote(res.status, body);
+    dogNote.textContent = note;
+    dogNote.hidden = !note;
     if (!res.ok) {
       const msg = (body.error && body.error.message) || body.Message || JSON.stringify(body);
-      status.textContent = `error ${res.status}: ${msg}`;
+      // A refused non-dog is an answer, not a failure: the note says why, the status which endpoint said it.
+      status.textContent = note
+        ? `no breeds: ${$('endpoint').value} refuses photos that are not dogs (422 NOT_A_DOG)`
+        : `error ${res.status}: ${msg}`;
       return;
     }
     status.textContent = `top-5 from ${body.endpoint} (model ${body.modelVersion})`;

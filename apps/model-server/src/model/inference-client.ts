@@ -3,9 +3,19 @@ import { InferenceError, StartupError } from '../errors.js';
 import type { SourceImage, TensorSpec } from '../transform.js';
 import { WorkerMessageSchema, type WorkerMessage } from './protocol.js';
 
+/** The ONNX names one run feeds and fetches (from metadata.json). */
+export interface RunNames {
+  readonly input: string;
+  readonly output: string;
+  /** The dog output, fetched in the same run when the model has one. */
+  readonly dog?: string;
+}
+
 export interface RunResult {
   readonly data: Float32Array;
   readonly dims: readonly number[];
+  /** The dog output ([n, 1]) when `RunNames.dog` was given. */
+  readonly dog?: { readonly data: Float32Array; readonly dims: readonly number[] };
   /** Resize, crop and normalise of the batch's images, in the worker. */
   readonly preprocessMs: number;
   /** Time inside session.run, measured in the worker. */
@@ -75,7 +85,7 @@ export class InferenceWorker {
    * plain ArrayBuffer they fill whole); sharp's output is external memory, which Node copies instead (0.36 MB for a
    * 400×300 photo, tens of microseconds).
    */
-  run(inputName: string, outputName: string, images: readonly SourceImage[]): Promise<RunResult> {
+  run(names: RunNames, images: readonly SourceImage[]): Promise<RunResult> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const transfer = images.flatMap(({ rgb }) =>
@@ -83,7 +93,15 @@ export class InferenceWorker {
     );
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, inputName, outputName, images }, [...new Set(transfer)]);
+      const msg = {
+        type: 'run',
+        id,
+        inputName: names.input,
+        outputName: names.output,
+        ...(names.dog ? { dogOutputName: names.dog } : {}),
+        images,
+      };
+      this.worker.postMessage(msg, [...new Set(transfer)]);
     });
   }
 
@@ -104,6 +122,7 @@ export class InferenceWorker {
       p.resolve({
         data: msg.data,
         dims: msg.dims,
+        ...(msg.dog ? { dog: msg.dog } : {}),
         preprocessMs: msg.preprocessMs,
         inferenceMs: msg.inferenceMs,
       });

@@ -51,16 +51,27 @@ async function main(): Promise<void> {
       req.images.forEach((image, i) => preprocessInto(image, tensor, data, i * perImage));
       const start = performance.now();
       const input = new ort.Tensor('float32', data, [n, 3, tensor.height, tensor.width]);
-      const outputs = await session.run({ [req.inputName]: input }, [req.outputName]);
+      const names = req.dogOutputName ? [req.outputName, req.dogOutputName] : [req.outputName];
+      const outputs = await session.run({ [req.inputName]: input }, names);
       const inferenceMs = performance.now() - start;
-      const out = outputs[req.outputName];
-      if (!out || out.type !== 'float32')
-        throw new Error(`output '${req.outputName}' is missing or not float32`);
-      const rows = Float32Array.from(out.data as Float32Array);
-      const dims = out.dims.map(Number);
-      post({ type: 'result', id: req.id, data: rows, dims, preprocessMs: start - t0, inferenceMs }, [
-        rows.buffer as ArrayBuffer,
-      ]);
+      const [classes, dog] = names.map((name) => {
+        const out = outputs[name];
+        if (!out || out.type !== 'float32') throw new Error(`output '${name}' is missing or not float32`);
+        return { data: Float32Array.from(out.data as Float32Array), dims: out.dims.map(Number) };
+      });
+      if (!classes) throw new Error('session.run returned no outputs');
+      post(
+        {
+          type: 'result',
+          id: req.id,
+          data: classes.data,
+          dims: classes.dims,
+          ...(dog ? { dog } : {}),
+          preprocessMs: start - t0,
+          inferenceMs,
+        },
+        [classes.data.buffer as ArrayBuffer, ...(dog ? [dog.data.buffer as ArrayBuffer] : [])],
+      );
     } catch (err) {
       post({ type: 'run-error', id: req.id, message: (err as Error).message });
     } finally {

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartupError } from '../errors.js';
-import { checkOutputShape, checkSignature, loadModelDir, parseMetadata } from './model-dir.js';
+import {
+  checkDogOutputShape,
+  checkOutputShape,
+  checkSignature,
+  loadModelDir,
+  parseMetadata,
+} from './model-dir.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -75,5 +81,19 @@ describe('checkSignature / checkOutputShape', () => {
       'outputs 1000 classes but metadata.json lists 3',
     );
     expect(() => checkOutputShape(meta, [1, 3, 7], 1)).toThrow('expected [1, 3]');
+  });
+
+  it('wants the dog output metadata.json names, of shape [batch, 1]', () => {
+    const withDog = { ...meta, output: { ...meta.output, dog: { name: 'dog', source: 'test' } } };
+    const sig = { inputNames: ['input'], outputNames: ['logits', 'dog'] };
+    expect(() => checkSignature(withDog, sig)).not.toThrow();
+    expect(() => checkSignature(withDog, { ...sig, outputNames: ['logits'] })).toThrow(
+      "dog output 'dog' but model.onnx has outputs [logits]",
+    );
+    // A dog output metadata.json does not name is ignored.
+    expect(() => checkSignature(meta, sig)).not.toThrow();
+    expect(() => checkDogOutputShape(withDog, [4, 1], 4)).not.toThrow();
+    expect(() => checkDogOutputShape(withDog, [4], 4)).toThrow(StartupError);
+    expect(() => checkDogOutputShape(withDog, [4, 2], 4)).toThrow("dog output 'dog' has shape [4, 2]");
   });
 });

@@ -54,7 +54,7 @@ export interface SessionSignature {
   readonly outputNames: readonly string[];
 }
 
-/** The graph must have the input and output metadata.json names. */
+/** The graph must have the input and outputs metadata.json names (the dog output too, when it names one). */
 export function checkSignature(meta: ModelMetadata, sig: SessionSignature): void {
   if (!sig.inputNames.includes(meta.input.name)) {
     throw new StartupError(
@@ -64,6 +64,12 @@ export function checkSignature(meta: ModelMetadata, sig: SessionSignature): void
   if (!sig.outputNames.includes(meta.output.name)) {
     throw new StartupError(
       `${METADATA_FILE} names output '${meta.output.name}' but ${MODEL_FILE} has outputs [${sig.outputNames.join(', ')}]`,
+    );
+  }
+  const dog = meta.output.dog;
+  if (dog && !sig.outputNames.includes(dog.name)) {
+    throw new StartupError(
+      `${METADATA_FILE} names dog output '${dog.name}' but ${MODEL_FILE} has outputs [${sig.outputNames.join(', ')}]`,
     );
   }
 }
@@ -79,6 +85,16 @@ export function checkOutputShape(meta: ModelMetadata, dims: readonly number[], b
   if (classes !== meta.numClasses) {
     throw new StartupError(
       `${MODEL_FILE} outputs ${classes} classes but ${METADATA_FILE} lists ${meta.numClasses} classNames; they must match`,
+    );
+  }
+}
+
+/** The warm-up's dog output must be [batch, 1]: one probability per image. */
+export function checkDogOutputShape(meta: ModelMetadata, dims: readonly number[], batch: number): void {
+  const name = meta.output.dog?.name ?? '(none)';
+  if (dims.length !== 2 || dims[0] !== batch || dims[1] !== 1) {
+    throw new StartupError(
+      `${MODEL_FILE} dog output '${name}' has shape [${dims.join(', ')}]; expected [${batch}, 1] (one probability per image)`,
     );
   }
 }

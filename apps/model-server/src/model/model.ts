@@ -1,14 +1,20 @@
 import type { ModelMetadata } from '@dogbreed/platform-spec';
 import { InferenceError, StartupError } from '../errors.js';
+import { checkBatchShape, classProbabilities, dogProbability } from '../output-guard.js';
 import { preprocessSpecOf, type PreprocessSpec } from '../preprocess.js';
 import type { SourceImage } from '../transform.js';
 import { BatchScheduler } from '../scheduler.js';
 import { InferenceWorker } from './inference-client.js';
-import { checkOutputShape, checkSignature, type ModelDir } from './model-dir.js';
+import { checkDogOutputShape, checkOutputShape, checkSignature, type ModelDir } from './model-dir.js';
 
-/** One image's model output row, and the preprocessing and ORT run times of the batch it was part of. */
+/**
+ * One image's model output row (not yet checked: the output guard does that per request), its dog output when the
+ * model has one, and the preprocessing and ORT run times of the batch it was part of.
+ */
 export interface RowResult {
   readonly row: Float32Array;
+  /** The dog output's value for this image (metadata.json's `output.dog`); absent when the model has none. */
+  readonly dog?: number;
   readonly preprocessMs: number;
   readonly inferenceMs: number;
   readonly batchSize: number;
@@ -79,8 +85,9 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
     const { height, width } = meta.input;
     const maxBatchSize = opts.batching.enabled && meta.onnx.dynamicBatch ? opts.batching.maxBatchSize : 1;
 
+    const names = { input: meta.input.name, output: meta.output.name, dog: meta.output.dog?.name };
     const run = async (worker: InferenceWorker, images: readonly SourceImage[]) => {
-      const r = await worker.run(meta.input.name, meta.output.name, images);
+      const r = await worker.run(names, images);
       return { ...r, n: images.length };
     };
     // Warm-up images already at the input size: the transform only crops (nothing) and normalises.
@@ -96,6 +103,10 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
       for (const n of new Set([1, maxBatchSize])) {
         const r = await run(worker, Array.from({ length: n }, blank));
         checkOutputShape(meta, r.dims, n);
+        if (names.dog) checkDogOutputShape(meta, r.dog?.dims ?? [], n);
+        // A model whose output on a blank image is not a distribution never serves (a StartupError below).
+        for (const row of splitRows(r.data, n)) classProbabilities(row, meta);
+        if (names.dog && r.dog) for (const v of r.dog.data) dogProbability(v, names.dog);
       }
 
     // The scheduler runs at most one batch per worker, so a batch always finds a free one here.
@@ -106,11 +117,25 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
         if (!worker) throw new InferenceError('no free inference worker (scheduler bug)');
         try {
           const r = await run(worker, items);
-          if (r.dims[0] !== r.n || r.dims[1] !== meta.numClasses) {
-            throw new InferenceError(`model returned shape [${r.dims.join(', ')}] for a batch of ${r.n}`);
-          }
-          return splitRows(r.data, r.n).map((row) => ({
+          checkBatchShape({
+            output: meta.output.name,
+            dims: r.dims,
+            batch: r.n,
+            width: meta.numClasses,
+            what: `the ${meta.numClasses} classes metadata.json lists`,
+          });
+          const dog = names.dog ? r.dog : undefined;
+          if (names.dog)
+            checkBatchShape({
+              output: names.dog,
+              dims: dog?.dims ?? [],
+              batch: r.n,
+              width: 1,
+              what: 'one dog probability per image',
+            });
+          return splitRows(r.data, r.n).map((row, i) => ({
             row,
+            ...(dog ? { dog: dog.data[i] as number } : {}),
             preprocessMs: r.preprocessMs,
             inferenceMs: r.inferenceMs,
             batchSize: r.n,

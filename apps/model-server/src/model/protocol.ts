@@ -33,6 +33,8 @@ export const RunRequestSchema = z.object({
   id: z.number().int(),
   inputName: z.string(),
   outputName: z.string(),
+  /** The dog output (metadata.json's `output.dog.name`), run in the same session.run when the model has one. */
+  dogOutputName: z.string().optional(),
   images: z.array(SourceImageSchema).min(1),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
@@ -45,6 +47,8 @@ export const WorkerMessageSchema = z.discriminatedUnion('type', [
     id: z.number().int(),
     data: z.instanceof(Float32Array),
     dims: z.array(z.number().int()),
+    /** The dog output of the batch ([n, 1]), when the request named one. */
+    dog: z.object({ data: z.instanceof(Float32Array), dims: z.array(z.number().int()) }).optional(),
     /** Resize, crop and normalise of the whole batch, in the worker. */
     preprocessMs: z.number().nonnegative(),
     inferenceMs: z.number().nonnegative(),

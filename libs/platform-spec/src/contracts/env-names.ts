@@ -18,6 +18,10 @@ export const MODEL_SERVER_ENV = {
   batching: 'MODEL_SERVER_BATCHING',
   maxBatchSize: 'MODEL_SERVER_MAX_BATCH_SIZE',
   maxBatchDelayMs: 'MODEL_SERVER_MAX_BATCH_DELAY_MS',
+  /** `modelServer.dog.threshold`: a photo is a dog when the model's dog output is at least this (0 to 1). */
+  dogThreshold: 'MODEL_SERVER_DOG_THRESHOLD',
+  /** `modelServer.dog.policy`: `flag` answers a non-dog with `dog.isDog: false`, `refuse` with 422 NOT_A_DOG. */
+  dogPolicy: 'MODEL_SERVER_DOG_POLICY',
   logLevel: 'LOG_LEVEL',
 } as const;
 
@@ -36,7 +40,7 @@ export function listeningPort(line: string): number | undefined {
 }
 
 /**
- * The model server's tuning settings as its environment (threads, queue, body cap, batching): one mapping for every
+ * The model server's settings as its environment (threads, queue, body cap, batching, the dog verdict): one mapping for every
  * writer — the CDK endpoint model and the local stack's instances. Where to listen and what to load differ per
  * writer and are added by each (`modelDir`, `port`, `host`).
  */
@@ -49,6 +53,8 @@ export function modelServerSettingsEnv(ms: ModelServerSpec): Record<string, stri
     [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
     [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
     [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),
+    [MODEL_SERVER_ENV.dogThreshold]: String(ms.dog.threshold),
+    [MODEL_SERVER_ENV.dogPolicy]: ms.dog.policy,
   };
 }
 

@@ -235,6 +235,7 @@ describe('modelServerSettingsEnv', () => {
         intraOpThreads: 3,
         inferenceSessions: 2,
         batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 },
+        dog: { threshold: 0.25, policy: 'refuse' },
       },
     }).modelServer;
     expect(modelServerSettingsEnv(ms)).toEqual({
@@ -245,6 +246,8 @@ describe('modelServerSettingsEnv', () => {
       [MODEL_SERVER_ENV.batching]: 'true',
       [MODEL_SERVER_ENV.maxBatchSize]: '16',
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '5',
+      [MODEL_SERVER_ENV.dogThreshold]: '0.25',
+      [MODEL_SERVER_ENV.dogPolicy]: 'refuse',
     });
     expect(Object.keys(modelServerSettingsEnv(ms))).not.toContain(MODEL_SERVER_ENV.modelDir);
   });
