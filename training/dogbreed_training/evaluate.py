@@ -1,8 +1,9 @@
-"""Evaluation on a held-out split: top-1, top-5, per-class accuracy, confusion matrix (and its PNG)."""
+"""Evaluation on a held-out split: top-1, top-5, per-class accuracy, confusion matrix (and its PNG), and the
+prediction baseline the drift run compares served answers with (top-1 confidence histogram)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -10,6 +11,17 @@ import torch
 from PIL import Image, ImageDraw
 from torch import nn
 from torch.utils.data import DataLoader
+
+# The top-1 confidence histogram's edges: ten equal bins over [0, 1], the last closed. `dogbreed-drift` bins served
+# answers on the same edges (`CONFIDENCE_BIN_EDGES` in libs/model-quality) and refuses a baseline with other ones.
+CONFIDENCE_BINS = 10
+CONFIDENCE_EDGES = [i / CONFIDENCE_BINS for i in range(CONFIDENCE_BINS + 1)]
+
+
+def confidence_histogram(probabilities: torch.Tensor) -> list[int]:
+    """Counts of top-1 softmax probabilities per bin of CONFIDENCE_EDGES (1.0 in the last bin)."""
+    bins = (probabilities * CONFIDENCE_BINS).floor().clamp(0, CONFIDENCE_BINS - 1).long()
+    return torch.bincount(bins, minlength=CONFIDENCE_BINS).tolist()
 
 
 @dataclass
@@ -20,6 +32,8 @@ class Evaluation:
     topk: int
     images: int
     skipped: int
+    # Top-1 softmax probabilities per CONFIDENCE_EDGES bin: the served model answers softmax(logits) too.
+    confidence_counts: list[int] = field(default_factory=lambda: [0] * CONFIDENCE_BINS)
 
     def per_class(self, class_names: list[str]) -> dict[str, float | None]:
         totals = self.confusion.sum(dim=1)
@@ -40,6 +54,12 @@ class Evaluation:
             "perClassAccuracy": self.per_class(class_names),
             "classNames": class_names,
             "confusionMatrix": self.confusion.tolist(),
+            # The drift baseline: the predicted class mix is the confusion matrix's column sums; the dog head is
+            # added at export, so the not-a-dog rate is not measured here.
+            "predictionBaseline": {
+                "confidenceEdges": CONFIDENCE_EDGES,
+                "confidenceCounts": self.confidence_counts,
+            },
         }
 
 
@@ -61,6 +81,7 @@ def evaluate(
     model.eval()
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.long)
     top1 = top5 = n = skipped = 0
+    confidence = [0] * CONFIDENCE_BINS
     k = min(5, num_classes)
     for batch in loader:
         skipped += batch.skipped
@@ -69,12 +90,14 @@ def evaluate(
         x = prepare(batch.images) if prepare is not None else batch.images.to(device)
         logits = model(x).float().cpu()
         pred = logits.argmax(dim=1)
+        for i, c in enumerate(confidence_histogram(logits.softmax(dim=1).max(dim=1).values)):
+            confidence[i] += c
         for t, p in zip(batch.labels.tolist(), pred.tolist(), strict=True):
             confusion[t, p] += 1
         top1 += int((pred == batch.labels).sum())
         top5 += topk_correct(logits, batch.labels, k)
         n += len(batch)
-    return Evaluation(confusion, top1 / n if n else 0.0, top5 / n if n else 0.0, k, n, skipped)
+    return Evaluation(confusion, top1 / n if n else 0.0, top5 / n if n else 0.0, k, n, skipped, confidence)
 
 
 def confusion_png(confusion: torch.Tensor, class_names: list[str], path: Path, title: str = "") -> None:

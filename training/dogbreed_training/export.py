@@ -25,15 +25,22 @@ PARITY_TOLERANCE = 1e-4
 PARITY_FAIL = 1e-3
 
 
+def output_names(model: nn.Module) -> list[str]:
+    """`logits`, plus `dog_probability` for a model wrapped by dog_output.with_dog_output (it returns both)."""
+    return list(getattr(model, "output_names", (OUTPUT_NAME,)))
+
+
 def export_onnx(model: nn.Module, path: Path, image_size: int, opset: int = ONNX_OPSET) -> None:
     """TorchScript-based exporter (torch 1.13 … 2.x); on torch versions whose default is the dynamo exporter
     it is asked for explicitly, so the graph and its names are the same everywhere."""
     cpu_model = copy.deepcopy(model).to("cpu").eval()
     dummy = torch.randn(1, 3, image_size, image_size)
+    names = output_names(model)
+    axes = {name: {0: "batch"} for name in [INPUT_NAME, *names]}
     kwargs = dict(
         input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAME],
-        dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        output_names=names,
+        dynamic_axes=axes,
         opset_version=opset,
         do_constant_folding=True,
     )
@@ -47,8 +54,10 @@ def export_onnx(model: nn.Module, path: Path, image_size: int, opset: int = ONNX
         raise ExportError(f"ONNX export to {path} failed: {err}", err) from err
 
 
-def onnx_max_abs_diff(model: nn.Module, path: Path, image_size: int, batch: int = 3, seed: int = 0) -> float | None:
-    """Max |PyTorch − onnxruntime| on the same random batch (batch > 1 also proves the dynamic axis);
+def onnx_output_diffs(
+    model: nn.Module, path: Path, image_size: int, batch: int = 3, seed: int = 0
+) -> dict[str, float] | None:
+    """Max |PyTorch − onnxruntime| per output on the same random batch (batch > 1 also proves the dynamic axis);
     None when onnxruntime is not installed (it is optional in the training container)."""
     try:
         import onnxruntime as ort
@@ -56,13 +65,26 @@ def onnx_max_abs_diff(model: nn.Module, path: Path, image_size: int, batch: int 
         return None
     cpu_model = copy.deepcopy(model).to("cpu").eval()
     x = torch.randn(batch, 3, image_size, image_size, generator=torch.Generator().manual_seed(seed))
+    names = output_names(model)
     with torch.no_grad():
-        expected = cpu_model(x).numpy()
+        out = cpu_model(x)
+    expected = [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})
-    if got.shape != expected.shape:
-        raise ExportError(f"ONNX output shape {got.shape} differs from PyTorch's {expected.shape}")
-    return float(abs(got - expected).max())
+    graph = [o.name for o in session.get_outputs()]
+    if graph != names:
+        raise ExportError(f"ONNX outputs {graph} differ from the model's {names}")
+    diffs = {}
+    for name, want, got in zip(names, expected, session.run(names, {INPUT_NAME: x.numpy()}), strict=True):
+        if got.shape != want.shape:
+            raise ExportError(f"ONNX output {name} shape {got.shape} differs from PyTorch's {want.shape}")
+        diffs[name] = float(abs(got - want).max())
+    return diffs
+
+
+def onnx_max_abs_diff(model: nn.Module, path: Path, image_size: int, batch: int = 3, seed: int = 0) -> float | None:
+    """The largest of onnx_output_diffs (every output: breed logits and, where present, the dog probability)."""
+    diffs = onnx_output_diffs(model, path, image_size, batch, seed)
+    return None if diffs is None else max(diffs.values())
 
 
 def framework_versions() -> dict[str, str]:
@@ -93,6 +115,7 @@ def build_metadata(
     now: datetime | None = None,
     kind: str = "trained",
     description: str | None = None,
+    dog: dict | None = None,
 ) -> dict:
     """metadata.json: everything the model server needs besides model.onnx (libs/platform-spec model-dir.ts).
     Mean/std are the backbone's (its pretrained weights' convention, pretrained-weights.json)."""
@@ -117,7 +140,7 @@ def build_metadata(
             "width": image_size,
             "dtype": "float32",
         },
-        "output": {"name": OUTPUT_NAME, "kind": "logits"},
+        "output": {"name": OUTPUT_NAME, "kind": "logits", **({"dog": dict(dog)} if dog else {})},
         "preprocessing": {
             "policy": "resize-shorter-center-crop",
             "resizeShorterSide": resize_shorter_side(image_size),

@@ -2,8 +2,10 @@
 breeds (class indices 151–268, 118 breeds), exported as a model dir (model.onnx + metadata.json).
 
 Keeping only those 118 rows of the 1000-way classifier makes the server's softmax a probability over dog breeds
-(the ImageNet probabilities renormalised over the dog classes). Names come from torchvision's offline copy of the
-ImageNet category names. Needs only the installed weights (tools/setup.sh), no dataset and no network.
+(the ImageNet probabilities renormalised over the dog classes). The second output, `dog_probability`, is the same
+network's full 1000-way softmax summed over those classes (dog_output.py): "is it a dog at all?". Names come from
+torchvision's offline copy of the ImageNet category names.
+Needs only the installed weights (tools/setup.sh), no dataset and no network.
 
 Usage: python -m dogbreed_training.imagenet_dogs --model-dir DIR [--mode single|multi] [--weights FILE]
 """
@@ -21,6 +23,7 @@ from torch import nn
 from torchvision.models._meta import _IMAGENET_CATEGORIES
 
 from dogbreed_training.config import METADATA_FILE, MODEL_FILE
+from dogbreed_training.dog_output import DOG_FIRST, DOG_LAST, DOG_OUTPUT_NAME, BreedAndDog, DogProbability, source_text
 from dogbreed_training.efficientnet import EfficientNetLite0
 from dogbreed_training.errors import ExportError, TrainingError, WeightsError
 from dogbreed_training.export import PARITY_FAIL, build_metadata, export_onnx, onnx_max_abs_diff
@@ -29,8 +32,7 @@ from dogbreed_training.weights import installed_weights
 
 BACKBONE = "efficientnet_lite0"
 IMAGE_SIZE = 224
-# ImageNet-1k's dog breeds: 151 Chihuahua … 268 Mexican hairless (wolves, foxes and dingo come after).
-DOG_FIRST, DOG_LAST = 151, 268
+__all__ = ["DOG_FIRST", "DOG_LAST", "build_dog_model", "dog_class_names", "write_model_dir"]
 KIND = "imagenet-dogs"
 DESCRIPTION = (
     "Pretrained ImageNet EfficientNet-Lite0 reduced to ImageNet's 118 dog breeds (not trained on your data); "
@@ -43,7 +45,8 @@ def dog_class_names() -> list[str]:
 
 
 def build_dog_model(weights: Path) -> nn.Module:
-    """EfficientNet-Lite0 with its ImageNet classifier cut down to the dog rows (same logits, fewer of them)."""
+    """EfficientNet-Lite0 with its ImageNet classifier cut down to the dog rows (same logits, fewer of them), and
+    the dog probability of the full 1000-way head on the same features (one backbone pass): `(logits, dog)`."""
     check_pinned(BACKBONE, weights)
     model = EfficientNetLite0(num_classes=1000, image_size=IMAGE_SIZE)
     model.load_state_dict(read_state_dict(weights), strict=True)
@@ -52,8 +55,13 @@ def build_dog_model(weights: Path) -> nn.Module:
     with torch.no_grad():
         dogs.weight.copy_(fc.weight[DOG_FIRST : DOG_LAST + 1])
         dogs.bias.copy_(fc.bias[DOG_FIRST : DOG_LAST + 1])
+    dog = DogProbability(fc)
     model._fc = dogs
-    return model.eval()
+    return BreedAndDog(model.eval(), BACKBONE, dog).eval()
+
+
+def dog_metadata(weights: Path) -> dict:
+    return {"name": DOG_OUTPUT_NAME, "source": source_text(BACKBONE, weights.name, "the same network's features")}
 
 
 def write_model_dir(model_dir: Path, weights: Path, mode: str = "single") -> dict:
@@ -73,6 +81,7 @@ def write_model_dir(model_dir: Path, weights: Path, mode: str = "single") -> dic
         model_version=f"{BACKBONE}-{KIND}-{weights.stem.rsplit('-', 1)[-1]}",
         kind=KIND,
         description=DESCRIPTION,
+        dog=dog_metadata(weights),
     )
     tmp = model_dir / f".{METADATA_FILE}.tmp"
     tmp.write_text(json.dumps(meta, indent=2) + "\n")

@@ -26,6 +26,7 @@ from dogbreed_training.data import (
     unreadable_total,
 )
 from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, broadcast_object
+from dogbreed_training.dog_output import with_dog_output
 from dogbreed_training.errors import ExportError
 from dogbreed_training.evaluate import evaluate
 from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
@@ -366,8 +367,13 @@ class Trainer:
         loader = make_loader(dataset, cfg.batch_size, cfg.num_workers)
         ev = evaluate(self.raw, loader, self.device, len(names), prepare=self.prep)
         self.log(format_metrics({"test_top1": ev.top1, "test_top5": ev.top5, "test_images": ev.images}))
-        onnx_path = self.writer.onnx(self.raw, cfg.model_dir / MODEL_FILE, cfg.image_size)
-        diff = onnx_max_abs_diff(self.raw, onnx_path, cfg.image_size)
+        exported, dog = with_dog_output(
+            self.raw, cfg.backbone, cfg.pretrained_weights, cfg.freeze_backbone, cfg.image_size
+        )
+        if dog is None:
+            self.warn("no pretrained ImageNet head: the model is exported without the dog_probability output")
+        onnx_path = self.writer.onnx(exported, cfg.model_dir / MODEL_FILE, cfg.image_size)
+        diff = onnx_max_abs_diff(exported, onnx_path, cfg.image_size)
         if diff is None:
             self.warn("onnxruntime is not installed: ONNX parity not checked")
         elif diff > PARITY_FAIL:
@@ -398,6 +404,7 @@ class Trainer:
             metrics=metrics,
             hyperparameters={**cfg.hyperparameters(), "world_size": self.info.world_size},
             model_version=cfg.model_version,
+            dog=dog,
         )
         self.writer.json(cfg.model_dir / METADATA_FILE, meta)
         evaluation = ev.to_json(names, split)

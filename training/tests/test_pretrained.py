@@ -126,7 +126,9 @@ def test_frozen_run_trains_the_head_on_cached_features(tmp_path: Path) -> None:
     jsonschema.validate(meta, json.loads(METADATA_SCHEMA.read_text()))
     assert meta["architecture"] == "efficientnet_lite0" and meta["kind"] == "trained"
     assert meta["preprocessing"]["mean"] == [0.5, 0.5, 0.5] and meta["hyperparameters"]["feature_cache"] is True
-    assert meta["metrics"]["onnx_max_abs_diff"] < 1e-4
+    assert meta["metrics"]["onnx_max_abs_diff"] < 1e-4  # both outputs: breed logits and dog probability
+    dog = meta["output"]["dog"]
+    assert dog["name"] == "dog_probability" and "frozen: the pretrained features" in dog["source"]
 
 
 @needs_weights

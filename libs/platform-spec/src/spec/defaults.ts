@@ -98,7 +98,7 @@ export const DEFAULT_SPEC = {
     inferenceSessions: 0,
     maxQueueDepth: 64,
     batching: { enabled: false, maxBatchSize: 8, maxDelayMs: 2 },
-    dog: { threshold: 0.5, policy: 'flag' },
+    dog: { threshold: 0.52, policy: 'flag' },
   },
   training: {
     notebookInstanceType: 'ml.t3.medium',
