@@ -22,3 +22,6 @@ export class ReplayInputError extends GhaError {}
 
 /** The replay failed the candidate, or could not judge it. */
 export class ReplayGateError extends GhaError {}
+
+/** The shadow phase could not run, or its verdict could not be made (the candidate stays unpromoted). */
+export class ShadowPhaseError extends GhaError {}

@@ -18,6 +18,7 @@ import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
  * id-token only where AWS is touched, every third-party action pinned to a commit SHA, the load-test schedule.
  */
 interface Step {
+  name?: string;
   if?: string;
   uses?: string;
   run?: string;
@@ -178,7 +179,10 @@ describe('workflows', () => {
     expect(deploy?.on).toMatchObject({ push: { branches: [PLATFORM_SPEC.ci.github.deployBranch] } });
     expect(deploy?.concurrency?.['cancel-in-progress']).toBe(false);
     const stages = jobsOf(deploy as Workflow).map(([, j]) => stageOf(j));
-    expect(new Set(stages)).toEqual(new Set(CiStage.options));
+    // Every stage but the scheduled drift run, which has its own workflow.
+    expect(new Set(stages)).toEqual(new Set(CiStage.options.filter((s) => s !== 'drift')));
+    const drift = jobsOf(workflows['drift.yml'] as Workflow).map(([, j]) => stageOf(j));
+    expect(new Set(drift)).toEqual(new Set(['drift']));
   });
 
   it('gate the deploy on the model registry: register → replay → approve (reviewers) → the newest Approved package', () => {
@@ -207,11 +211,37 @@ describe('workflows', () => {
     const text = JSON.stringify(job('deploy-endpoints'));
     expect(text).not.toMatch(/needs\.train\.outputs\.model-/);
     expect(runs('deploy-endpoints')).toMatch(/tools\/gha\/approved-models\.ts/);
-    const deployStep = (job('deploy-endpoints').steps ?? []).find((st) => st.run?.includes('infra:deploy'));
+    const steps = job('deploy-endpoints').steps ?? [];
+    const deployStep = steps.find((st) => st.name === 'Deploy the endpoints and the invoker');
+    expect(deployStep?.run).toMatch(/infra:deploy/);
     expect(deployStep?.env).toMatchObject({
       MODEL_SINGLE: '${{ steps.approved.outputs.model-single }}',
       MODEL_MULTI: '${{ steps.approved.outputs.model-multi }}',
     });
+  });
+
+  it('gate the traffic shift on the live shadow: plan → shadow deploy → verdict → promote, or remove and fail', () => {
+    const deploy = workflows['deploy.yml'] as Workflow;
+    const steps = (deploy.jobs['deploy-endpoints'] as Job).steps ?? [];
+    const at = (id: string) => steps.findIndex((st) => st.id === id);
+    const promote = steps.findIndex((st) => st.name === 'Deploy the endpoints and the invoker');
+    const remove = steps.findIndex((st) => st.name?.startsWith('Remove the shadow'));
+    // In order, after the registry gate and before the traffic shift.
+    expect(at('approved')).toBeGreaterThan(-1);
+    expect([at('approved'), at('shadow'), at('shadow-deploy'), at('verdict'), remove, promote]).toEqual(
+      [...[at('approved'), at('shadow'), at('shadow-deploy'), at('verdict'), remove, promote]].sort(
+        (a, b) => a - b,
+      ),
+    );
+    expect(steps[at('shadow')]?.run).toMatch(/tools\/gha\/shadow\.ts plan/);
+    expect(steps[at('shadow-deploy')]?.if).toBe("steps.shadow.outputs.shadow == 'true'");
+    expect(steps[at('shadow-deploy')]?.env?.['CONTEXT']).toBe('${{ steps.shadow.outputs.shadow-context }}');
+    expect(steps[at('verdict')]?.run).toMatch(/tools\/gha\/shadow\.ts verdict/);
+    // Removal deploys the serving models alone and fails the job, so the promotion (implicit success()) is skipped.
+    expect(steps[remove]?.if).toMatch(/steps\.verdict\.outputs\.verdict != 'pass'/);
+    expect(steps[remove]?.env?.['CONTEXT']).toBe('${{ steps.shadow.outputs.serving-context }}');
+    expect(steps[remove]?.run).toMatch(/exit 1\s*$/);
+    expect(steps[promote]?.if).toBeUndefined();
   });
 
   it('run tools/setup.sh (npm test calls it) only in a Debian 12 job container, the OS it is proven on', () => {

@@ -5,14 +5,21 @@
  */
 import { App } from 'aws-cdk-lib';
 import { loadPlatformSpec } from '@dogbreed/platform-spec';
-import { applyNagChecks, composeInfra, modelKeysFromContext } from '@dogbreed/infra-constructs';
+import {
+  applyNagChecks,
+  composeInfra,
+  modelKeysFromContext,
+  shadowModelKeysFromContext,
+} from '@dogbreed/infra-constructs';
 import { findWorkspaceRoot, infraInputs } from './inputs.js';
 
 const app = new App();
 const spec = loadPlatformSpec();
-// Freshly trained artifacts arrive as context from the deploy pipeline; otherwise the spec's keys.
+// Freshly trained artifacts arrive as context from the deploy pipeline; otherwise the spec's keys. In the shadow
+// phase the candidates arrive as shadow context beside the serving models.
 composeInfra(app, spec, infraInputs(findWorkspaceRoot(import.meta.url)), {
   modelKeys: modelKeysFromContext(app),
+  shadowModelKeys: shadowModelKeysFromContext(app),
 });
 applyNagChecks(app);
 app.synth();

@@ -6,7 +6,13 @@ import {
   Validations,
   type Environment,
 } from 'aws-cdk-lib';
-import { ModelArtifactUriError, parseModelArtifactUri, type PlatformSpec } from '@dogbreed/platform-spec';
+import {
+  MODEL_DATA_CONTEXT,
+  ModelArtifactUriError,
+  parseModelArtifactUri,
+  SHADOW_MODEL_DATA_CONTEXT,
+  type PlatformSpec,
+} from '@dogbreed/platform-spec';
 import { ProjectNagChecks } from './nag.js';
 import { AccessStack, applyPermissionsBoundary, PermissionsBoundaryStack } from './access/index.js';
 import { InfraPropsError } from './errors.js';
@@ -74,7 +80,7 @@ export function composeInfra(
   app: App,
   spec: PlatformSpec,
   inputs: InfraInputs,
-  options: { readonly modelKeys?: ModelKeys } = {},
+  options: { readonly modelKeys?: ModelKeys; readonly shadowModelKeys?: ModelKeys } = {},
 ): InfraStacks {
   // Log delivery to the access-log bucket through a bucket policy (no legacy ACL); must be set before any child.
   app.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
@@ -119,6 +125,7 @@ export function composeInfra(
     invokerBundleDir: inputs.invokerBundleDir,
     modelServerImage: inputs.modelServerImage,
     modelKeys: options.modelKeys,
+    shadowModelKeys: options.shadowModelKeys,
   });
   const ci = new CiStack(app, stackName(spec, 'ci'), {
     ...common,
@@ -166,8 +173,8 @@ export function applyNagChecks(app: App): void {
   Validations.of(app).addPlugins(new ProjectNagChecks(app));
 }
 
-/** CDK context keys the deploy pipeline sets to the trained artifacts (`s3://MODEL_BUCKET/KEY.tar.gz`). */
-export const MODEL_DATA_CONTEXT = { single: 'modelDataUrlSingle', multi: 'modelDataUrlMulti' } as const;
+// The context keys live in the spec library, where the pipeline's tools (scope:ci) read them too.
+export { MODEL_DATA_CONTEXT, SHADOW_MODEL_DATA_CONTEXT };
 
 /** CDK context key naming the account's existing GitHub OIDC provider (overrides spec `ci.existingOidcProviderArn`). */
 export const OIDC_PROVIDER_CONTEXT = 'githubOidcProviderArn';
@@ -189,16 +196,25 @@ export function oidcProviderArnFromContext(app: App): string | undefined {
  * is used within the model bucket (the launcher writes its outputs there); anything but an s3 `.tar.gz` URI fails.
  */
 export function modelKeysFromContext(app: App): ModelKeys {
+  return keysFromContext(app, MODEL_DATA_CONTEXT);
+}
+
+/** Shadow candidates' keys from the context (`--context shadowModelDataUrlSingle=s3://...`), checked the same way. */
+export function shadowModelKeysFromContext(app: App): ModelKeys {
+  return keysFromContext(app, SHADOW_MODEL_DATA_CONTEXT);
+}
+
+function keysFromContext(app: App, names: Readonly<Record<'single' | 'multi', string>>): ModelKeys {
   const keys: { single?: string; multi?: string } = {};
   for (const mode of ['single', 'multi'] as const) {
-    const value: unknown = app.node.tryGetContext(MODEL_DATA_CONTEXT[mode]);
+    const value: unknown = app.node.tryGetContext(names[mode]);
     if (value === undefined || value === '') continue;
     try {
       keys[mode] = parseModelArtifactUri(String(value)).key;
     } catch (err) {
       if (!(err instanceof ModelArtifactUriError)) throw err;
       throw new InfraPropsError(
-        `context ${MODEL_DATA_CONTEXT[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`,
+        `context ${names[mode]} must be an s3://MODEL_BUCKET/KEY.tar.gz URI (got ${String(value)})`,
         { cause: err },
       );
     }

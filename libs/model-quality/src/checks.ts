@@ -2,19 +2,10 @@
  * A verdict as a list of checks, each a figure against its threshold with the result: the registry gate's replay,
  * the live shadow and the drift run all report this way, so their reports and job summaries read alike.
  */
-import { z } from 'zod';
+import type { QualityCheck } from '@dogbreed/platform-spec';
 
-export const QualityCheckSchema = z.object({
-  /** The threshold's name in the spec (e.g. `minTop1Agreement`), or a rule's own name. */
-  name: z.string(),
-  description: z.string(),
-  value: z.number().nullable(),
-  comparator: z.enum(['>=', '<=']),
-  limit: z.number(),
-  /** `n/a`: nothing to measure (e.g. no dog output); does not fail the verdict. */
-  result: z.enum(['pass', 'fail', 'n/a']),
-});
-export type QualityCheck = z.infer<typeof QualityCheckSchema>;
+// The check's shape is a contract (pipeline artifacts, the local stack's API): it lives in platform-spec.
+export { QualityCheckSchema, type QualityCheck } from '@dogbreed/platform-spec';
 
 /**
  * `value` against `limit`. A missing value (null or NaN) fails, unless `naWhenNull`: then there was nothing to

@@ -9,3 +9,6 @@ export * from './checks.js';
 export * from './labels.js';
 export * from './captures.js';
 export * from './shadow.js';
+export * from './psi.js';
+export * from './drift.js';
+export * from './drift-metrics.js';

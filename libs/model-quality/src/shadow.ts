@@ -5,12 +5,11 @@
  * a candidate that fails any paired request fails. Pure: the local stack computes it live, the pipeline's shadow step
  * on S3 captures.
  */
-import type { ShadowSpec } from '@dogbreed/platform-spec';
-import { z } from 'zod';
+import type { QualityCheck, ShadowFigures, ShadowSpec, ShadowVerdict } from '@dogbreed/platform-spec';
 import type { CaptureObservation } from './captures.js';
-import { check, QualityCheckSchema, verdictOf, type QualityCheck } from './checks.js';
+import { check, verdictOf } from './checks.js';
 import { breedKey } from './labels.js';
-import { latencySummary, LatencySummarySchema, mean } from './stats.js';
+import { latencySummary, mean } from './stats.js';
 
 /** One live request as both variants answered it. */
 export interface ShadowPair {
@@ -44,24 +43,12 @@ export function pairByInferenceId(
   };
 }
 
-const Rate = z.number().min(0).max(1);
-
-export const ShadowFiguresSchema = z.object({
-  /** Requests both variants answered with a prediction: the base of every comparison. */
-  compared: z.number().int().nonnegative(),
-  /** Paired requests the candidate answered with an error or garbage. */
-  candidateErrors: z.number().int().nonnegative(),
-  /** Paired requests the serving model failed (reported, not the candidate's fault). */
-  servingErrors: z.number().int().nonnegative(),
-  agreement: Rate.nullable(),
-  meanConfidenceShift: Rate.nullable(),
-  /** Share of compared answers that are not dogs, per side; null when the models have no dog output. */
-  notADog: z.object({ serving: Rate, candidate: Rate, increase: z.number() }).nullable(),
-  latency: z
-    .object({ serving: LatencySummarySchema, candidate: LatencySummarySchema, p95Ratio: z.number() })
-    .nullable(),
-});
-export type ShadowFigures = z.infer<typeof ShadowFiguresSchema>;
+export {
+  ShadowFiguresSchema,
+  ShadowVerdictSchema,
+  type ShadowFigures,
+  type ShadowVerdict,
+} from '@dogbreed/platform-spec';
 
 type Answered = ShadowPair & {
   readonly serving: Extract<CaptureObservation, { ok: true }>;
@@ -134,14 +121,6 @@ export function shadowChecks(f: ShadowFigures, t: ShadowSpec): QualityCheck[] {
     ),
   ];
 }
-
-export const ShadowVerdictSchema = z.object({
-  verdict: z.enum(['pass', 'fail']),
-  figures: ShadowFiguresSchema,
-  checks: z.array(QualityCheckSchema),
-  unpaired: z.object({ serving: z.number().int().nonnegative(), candidate: z.number().int().nonnegative() }),
-});
-export type ShadowVerdict = z.infer<typeof ShadowVerdictSchema>;
 
 /** The verdict on the two variants' captured answers: pair, measure, check. */
 export function shadowVerdict(

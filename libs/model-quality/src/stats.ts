@@ -1,5 +1,5 @@
 /** Small statistics every quality figure uses: nearest-rank percentiles, means, a latency summary. */
-import { z } from 'zod';
+import type { LatencySummary } from '@dogbreed/platform-spec';
 
 /** Nearest-rank percentile (`p` in 0..100) of `values`; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -14,8 +14,7 @@ export function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((s, v) => s + v, 0) / values.length;
 }
 
-export const LatencySummarySchema = z.object({ p50Ms: z.number(), p95Ms: z.number(), meanMs: z.number() });
-export type LatencySummary = z.infer<typeof LatencySummarySchema>;
+export { LatencySummarySchema, type LatencySummary } from '@dogbreed/platform-spec';
 
 export function latencySummary(values: readonly number[]): LatencySummary {
   return { p50Ms: percentile(values, 50), p95Ms: percentile(values, 95), meanMs: mean(values) };

@@ -22,3 +22,4 @@ export * from './contracts/env-names.js';
 export * from './contracts/naming.js';
 export * from './contracts/local-stack-api.js';
 export * from './contracts/data-capture.js';
+export * from './contracts/quality-verdict.js';

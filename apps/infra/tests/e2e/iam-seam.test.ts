@@ -29,6 +29,7 @@ import {
   dataCaptureFolder,
   PLATFORM_SPEC,
   S3_PREFIXES,
+  shadowVariantName,
   ssmParameterNames,
   type CiStage,
 } from '@dogbreed/platform-spec';
@@ -833,6 +834,71 @@ describe.skipIf(!motoAvailable())(
       );
       // Nor may another stage's role approve: deploy-endpoints only reads the registry.
       expect(await decide(policies, roleOf('deployEndpoints'), req)).not.toBe('Allowed');
+    });
+
+    it("the shadow verdict's reads (deployEndpoints): both variants' captures under data-capture/<endpoint>/, decrypted through S3; nothing else", async () => {
+      const role = roleOf('deployEndpoints');
+      const at = new Date('2026-03-01T10:00:00Z');
+      const reads: IamRequest[] = (['single', 'multi'] as const).flatMap((mode) => {
+        const ep = spec.endpoints[mode];
+        return [ep.variantName, shadowVariantName(ep.variantName)].flatMap((variant) => {
+          const folder = `${S3_PREFIXES.dataCapture}${dataCaptureFolder(ep.name, variant, at)}/`;
+          return [
+            // ListObjectsV2 of one hour folder of the window (tools/gha/shadow.ts readVariantCaptures).
+            {
+              action: 's3:ListBucket',
+              resource: `arn:aws:s3:::${PHYSICAL.modelBucket}`,
+              context: { 's3:prefix': folder },
+            },
+            {
+              action: 's3:GetObject',
+              resource: s3Object(PHYSICAL.modelBucket, `${folder}10-00-00-abc.jsonl`),
+            },
+          ];
+        });
+      });
+      reads.push({ action: 'kms:Decrypt', resource: PHYSICAL.keyArn, context: viaS3 });
+      const denied: string[] = [];
+      for (const req of reads) {
+        const d = await decide(policies, role, req);
+        if (d !== 'Allowed')
+          denied.push(`${req.action} on ${req.resource} ${JSON.stringify(req.context ?? {})} → ${d}`);
+      }
+      expect(denied).toEqual([]);
+      // Outside the endpoints' capture folders: the whole capture prefix, a folder of no endpoint, the training data;
+      // and the key only through S3 (listing training-output/ is its artifact existence check, granted elsewhere).
+      const outside: IamRequest[] = [
+        {
+          action: 's3:ListBucket',
+          resource: `arn:aws:s3:::${PHYSICAL.modelBucket}`,
+          context: { 's3:prefix': S3_PREFIXES.dataCapture },
+        },
+        {
+          action: 's3:GetObject',
+          resource: s3Object(
+            PHYSICAL.modelBucket,
+            `${S3_PREFIXES.dataCapture}some-other-endpoint/AllTraffic/x.jsonl`,
+          ),
+        },
+        {
+          action: 's3:ListBucket',
+          resource: `arn:aws:s3:::${PHYSICAL.dataBucket}`,
+          context: { 's3:prefix': S3_PREFIXES.datasets },
+        },
+        {
+          action: 's3:GetObject',
+          resource: s3Object(PHYSICAL.dataBucket, `${S3_PREFIXES.datasets}train/a/1.jpg`),
+        },
+        { action: 'kms:Decrypt', resource: PHYSICAL.keyArn },
+      ];
+      for (const req of outside)
+        expect(
+          await decide(policies, role, req),
+          `${req.action} on ${req.resource} ${JSON.stringify(req.context ?? {})}`,
+        ).not.toBe('Allowed');
+      // The bucket policy's statement is what grants the capture reads.
+      const without = withoutBucketStatement(policies, PHYSICAL.modelBucket, 'CiDeployEndpointsReadCaptures');
+      expect(await decide(without, role, reads[1] as IamRequest)).not.toBe('Allowed');
     });
 
     it('removing the replay role read of the held-out split from the data bucket policy denies the image download', async () => {

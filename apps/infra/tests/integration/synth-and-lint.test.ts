@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackName } from '@dogbreed/infra-constructs';
-import { PLATFORM_SPEC, rollbackAlarmName, TRAFFIC_ROUTING_TYPE } from '@dogbreed/platform-spec';
+import {
+  PLATFORM_SPEC,
+  ROLLBACK_ALARM_KINDS,
+  rollbackAlarmName,
+  TRAFFIC_ROUTING_TYPE,
+} from '@dogbreed/platform-spec';
 import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -76,7 +81,7 @@ describe('the synthesized serving stack (what `cdk deploy` sends)', () => {
         (a) => resources[a.AlarmName.Ref]?.Properties['AlarmName'],
       );
       expect(names).toEqual(
-        (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) =>
+        ROLLBACK_ALARM_KINDS.map((kind) =>
           rollbackAlarmName(stackName(PLATFORM_SPEC, 'serving'), ep.name, kind),
         ),
       );

@@ -22,7 +22,9 @@
  * `data-capture/<endpoint>/` in the model bucket and of the held-out images under `datasets/test/` in the data
  * bucket; kms:Decrypt through S3.
  * Deploy-endpoints (apps/infra/scripts/serving-artifacts.ts): ListObjectsV2 under `training-output/` and `models/` in
- * the model bucket, to prove an artifact exists before an endpoint is pointed at it.
+ * the model bucket, to prove an artifact exists before an endpoint is pointed at it; the shadow phase
+ * (tools/gha/shadow.ts): ListObjectsV2 / GetObject of the endpoints' data captures under `data-capture/<endpoint>/`
+ * (both variants' folders), kms:Decrypt through S3.
  * Validate (the pre-flight `doctor`): ListObjectsV2 under `datasets/` in the data bucket (the split folders exist).
  */
 import { aws_iam as iam, Stack } from 'aws-cdk-lib';
@@ -39,6 +41,8 @@ export const CI_MODEL_PREFIXES = {
   train: [S3_PREFIXES.trainingSource, S3_PREFIXES.pretrained],
   deployEndpoints: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
   replay: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
+  // The serving models' artifacts: their evaluation.json is the drift baseline.
+  drift: [S3_PREFIXES.trainingOutput, S3_PREFIXES.models],
 } as const;
 
 /** The held-out split the replay reads (below `datasets/` in the data bucket). */
@@ -52,6 +56,7 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
   const deployEndpoints = new iam.ArnPrincipal(roleArn(spec.ci.roles.deployEndpoints.roleName));
   const replay = new iam.ArnPrincipal(roleArn(spec.ci.roles.replay.roleName));
   const validate = new iam.ArnPrincipal(roleArn(spec.ci.roles.validate.roleName));
+  const drift = new iam.ArnPrincipal(roleArn(spec.ci.roles.drift.roleName));
   const captureFolders = [spec.endpoints.single.name, spec.endpoints.multi.name].map(
     (e) => `${S3_PREFIXES.dataCapture}${e}/`,
   );
@@ -130,6 +135,33 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
       resources: captureFolders.map((f) => stores.modelBucket.arnForObjects(`${f}*`)),
     }),
   );
+  // The shadow verdict reads both variants' captures of the endpoints, nothing else under data-capture/.
+  stores.modelBucket.addToResourcePolicy(
+    listUnder('CiDeployEndpointsListCaptures', deployEndpoints, stores.modelBucket.bucketArn, captureFolders),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiDeployEndpointsReadCaptures',
+      principals: [deployEndpoints],
+      actions: ['s3:GetObject'],
+      resources: captureFolders.map((f) => stores.modelBucket.arnForObjects(`${f}*`)),
+    }),
+  );
+  // The scheduled drift run reads the endpoints' captures and the serving models' artifacts, nothing else.
+  stores.modelBucket.addToResourcePolicy(
+    listUnder('CiDriftListCaptures', drift, stores.modelBucket.bucketArn, captureFolders),
+  );
+  stores.modelBucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CiDriftRead',
+      principals: [drift],
+      actions: ['s3:GetObject'],
+      resources: [
+        ...captureFolders.map((f) => stores.modelBucket.arnForObjects(`${f}*`)),
+        ...CI_MODEL_PREFIXES.drift.map((p) => stores.modelBucket.arnForObjects(`${p}*`)),
+      ],
+    }),
+  );
   stores.dataBucket.addToResourcePolicy(
     listUnder('CiReplayListHeldOut', replay, stores.dataBucket.bucketArn, [CI_REPLAY_IMAGES_PREFIX]),
   );
@@ -166,7 +198,7 @@ export function grantCiDataAccess(stores: DataStores, spec: PlatformSpec): void 
   stores.key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'CiReadThroughS3',
-      principals: [train, replay],
+      principals: [train, replay, deployEndpoints, drift],
       actions: ['kms:Decrypt'],
       resources: ['*'],
       conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },

@@ -142,6 +142,11 @@ export class GithubOidc extends Construct {
       [/^Resource::\*$/, ...packageWildcards],
     );
     acknowledgeWildcards(
+      roles.drift,
+      'cloudwatch:PutMetricData supports no resource scoping; a condition keeps it to the drift namespace.',
+      [/^Resource::\*$/],
+    );
+    acknowledgeWildcards(
       roles.loadTest,
       'The alias-qualified ARN of the one invoker function, and CloudWatch metric reads / Application Auto Scaling describes, which support no resource scoping.',
       [

@@ -11,6 +11,7 @@ import {
   type PlatformSpec,
 } from '@dogbreed/platform-spec';
 import { EC2_TRAINER_TAG } from '../training/ec2-trainer.js';
+import { driftStagePolicy } from './drift-policy.js';
 
 /** The host of GitHub Actions' OIDC tokens (the provider's URL). */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -175,6 +176,7 @@ export function stagePolicies(
         conditions: { StringEquals: { [`aws:ResourceTag/${EC2_TRAINER_TAG.key}`]: EC2_TRAINER_TAG.value } },
       }),
     ],
+    drift: driftStagePolicy(stack, spec),
     replay: [
       new iam.PolicyStatement({
         sid: 'ReadCandidate',

@@ -34,6 +34,30 @@ export interface InvokerMetricSource {
 }
 
 /**
+ * The invoker's share of low-quality answers from one endpoint in percent: the percentile rank `PR(:minConfidence)`
+ * of `AnswerConfidence` (one value per answer, 0 for not-a-dog), i.e. the percentage of answers at or below the cut.
+ * CloudWatch computes percentile ranks on raw values, which the invoker's EMF records are
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html, "Percentile rank").
+ */
+export function invokerLowQualityPercent(
+  source: InvokerMetricSource,
+  endpointName: string,
+  minConfidence: number,
+  period: Duration,
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: source.namespace,
+    metricName: INVOKER_METRICS.answerConfidence,
+    dimensionsMap: {
+      [INVOKER_METRICS.dimensions.service]: source.serviceName,
+      [INVOKER_METRICS.dimensions.endpoint]: endpointName,
+    },
+    statistic: cloudwatch.Stats.percentileRank(minConfidence),
+    period,
+  });
+}
+
+/**
  * The invoker's error rate for one endpoint in percent: `100 × FailedRequests / Requests` per period, both Sums with
  * dimensions {service, endpoint}. A period without requests has no data point (not 0 %, not an error).
  */

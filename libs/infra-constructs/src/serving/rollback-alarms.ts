@@ -1,5 +1,5 @@
 /**
- * An endpoint's three rollback alarms as one table (metric, statistic, comparison, scale from the spec's unit to
+ * An endpoint's rollback alarms as one table (metric, statistic, comparison, scale from the spec's unit to
  * CloudWatch's): the construct builds one alarm per row, and the alarm names, their ARNs for the model role and the
  * DeploymentConfig's list all come from the same rows, so none can be missing from one of them.
  */
@@ -12,7 +12,7 @@ import {
   type RollbackAlarmKind,
 } from '@dogbreed/platform-spec';
 import type { Construct } from 'constructs';
-import { invokerErrorRatePercent, type InvokerMetricSource } from './invoker.js';
+import { invokerErrorRatePercent, invokerLowQualityPercent, type InvokerMetricSource } from './invoker.js';
 
 /** One of SageMaker's per-variant metrics of the endpoint. */
 export function variantMetric(
@@ -31,8 +31,9 @@ export function variantMetric(
   });
 }
 
-/** Where a rollback alarm's metric comes from: SageMaker's metric and statistic, or the invoker's error rate. */
-type AlarmMetric = { readonly sagemaker: string; readonly statistic: string } | 'invoker-error-rate';
+/** Where a rollback alarm's metric comes from: SageMaker's metric and statistic, or one of the invoker's. */
+type AlarmMetric =
+  { readonly sagemaker: string; readonly statistic: string } | 'invoker-error-rate' | 'invoker-low-quality';
 
 interface RollbackAlarmRow {
   /** The alarm's construct id. */
@@ -70,6 +71,14 @@ const ROLLBACK_ALARM_ROWS: Readonly<Record<RollbackAlarmKind, RollbackAlarmRow>>
     describe: (a) =>
       `more than ${a.threshold} % of the invoker's requests to it failed (5xx; rolls an update back)`,
   },
+  lowQualityPercent: {
+    id: 'LowQuality',
+    metric: 'invoker-low-quality',
+    comparison: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    scale: 1,
+    describe: (a) =>
+      `more than ${a.threshold} % of its answers were low confidence or not a dog (rolls an update back)`,
+  },
 };
 
 export interface RollbackAlarmsProps {
@@ -91,13 +100,16 @@ export function addRollbackAlarms(
     const row = ROLLBACK_ALARM_ROWS[kind];
     const spec = ep.deployment.rollbackAlarms[kind];
     const period = Duration.seconds(spec.periodSeconds);
+    const quality = ep.deployment.rollbackAlarms.lowQualityPercent;
     alarms[kind] = new cloudwatch.Alarm(scope, row.id, {
       alarmName: rollbackAlarmName(props.stackName, ep.name, kind),
       alarmDescription: `${ep.name}: ${row.describe(spec)}`,
       metric:
         row.metric === 'invoker-error-rate'
           ? invokerErrorRatePercent(props.invokerMetrics, ep.name, period)
-          : variantMetric(ep, row.metric.sagemaker, row.metric.statistic, period),
+          : row.metric === 'invoker-low-quality'
+            ? invokerLowQualityPercent(props.invokerMetrics, ep.name, quality.minConfidence, period)
+            : variantMetric(ep, row.metric.sagemaker, row.metric.statistic, period),
       threshold: spec.threshold * row.scale,
       comparisonOperator: row.comparison,
       evaluationPeriods: spec.evaluationPeriods,

@@ -1,5 +1,5 @@
 /**
- * The endpoint's guarded rollout on the synthesized template: the DeploymentConfig per mode, the three rollback alarms
+ * The endpoint's guarded rollout on the synthesized template: the DeploymentConfig per mode, the rollback alarms
  * from the spec (and that they read what the invoker publishes), data capture, and every SageMaker constraint that
  * `rollout.ts` checks at synth refused with an `InfraPropsError` naming the construct and the field.
  */
@@ -18,7 +18,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
   INVOKER_METRICS,
+  ROLLBACK_ALARM_KINDS,
   rollbackAlarmName,
+  shadowVariantName,
   type DeploymentSpec,
   type EndpointSpec,
   type PlatformSpec,
@@ -95,13 +97,11 @@ const alarmRef = (t: Template, name: string) => {
 };
 
 describe('SageMakerEndpoint rollout: DeploymentConfig per mode', () => {
-  it('all-at-once (the default): blue/green, one bake, rolled back by the three alarms in order', () => {
+  it('all-at-once (the default): blue/green, one bake, rolled back by the four alarms in order', () => {
     const spec = specWith({});
     const d = spec.endpoints.single.deployment;
     const t = build(spec).template();
-    const names = (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((k) =>
-      rollbackAlarmName(STACK, spec.endpoints.single.name, k),
-    );
+    const names = ROLLBACK_ALARM_KINDS.map((k) => rollbackAlarmName(STACK, spec.endpoints.single.name, k));
     t.hasResourceProperties('AWS::SageMaker::Endpoint', {
       RetainAllVariantProperties: true,
       DeploymentConfig: {
@@ -197,7 +197,7 @@ describe('SageMakerEndpoint rollout: DeploymentConfig per mode', () => {
   });
 });
 
-describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', () => {
+describe('SageMakerEndpoint rollout: the rollback alarms from the spec', () => {
   const spec = specWith({
     endpoints: {
       single: {
@@ -206,6 +206,12 @@ describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', (
             errors5xx: { threshold: 3, periodSeconds: 120, evaluationPeriods: 2 },
             modelLatencyP90Ms: { threshold: 250, periodSeconds: 60, evaluationPeriods: 3 },
             invokerErrorRatePercent: { threshold: 7, periodSeconds: 180, evaluationPeriods: 1 },
+            lowQualityPercent: {
+              threshold: 30,
+              minConfidence: 0.4,
+              periodSeconds: 120,
+              evaluationPeriods: 2,
+            },
           },
         },
       },
@@ -278,8 +284,26 @@ describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', (
     });
   });
 
+  it('the quality alarm: the share of the invoker’s answers at or below minConfidence (PR), above the threshold', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: rollbackAlarmName(STACK, ep.name, 'lowQualityPercent'),
+      Namespace: spec.project.name,
+      MetricName: INVOKER_METRICS.answerConfidence,
+      Dimensions: [
+        { Name: INVOKER_METRICS.dimensions.endpoint, Value: ep.name },
+        { Name: INVOKER_METRICS.dimensions.service, Value: spec.invoker.functionName },
+      ],
+      ExtendedStatistic: 'PR(:0.4)',
+      Period: 120,
+      EvaluationPeriods: 2,
+      Threshold: 30,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('lets the endpoint’s execution role describe exactly its rollback alarms', () => {
-    const arns = (['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const).map((kind) => ({
+    const arns = ROLLBACK_ALARM_KINDS.map((kind) => ({
       'Fn::Join': [
         '',
         [
@@ -323,7 +347,7 @@ describe('SageMakerEndpoint rollout: the three rollback alarms from the spec', (
       (a) => (a['AlarmName'] as { Ref: string }).Ref,
     );
     const alarmIds = Object.keys(t.findResources('AWS::CloudWatch::Alarm'));
-    expect(ids).toHaveLength(3);
+    expect(ids).toHaveLength(ROLLBACK_ALARM_KINDS.length);
     for (const id of ids) expect(alarmIds).toContain(id);
   });
 });
@@ -335,7 +359,7 @@ describe('SageMakerEndpoint rollout: the alarm topic and extra alarms', () => {
     const b = build(spec, (stack) => ({ alarmTopic: (topic = new sns.Topic(stack, 'Alarms')) }));
     const t = b.template();
     const topicRef = { Ref: b.stack.getLogicalId(topic?.node.defaultChild as sns.CfnTopic) };
-    for (const kind of ['errors5xx', 'modelLatencyP90Ms', 'invokerErrorRatePercent'] as const) {
+    for (const kind of ROLLBACK_ALARM_KINDS) {
       t.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: rollbackAlarmName(STACK, spec.endpoints.single.name, kind),
         AlarmActions: [topicRef],
@@ -343,7 +367,7 @@ describe('SageMakerEndpoint rollout: the alarm topic and extra alarms', () => {
     }
   });
 
-  it('lists extra rollback alarms after the three', () => {
+  it('lists extra rollback alarms after the spec’s', () => {
     const b = build(specWith({}), (stack) => ({
       extraRollbackAlarms: [cloudwatch.Alarm.fromAlarmName(stack, 'Extra', 'extra')],
     }));
@@ -351,8 +375,8 @@ describe('SageMakerEndpoint rollout: the alarm topic and extra alarms', () => {
       Properties: { DeploymentConfig: { AutoRollbackConfiguration: { Alarms: Json[] } } };
     }[];
     const listed = endpoint?.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms ?? [];
-    expect(listed).toHaveLength(4);
-    expect(listed[3]).toEqual({ AlarmName: 'extra' });
+    expect(listed).toHaveLength(ROLLBACK_ALARM_KINDS.length + 1);
+    expect(listed[ROLLBACK_ALARM_KINDS.length]).toEqual({ AlarmName: 'extra' });
   });
 });
 
@@ -376,6 +400,73 @@ describe('SageMakerEndpoint rollout: data capture from the spec', () => {
     const t = synth({ rollout: { dataCapture: { enabled: false } } });
     t.hasResourceProperties('AWS::SageMaker::EndpointConfig', { DataCaptureConfig: Match.absent() });
     expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).not.toContain('data-capture');
+  });
+});
+
+describe('SageMakerEndpoint rollout: the candidate as a shadow variant', () => {
+  const CANDIDATE = 'jobs/candidate/output/model.tar.gz';
+  const spec = specWith({ rollout: { dataCapture: { enabled: true, samplingPercent: 20 } } });
+  const ep = spec.endpoints.single;
+  const t = build(spec, { shadowModelKey: CANDIDATE, shadowSamplingPercent: 40 }).template();
+  const config = () =>
+    (
+      Object.values(t.findResources('AWS::SageMaker::EndpointConfig'))[0] as {
+        Properties: { ProductionVariants: Json[]; ShadowProductionVariants: Json[] };
+      }
+    ).Properties;
+
+  it('runs the candidate beside the serving model, its weight the sampling share of the production weight', () => {
+    const { ProductionVariants: prod, ShadowProductionVariants: shadow } = config();
+    expect(prod).toHaveLength(1);
+    expect(prod[0]).toMatchObject({ VariantName: ep.variantName, InitialVariantWeight: 1 });
+    expect(shadow).toEqual([
+      {
+        VariantName: shadowVariantName(ep.variantName),
+        ModelName: { 'Fn::GetAtt': [expect.stringMatching(/^SingleShadowModel/), 'ModelName'] },
+        InstanceType: ep.instanceType,
+        InitialInstanceCount: ep.initialInstanceCount,
+        InitialVariantWeight: 0.4,
+      },
+    ]);
+  });
+
+  it('the shadow model reads the candidate artifact, with the same image and settings as the serving model', () => {
+    const models = Object.values(t.findResources('AWS::SageMaker::Model')) as {
+      Properties: { PrimaryContainer: { ModelDataUrl: unknown; Image: string; Environment: Json } };
+    }[];
+    expect(models).toHaveLength(2);
+    const [serving, candidate] = models.map((m) => m.Properties.PrimaryContainer);
+    expect(JSON.stringify(candidate?.ModelDataUrl)).toContain(CANDIDATE);
+    expect(JSON.stringify(serving?.ModelDataUrl)).toContain(ep.modelArtifact.s3Key);
+    expect(candidate?.Image).toBe(serving?.Image);
+    expect(candidate?.Environment).toEqual(serving?.Environment);
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain(CANDIDATE);
+  });
+
+  it('captures every request while the shadow runs, so both sides of a request are captured and pair', () => {
+    t.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      DataCaptureConfig: Match.objectLike({ EnableCapture: true, InitialSamplingPercentage: 100 }),
+    });
+  });
+
+  it('without a candidate: the serving model alone, captured at the spec’s sampling', () => {
+    const plain = build(spec).template();
+    plain.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ShadowProductionVariants: Match.absent(),
+      DataCaptureConfig: Match.objectLike({ InitialSamplingPercentage: 20 }),
+    });
+    plain.resourceCountIs('AWS::SageMaker::Model', 1);
+  });
+
+  it('refuses a shadow without data capture (nothing to judge it on) and a sampling outside 1-100', () => {
+    const off = specWith({ rollout: { dataCapture: { enabled: false } } });
+    expect(() => build(off, { shadowModelKey: CANDIDATE })).toThrow(
+      /shadowModelKey needs dataCapture\.enabled/,
+    );
+    expect(() => build(spec, { shadowModelKey: CANDIDATE, shadowSamplingPercent: 0 })).toThrow(
+      /shadowSamplingPercent must be an integer 1-100/,
+    );
+    expect(() => build(spec, { shadowModelKey: 'not-a-tarball' })).toThrow(InfraPropsError);
   });
 });
 
@@ -506,7 +597,7 @@ describe('SageMakerEndpoint rollout: SageMaker’s constraints are checked at sy
 
   it('refuses more than 10 rollback alarms in all (SageMaker AutoRollbackConfiguration)', () => {
     const extra = (stack: Stack) => ({
-      extraRollbackAlarms: Array.from({ length: 8 }, (_, i) =>
+      extraRollbackAlarms: Array.from({ length: 11 - ROLLBACK_ALARM_KINDS.length }, (_, i) =>
         cloudwatch.Alarm.fromAlarmName(stack, `Extra${i}`, `extra-${i}`),
       ),
     });

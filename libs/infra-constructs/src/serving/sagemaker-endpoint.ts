@@ -1,6 +1,7 @@
 /**
- * One real-time SageMaker endpoint with its autoscaling, its alarms, and its rollout: a model update shifts traffic
- * blue/green as the spec's deployment says and rolls back when one of its three rollback alarms fires.
+ * One real-time SageMaker endpoint with its autoscaling, its alarms, and its rollout: a candidate model may first run
+ * beside the serving one as a shadow variant (a sampled copy of live requests, answers discarded, both captured); a
+ * model update shifts traffic blue/green as the spec's deployment says and rolls back when a rollback alarm fires.
  */
 import {
   ArnFormat,
@@ -27,6 +28,7 @@ import {
   rollbackAlarmName,
   SAGEMAKER_MODEL_DIR,
   SamplingPercent,
+  shadowVariantName,
   type AutoscalingSpec,
   type EndpointSpec,
   type ModelServerSpec,
@@ -70,6 +72,18 @@ export interface SageMakerEndpointProps {
    * @default endpoint.modelArtifact.s3Key
    */
   readonly modelKey?: string;
+  /**
+   * Key of a candidate model.tar.gz to run as the endpoint's shadow variant (the pipeline's shadow phase): SageMaker
+   * copies `shadowSamplingPercent` % of the live requests to it and discards its answers; data capture records both
+   * variants. Unset: the endpoint serves `modelKey` alone.
+   * @default - no shadow variant
+   */
+  readonly shadowModelKey?: string;
+  /**
+   * `spec.rollout.shadow.samplingPercent`: the share of live requests copied to the shadow variant (1 to 100).
+   * @default 100
+   */
+  readonly shadowSamplingPercent?: number;
   /** Encrypts the endpoint's volumes and the captured data. */
   readonly key: kms.IKey;
   readonly vpc: ec2.IVpc;
@@ -83,7 +97,7 @@ export interface SageMakerEndpointProps {
   /** Where the invoker publishes its metrics: the third rollback alarm reads its error rate for this endpoint. */
   readonly invokerMetrics: InvokerMetricSource;
   /**
-   * More alarms that roll an update back, besides the three from the spec (SageMaker takes at most 10 in all).
+   * More alarms that roll an update back, besides the spec's (SageMaker takes at most 10 in all).
    * @default []
    */
   readonly extraRollbackAlarms?: readonly cloudwatch.IAlarm[];
@@ -107,12 +121,14 @@ export interface StepScaling {
  * config (instance type, volume KMS key, data capture to S3 with KMS from `rollout.dataCapture`), the endpoint with
  * its blue/green DeploymentConfig (`endpoint.deployment`, checked against SageMaker's constraints in `rollout.ts`),
  * the Application Auto Scaling target on `sagemaker:variant:DesiredInstanceCount` with the spec's policy (target
- * tracking, or step scaling) and scheduled actions (two per scheduled window), the three rollback alarms (5xx, p90
- * model latency, the invoker's error rate for this endpoint), and an alarm on the instance count reaching the maximum.
+ * tracking, or step scaling) and scheduled actions (two per scheduled window), the rollback alarms (5xx, p90
+ * model latency, the invoker's error rate and share of low-quality answers for this endpoint), and an alarm on the instance count reaching the maximum.
  */
 export class SageMakerEndpoint extends Construct {
   public readonly role: iam.Role;
   public readonly model: sagemaker.CfnModel;
+  /** The candidate's model, when the endpoint runs a shadow variant (`shadowModelKey`). */
+  public readonly shadowModel?: sagemaker.CfnModel;
   public readonly endpointConfig: sagemaker.CfnEndpointConfig;
   public readonly endpoint: sagemaker.CfnEndpoint;
   /** The endpoint's ARN (`Ref` of the endpoint). */
@@ -129,6 +145,8 @@ export class SageMakerEndpoint extends Construct {
   public readonly latencyAlarm: cloudwatch.Alarm;
   /** Rollback alarm: the invoker's error rate for this endpoint above `rollbackAlarms.invokerErrorRatePercent`. */
   public readonly invokerErrorRateAlarm: cloudwatch.Alarm;
+  /** Rollback alarm: the invoker's share of low-confidence or not-a-dog answers above `rollbackAlarms.lowQualityPercent`. */
+  public readonly lowQualityAlarm: cloudwatch.Alarm;
   /** Every alarm that rolls an update of this endpoint back, in the DeploymentConfig's order. */
   public readonly rollbackAlarms: readonly cloudwatch.IAlarm[];
   public readonly atMaxCapacityAlarm: cloudwatch.Alarm;
@@ -146,6 +164,18 @@ export class SageMakerEndpoint extends Construct {
       throw new InfraPropsError(`${where}: subnets must not be public`);
     const capture = props.dataCapture;
     checkProp(where, 'dataCapture.samplingPercent', SamplingPercent, capture.samplingPercent);
+    const shadowSampling = props.shadowSamplingPercent ?? 100;
+    if (props.shadowModelKey !== undefined) {
+      // The verdict is made of the two variants' captures: without capture a shadow would run and prove nothing.
+      if (!capture.enabled)
+        throw new InfraPropsError(
+          `${where}: shadowModelKey needs dataCapture.enabled (the shadow verdict reads both variants' captures)`,
+        );
+      if (!Number.isInteger(shadowSampling) || shadowSampling < 1 || shadowSampling > 100)
+        throw new InfraPropsError(
+          `${where}: shadowSamplingPercent must be an integer 1-100 (got ${shadowSampling})`,
+        );
+    }
     const extraAlarms = props.extraRollbackAlarms ?? [];
     checkDeployment(where, ep, as, ROLLBACK_ALARM_KINDS.length + extraAlarms.length);
     const stack = Stack.of(this);
@@ -161,6 +191,11 @@ export class SageMakerEndpoint extends Construct {
     });
     const modelKey = checkProp(where, 'modelKey', ModelArtifactKey, props.modelKey ?? ep.modelArtifact.s3Key);
     props.modelBucket.grantRead(this.role, modelKey);
+    const shadowKey =
+      props.shadowModelKey === undefined
+        ? undefined
+        : checkProp(where, 'shadowModelKey', ModelArtifactKey, props.shadowModelKey);
+    if (shadowKey !== undefined) props.modelBucket.grantRead(this.role, shadowKey);
     if (capture.enabled) props.modelBucket.grantPut(this.role, `${capturePrefix}/*`);
     props.key.grantEncryptDecrypt(this.role);
     props.image.repository.grantPull(this.role);
@@ -185,26 +220,33 @@ export class SageMakerEndpoint extends Construct {
     );
     this.role.addToPolicy(sagemakerVpcAccessStatement());
 
-    this.model = new sagemaker.CfnModel(this, 'Model', {
-      executionRoleArn: this.role.roleArn,
-      enableNetworkIsolation: true,
-      primaryContainer: {
-        image: props.image.imageUri,
-        modelDataUrl: props.modelBucket.s3UrlForObject(modelKey),
-        environment: {
-          [MODEL_SERVER_ENV.modelDir]: SAGEMAKER_MODEL_DIR,
-          [MODEL_SERVER_ENV.host]: '0.0.0.0',
-          ...modelServerSettingsEnv(props.modelServer),
+    // The serving model and the candidate differ only in their artifact: same image, settings, network, role.
+    const modelOf = (id: string, key: string) =>
+      new sagemaker.CfnModel(this, id, {
+        executionRoleArn: this.role.roleArn,
+        enableNetworkIsolation: true,
+        primaryContainer: {
+          image: props.image.imageUri,
+          modelDataUrl: props.modelBucket.s3UrlForObject(key),
+          environment: {
+            [MODEL_SERVER_ENV.modelDir]: SAGEMAKER_MODEL_DIR,
+            [MODEL_SERVER_ENV.host]: '0.0.0.0',
+            ...modelServerSettingsEnv(props.modelServer),
+          },
         },
-      },
-      vpcConfig: {
-        subnets: props.vpc.selectSubnets(props.subnets).subnetIds,
-        securityGroupIds: [props.securityGroup.securityGroupId],
-      },
-    });
+        vpcConfig: {
+          subnets: props.vpc.selectSubnets(props.subnets).subnetIds,
+          securityGroupIds: [props.securityGroup.securityGroupId],
+        },
+      });
+    this.model = modelOf('Model', modelKey);
+    if (shadowKey !== undefined) this.shadowModel = modelOf('ShadowModel', shadowKey);
     // The role's policies must exist before SageMaker validates the model (it reads the artifact and image).
     const rolePolicy = this.role.node.tryFindChild('DefaultPolicy');
-    if (rolePolicy) this.model.node.addDependency(rolePolicy);
+    if (rolePolicy) {
+      this.model.node.addDependency(rolePolicy);
+      this.shadowModel?.node.addDependency(rolePolicy);
+    }
 
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'Config', {
       kmsKeyId: instanceHasLocalStorage(ep.instanceType) ? undefined : props.key.keyArn,
@@ -217,10 +259,33 @@ export class SageMakerEndpoint extends Construct {
           initialVariantWeight: 1,
         },
       ],
+      // The shadow phase (https://docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests.html; one production and at
+      // most one shadow variant, CreateEndpointConfig ShadowProductionVariants): SageMaker copies a share of the
+      // production variant's requests to the shadow and discards its answers. The share is the shadow's
+      // InitialVariantWeight relative to the production variant's (1 here), which is what a shadow test's
+      // SamplingPercentage sets (API_ShadowModelVariantConfig). The shadow is not registered with Application Auto
+      // Scaling: it runs initialInstanceCount instances for the phase, as the production variant starts.
+      shadowProductionVariants: this.shadowModel
+        ? [
+            {
+              variantName: shadowVariantName(ep.variantName),
+              modelName: this.shadowModel.attrModelName,
+              instanceType: ep.instanceType,
+              initialInstanceCount: ep.initialInstanceCount,
+              initialVariantWeight: shadowSampling / 100,
+            },
+          ]
+        : undefined,
+      // Capture records each variant under its own folder (<destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/,
+      // https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html), with the request's
+      // InferenceId in eventMetadata: the verdict pairs the two folders by it. A pair needs both sides of the same
+      // request captured, and SageMaker does not document that it samples the two variants' captures together (if
+      // independent, a p % capture pairs about p² % of the shadowed requests): while a shadow runs, every request is
+      // captured.
       dataCaptureConfig: capture.enabled
         ? {
             enableCapture: true,
-            initialSamplingPercentage: capture.samplingPercent,
+            initialSamplingPercentage: this.shadowModel ? 100 : capture.samplingPercent,
             destinationS3Uri: props.modelBucket.s3UrlForObject(captureDestination),
             kmsKeyId: props.key.keyArn,
             captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
@@ -237,6 +302,7 @@ export class SageMakerEndpoint extends Construct {
     this.errorAlarm = rollbackAlarms.errors5xx;
     this.latencyAlarm = rollbackAlarms.modelLatencyP90Ms;
     this.invokerErrorRateAlarm = rollbackAlarms.invokerErrorRatePercent;
+    this.lowQualityAlarm = rollbackAlarms.lowQualityPercent;
     const ownRollbackAlarms = ROLLBACK_ALARM_KINDS.map((kind) => rollbackAlarms[kind]);
     this.rollbackAlarms = [...ownRollbackAlarms, ...extraAlarms];
     // SageMaker asks that "your IAM execution role" may describe the rollback alarms (deployment-guardrails-

@@ -21,6 +21,7 @@ import { DEFAULT_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS } from 
 import { publishParameters } from '../parameters.js';
 import { Invoker } from '../serving/invoker.js';
 import { AlarmTopic } from '../serving/alarm-topic.js';
+import { DriftAlarms } from '../serving/drift-alarms.js';
 import { SageMakerEndpoint } from '../serving/sagemaker-endpoint.js';
 import { Ec2Trainer } from '../training/ec2-trainer.js';
 import { subnetIdList, TrainingResources } from '../training/training-resources.js';
@@ -170,6 +171,12 @@ export interface ServingStackProps extends SpecStackProps {
    * @default each endpoint's `modelArtifact.s3Key` from the spec
    */
   readonly modelKeys?: ModelKeys;
+  /**
+   * Candidate artifact keys per endpoint to run as shadow variants beside `modelKeys` (the pipeline's shadow phase,
+   * `spec.rollout.shadow`); an endpoint without one serves its model alone.
+   * @default - no shadow variant
+   */
+  readonly shadowModelKeys?: ModelKeys;
 }
 
 /** Model artifact keys overriding the spec's, per training mode. */
@@ -203,6 +210,12 @@ export class ServingStack extends Stack {
       topicName: `${spec.project.name}-alarms`,
       emails: spec.alarms.emails,
     }).topic;
+    new DriftAlarms(this, 'DriftAlarms', {
+      drift: spec.rollout.drift,
+      projectName: spec.project.name,
+      endpointNames: [spec.endpoints.single.name, spec.endpoints.multi.name],
+      alarmTopic: this.alarmTopic,
+    });
     // The invoker publishes here (the construct sets it in the function's environment); the endpoints' third
     // rollback alarm reads its error rate from here.
     const invokerMetrics = { namespace: spec.project.name, serviceName: spec.invoker.functionName };
@@ -216,6 +229,8 @@ export class ServingStack extends Stack {
         image: this.image,
         modelBucket: stores.modelBucket,
         modelKey: props.modelKeys?.[which],
+        shadowModelKey: props.shadowModelKeys?.[which],
+        shadowSamplingPercent: spec.rollout.shadow.samplingPercent,
         key: stores.key,
         vpc: network.vpc,
         subnets: network.privateSubnets,

@@ -1,7 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PlatformSpec } from '@dogbreed/platform-spec';
-import { composeInfra, modelKeysFromContext, type InfraStacks } from '../infra-app.js';
+import {
+  composeInfra,
+  modelKeysFromContext,
+  shadowModelKeysFromContext,
+  type InfraStacks,
+} from '../infra-app.js';
 import { ProjectNagChecks } from '../nag.js';
 import { testInputs } from './inputs.js';
 
@@ -17,7 +22,10 @@ export interface SynthedInfra {
  */
 export function synthInfra(spec: PlatformSpec, context: Record<string, string> = {}): SynthedInfra {
   const app = new App({ context });
-  const stacks = composeInfra(app, spec, testInputs(), { modelKeys: modelKeysFromContext(app) });
+  const stacks = composeInfra(app, spec, testInputs(), {
+    modelKeys: modelKeysFromContext(app),
+    shadowModelKeys: shadowModelKeysFromContext(app),
+  });
   app.synth();
   const t = (k: keyof InfraStacks) => Template.fromStack(stacks[k]);
   return {

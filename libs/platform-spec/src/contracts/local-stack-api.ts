@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShadowVerdictSchema } from './quality-verdict.js';
 import { ROLLBACK_ALARM_KINDS } from '../spec/guardrails.js';
 
 /**
@@ -76,6 +77,62 @@ export const RolloutStatusSchema = z.object({
 });
 export type RolloutStatus = z.infer<typeof RolloutStatusSchema>;
 
+/**
+ * An endpoint's shadow variant (CreateEndpointConfig `ShadowProductionVariants`): the one running, or the last one
+ * removed, with the verdict on the requests copied to it while it ran.
+ */
+export const ShadowStatusSchema = z.object({
+  variantName: z.string(),
+  modelName: z.string(),
+  /** The endpoint config that runs the shadow. */
+  configName: z.string(),
+  /** Share of production requests copied to the shadow, %. */
+  samplingPercent: z.number().min(0).max(100),
+  /** Starting: the fleet is launching; Running: requests are copied; Removed: the shadow phase is over. */
+  state: z.enum(['Starting', 'Running', 'Removed']),
+  instances: z.number().int().nonnegative(),
+  /** When copying began (the fleet was InService) and ended, epoch ms. */
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  /** Requests copied to the shadow; sampled but dropped (no InService shadow instance, or its queue full). */
+  copied: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  verdict: ShadowVerdictSchema,
+});
+export type ShadowStatus = z.infer<typeof ShadowStatusSchema>;
+
+/** `POST` starts the shadow rollout of a candidate on an endpoint, `GET` reads it: `/_local/endpoints/{name}/shadow-rollout`. */
+export const SHADOW_ROLLOUT_PATH = new RegExp(`^${LOCAL_ADMIN_PREFIX}/endpoints/([^/]+)/shadow-rollout$`);
+
+/** The body of `POST .../shadow-rollout`: the candidate, a model created with SageMaker's CreateModel. */
+export const ShadowRolloutRequestSchema = z.object({ ModelName: z.string().min(1) }).strict();
+export type ShadowRolloutRequest = z.infer<typeof ShadowRolloutRequestSchema>;
+
+/**
+ * The local rollout driver's run (the pipeline's sequence): the candidate deployed as shadow, the phase, the verdict,
+ * then promotion by the endpoint's blue/green deployment or the shadow removed.
+ */
+export const ShadowRolloutStatusSchema = z.object({
+  endpointName: z.string(),
+  candidateModel: z.string(),
+  servingConfig: z.string().nullable(),
+  shadowConfig: z.string().nullable(),
+  candidateConfig: z.string().nullable(),
+  step: z.enum(['DeployingShadow', 'ShadowPhase', 'Promoting', 'RemovingShadow', 'Done']),
+  /** promoted: serving the candidate; shadow-removed: the verdict failed; rolled-back: a rollback alarm stopped the
+   * promotion; failed: an operation was refused or timed out. Null while running. */
+  outcome: z.enum(['promoted', 'shadow-removed', 'rolled-back', 'failed']).nullable(),
+  reason: z.string().nullable(),
+  verdict: ShadowVerdictSchema.nullable(),
+  startedAt: z.number(),
+  /** When the shadow phase ends (real time: durationSeconds / timeScale after the shadow was InService). */
+  phaseEndsAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  /** One line per step, as the stack's log writes them. */
+  events: z.array(z.object({ t: z.number(), message: z.string() })),
+});
+export type ShadowRolloutStatus = z.infer<typeof ShadowRolloutStatusSchema>;
+
 export const EndpointMetricsSchema = z.object({
   name: z.string(),
   desiredInstances: z.number().int().nonnegative(),
@@ -84,8 +141,11 @@ export const EndpointMetricsSchema = z.object({
       id: z.string(),
       state: InstanceStateSchema,
       inFlight: z.number().int().nonnegative(),
-      /** blue: serving; green: started by an update in progress; retiring: draining after an update. */
-      fleet: z.enum(['blue', 'green', 'retiring']).optional(),
+      /**
+       * blue: serving; green: started by an update in progress; shadow: the shadow variant's; retiring: draining
+       * after an update.
+       */
+      fleet: z.enum(['blue', 'green', 'shadow', 'retiring']).optional(),
     }),
   ),
   series: z.array(MetricPointSchema),
@@ -93,6 +153,10 @@ export const EndpointMetricsSchema = z.object({
   endpointStatus: EndpointStatusSchema.optional(),
   endpointConfigName: z.string().optional(),
   rollout: RolloutStatusSchema.nullable().optional(),
+  /** The shadow variant running now, or the last one (null: never had one). */
+  shadow: ShadowStatusSchema.nullable().optional(),
+  /** The local rollout driver's current or last run on this endpoint. */
+  shadowRollout: ShadowRolloutStatusSchema.nullable().optional(),
 });
 export type EndpointMetrics = z.infer<typeof EndpointMetricsSchema>;
 

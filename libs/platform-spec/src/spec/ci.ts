@@ -33,6 +33,8 @@ export const CiStage = z.enum([
   'approveModel',
   'deployEndpoints',
   'loadTest',
+  // Not a deploy stage: the scheduled drift run (drift.yml) reads data capture and publishes the drift metrics.
+  'drift',
 ]);
 export type CiStage = z.infer<typeof CiStage>;
 

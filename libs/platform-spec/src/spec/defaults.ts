@@ -22,6 +22,11 @@ const DEFAULT_DEPLOYMENT = {
     modelLatencyP90Ms: { threshold: 1000, periodSeconds: 60, evaluationPeriods: 2 },
     // More than 5 % of the invoker's requests failing for two minutes.
     invokerErrorRatePercent: { threshold: 5, periodSeconds: 60, evaluationPeriods: 2 },
+    // Low-quality answers (top-1 at or below 0.5, or not a dog) above 40 % for three minutes. The baseline is the
+    // candidate's evaluation: a model with ~85 % top-1 on the held-out split answers about 15-20 % of those images at
+    // or below 0.5; live photos add non-dogs and harder shots, so the margin is wide: the alarm catches a model that
+    // answers most requests unsure (a broken export, the wrong classes), not a small shift (the shadow verdict's job).
+    lowQualityPercent: { threshold: 40, minConfidence: 0.5, periodSeconds: 60, evaluationPeriods: 3 },
   },
 } as const;
 
@@ -156,6 +161,8 @@ export const DEFAULT_SPEC = {
       // The autoscale profile takes ~49 min (2 910 s) with the autoscaling defaults, plus ci.loadTest.otherStepsSeconds:
       // 90 min, the job's timeout-minutes in loadtest.yml.
       loadTest: { roleName: 'dogbreed-ci-load-test', environment: 'loadtest', maxSessionSeconds: 90 * 60 },
+      // The scheduled drift run (drift.yml): reads a day of data capture, publishes its figures; minutes, not hours.
+      drift: { roleName: 'dogbreed-ci-drift', environment: 'drift', maxSessionSeconds: 3600 },
     },
     // An instance's start and health check on AWS (the profile's warm-up), and set-up + smoke + verification.
     loadTest: { instanceWarmupSeconds: 600, otherStepsSeconds: 15 * 60 },

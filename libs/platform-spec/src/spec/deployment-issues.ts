@@ -184,16 +184,18 @@ export function deploymentIssues(d: DeploymentInput, fleet: DeploymentFleet): De
         message: `periodSeconds × evaluationPeriods (${window} s) must fit in bakeSeconds (${d.bakeSeconds} s), or the alarm cannot fire before the shift`,
       });
   }
-  const rate = d.rollbackAlarms.invokerErrorRatePercent.threshold;
-  if (rate > 100)
-    issues.push({
-      rule: 'error-rate-percent',
-      origin: 'project',
-      path: ['rollbackAlarms', 'invokerErrorRatePercent', 'threshold'],
-      value: rate,
-      bound: { max: 100 },
-      message: `is a percentage: at most 100 (got ${rate})`,
-    });
+  for (const kind of ['invokerErrorRatePercent', 'lowQualityPercent'] as const) {
+    const rate = d.rollbackAlarms[kind].threshold;
+    if (rate > 100)
+      issues.push({
+        rule: 'error-rate-percent',
+        origin: 'project',
+        path: ['rollbackAlarms', kind, 'threshold'],
+        value: rate,
+        bound: { max: 100 },
+        message: `is a percentage: at most 100 (got ${rate})`,
+      });
+  }
   // SageMaker wants the limit above one bake and the termination wait; the project's holds every bake.
   const waits = rolloutSteps(d) * d.bakeSeconds + d.terminationWaitSeconds;
   if (d.maxExecutionSeconds <= waits)

@@ -21,6 +21,18 @@ export const RollbackAlarmSchema = z.object({
 export type RollbackAlarm = z.infer<typeof RollbackAlarmSchema>;
 
 /**
+ * The quality rollback alarm: the share of an endpoint's answers (as the invoker saw them) that are low quality, a
+ * top-1 confidence at or below `minConfidence` or not a dog (`dog.isDog: false`, or a 422 NOT_A_DOG refusal), above
+ * `threshold` %. The threshold is the candidate's expected share (its evaluation's low-confidence share on held-out
+ * images) plus a margin: live photos are harder than the test split, so the margin is generous.
+ */
+export const QualityRollbackAlarmSchema = RollbackAlarmSchema.extend({
+  /** An answer whose top-1 probability is at or below this counts as low confidence (0 to 1). */
+  minConfidence: z.number().min(0).max(1),
+});
+export type QualityRollbackAlarm = z.infer<typeof QualityRollbackAlarmSchema>;
+
+/**
  * An endpoint's rollout: SageMaker's blue/green DeploymentConfig (traffic routing + auto-rollback alarms), and the
  * same on the local stack's UpdateEndpoint. The bounds are SageMaker's (BlueGreenUpdatePolicy, TrafficRoutingConfig)
  * and are checked on the whole spec by `deploymentIssues`, which needs the fleet that autoscaling allows.
@@ -48,6 +60,8 @@ export const DeploymentSpecSchema = z.object({
     modelLatencyP90Ms: RollbackAlarmSchema,
     /** The invoker's failed requests as a percentage of its invocations, above `threshold` %. */
     invokerErrorRatePercent: RollbackAlarmSchema,
+    /** The invoker's share of low-confidence or not-a-dog answers from this endpoint, above `threshold` %. */
+    lowQualityPercent: QualityRollbackAlarmSchema,
   }),
 });
 export type DeploymentSpec = z.infer<typeof DeploymentSpecSchema>;

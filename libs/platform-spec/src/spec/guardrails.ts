@@ -35,7 +35,7 @@ export const ROLLOUT_MODE_OF: Readonly<Record<TrafficRoutingType, DeploymentSpec
   LINEAR: 'linear',
 };
 
-/** The three rollback alarms of an endpoint, by spec key. */
+/** The rollback alarms of an endpoint, by spec key. */
 export type RollbackAlarmKind = keyof DeploymentSpec['rollbackAlarms'];
 
 /** The last part of each rollback alarm's fixed name. */
@@ -43,13 +43,34 @@ export const ROLLBACK_ALARM_SUFFIXES: Readonly<Record<RollbackAlarmKind, string>
   errors5xx: 'rollback-5xx',
   modelLatencyP90Ms: 'rollback-model-latency-p90',
   invokerErrorRatePercent: 'rollback-invoker-error-rate',
+  lowQualityPercent: 'rollback-low-quality',
 };
 
-/** The three rollback alarms, in the spec's order (the suffix table's keys, so none can be missing). */
+/** The rollback alarms, in the spec's order (the suffix table's keys, so none can be missing). */
 export const ROLLBACK_ALARM_KINDS = Object.keys(ROLLBACK_ALARM_SUFFIXES) as [
   RollbackAlarmKind,
   ...RollbackAlarmKind[],
 ];
+
+/** CDK context keys the deploy pipeline sets to the models each endpoint serves (`s3://MODEL_BUCKET/KEY.tar.gz`). */
+export const MODEL_DATA_CONTEXT = { single: 'modelDataUrlSingle', multi: 'modelDataUrlMulti' } as const;
+
+/**
+ * CDK context keys of the pipeline's shadow phase: the candidate each endpoint runs as its shadow variant beside the
+ * model of `MODEL_DATA_CONTEXT`. Absent: no shadow.
+ */
+export const SHADOW_MODEL_DATA_CONTEXT = {
+  single: 'shadowModelDataUrlSingle',
+  multi: 'shadowModelDataUrlMulti',
+} as const;
+
+/**
+ * The candidate's variant name while it runs as the endpoint's shadow (SageMaker ShadowProductionVariants): its
+ * captures land in `data-capture/<endpoint>/<this>/`, beside the production variant's `<variantName>/`.
+ */
+export function shadowVariantName(variantName: string): string {
+  return `${variantName}-shadow`;
+}
 
 /**
  * The fixed name of one rollback alarm: `<stack name>-<endpoint name>-<suffix>`. It starts with the stack name, as
@@ -71,6 +92,12 @@ export const INVOKER_METRICS = {
   requests: 'Requests',
   /** 1 when the request failed on the service's side (status ≥ 500), else 0: one value per request. */
   failedRequests: 'FailedRequests',
+  /**
+   * One value per answer from the endpoint: its top-1 probability, or 0 when it is not a dog (`dog.isDog: false`, a
+   * 422 NOT_A_DOG). The quality rollback alarm reads its percentile rank `PR(:minConfidence)`, the share of answers
+   * at or below the cut, so the cut lives in the alarm and the invoker needs no setting for it.
+   */
+  answerConfidence: 'AnswerConfidence',
   dimensions: { service: 'service', endpoint: 'endpoint', code: 'code' },
 } as const;
 

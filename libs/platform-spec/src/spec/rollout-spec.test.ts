@@ -19,13 +19,14 @@ const canary = (deployment: object) => ({
 });
 
 describe('deployment spec', () => {
-  it('defaults to all-at-once with a bake and three rollback alarms on both endpoints', () => {
+  it('defaults to all-at-once with a bake and four rollback alarms on both endpoints', () => {
     for (const ep of [PLATFORM_SPEC.endpoints.single, PLATFORM_SPEC.endpoints.multi]) {
       expect(ep.deployment.mode).toBe('all-at-once');
       expect(ep.deployment.bakeSeconds).toBeGreaterThan(0);
       expect(Object.keys(ep.deployment.rollbackAlarms).sort()).toEqual([
         'errors5xx',
         'invokerErrorRatePercent',
+        'lowQualityPercent',
         'modelLatencyP90Ms',
       ]);
     }

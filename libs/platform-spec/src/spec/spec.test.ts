@@ -76,6 +76,7 @@ describe('defaults', () => {
       approveModel: 3600,
       deployEndpoints: 5400,
       loadTest: 5400,
+      drift: 3600,
     });
   });
 
