@@ -34,3 +34,6 @@ export class AwsApiError extends LocalStackError {
     return { message: this.message, Message: this.message, ...this.fields };
   }
 }
+
+/** The shadow rollout driver could not go on: a refusal, a timeout, an endpoint not where the sequence put it. */
+export class ShadowRolloutError extends LocalStackError {}

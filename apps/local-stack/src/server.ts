@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { LOCAL_ADMIN_PREFIX, LOCAL_METRICS_PATH } from '@dogbreed/platform-spec';
+import { LOCAL_ADMIN_PREFIX, LOCAL_METRICS_PATH, SHADOW_ROLLOUT_PATH } from '@dogbreed/platform-spec';
 import { INVOKE_PATH } from './lambda/invoke-api.js';
 import {
   dashboardRoutes,
@@ -15,6 +15,8 @@ import {
   loadDashboard,
   metricsRoute,
   prometheusRoute,
+  shadowRolloutRoute,
+  startShadowRolloutRoute,
 } from './routes/admin.js';
 import type { ServerDeps, StackContext } from './routes/context.js';
 import { FUNCTION_URL_PATH, functionUrlRoute, lambdaInvokeRoute } from './routes/lambda.js';
@@ -40,6 +42,8 @@ export const STACK_ROUTES: readonly Route[] = [
   { method: 'GET', pattern: `${LOCAL_ADMIN_PREFIX}/health`, handler: healthRoute },
   { method: 'GET', pattern: '/metrics', handler: prometheusRoute },
   { method: 'POST', pattern: KILL_INSTANCE_PATH, handler: killInstanceRoute },
+  { method: 'POST', pattern: SHADOW_ROLLOUT_PATH, handler: startShadowRolloutRoute },
+  { method: 'GET', pattern: SHADOW_ROLLOUT_PATH, handler: shadowRolloutRoute },
 ];
 
 export function createStackServer(deps: ServerDeps): Server {

@@ -1,6 +1,6 @@
 /**
- * Composes the local stack: one server, two endpoints, SageMaker's control plane over them, the Lambda runtime, and
- * the period clock.
+ * Composes the local stack: one server, two endpoints, SageMaker's control plane over them, the shadow rollout
+ * driver on that control plane, the Lambda runtime, and the period clock.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -10,12 +10,15 @@ import {
   LAMBDA_LIMITS,
   type LocalMetrics,
   type PlatformSpec,
+  type ShadowRolloutRequest,
+  type ShadowRolloutStatus,
   type TrainingMode,
 } from '@dogbreed/platform-spec';
 import { ControlPlane } from './endpoints/control-plane.js';
 import { ManagedEndpoint } from './endpoints/managed-endpoint.js';
 import { PING_DEADLINE_MS } from './endpoints/pool.js';
-import { LocalStackError } from './errors.js';
+import { runShadowRollout } from './endpoints/shadow-rollout.js';
+import { AwsApiError, LocalStackError } from './errors.js';
 import { LambdaRuntime } from './lambda/runtime.js';
 import type { Log } from './log.js';
 import { LambdaRecorder } from './metrics-recorder.js';
@@ -86,6 +89,10 @@ export class LocalStack {
   private readonly startedAt = Date.now();
   private nextInstancePort: number;
   private stopped = false;
+  /** Each endpoint's current or last shadow rollout, and the endpoints with one running. */
+  private readonly shadowRuns = new Map<string, ShadowRolloutStatus>();
+  private readonly shadowRunning = new Set<string>();
+  private shadowRunSeq = 0;
   url = '';
 
   constructor(private readonly opts: StackOptions) {
@@ -119,7 +126,63 @@ export class LocalStack {
       health: () => this.health(),
       dashboardDir: opts.dashboardDir,
       log: opts.log,
+      shadowRollouts: {
+        start: (name, request) => this.startShadowRollout(name, request),
+        get: (name) => this.shadowRuns.get(name),
+      },
     });
+  }
+
+  /**
+   * Starts the driver on `endpointName` with a candidate made by CreateModel; it runs in the background and its
+   * status is read from the admin API. One run per endpoint at a time.
+   */
+  private startShadowRollout(endpointName: string, request: ShadowRolloutRequest): ShadowRolloutStatus {
+    const { spec, log } = this.opts;
+    const endpoint = this.endpoints.get(endpointName);
+    if (!endpoint)
+      throw new AwsApiError(404, 'ResourceNotFoundException', `Could not find endpoint ${endpointName}.`);
+    if (this.shadowRunning.has(endpointName))
+      throw new AwsApiError(
+        409,
+        'ConflictException',
+        `A shadow rollout is already running on ${endpointName}.`,
+      );
+    if (!this.controlPlane.models.has(request.ModelName))
+      throw new AwsApiError(
+        400,
+        'ValidationException',
+        `Could not find model "${this.controlPlane.arn('model', request.ModelName)}": create it with CreateModel first.`,
+      );
+    this.shadowRunning.add(endpointName);
+    this.shadowRunSeq += 1;
+    let logged = 0;
+    const onChange = (status: ShadowRolloutStatus) => {
+      this.shadowRuns.set(endpointName, status);
+      for (; logged < status.events.length; logged++)
+        log(`${endpointName}: shadow rollout: ${status.events[logged]?.message}`);
+    };
+    const timeScale = spec.localStack.timeScale;
+    const run = runShadowRollout(
+      {
+        endpointName,
+        candidateModel: request.ModelName,
+        shadow: spec.rollout.shadow,
+        timeScale,
+        // The longest update SageMaker allows, scaled, plus the instances' start-up (which is not scaled).
+        maxWaitMs: (endpoint.endpoint.deployment.maxExecutionSeconds * 1000) / timeScale + PING_DEADLINE_MS,
+        runId: `${Date.now().toString(36)}${this.shadowRunSeq}`,
+        onChange,
+      },
+      {
+        sagemaker: async (operation, input) => this.controlPlane.handle(operation, input),
+        shadow: () => endpoint.shadowStatus(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        now: Date.now,
+      },
+    );
+    void run.then(onChange).finally(() => this.shadowRunning.delete(endpointName));
+    return this.shadowRuns.get(endpointName) as ShadowRolloutStatus;
   }
 
   private nextPort = (): number => {
@@ -189,7 +252,10 @@ export class LocalStack {
         scaleOutCooldownSeconds: a.scaleOutCooldownSeconds,
         scaleInCooldownSeconds: a.scaleInCooldownSeconds,
       },
-      endpoints: [...this.endpoints.values()].map((e) => e.snapshot()),
+      endpoints: [...this.endpoints.values()].map((e) => ({
+        ...e.snapshot(),
+        shadowRollout: this.shadowRuns.get(e.name) ?? null,
+      })),
       lambda: {
         functionName: spec.invoker.functionName,
         reservedConcurrency: spec.invoker.reservedConcurrency,

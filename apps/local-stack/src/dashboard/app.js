@@ -109,6 +109,61 @@ function renderRollout(r) {
   return box;
 }
 
+const pct = (v) => (v === null || v === undefined ? 'n/a' : `${Math.round(v * 1000) / 10} %`);
+
+/**
+ * An endpoint's shadow variant and its live verdict: pairs, agreement, confidence shift, not-a-dog rates, latency
+ * ratio, then each check as PASS / FAIL / N/A text; and the rollout driver's step and outcome when one ran.
+ */
+function renderShadow(sh, run) {
+  const box = document.createElement('div');
+  box.className = 'shadow';
+  if (sh) {
+    const v = sh.verdict;
+    const f = v.figures;
+    const head = document.createElement('div');
+    head.textContent =
+      `Shadow ${sh.variantName} (${sh.modelName}, ${sh.samplingPercent} % of requests): ${sh.state}, ` +
+      `${sh.instances} instance(s), ${sh.copied} copied, ${sh.dropped} dropped. Verdict: ${v.verdict.toUpperCase()}`;
+    box.appendChild(head);
+    const figures = document.createElement('div');
+    figures.className = 'muted';
+    const notADog = f.notADog
+      ? `not-a-dog serving ${pct(f.notADog.serving)}, candidate ${pct(f.notADog.candidate)}`
+      : 'not-a-dog n/a (no dog output)';
+    const shift = f.meanConfidenceShift === null ? 'n/a' : f.meanConfidenceShift.toFixed(3);
+    const latency = f.latency
+      ? `p95 latency ratio ${f.latency.p95Ratio.toFixed(2)}`
+      : 'p95 latency ratio n/a';
+    figures.textContent =
+      `${f.compared} pairs, agreement ${pct(f.agreement)}, confidence shift ${shift}, ${notADog}, ${latency}, ` +
+      `candidate errors ${f.candidateErrors}`;
+    box.appendChild(figures);
+    const checks = document.createElement('ul');
+    checks.className = 'checks';
+    for (const c of v.checks) {
+      const li = document.createElement('li');
+      li.className = `check ${c.result === 'n/a' ? 'na' : c.result}`;
+      const value = c.value === null ? 'n/a' : Math.round(c.value * 1000) / 1000;
+      li.textContent = `${c.result === 'n/a' ? 'N/A' : c.result.toUpperCase()} ${c.name}: ${value} ${c.comparator} ${c.limit}`;
+      checks.appendChild(li);
+    }
+    box.appendChild(checks);
+  }
+  if (run) {
+    const d = document.createElement('div');
+    d.className = `decision ${run.outcome || 'running'}`;
+    d.textContent = run.outcome
+      ? `Shadow rollout of ${run.candidateModel}: ${run.outcome}: ${run.reason}`
+      : `Shadow rollout of ${run.candidateModel}: ${run.step}` +
+        (run.phaseEndsAt && run.step === 'ShadowPhase'
+          ? `, verdict at ${new Date(run.phaseEndsAt).toLocaleTimeString()}`
+          : '');
+    box.appendChild(d);
+  }
+  return box;
+}
+
 function render(m) {
   const perSecond = 1000 / m.periodMs;
   const eps = m.endpoints;
@@ -179,6 +234,7 @@ function render(m) {
     status.textContent = `${e.endpointStatus || 'InService'} · config ${e.endpointConfigName || '?'}`;
     box.appendChild(status);
     if (e.rollout) box.appendChild(renderRollout(e.rollout));
+    if (e.shadow || e.shadowRollout) box.appendChild(renderShadow(e.shadow, e.shadowRollout));
     const list = document.createElement('div');
     list.className = 'instances';
     for (const inst of e.instances) {

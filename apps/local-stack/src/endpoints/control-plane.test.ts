@@ -13,6 +13,7 @@ import {
   deploymentPlanInput,
   modelDataDir,
   type ControlledEndpoint,
+  type ShadowUpdateRequest,
   type UpdateRequest,
 } from './control-plane.js';
 
@@ -35,8 +36,15 @@ const spec: PlatformSpec = specWith({
 
 class FakeEndpoint implements ControlledEndpoint {
   readonly updates: UpdateRequest[] = [];
+  readonly shadowUpdates: ShadowUpdateRequest[] = [];
   state = 'InService';
   fleetSize = 2;
+  servingModelName = 'blue-model';
+  hasShadow = false;
+  updateShadow(request: ShadowUpdateRequest): void {
+    this.shadowUpdates.push(request);
+    this.hasShadow = request.shadow !== undefined;
+  }
   readonly endpoint = spec.endpoints.single;
   readonly name = spec.endpoints.single.name;
   status(): string {
@@ -149,8 +157,12 @@ describe('UpdateEndpoint', () => {
       'errors5xx',
       'modelLatencyP90Ms',
       'invokerErrorRatePercent',
+      'lowQualityPercent',
     ]);
-    expect(u.deploymentConfig.AutoRollbackConfiguration?.Alarms).toHaveLength(3);
+    expect(u.plan.alarms.find((a) => a.metric === 'lowQualityPercent')?.minConfidence).toBe(
+      spec.endpoints.single.deployment.rollbackAlarms.lowQualityPercent.minConfidence,
+    );
+    expect(u.deploymentConfig.AutoRollbackConfiguration?.Alarms).toHaveLength(4);
   });
 
   it('takes a CANARY DeploymentConfig, with alarms named by spec name or a prefixed name', () => {
@@ -300,5 +312,77 @@ describe('DescribeEndpoint and unknown operations', () => {
     });
     expect(plane.handle('ListEndpoints', {})).toMatchObject({ Endpoints: [{ EndpointName: endpoint.name }] });
     expect(() => plane.handle('DeleteEndpoint', {})).toThrow(/does not implement SageMaker.DeleteEndpoint/);
+  });
+});
+
+describe('shadow variants (ShadowProductionVariants)', () => {
+  const variant = (name: string, model: string, weight?: number) => ({
+    VariantName: name,
+    ModelName: model,
+    InitialInstanceCount: 1,
+    InstanceType: 'ml.m5.large',
+    ...(weight !== undefined ? { InitialVariantWeight: weight } : {}),
+  });
+
+  it('records the shadow with the share its weight gives over production, and DescribeEndpointConfig shows it', () => {
+    plane.handle('CreateEndpointConfig', {
+      EndpointConfigName: 'shadow-config',
+      ProductionVariants: [variant('AllTraffic', 'blue-model', 1)],
+      ShadowProductionVariants: [variant('AllTraffic-shadow', 'green', 0.25)],
+    });
+    expect(plane.configs.get('shadow-config')?.shadow).toMatchObject({
+      variantName: 'AllTraffic-shadow',
+      modelName: 'green',
+      samplingPercent: 25,
+    });
+    const described = plane.handle('DescribeEndpointConfig', { EndpointConfigName: 'shadow-config' });
+    expect(described['ShadowProductionVariants']).toEqual([
+      { ...variant('AllTraffic-shadow', 'green', 0.25) },
+    ]);
+  });
+
+  it("refuses SageMaker's shadow rules: one shadow, its own name, a weight in (0, production's]", () => {
+    const create = (shadows: unknown[]) =>
+      refusal('CreateEndpointConfig', {
+        EndpointConfigName: 'c',
+        ProductionVariants: [variant('AllTraffic', 'blue-model')],
+        ShadowProductionVariants: shadows,
+      });
+    expect(create([variant('s1', 'green'), variant('s2', 'green')])).toMatch(/at most one shadow variant/);
+    expect(create([variant('AllTraffic', 'green')])).toMatch(/must differ from the production variant's/);
+    expect(create([variant('s', 'green', 2)])).toMatch(/InitialVariantWeight \(2\) must be greater than 0/);
+    expect(create([variant('s', 'green', 0)])).toMatch(/InitialVariantWeight \(0\)/);
+    expect(create([variant('s', 'nope')])).toMatch(/Could not find model/);
+  });
+
+  it('an update that keeps the production model changes only the shadow, in place; removing it likewise', () => {
+    plane.handle('CreateEndpointConfig', {
+      EndpointConfigName: 'shadow-config',
+      ProductionVariants: [variant('AllTraffic', 'blue-model')],
+      ShadowProductionVariants: [variant('AllTraffic-shadow', 'green')],
+    });
+    plane.handle('UpdateEndpoint', { EndpointName: endpoint.name, EndpointConfigName: 'shadow-config' });
+    expect(endpoint.updates).toHaveLength(0);
+    expect(endpoint.shadowUpdates[0]?.shadow).toMatchObject({
+      variantName: 'AllTraffic-shadow',
+      instanceCount: 1,
+      samplingPercent: 100,
+    });
+    expect(endpoint.shadowUpdates[0]?.shadow?.model.name).toBe('green');
+    plane.handle('UpdateEndpoint', { EndpointName: endpoint.name, EndpointConfigName: 'blue-config' });
+    expect(endpoint.shadowUpdates[1]?.shadow).toBeUndefined();
+    expect(endpoint.shadowUpdates[1]?.config.name).toBe('blue-config');
+    expect(endpoint.updates).toHaveLength(0);
+  });
+
+  it('refuses a new production model together with a shadow: the shadow runs beside the serving model', () => {
+    plane.handle('CreateEndpointConfig', {
+      EndpointConfigName: 'both',
+      ProductionVariants: [variant('AllTraffic', 'green')],
+      ShadowProductionVariants: [variant('AllTraffic-shadow', 'blue-model')],
+    });
+    expect(refusal('UpdateEndpoint', { EndpointName: endpoint.name, EndpointConfigName: 'both' })).toMatch(
+      /changes the production model .* and adds a shadow variant/,
+    );
   });
 });

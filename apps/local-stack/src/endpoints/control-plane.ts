@@ -21,6 +21,7 @@ import {
 import { AwsApiError, ModelDirError } from '../errors.js';
 import { readModelDir } from '../models.js';
 import { planFromSeconds, specPlanInput, type PlanInput } from './rollout.js';
+import { shadowSamplingPercent } from './shadow.js';
 
 /** The account every local ARN names (as the rest of the stack's error messages do). */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -39,12 +40,15 @@ const ProductionVariantInput = z
     ModelName: Name,
     InitialInstanceCount: z.number().int().positive(),
     InstanceType: z.string().min(1),
+    /** SageMaker's default is 1.0; for a shadow variant, its weight over production's is the share copied to it. */
+    InitialVariantWeight: z.number().min(0).optional(),
   })
   .passthrough();
 
 const CreateEndpointConfigInput = z.object({
   EndpointConfigName: Name,
   ProductionVariants: z.array(ProductionVariantInput).min(1),
+  ShadowProductionVariants: z.array(ProductionVariantInput).optional(),
 });
 
 const CapacitySize = z.object({
@@ -94,12 +98,16 @@ export interface VariantRecord {
   readonly modelName: string;
   readonly initialInstanceCount: number;
   readonly instanceType: string;
+  /** @default 1 (SageMaker's default weight) */
+  readonly initialVariantWeight?: number;
 }
 
 export interface EndpointConfigRecord {
   readonly name: string;
   readonly arn: string;
   readonly variants: readonly VariantRecord[];
+  /** The shadow variant (SageMaker allows one, beside one production variant), with the share copied to it. */
+  readonly shadow?: VariantRecord & { readonly samplingPercent: number };
   readonly createdAt: number;
 }
 
@@ -112,15 +120,32 @@ export interface UpdateRequest {
   readonly deploymentConfig: DeploymentConfigInput;
 }
 
+/** What an update that only adds, replaces or removes the shadow variant hands to the endpoint. */
+export interface ShadowUpdateRequest {
+  readonly config: EndpointConfigRecord;
+  /** The shadow to run; undefined: remove the running one. */
+  readonly shadow?: {
+    readonly variantName: string;
+    readonly model: ModelRecord;
+    readonly instanceCount: number;
+    readonly samplingPercent: number;
+  };
+}
+
 /** What the control plane needs from an endpoint. */
 export interface ControlledEndpoint {
   readonly name: string;
   readonly endpoint: EndpointSpec;
   /** The serving fleet's desired instance count: the green fleet starts with as many. */
   readonly fleetSize: number;
+  /** The production variant's model now. */
+  readonly servingModelName: string;
+  /** Whether a shadow variant is starting or running. */
+  readonly hasShadow: boolean;
   /** 'InService' when an update may start. */
   status(): string;
   update(request: UpdateRequest): void;
+  updateShadow(request: ShadowUpdateRequest): void;
   describe(arn: string): Record<string, unknown>;
 }
 
@@ -360,16 +385,18 @@ export class ControlPlane {
           throw validation(
             `Could not find endpoint configuration "${this.arn('endpoint-config', EndpointConfigName)}".`,
           );
+        const variant = (v: VariantRecord) => ({
+          VariantName: v.variantName,
+          ModelName: v.modelName,
+          InitialInstanceCount: v.initialInstanceCount,
+          InstanceType: v.instanceType,
+          InitialVariantWeight: v.initialVariantWeight ?? 1,
+        });
         return {
           EndpointConfigName: c.name,
           EndpointConfigArn: c.arn,
-          ProductionVariants: c.variants.map((v) => ({
-            VariantName: v.variantName,
-            ModelName: v.modelName,
-            InitialInstanceCount: v.initialInstanceCount,
-            InstanceType: v.instanceType,
-            InitialVariantWeight: 1,
-          })),
+          ProductionVariants: c.variants.map(variant),
+          ...(c.shadow ? { ShadowProductionVariants: [variant(c.shadow)] } : {}),
           CreationTime: c.createdAt / 1000,
         };
       }
@@ -442,23 +469,70 @@ export class ControlPlane {
       throw validation(
         `The local stack's endpoints have one production variant; the configuration names ${input.ProductionVariants.length}.`,
       );
-    for (const v of input.ProductionVariants) {
+    const shadows = input.ShadowProductionVariants ?? [];
+    for (const v of [...input.ProductionVariants, ...shadows]) {
       if (!this.models.has(v.ModelName))
         throw validation(`Could not find model "${this.arn('model', v.ModelName)}".`);
     }
+    const record = (v: z.infer<typeof ProductionVariantInput>): VariantRecord => ({
+      variantName: v.VariantName,
+      modelName: v.ModelName,
+      initialInstanceCount: v.InitialInstanceCount,
+      instanceType: v.InstanceType,
+      ...(v.InitialVariantWeight !== undefined ? { initialVariantWeight: v.InitialVariantWeight } : {}),
+    });
     const rec: EndpointConfigRecord = {
       name,
       arn: this.arn('endpoint-config', name),
-      variants: input.ProductionVariants.map((v) => ({
-        variantName: v.VariantName,
-        modelName: v.ModelName,
-        initialInstanceCount: v.InitialInstanceCount,
-        instanceType: v.InstanceType,
-      })),
+      variants: input.ProductionVariants.map(record),
+      ...(shadows.length > 0
+        ? {
+            shadow: this.shadowVariant(
+              input.ProductionVariants[0] as z.infer<typeof ProductionVariantInput>,
+              shadows,
+            ),
+          }
+        : {}),
       createdAt: this.now(),
     };
     this.configs.set(name, rec);
     return { EndpointConfigArn: rec.arn };
+  }
+
+  /**
+   * SageMaker's rules for `ShadowProductionVariants`: at most one, beside one production variant, under a name of
+   * its own; the share of requests copied to it is its weight over the production variant's, so it cannot exceed
+   * the production weight (more than every request) nor be 0 (a shadow that sees nothing).
+   */
+  private shadowVariant(
+    production: z.infer<typeof ProductionVariantInput>,
+    shadows: readonly z.infer<typeof ProductionVariantInput>[],
+  ): VariantRecord & { samplingPercent: number } {
+    if (shadows.length !== 1)
+      throw validation(
+        `An endpoint configuration can have at most one shadow variant; ShadowProductionVariants names ${shadows.length}.`,
+      );
+    const shadow = shadows[0] as z.infer<typeof ProductionVariantInput>;
+    if (shadow.VariantName === production.VariantName)
+      throw validation(
+        `The shadow variant's name (${shadow.VariantName}) must differ from the production variant's: variant names must be unique within an endpoint configuration.`,
+      );
+    const productionWeight = production.InitialVariantWeight ?? 1;
+    const shadowWeight = shadow.InitialVariantWeight ?? 1;
+    const samplingPercent = productionWeight > 0 ? shadowSamplingPercent(productionWeight, shadowWeight) : 0;
+    if (samplingPercent <= 0 || samplingPercent > 100)
+      throw validation(
+        `The shadow variant's InitialVariantWeight (${shadowWeight}) must be greater than 0 and at most the production variant's (${productionWeight}): ` +
+          'their ratio is the share of requests copied to the shadow.',
+      );
+    return {
+      variantName: shadow.VariantName,
+      modelName: shadow.ModelName,
+      initialInstanceCount: shadow.InitialInstanceCount,
+      instanceType: shadow.InstanceType,
+      initialVariantWeight: shadowWeight,
+      samplingPercent,
+    };
   }
 
   private updateEndpoint(input: z.infer<typeof UpdateEndpointInput>): Record<string, unknown> {
@@ -479,6 +553,32 @@ export class ControlPlane {
       );
     const model = this.models.get(variant.modelName);
     if (!model) throw validation(`Could not find model "${this.arn('model', variant.modelName)}".`);
+    if (variant.modelName === endpoint.servingModelName && (config.shadow || endpoint.hasShadow)) {
+      // Only the shadow variant changes: SageMaker leaves the production fleet serving; so does the local stack.
+      const shadow = config.shadow;
+      const shadowModel = shadow ? this.models.get(shadow.modelName) : undefined;
+      if (shadow && !shadowModel)
+        throw validation(`Could not find model "${this.arn('model', shadow.modelName)}".`);
+      endpoint.updateShadow({
+        config,
+        ...(shadow && shadowModel
+          ? {
+              shadow: {
+                variantName: shadow.variantName,
+                model: shadowModel,
+                instanceCount: shadow.initialInstanceCount,
+                samplingPercent: shadow.samplingPercent,
+              },
+            }
+          : {}),
+      });
+      return { EndpointArn: this.arn('endpoint', endpoint.name) };
+    }
+    if (config.shadow)
+      throw validation(
+        `Endpoint configuration "${config.name}" changes the production model (${variant.modelName}) and adds a shadow variant: ` +
+          'the local stack runs a shadow beside the serving model only. Deploy the shadow with the serving model, then promote in a second update.',
+      );
     const { spec } = this.opts;
     const { input: planInput, config: deploymentConfig } = deploymentPlanInput(
       input.DeploymentConfig,

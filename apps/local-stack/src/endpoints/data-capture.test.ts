@@ -122,6 +122,29 @@ describe('DataCapture writer', () => {
     expect(capture.record(invocation('after-close'))).toBe(false);
   });
 
+  it("captures a shadow pair's requests whatever the sample says, with the inference id, without moving the sample", async () => {
+    const dir = tempDir();
+    const capture = new DataCapture({
+      dir,
+      samplingPercent: 50,
+      log: () => undefined,
+      flushIntervalMs: 0,
+      now: () => AT,
+    });
+    expect(capture.record({ ...invocation('pair-0'), inferenceId: 'id-0', always: true })).toBe(true);
+    expect(capture.record({ ...invocation('pair-1'), inferenceId: 'id-1', always: true })).toBe(true);
+    // The sample's counter did not see the two: the first sampled request is still the second one.
+    expect([capture.record(invocation('s-0')), capture.record(invocation('s-1'))]).toEqual([false, true]);
+    await capture.close();
+    const records = [...readCaptures(dir).values()].flat();
+    expect(records.map((r) => [r.eventMetadata.eventId, r.eventMetadata.inferenceId])).toEqual([
+      ['pair-0', 'id-0'],
+      ['pair-1', 'id-1'],
+      ['s-1', undefined],
+    ]);
+    expect(records[2]?.eventMetadata).not.toHaveProperty('inferenceId');
+  });
+
   it('drops captures past its buffer bound instead of growing, and says so', async () => {
     const dir = tempDir();
     const lines: string[] = [];

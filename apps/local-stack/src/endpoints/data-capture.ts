@@ -36,6 +36,16 @@ export interface CapturedInvocation {
   readonly variantName: string;
   /** The request's id (SageMaker: a UUID per event). */
   readonly eventId: string;
+  /**
+   * The request's `X-Amzn-SageMaker-Inference-Id` (or, for a request copied to a shadow variant, the id the router
+   * gave it): SageMaker writes it into both variants' records, which is how a shadow's pairs are matched.
+   */
+  readonly inferenceId?: string;
+  /**
+   * Captured whatever the sample says: a request copied to a shadow variant is captured on both variants, so every
+   * pair of the shadow phase is on disk (the sample's counter does not count it).
+   */
+  readonly always?: boolean;
   readonly input: { readonly body: Buffer; readonly contentType: string | undefined };
   readonly output: { readonly body: Buffer; readonly contentType: string };
 }
@@ -83,7 +93,11 @@ export function captureRecord(inv: CapturedInvocation, at: Date): DataCaptureRec
       endpointInput: payload('INPUT', inv.input.body, inv.input.contentType),
       endpointOutput: payload('OUTPUT', inv.output.body, inv.output.contentType),
     },
-    eventMetadata: { eventId: inv.eventId, inferenceTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    eventMetadata: {
+      eventId: inv.eventId,
+      inferenceTime: at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ...(inv.inferenceId !== undefined ? { inferenceId: inv.inferenceId } : {}),
+    },
     eventVersion: CAPTURE_EVENT_VERSION,
   };
 }
@@ -136,12 +150,20 @@ export class DataCapture {
   /** Buffers `inv` when it falls in the sample; returns whether it did. */
   record(inv: CapturedInvocation): boolean {
     if (this.closed) return false;
-    const key = `${inv.endpointName}/${inv.variantName}`;
-    const n = this.counters.get(key) ?? 0;
-    this.counters.set(key, n + 1);
-    if (!sampled(n, this.opts.samplingPercent)) return false;
+    if (!inv.always) {
+      const key = `${inv.endpointName}/${inv.variantName}`;
+      const n = this.counters.get(key) ?? 0;
+      this.counters.set(key, n + 1);
+      if (!sampled(n, this.opts.samplingPercent)) return false;
+    }
     const at = this.now();
-    const line = `${JSON.stringify(captureRecord(inv, at))}\n`;
+    return this.write(inv, captureRecord(inv, at), at);
+  }
+
+  /** Buffers a record built elsewhere (a shadow's pair: the same record the live verdict reads), made at `at`. */
+  write(inv: CapturedInvocation, record: DataCaptureRecord, at: Date): boolean {
+    if (this.closed) return false;
+    const line = `${JSON.stringify(record)}\n`;
     const bytes = Buffer.byteLength(line);
     if (this.bufferedBytes + bytes > this.maxBufferedBytes) {
       this.dropped += 1;
@@ -303,9 +325,9 @@ export function describeDataCapture(spec: PlatformSpec): string {
 /** One writer per capture directory for the life of the process, flushed synchronously when the process exits. */
 const writers = new Map<string, DataCapture>();
 
-function writerFor(spec: PlatformSpec, log: Log): DataCapture | undefined {
+function writerFor(spec: PlatformSpec, log: Log, always = false): DataCapture | undefined {
   const c = spec.rollout.dataCapture;
-  if (!c.enabled || c.samplingPercent === 0) return undefined;
+  if (!c.enabled || (c.samplingPercent === 0 && !always)) return undefined;
   const dir = captureDir(spec);
   const key = `${dir}\n${c.samplingPercent}`;
   let writer = writers.get(key);
@@ -325,8 +347,23 @@ function writerFor(spec: PlatformSpec, log: Log): DataCapture | undefined {
  * enabled and the request falls in the sample. Never throws.
  */
 export function captureInvocation(spec: PlatformSpec, log: Log, inv: CapturedInvocation): void {
+  captureRecorded(spec, log, inv, undefined);
+}
+
+/**
+ * `captureInvocation` for a record already built (`record`, made at `at`), or built here when undefined; never
+ * throws. A shadow's pair is built once, so the file and the live verdict hold the same record.
+ */
+export function captureRecorded(
+  spec: PlatformSpec,
+  log: Log,
+  inv: CapturedInvocation,
+  built: { readonly record: DataCaptureRecord; readonly at: Date } | undefined,
+): void {
   try {
-    writerFor(spec, log)?.record(inv);
+    const writer = writerFor(spec, log, inv.always);
+    if (built) writer?.write(inv, built.record, built.at);
+    else writer?.record(inv);
   } catch (err) {
     log(`data capture: ${(err as Error).message}`);
   }

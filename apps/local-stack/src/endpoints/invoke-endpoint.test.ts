@@ -48,6 +48,7 @@ function endpointOnContainer(): ManagedEndpoint {
     recorder,
     route: () => pool,
     finished: () => undefined,
+    answered: () => undefined,
   } as unknown as ManagedEndpoint;
 }
 

@@ -24,7 +24,7 @@ export interface InvokeOutput {
   readonly headers: Record<string, string>;
 }
 
-interface ContainerReply {
+export interface ContainerReply {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
@@ -43,7 +43,8 @@ export class InstanceUnreachableError extends Error {
   }
 }
 
-function callContainer(host: string, port: number, input: InvokeInput): Promise<ContainerReply> {
+/** One POST /invocations to an instance (production's or the shadow's). */
+export function callContainer(host: string, port: number, input: InvokeInput): Promise<ContainerReply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-length': String(input.body.length) };
     if (input.contentType) headers['content-type'] = input.contentType;
@@ -130,6 +131,7 @@ export async function invokeEndpoint(
       );
     }
     endpoint.finished(performance.now() - started, reply.status);
+    endpoint.answered(reply.status, reply.body);
     pool.release(instance);
     if (reply.status >= 400) throw modelError(endpoint, reply, opts.region);
     const headers: Record<string, string> = {

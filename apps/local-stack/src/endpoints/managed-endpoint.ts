@@ -9,18 +9,21 @@ import type {
   PlatformSpec,
   RolloutStatus,
   ScalingActivity,
+  ShadowStatus,
 } from '@dogbreed/platform-spec';
 import { applyDecision, clamp, evaluate, type ScalerState } from '@dogbreed/autoscaling';
 import type { Log } from '../log.js';
 import { EndpointRecorder } from '../metrics-recorder.js';
 import type { ScaledTiming } from '../time-scale.js';
-import type { DeploymentConfigInput, UpdateRequest } from './control-plane.js';
+import type { DeploymentConfigInput, ShadowUpdateRequest, UpdateRequest } from './control-plane.js';
 import { InstancePool, type Instance } from './pool.js';
+import { ShadowSession } from './shadow.js';
 import {
   advance,
   describeTransition,
   endpointStatus,
   isDecided,
+  lowQualityAnswer,
   routeToGreen,
   startRollout,
   type RolloutEvent,
@@ -84,6 +87,24 @@ interface ActiveRollout {
   errors5xx: number;
   latencies: number[];
   invokerAt: InvokerTotals;
+  /** The quality alarm's cut when one is armed (else answers are not read), and the sample's answer counts. */
+  readonly minConfidence: number | undefined;
+  answers: number;
+  lowQuality: number;
+}
+
+/** A shadow variant's fleet: a fixed instance count (the config's), not scaled with production. */
+interface ShadowFleet {
+  readonly session: ShadowSession;
+  readonly pool: InstancePool;
+  readonly size: number;
+}
+
+/** Where one copied request goes: taken when the copy is decided, so a shadow removed meanwhile still gets it. */
+export interface ShadowCopy {
+  readonly session: ShadowSession;
+  readonly pool: InstancePool;
+  readonly variantName: string;
 }
 
 export class ManagedEndpoint {
@@ -108,6 +129,10 @@ export class ManagedEndpoint {
   private failureReason: string | undefined;
   /** Requests routed since the last traffic shift (the weighted round robin's counter). */
   private routed = 0;
+  /** The shadow variant starting or running, the last one (for its verdict), and removed fleets still draining. */
+  private shadow: ShadowFleet | undefined;
+  private lastShadow: ShadowSession | undefined;
+  private retiringShadow: InstancePool[] = [];
 
   constructor(opts: ManagedEndpointOptions) {
     const { endpoint, spec, timing, modelDir, log } = opts;
@@ -170,9 +195,25 @@ export class ManagedEndpoint {
     return this.deployed.modelDir;
   }
 
-  /** Every fleet with instances: blue, green, retiring. */
+  /** The model the production variant serves (a shadow-only update keeps it). */
+  get servingModelName(): string {
+    return this.deployed.modelName;
+  }
+
+  /** Whether a shadow variant is starting or running. */
+  get hasShadow(): boolean {
+    return this.shadow !== undefined;
+  }
+
+  /** Every fleet with instances: blue, green, retiring, the shadow's. */
   pools(): InstancePool[] {
-    return [this.blue, ...(this.green ? [this.green] : []), ...this.retiring];
+    return [
+      this.blue,
+      ...(this.green ? [this.green] : []),
+      ...this.retiring,
+      ...(this.shadow ? [this.shadow.pool] : []),
+      ...this.retiringShadow,
+    ];
   }
 
   /** Launches the initial instances. */
@@ -195,6 +236,11 @@ export class ManagedEndpoint {
 
   private onInstanceChange(pool: InstancePool, instance: Instance): void {
     if (this.closing) return;
+    if (this.retiringShadow.includes(pool)) {
+      if (pool.stopped()) this.retiringShadow = this.retiringShadow.filter((p) => p !== pool);
+      return;
+    }
+    if (this.shadow && pool === this.shadow.pool) return this.onShadowInstance(this.shadow, instance);
     if (this.retiring.includes(pool)) {
       if (pool.stopped()) this.retiring = this.retiring.filter((p) => p !== pool);
       return;
@@ -215,6 +261,104 @@ export class ManagedEndpoint {
     }
     if (instance.state === 'Failed')
       this.reconcile(pool, `instance ${instance.id} Failed; launching a replacement`);
+  }
+
+  /**
+   * The shadow fleet's instances: once all are InService the shadow phase begins (copies flow, the endpoint is
+   * InService on the shadow's config); one that fails to start ends the update on the old config, as a green fleet
+   * that cannot start does; later failures are replaced.
+   */
+  private onShadowInstance(fleet: ShadowFleet, instance: Instance): void {
+    const { session, pool } = fleet;
+    const now = Date.now();
+    if (session.state === 'Starting') {
+      if (instance.state === 'Failed') {
+        this.shadow = undefined;
+        session.end(now);
+        this.retireShadowPool(pool);
+        this.failureReason = `Shadow variant ${session.opts.variantName}: instance ${instance.id} failed to start`;
+        this.lastModifiedAt = now;
+        this.log(`${this.name}: ${this.failureReason}; InService on ${this.deployed.configName} without it`);
+      } else if (pool.inService().length >= fleet.size) {
+        session.start(now);
+        this.deployed = { ...this.deployed, configName: session.opts.configName };
+        this.lastModifiedAt = now;
+        this.log(
+          `${this.name}: shadow variant ${session.opts.variantName} (${session.opts.modelName}) InService: ` +
+            `${session.opts.samplingPercent} % of requests copied to it; InService on ${session.opts.configName}`,
+        );
+      }
+      return;
+    }
+    if (instance.state === 'Failed') {
+      for (let k = pool.live().length; k < fleet.size; k++) pool.launch();
+    }
+  }
+
+  private retireShadowPool(pool: InstancePool): void {
+    pool.retire();
+    if (!pool.stopped()) this.retiringShadow.push(pool);
+  }
+
+  /** Ends the running shadow (its verdict stays readable) and stops its fleet once its copies are answered. */
+  private removeShadow(now: number): void {
+    const sh = this.shadow;
+    if (!sh) return;
+    this.shadow = undefined;
+    sh.session.end(now);
+    this.retireShadowPool(sh.pool);
+    this.log(`${this.name}: shadow variant ${sh.session.opts.variantName} removed`);
+  }
+
+  /**
+   * UpdateEndpoint to a config whose production variant serves the same model: only the shadow variant changes
+   * (added, replaced or removed), in place; the endpoint is Updating until the new shadow fleet is InService or the
+   * old one has drained.
+   */
+  updateShadow(request: ShadowUpdateRequest): void {
+    const now = Date.now();
+    this.lastModifiedAt = now;
+    this.failureReason = undefined;
+    this.removeShadow(now);
+    const s = request.shadow;
+    if (!s) {
+      this.deployed = { ...this.deployed, configName: request.config.name };
+      this.log(`${this.name}: UpdateEndpoint → ${request.config.name} (no shadow variant)`);
+      return;
+    }
+    this.generation += 1;
+    const session = new ShadowSession({
+      variantName: s.variantName,
+      modelName: s.model.name,
+      configName: request.config.name,
+      samplingPercent: s.samplingPercent,
+    });
+    const pool = this.newPool(s.model.dir, `${s.variantName}-s${this.generation}`);
+    this.shadow = { session, pool, size: s.instanceCount };
+    this.lastShadow = session;
+    this.log(
+      `${this.name}: UpdateEndpoint ${this.deployed.configName} → ${request.config.name}: starting ` +
+        `${s.instanceCount} instance(s) of shadow variant ${s.variantName} (${s.model.dir})`,
+    );
+    for (let k = 0; k < s.instanceCount; k++) pool.launch();
+  }
+
+  /**
+   * Whether this production request is copied to the shadow variant, and where: the session's deterministic share.
+   * Undefined when there is no running shadow or the request is not in the share.
+   */
+  shadowCopy(): ShadowCopy | undefined {
+    const sh = this.shadow;
+    if (!sh || !sh.session.takesNext()) return undefined;
+    return { session: sh.session, pool: sh.pool, variantName: sh.session.opts.variantName };
+  }
+
+  /** The shadow variant running now or the last one, with its live verdict. */
+  shadowStatus(): ShadowStatus | null {
+    const session = this.shadow?.session ?? this.lastShadow;
+    if (!session) return null;
+    const instances = this.shadow?.session === session ? this.shadow.pool.inService().length : 0;
+    return session.status(this.spec.rollout.shadow, instances);
   }
 
   /** Launches or drains until the fleet's live count matches the desired count. `replaceCause` names a replacement. */
@@ -279,6 +423,19 @@ export class ManagedEndpoint {
     if (status >= 500) r.errors5xx += 1;
   }
 
+  /**
+   * The variant's answer to one request (either fleet, as the quality alarm's metric is the variant's), counted
+   * while an update's quality alarm is armed.
+   */
+  answered(status: number, body: Buffer): void {
+    const r = this.rollout;
+    if (!r || r.minConfidence === undefined || isDecided(r.state)) return;
+    const low = lowQualityAnswer(status, body, r.minConfidence);
+    if (low === undefined) return;
+    r.answers += 1;
+    if (low) r.lowQuality += 1;
+  }
+
   /** UpdateEndpoint: starts the green fleet beside blue with blue's instance count; the plan does the rest. */
   update(request: UpdateRequest): void {
     const now = Date.now();
@@ -299,6 +456,9 @@ export class ManagedEndpoint {
       errors5xx: 0,
       latencies: [],
       invokerAt: this.invokerTotals(),
+      minConfidence: request.plan.alarms.find((a) => a.metric === 'lowQualityPercent')?.minConfidence,
+      answers: 0,
+      lowQuality: 0,
     };
     this.rollout = r;
     this.failureReason = undefined;
@@ -330,7 +490,10 @@ export class ManagedEndpoint {
       latenciesMs: r.latencies,
       invokerInvocations: inv.invocations - r.invokerAt.invocations,
       invokerFailed: inv.failed - r.invokerAt.failed,
+      ...(r.minConfidence !== undefined ? { answers: r.answers, lowQuality: r.lowQuality } : {}),
     };
+    r.answers = 0;
+    r.lowQuality = 0;
     r.errors5xx = 0;
     r.latencies = [];
     r.invokerAt = inv;
@@ -357,6 +520,8 @@ export class ManagedEndpoint {
       this.blue = green;
       this.deployed = r.to;
       this.failureReason = undefined;
+      // The new config has no shadow variant (the control plane refuses one with a new production model).
+      this.removeShadow(event.now);
       this.log(`${this.name}: InService on ${r.to.configName}`);
     } else {
       this.retiring.push(green);
@@ -369,7 +534,9 @@ export class ManagedEndpoint {
 
   /** SageMaker's EndpointStatus: Updating / RollingBack until the fleet being stopped has drained. */
   status(): 'InService' | 'Updating' | 'RollingBack' {
-    return endpointStatus(this.rollout?.state, this.retiring.length > 0);
+    const status = endpointStatus(this.rollout?.state, this.retiring.length > 0);
+    const shadowChanging = this.shadow?.session.state === 'Starting' || this.retiringShadow.length > 0;
+    return status === 'InService' && shadowChanging ? 'Updating' : status;
   }
 
   /** Ends a metric period at `now` and lets target tracking act on it; both fleets follow the desired count. */
@@ -438,6 +605,19 @@ export class ManagedEndpoint {
       CreationTime: this.createdAt / 1000,
       LastModifiedTime: this.lastModifiedAt / 1000,
     };
+    const sh = this.shadow;
+    if (sh) {
+      const weight = sh.session.opts.samplingPercent / 100;
+      out['ShadowProductionVariants'] = [
+        {
+          VariantName: sh.session.opts.variantName,
+          CurrentInstanceCount: sh.pool.inService().length,
+          DesiredInstanceCount: sh.size,
+          CurrentWeight: weight,
+          DesiredWeight: weight,
+        },
+      ];
+    }
     if (this.failureReason) out['FailureReason'] = this.failureReason;
     if (r) out['LastDeploymentConfig'] = r.deploymentConfig;
     if (r && !isDecided(r.state)) {
@@ -470,7 +650,13 @@ export class ManagedEndpoint {
 
   snapshot(): EndpointMetrics {
     const fleet = (p: InstancePool) =>
-      p === this.green ? 'green' : this.retiring.includes(p) ? 'retiring' : 'blue';
+      p === this.green
+        ? 'green'
+        : p === this.shadow?.pool
+          ? 'shadow'
+          : this.retiring.includes(p) || this.retiringShadow.includes(p)
+            ? 'retiring'
+            : 'blue';
     return {
       name: this.name,
       desiredInstances: this.state.desired,
@@ -482,6 +668,7 @@ export class ManagedEndpoint {
       endpointStatus: this.status(),
       endpointConfigName: this.deployed.configName,
       rollout: this.rolloutStatus(),
+      shadow: this.shadowStatus(),
     };
   }
 

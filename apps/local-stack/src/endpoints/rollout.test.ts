@@ -5,6 +5,7 @@ import {
   alarmValue,
   endpointStatus,
   evaluateAlarm,
+  lowQualityAnswer,
   planFromSeconds,
   routeToGreen,
   startRollout,
@@ -261,5 +262,60 @@ describe('rollout', () => {
     const stuck = advance(plan, startRollout(plan, 0), { type: 'tick', now: plan.maxExecutionMs });
     expect(stuck.phase).toBe('RolledBack');
     expect(stuck.decision?.reason).toContain('MaximumExecutionTimeoutInSeconds');
+  });
+});
+
+describe('the quality rollback alarm (lowQualityPercent)', () => {
+  const answer = (p: number, isDog?: boolean) =>
+    Buffer.from(
+      JSON.stringify({
+        predictions: [{ label: 'beagle', index: 0, probability: p }],
+        modelVersion: 'v',
+        timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
+        ...(isDog !== undefined ? { dog: { probability: isDog ? 0.9 : 0.1, isDog } } : {}),
+      }),
+    );
+
+  it('counts a top-1 at or below the cut, a not-a-dog answer and the NOT_A_DOG refusal; errors are not answers', () => {
+    expect(lowQualityAnswer(200, answer(0.9), 0.5)).toBe(false);
+    expect(lowQualityAnswer(200, answer(0.5), 0.5)).toBe(true);
+    expect(lowQualityAnswer(200, answer(0.9, false), 0.5)).toBe(true);
+    expect(lowQualityAnswer(200, answer(0.9, true), 0.5)).toBe(false);
+    const refusal = Buffer.from(
+      JSON.stringify({ error: { code: 'NOT_A_DOG', message: 'no', requestId: 'r' } }),
+    );
+    expect(lowQualityAnswer(422, refusal, 0.5)).toBe(true);
+    expect(lowQualityAnswer(500, Buffer.from('{"error":{"code":"INTERNAL"}}'), 0.5)).toBeUndefined();
+    expect(lowQualityAnswer(200, Buffer.from('not json'), 0.5)).toBeUndefined();
+  });
+
+  it('is the low-quality share of the answers in %, no data without answers, and rolls back above its threshold', () => {
+    expect(alarmValue('lowQualityPercent', [sample(1, { answers: 8, lowQuality: 2 }), sample(2)])).toBe(25);
+    expect(alarmValue('lowQualityPercent', [sample(1)])).toBeNull();
+    const plan = planFromSeconds(
+      input({
+        mode: 'all-at-once',
+        alarms: [
+          {
+            name: 'lowQualityPercent',
+            metric: 'lowQualityPercent',
+            threshold: 40,
+            minConfidence: 0.5,
+            periodSeconds: 60,
+            evaluationPeriods: 1,
+          },
+        ],
+      }),
+      60,
+    );
+    expect(plan.alarms[0]?.minConfidence).toBe(0.5);
+    let s = advance(plan, startRollout(plan, 0), { type: 'green-ready', now: 0 });
+    s = advance(plan, s, { type: 'tick', now: 1000, sample: sample(1000, { answers: 10, lowQuality: 4 }) });
+    expect(s.phase).toBe('Baking');
+    s = advance(plan, s, { type: 'tick', now: 2000, sample: sample(2000, { answers: 10, lowQuality: 9 }) });
+    expect(s.phase).toBe('RolledBack');
+    expect(s.decision?.reason).toMatch(
+      /^Alarm lowQualityPercent \(lowQualityPercent > 40 % for 1 period\(s\)\) went into ALARM \(last period 90 %\)/,
+    );
   });
 });

@@ -5,6 +5,8 @@
  * the sample that just closed) and returns the next state; `managed-endpoint.ts` does the I/O.
  */
 import {
+  ERROR_CODES,
+  PredictionResponseSchema,
   ROLLBACK_ALARM_KINDS,
   rolloutSteps,
   type DeploymentSpec,
@@ -22,6 +24,8 @@ export interface RolloutAlarm {
   /** Real length of one alarm period (spec periodSeconds / time scale). */
   readonly periodMs: number;
   readonly evaluationPeriods: number;
+  /** The quality alarm's cut: an answer whose top-1 probability is at or below it is low quality. */
+  readonly minConfidence?: number;
 }
 
 /** Everything a rollout needs to know, in real milliseconds. */
@@ -48,6 +52,12 @@ export interface AlarmSample {
   /** The invoker's requests and those it answered with a 5xx or an unhandled error. */
   readonly invokerInvocations: number;
   readonly invokerFailed: number;
+  /**
+   * The variant's answers (200, or the 422 NOT_A_DOG refusal) and the low-quality ones among them: top-1 at or below
+   * the quality alarm's `minConfidence`, or not a dog. Absent: not measured (no quality alarm armed).
+   */
+  readonly answers?: number;
+  readonly lowQuality?: number;
 }
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -117,6 +127,7 @@ export interface PlanInput {
     readonly threshold: number;
     readonly periodSeconds: number;
     readonly evaluationPeriods: number;
+    readonly minConfidence?: number;
   }[];
   /** Sample length when no alarm is armed (the stack's metric period), simulated seconds. */
   readonly defaultPeriodSeconds: number;
@@ -139,12 +150,13 @@ export function planFromSeconds(input: PlanInput, timeScale: number): RolloutPla
       threshold: a.threshold,
       periodMs: ms(a.periodSeconds),
       evaluationPeriods: a.evaluationPeriods,
+      ...(a.minConfidence !== undefined ? { minConfidence: a.minConfidence } : {}),
     })),
     sampleMs: ms(sampleSeconds),
   };
 }
 
-/** The spec's deployment as a plan input: the three alarms under their spec names. */
+/** The spec's deployment as a plan input: every rollback alarm under its spec name. */
 export function specPlanInput(d: DeploymentSpec, defaultPeriodSeconds: number): PlanInput {
   return {
     mode: d.mode,
@@ -170,12 +182,38 @@ export function alarmValue(metric: RollbackAlarmKind, samples: readonly AlarmSam
     const all = samples.flatMap((s) => s.latenciesMs);
     return all.length === 0 ? null : percentile(all, 90);
   }
+  if (metric === 'lowQualityPercent') {
+    const answers = samples.reduce((n, s) => n + (s.answers ?? 0), 0);
+    const low = samples.reduce((n, s) => n + (s.lowQuality ?? 0), 0);
+    return answers === 0 ? null : (low * 100) / answers;
+  }
   const invocations = samples.reduce((n, s) => n + s.invokerInvocations, 0);
   const failed = samples.reduce((n, s) => n + s.invokerFailed, 0);
   return invocations === 0 ? null : (failed * 100) / invocations;
 }
 
-/** Invocation5XXErrors alarms at ≥ threshold (GreaterThanOrEqualToThreshold); the other two above it. */
+/**
+ * Whether one answer of the variant is low quality for the quality rollback alarm: a 200 whose top-1 is at or below
+ * `minConfidence` or that says it is not a dog, or the 422 NOT_A_DOG refusal. Undefined: not an answer (an error,
+ * which the other alarms count).
+ */
+export function lowQualityAnswer(status: number, body: Buffer, minConfidence: number): boolean | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (status === ERROR_CODES.NOT_A_DOG.status)
+    return (json as { error?: { code?: unknown } } | null)?.error?.code === 'NOT_A_DOG' ? true : undefined;
+  if (status !== 200) return undefined;
+  const parsed = PredictionResponseSchema.safeParse(json);
+  const top1 = parsed.success ? parsed.data.predictions[0] : undefined;
+  if (!parsed.success || !top1) return undefined;
+  return top1.probability <= minConfidence || parsed.data.dog?.isDog === false;
+}
+
+/** Invocation5XXErrors alarms at ≥ threshold (GreaterThanOrEqualToThreshold); the others above it. */
 export function breaches(alarm: Pick<RolloutAlarm, 'metric' | 'threshold'>, value: number | null): boolean {
   if (value === null) return false;
   return alarm.metric === 'errors5xx' ? value >= alarm.threshold : value > alarm.threshold;
@@ -262,7 +300,11 @@ function promote(state: RolloutState, now: number, reason: string): RolloutState
 
 function alarmMessage(a: AlarmStatus, alarm: RolloutAlarm): string {
   const unit =
-    a.metric === 'modelLatencyP90Ms' ? ' ms' : a.metric === 'invokerErrorRatePercent' ? ' %' : ' errors';
+    a.metric === 'modelLatencyP90Ms'
+      ? ' ms'
+      : a.metric === 'invokerErrorRatePercent' || a.metric === 'lowQualityPercent'
+        ? ' %'
+        : ' errors';
   const op = a.metric === 'errors5xx' ? '>=' : '>';
   const value = a.value === null ? 'no data' : `${Math.round(a.value * 100) / 100}${unit}`;
   return (

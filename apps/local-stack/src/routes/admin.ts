@@ -1,11 +1,17 @@
 /**
  * The local stack's own routes, which AWS does not have: the metrics API, Prometheus text, health, killing an
- * instance (to show a failure and its replacement) and the dashboard's files.
+ * instance (to show a failure and its replacement), the shadow rollout driver and the dashboard's files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { LOCAL_ADMIN_PREFIX } from '@dogbreed/platform-spec';
+import { readBody } from '@dogbreed/http-body';
+import {
+  LOCAL_ADMIN_PREFIX,
+  OVERSIZE_BODY_MAX_DISCARD_BYTES,
+  ShadowRolloutRequestSchema,
+} from '@dogbreed/platform-spec';
+import { AwsApiError } from '../errors.js';
 import { sendJson } from '../http-util.js';
 import type { DashboardFile, RouteContext } from './context.js';
 import { type Route, sendNoRoute } from './router.js';
@@ -50,6 +56,51 @@ export function killInstanceRoute(
   if (!killed)
     return sendJson(res, 404, { message: `no running instance ${id} in endpoint ${endpointName}` });
   sendJson(res, 200, { endpoint: endpoint?.name, killed: id, state: killed.state, inFlight });
+}
+
+/** The driver's request is a model name: a few bytes; anything larger is not one. */
+const SHADOW_ROLLOUT_BODY_LIMIT = 4096;
+
+/** Starts the shadow rollout of a candidate model on an endpoint: 202 with the run's first status. */
+export async function startShadowRolloutRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { stack, params }: RouteContext,
+): Promise<void> {
+  const driver = stack.shadowRollouts;
+  if (!driver) throw new AwsApiError(404, 'ResourceNotFoundException', 'No shadow rollout driver here.');
+  const raw = await readBody(req, {
+    limit: SHADOW_ROLLOUT_BODY_LIMIT,
+    maxDiscardBytes: OVERSIZE_BODY_MAX_DISCARD_BYTES,
+    tooLarge: () => new AwsApiError(413, 'ValidationException', 'Request body too large.'),
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AwsApiError(400, 'SerializationException', 'The request body is not valid JSON.');
+  }
+  const parsed = ShadowRolloutRequestSchema.safeParse(json);
+  if (!parsed.success)
+    throw new AwsApiError(
+      400,
+      'ValidationException',
+      `Expected {"ModelName": "<a model made with CreateModel>"}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+    );
+  sendJson(res, 202, driver.start(decodeURIComponent(params[0] ?? ''), parsed.data));
+}
+
+/** The endpoint's current or last shadow rollout. */
+export function shadowRolloutRoute(
+  _req: IncomingMessage,
+  res: ServerResponse,
+  { stack, params }: RouteContext,
+): void {
+  const name = decodeURIComponent(params[0] ?? '');
+  const status = stack.shadowRollouts?.get(name);
+  if (!status)
+    throw new AwsApiError(404, 'ResourceNotFoundException', `No shadow rollout has run on endpoint ${name}.`);
+  sendJson(res, 200, status, { 'cache-control': 'no-store' });
 }
 
 /** One of the dashboard's files, by the request's path. */

@@ -3,7 +3,12 @@
  * built, and the one request's id and match. Handlers take it as their third argument so each can be called alone
  * with a fake.
  */
-import type { LocalMetrics, PlatformSpec } from '@dogbreed/platform-spec';
+import type {
+  LocalMetrics,
+  PlatformSpec,
+  ShadowRolloutRequest,
+  ShadowRolloutStatus,
+} from '@dogbreed/platform-spec';
 import type { ControlPlane } from '../endpoints/control-plane.js';
 import type { ManagedEndpoint } from '../endpoints/managed-endpoint.js';
 import type { LambdaRuntime } from '../lambda/runtime.js';
@@ -20,6 +25,14 @@ export interface ServerDeps {
   readonly log: Log;
   /** SageMaker's control plane (`POST /`, `X-Amz-Target: SageMaker.*`). */
   readonly controlPlane?: ControlPlane;
+  /**
+   * The shadow rollout driver: starts a run on an endpoint (throws AwsApiError when it cannot), and reads the current
+   * or last run. @default none: the routes answer 404
+   */
+  readonly shadowRollouts?: {
+    start(endpointName: string, request: ShadowRolloutRequest): ShadowRolloutStatus;
+    get(endpointName: string): ShadowRolloutStatus | undefined;
+  };
 }
 
 /** One dashboard file, read at start-up. */

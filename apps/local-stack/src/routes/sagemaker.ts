@@ -6,14 +6,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '@dogbreed/http-body';
 import { OVERSIZE_BODY_MAX_DISCARD_BYTES, SAGEMAKER_RUNTIME_LIMITS } from '@dogbreed/platform-spec';
-import { captureInvocation } from '../endpoints/data-capture.js';
+import { captureInvocation, captureRecord, captureRecorded } from '../endpoints/data-capture.js';
 import { checkFrontDoorHeaders, oversizeBody } from '../endpoints/front-door.js';
 import { invokeEndpoint } from '../endpoints/invoke-endpoint.js';
+import { copyToShadow } from '../endpoints/shadow-copy.js';
 import { AwsApiError } from '../errors.js';
 import { header, sendJson } from '../http-util.js';
 import type { RouteContext } from './context.js';
 
 export const INVOKE_ENDPOINT_PATH = /^\/endpoints\/([^/]+)\/invocations$/;
+/** InvokeEndpoint's `InferenceId` (the SDK's header): SageMaker copies it into the data-capture records. */
+const INFERENCE_ID_HEADER = 'x-amzn-sagemaker-inference-id';
 const SAGEMAKER_TARGET_PREFIX = 'SageMaker.';
 const AWS_JSON = 'application/x-amz-json-1.1';
 
@@ -58,13 +61,30 @@ export async function invokeEndpointRoute(
     ...out.headers,
   });
   res.end(out.body);
-  captureInvocation(spec, stack.log, {
+  // A shadow variant gets its copy only now, after the client has its answer: it can neither slow nor fail it.
+  const copy = endpoint.shadowCopy();
+  // SageMaker pairs the two variants' captures by the caller's InferenceId; a copied request without one gets the
+  // request id, so every local pair matches.
+  const inferenceId = header(req, INFERENCE_ID_HEADER) ?? (copy ? requestId : undefined);
+  const inv = {
     endpointName: endpoint.name,
     variantName: endpoint.endpoint.variantName,
     eventId: requestId,
+    ...(inferenceId !== undefined ? { inferenceId } : {}),
     input: { body, contentType: headers.contentType },
     output: { body: out.body, contentType: out.contentType },
-  });
+  };
+  if (!copy || inferenceId === undefined) return captureInvocation(spec, stack.log, inv);
+  // Both sides of a copied request are captured whatever the capture sample says (see data-capture.ts).
+  const at = new Date();
+  const record = captureRecord({ ...inv, always: true }, at);
+  copy.session.observe('serving', record);
+  captureRecorded(spec, stack.log, { ...inv, always: true }, { record, at });
+  void copyToShadow(
+    copy,
+    { body, ...headers },
+    { spec, log: stack.log, endpointName: endpoint.name, inferenceId },
+  );
 }
 
 /** AWS JSON 1.1: the operation in `X-Amz-Target`, the input and output JSON bodies. */
