@@ -66,7 +66,7 @@ const zodNamedImport = /^import \{ z \} from 'zod';$/m;
 const zodNamespaceImport = {
   name: 'zod-namespace-import',
   setup(build) {
-    build.onLoad({ filter: /[\\/]libs[\\/]platform-spec[\\/]src[\\/][^\\/]+\.ts$/ }, async (args) => {
+    build.onLoad({ filter: /[\\/]libs[\\/]platform-spec[\\/]src[\\/].+\.ts$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
       if (!zodNamedImport.test(source)) return undefined;
       return { contents: source.replace(zodNamedImport, "import * as z from 'zod';"), loader: 'ts' };

@@ -4,7 +4,6 @@
  * the handler neither loads nor validates the spec, which would cost most of its cold start.
  */
 import { EndpointChoice, INVOKER_ENV } from '@dogbreed/platform-spec';
-import * as z from 'zod';
 import { InvokerConfigError } from './errors.js';
 
 /** Everything the invoker needs at run time: endpoint names and limits, resolved once at init. */
@@ -28,30 +27,62 @@ export interface InvokerConfig {
   readonly serviceName: string;
 }
 
-const EndpointName = z
-  .string()
-  .regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/, 'must be a SageMaker endpoint name')
-  .max(63, 'must be at most 63 characters');
-const BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+/** One variable's rule: the checks its text must pass (each failure is reported), then its value. */
+interface EnvRule<T> {
+  readonly optional?: boolean;
+  readonly checks: readonly (readonly [test: (value: string) => boolean, message: string])[];
+  readonly value: (text: string) => T;
+}
+
+const ENDPOINT_CHOICES = EndpointChoice.options;
+const matches = (pattern: RegExp) => (value: string) => pattern.test(value);
+const text = (value: string) => value;
+
+const EndpointName: EnvRule<string> = {
+  checks: [
+    [matches(/^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/), 'must be a SageMaker endpoint name'],
+    [(value) => value.length <= 63, 'must be at most 63 characters'],
+  ],
+  value: text,
+};
+const BucketName: EnvRule<string | undefined> = {
+  optional: true,
+  checks: [[matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), 'must be an S3 bucket name']],
+  value: text,
+};
 // CloudWatch namespaces and dimension values: 1-255 characters, no leading colon.
-const CloudWatchName = z.string().regex(/^[^:].{0,254}$/, 'must be 1-255 characters, not starting with ":"');
-const PositiveIntString = z
-  .string()
-  .regex(/^[1-9][0-9]*$/, 'must be a positive integer')
-  .transform(Number);
+const CloudWatchName: EnvRule<string> = {
+  checks: [[matches(/^[^:].{0,254}$/), 'must be 1-255 characters, not starting with ":"']],
+  value: text,
+};
+const PositiveIntString: EnvRule<number> = {
+  checks: [[matches(/^[1-9][0-9]*$/), 'must be a positive integer']],
+  value: Number,
+};
+const Endpoint: EnvRule<EndpointChoice> = {
+  checks: [
+    [
+      (value) => (ENDPOINT_CHOICES as readonly string[]).includes(value),
+      `must be one of ${ENDPOINT_CHOICES.map((c) => JSON.stringify(c)).join(', ')}`,
+    ],
+  ],
+  value: (value) => value as EndpointChoice,
+};
 
 type EnvName = (typeof INVOKER_ENV)[keyof typeof INVOKER_ENV];
 
 /**
- * The variables the handler reads, one schema per name in `INVOKER_ENV` (the `satisfies` makes a name added there
- * and not read here a compile error); the construct's test checks that it writes every one.
+ * The variables the handler reads, one rule per name in `INVOKER_ENV` (the `satisfies` makes a name added there
+ * and not read here a compile error); the construct's test checks that it writes every one. Plain checks rather
+ * than a zod schema: zod builds and compiles an object schema on its first run, which every cold start paid for a
+ * check made once.
  */
-const ENV_SHAPE = {
+export const INVOKER_ENV_RULES = {
   [INVOKER_ENV.endpointSingle]: EndpointName,
   [INVOKER_ENV.endpointMulti]: EndpointName,
-  [INVOKER_ENV.defaultEndpoint]: EndpointChoice,
-  [INVOKER_ENV.inputBucket]: BucketName.optional(),
-  [INVOKER_ENV.inputPrefix]: z.string(),
+  [INVOKER_ENV.defaultEndpoint]: Endpoint,
+  [INVOKER_ENV.inputBucket]: BucketName,
+  [INVOKER_ENV.inputPrefix]: { checks: [], value: text },
   [INVOKER_ENV.endpointTimeoutMs]: PositiveIntString,
   [INVOKER_ENV.maxAttempts]: PositiveIntString,
   [INVOKER_ENV.maxRequestBytes]: PositiveIntString,
@@ -60,43 +91,44 @@ const ENV_SHAPE = {
   [INVOKER_ENV.maxTopK]: PositiveIntString,
   [INVOKER_ENV.metricNamespace]: CloudWatchName,
   [INVOKER_ENV.serviceName]: CloudWatchName,
-} satisfies Record<EnvName, z.ZodType>;
+} as const satisfies Record<EnvName, EnvRule<unknown>>;
 
-export const InvokerEnvSchema = z.object(ENV_SHAPE);
+type EnvValues = {
+  -readonly [K in keyof typeof INVOKER_ENV_RULES]: ReturnType<(typeof INVOKER_ENV_RULES)[K]['value']>;
+};
 
 /**
  * The invoker's configuration from `env` (names from `INVOKER_ENV`). Pure: reads only `env`. Fails fast naming
  * every variable that is missing or bad. An empty value counts as unset.
  */
 export function loadInvokerConfig(env: NodeJS.ProcessEnv): InvokerConfig {
-  const raw: Partial<Record<EnvName, string>> = {};
-  for (const name of Object.values(INVOKER_ENV)) {
+  const problems: string[] = [];
+  const e: Partial<Record<EnvName, unknown>> = {};
+  for (const [name, rule] of Object.entries(INVOKER_ENV_RULES) as [EnvName, EnvRule<unknown>][]) {
     const value = env[name];
-    if (value !== undefined && value !== '') raw[name] = value;
+    if (value === undefined || value === '') {
+      if (!rule.optional) problems.push(`${name} is not set`);
+      continue;
+    }
+    const failed = rule.checks.filter(([test]) => !test(value));
+    for (const [, message] of failed) problems.push(`${name}=${JSON.stringify(value)} ${message}`);
+    if (failed.length === 0) e[name] = rule.value(value);
   }
-  const parsed = InvokerEnvSchema.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      const value = raw[name as EnvName];
-      return value === undefined ? `${name} is not set` : `${name}=${JSON.stringify(value)} ${issue.message}`;
-    });
-    throw new InvokerConfigError(`invoker environment: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  if (problems.length > 0) throw new InvokerConfigError(`invoker environment: ${problems.join('; ')}`);
+  const values = e as EnvValues;
   const config: InvokerConfig = {
-    endpoints: { single: e[INVOKER_ENV.endpointSingle], multi: e[INVOKER_ENV.endpointMulti] },
-    defaultEndpoint: e[INVOKER_ENV.defaultEndpoint],
-    inputBucket: e[INVOKER_ENV.inputBucket],
-    inputPrefix: e[INVOKER_ENV.inputPrefix],
-    maxRequestBytes: e[INVOKER_ENV.maxRequestBytes],
-    maxImageBytes: e[INVOKER_ENV.maxImageBytes],
-    defaultTopK: e[INVOKER_ENV.defaultTopK],
-    maxTopK: e[INVOKER_ENV.maxTopK],
-    endpointTimeoutMs: e[INVOKER_ENV.endpointTimeoutMs],
-    maxAttempts: e[INVOKER_ENV.maxAttempts],
-    metricNamespace: e[INVOKER_ENV.metricNamespace],
-    serviceName: e[INVOKER_ENV.serviceName],
+    endpoints: { single: values[INVOKER_ENV.endpointSingle], multi: values[INVOKER_ENV.endpointMulti] },
+    defaultEndpoint: values[INVOKER_ENV.defaultEndpoint],
+    inputBucket: values[INVOKER_ENV.inputBucket],
+    inputPrefix: values[INVOKER_ENV.inputPrefix],
+    maxRequestBytes: values[INVOKER_ENV.maxRequestBytes],
+    maxImageBytes: values[INVOKER_ENV.maxImageBytes],
+    defaultTopK: values[INVOKER_ENV.defaultTopK],
+    maxTopK: values[INVOKER_ENV.maxTopK],
+    endpointTimeoutMs: values[INVOKER_ENV.endpointTimeoutMs],
+    maxAttempts: values[INVOKER_ENV.maxAttempts],
+    metricNamespace: values[INVOKER_ENV.metricNamespace],
+    serviceName: values[INVOKER_ENV.serviceName],
   };
   // The spec refuses both; checked again because a hand-written environment would fail only per request.
   if (config.defaultTopK > config.maxTopK)

@@ -73,6 +73,15 @@ describe('invokeEndpoint', () => {
     expect(Buffer.from(input.Body as Uint8Array).equals(bytes)).toBe(true);
   });
 
+  it("keeps the model server's dog verdict in the parsed reply", async () => {
+    const withDog = { ...prediction, dog: { probability: 0.12, isDog: false } };
+    smMock.on(InvokeEndpointCommand).resolves(ok(withDog));
+    const out = await invokeEndpoint(client(), { endpointName: 'ep', image: anyImage, topK: 1 });
+    expect(out.prediction).toEqual(withDog);
+    // What the invoker answers is this object re-serialized: the field survives the round trip.
+    expect(JSON.parse(JSON.stringify(out.prediction)).dog).toEqual({ probability: 0.12, isDog: false });
+  });
+
   it('maps a reply that is not JSON to 502 BAD_MODEL_RESPONSE', async () => {
     smMock.on(InvokeEndpointCommand).resolves({ Body: Buffer.from('<html>') as never });
     await expect(
@@ -119,6 +128,45 @@ describe('error mapping (aws-sdk-client-mock)', () => {
     expect(e.message).toContain('INFERENCE_FAILED');
     expect(e.message).not.toContain('secret');
     expect(e.message).not.toContain('/opt/ml');
+  });
+
+  it("ModelError 422 NOT_A_DOG → the invoker's own 422 NOT_A_DOG with the model server's message", async () => {
+    const message = 'this photo does not look like a dog: dog probability 0.123 is below the threshold 0.5';
+    const e = await failure(
+      new ModelError({
+        ...meta,
+        message: 'Received client error (422) from primary',
+        OriginalStatusCode: 422,
+        OriginalMessage: JSON.stringify({ error: { code: 'NOT_A_DOG', message, requestId: 'srv-1' } }),
+      }),
+    );
+    expect(e).toMatchObject({ statusCode: 422, code: 'NOT_A_DOG', message });
+  });
+
+  it('ModelError 422 NOT_A_DOG with an overlong message passes on a bounded one', async () => {
+    const e = await failure(
+      new ModelError({
+        ...meta,
+        message: 'x',
+        OriginalStatusCode: 422,
+        OriginalMessage: JSON.stringify({ error: { code: 'NOT_A_DOG', message: 'x'.repeat(5000) } }),
+      }),
+    );
+    expect(e).toMatchObject({ statusCode: 422, code: 'NOT_A_DOG' });
+    expect(e.message.length).toBe(300);
+  });
+
+  it('ModelError 422 with another code stays a 400 MODEL_REJECTED_INPUT, its text not passed on', async () => {
+    const e = await failure(
+      new ModelError({
+        ...meta,
+        message: 'x',
+        OriginalStatusCode: 422,
+        OriginalMessage: JSON.stringify({ error: { code: 'SOMETHING_ELSE', message: 'secret' } }),
+      }),
+    );
+    expect(e).toMatchObject({ statusCode: 400, code: 'MODEL_REJECTED_INPUT' });
+    expect(e.message).not.toContain('secret');
   });
 
   it('ModelError whose message is not JSON → 502 MODEL_ERROR without any of it', async () => {

@@ -7,12 +7,14 @@ import {
 import {
   ErrorBodySchema,
   formatCustomAttributes,
+  type ErrorBody,
   HttpError,
   PredictionResponseSchema,
   type PredictionResponse,
 } from '@dogbreed/platform-spec';
 import { InternalError } from './errors.js';
 import type { CheckedImage } from './image.js';
+import { plainPrediction } from './prediction.js';
 
 export interface EndpointResult {
   readonly prediction: PredictionResponse;
@@ -24,11 +26,14 @@ export interface EndpointResult {
  * The InvokeEndpoint request: the image's raw bytes as the body with its media type, top-K in SageMaker's
  * `CustomAttributes` (`X-Amzn-SageMaker-Custom-Attributes: topK=5`, forwarded unchanged to the container), which
  * reads it with `parseCustomAttributes`. No base64, no JSON envelope: the body is exactly the image.
+ * `inferenceId` (the invocation's request id) goes to SageMaker's `InferenceId`, which data capture records for
+ * every variant: it pairs the serving model's and a shadow candidate's answers to the same request.
  */
 export function invokeEndpointInput(
   endpointName: string,
   image: CheckedImage,
   topK: number,
+  inferenceId?: string,
 ): InvokeEndpointCommandInput {
   return {
     EndpointName: endpointName,
@@ -36,17 +41,26 @@ export function invokeEndpointInput(
     ContentType: image.type,
     Accept: 'application/json',
     CustomAttributes: formatCustomAttributes({ topK }),
+    ...(inferenceId ? { InferenceId: inferenceId } : {}),
   };
 }
 
 export async function invokeEndpoint(
   client: SageMakerRuntimeClient,
-  args: { endpointName: string; image: CheckedImage; topK: number; abortSignal?: AbortSignal },
+  args: {
+    endpointName: string;
+    image: CheckedImage;
+    topK: number;
+    inferenceId?: string;
+    abortSignal?: AbortSignal;
+  },
 ): Promise<EndpointResult> {
   let out;
   try {
     out = await client.send(
-      new InvokeEndpointCommand(invokeEndpointInput(args.endpointName, args.image, args.topK)),
+      new InvokeEndpointCommand(
+        invokeEndpointInput(args.endpointName, args.image, args.topK, args.inferenceId),
+      ),
       {
         abortSignal: args.abortSignal,
       },
@@ -65,6 +79,9 @@ export function parsePrediction(body: Uint8Array | undefined): PredictionRespons
   } catch (err) {
     throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned a body that is not JSON', { cause: err });
   }
+  // The common reply skips zod (see prediction.ts); the schema judges, and explains, the rest.
+  const plain = plainPrediction(value);
+  if (plain) return plain;
   const parsed = PredictionResponseSchema.safeParse(value);
   if (!parsed.success) {
     throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned an unexpected response', {
@@ -110,15 +127,33 @@ const THROTTLING = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** The model server's own error code, if its message is an `ErrorBodySchema` JSON; its text is never passed on. */
-export function modelErrorCode(originalMessage: string | undefined): string | undefined {
+/** The model server's error body, if its message is an `ErrorBodySchema` JSON. */
+function modelErrorBody(originalMessage: string | undefined): ErrorBody['error'] | undefined {
   if (!originalMessage) return undefined;
   try {
     const parsed = ErrorBodySchema.safeParse(JSON.parse(originalMessage));
-    return parsed.success ? parsed.data.error.code : undefined;
+    return parsed.success ? parsed.data.error : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The model server's own error code, if its message is an `ErrorBodySchema` JSON; its text is never passed on. */
+export function modelErrorCode(originalMessage: string | undefined): string | undefined {
+  return modelErrorBody(originalMessage)?.code;
+}
+
+/** Longest model-server message the invoker passes on (NOT_A_DOG's is one short sentence). */
+const MAX_PASSED_MESSAGE = 300;
+
+/**
+ * The model server's 422 NOT_A_DOG is an answer about the photo, not a failure: the client gets the invoker's own
+ * 422 NOT_A_DOG. Its message is the one upstream text passed on, because it says why (the dog probability and the
+ * threshold) and the server writes it from numbers alone; it is still bounded.
+ */
+function notADog(originalMessage: string | undefined, cause: unknown): HttpError {
+  const message = modelErrorBody(originalMessage)?.message.slice(0, MAX_PASSED_MESSAGE);
+  return new HttpError('NOT_A_DOG', message || 'The photo does not look like a dog', { cause });
 }
 
 /**
@@ -135,6 +170,7 @@ export function mapEndpointError(err: unknown): HttpError {
   if (name === 'ModelError') {
     const status = e.OriginalStatusCode;
     const modelCode = modelErrorCode(e.OriginalMessage);
+    if (status === 422 && modelCode === 'NOT_A_DOG') return notADog(e.OriginalMessage, err);
     const detail = `status ${status ?? 'unknown'}${modelCode ? `, code ${modelCode}` : ''}`;
     return mapModelError(status, detail, err);
   }

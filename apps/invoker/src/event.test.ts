@@ -2,7 +2,14 @@ import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { configFor } from '../tests/support/env.js';
-import { eventRequestId, isHttpEvent, mediaType, parseEvent } from './event.js';
+import {
+  eventRequestId,
+  isHttpEvent,
+  jsonRequestSchema,
+  mediaType,
+  parseEvent,
+  parseJsonRequest,
+} from './event.js';
 import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../tests/support/fixtures.js';
 import { solidImage } from '../tests/support/images.js';
 
@@ -184,5 +191,61 @@ describe('helpers', () => {
   it('normalises media types', () => {
     expect(mediaType('Image/JPEG ; q=1')).toBe('image/jpeg');
     expect(mediaType(undefined)).toBeUndefined();
+  });
+});
+
+describe('the checks without zod on the common path', () => {
+  // The plain check takes what it is sure of and hands the rest to the schema: both must give one answer.
+  const requests: unknown[] = [
+    { image: 'abcd' },
+    { image: '', topK: 1 },
+    { s3Uri: 's3://b/k', endpoint: 'multi' },
+    { image: 'abcd', topK: config.maxTopK, endpoint: 'single' },
+    { image: 'abcd', topK: undefined, endpoint: undefined },
+    { image: 'abcd', s3Uri: 's3://b/k' },
+    {},
+    { s3Uri: '' },
+    { image: 1 },
+    { image: 'abcd', topK: 0 },
+    { image: 'abcd', topK: config.maxTopK + 1 },
+    { image: 'abcd', topK: 1.5 },
+    { image: 'abcd', topK: '2' },
+    { image: 'abcd', topK: Number.NaN },
+    { image: 'abcd', endpoint: 'both' },
+    { image: 'abcd', extra: true },
+    [{ image: 'abcd' }],
+    null,
+    42,
+  ];
+
+  it.each(requests.map((r) => [JSON.stringify(r) ?? String(r), r]))(
+    'agrees with the schema on %s',
+    (_, r) => {
+      const schema = jsonRequestSchema(config).safeParse(r);
+      if (!schema.success) {
+        expect(thrown(() => parseJsonRequest(r, config, 'direct'))).toMatchObject({
+          code: 'INVALID_REQUEST',
+        });
+        return;
+      }
+      const d = schema.data;
+      expect(parseJsonRequest(r, config, 'direct')).toEqual({
+        eventKind: 'direct',
+        image: d.s3Uri !== undefined ? { kind: 's3', uri: d.s3Uri } : { kind: 'base64', base64: d.image },
+        topK: d.topK ?? config.defaultTopK,
+        endpoint: d.endpoint ?? config.defaultEndpoint,
+      });
+    },
+  );
+
+  it.each([
+    ['headers not all strings', { headers: { a: 1 } }],
+    ['a method that is not a string', { requestContext: { requestId: 'r', http: { method: 1 } } }],
+    ['no request id', { requestContext: { http: { method: 'POST' } } }],
+    ['isBase64Encoded a string', { isBase64Encoded: 'true' }],
+    ['query values not strings', { queryStringParameters: { topK: 2 } }],
+  ])('refuses an HTTP event with %s as the schema does (INVALID_EVENT)', (_, change) => {
+    const event = { ...jsonHttpEvent({ image: 'abcd' }), ...change };
+    expect(thrown(() => parseEvent(event, config))).toMatchObject({ code: 'INVALID_EVENT' });
   });
 });

@@ -21,19 +21,61 @@ export interface InvokeRequest {
   readonly endpoint: EndpointChoice;
 }
 
-/** The subset of a payload 2.0 event the invoker reads. */
-export const HttpEventSchema = z.object({
-  version: z.string().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  queryStringParameters: z.record(z.string(), z.string()).optional(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
-  requestContext: z.object({
-    requestId: z.string(),
-    http: z.object({ method: z.string() }).optional(),
-  }),
-});
-export type HttpEvent = z.infer<typeof HttpEventSchema>;
+/** The subset of a payload 2.0 event the invoker reads; built on first need (see `plainHttpEvent`). */
+function buildHttpEventSchema() {
+  return z.object({
+    version: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    queryStringParameters: z.record(z.string(), z.string()).optional(),
+    body: z.string().optional(),
+    isBase64Encoded: z.boolean().optional(),
+    requestContext: z.object({
+      requestId: z.string(),
+      http: z.object({ method: z.string() }).optional(),
+    }),
+  });
+}
+let httpEventSchema: ReturnType<typeof buildHttpEventSchema> | undefined;
+export type HttpEvent = z.infer<ReturnType<typeof buildHttpEventSchema>>;
+
+const isFields = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+/** What `z.record(z.string(), z.string())` takes: a plain object of strings. */
+function isStringRecord(v: unknown): v is Record<string, string> {
+  if (!isFields(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in v) if (typeof v[key] !== 'string') return false;
+  return true;
+}
+const optional = <T>(v: unknown, is: (v: unknown) => v is T): v is T | undefined => v === undefined || is(v);
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+
+/**
+ * A function URL / HTTP API event checked without zod, as `plainJsonRequest` does for the request: only what the
+ * schema accepts, as the fields the invoker reads; undefined hands the event to the schema.
+ */
+function plainHttpEvent(event: unknown): HttpEvent | undefined {
+  if (!isFields(event) || !isFields(event['requestContext'])) return undefined;
+  const { version, headers, queryStringParameters, body, isBase64Encoded } = event;
+  const { requestId, http } = event['requestContext'];
+  if (!isString(requestId) || !optional(http, isFields) || !optional(http?.['method'], isString))
+    return undefined;
+  if (http && http['method'] === undefined) return undefined;
+  if (!optional(version, isString) || !optional(body, isString) || !optional(isBase64Encoded, isBoolean))
+    return undefined;
+  if (!optional(headers, isStringRecord) || !optional(queryStringParameters, isStringRecord))
+    return undefined;
+  return {
+    version,
+    headers,
+    queryStringParameters,
+    body,
+    isBase64Encoded,
+    requestContext: { requestId, http: http ? { method: http['method'] as string } : undefined },
+  };
+}
 
 /** A function URL / HTTP API event has `requestContext` plus headers or a body; a direct invoke has neither. */
 export function isHttpEvent(event: unknown): boolean {
@@ -94,15 +136,46 @@ function zodMessage(error: z.ZodError): string {
     .join('; ');
 }
 
+type JsonRequest = z.infer<ReturnType<typeof buildJsonRequestSchema>>;
+const JSON_REQUEST_KEYS = new Set(['image', 's3Uri', 'topK', 'endpoint']);
+
+/**
+ * The common request checked without zod: an object of known keys, each of the right type and range, exactly one
+ * of `image` and `s3Uri`. It only accepts what `jsonRequestSchema` accepts; anything else (undefined) goes to the
+ * schema, which decides and words the error. The schema's run costs several times this on every request, and its
+ * first run (zod compiles the object schema) lands in the cold start.
+ */
+function plainJsonRequest(value: unknown, maxTopK: number): JsonRequest | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const r = value as Record<string, unknown>;
+  for (const key in r) if (!JSON_REQUEST_KEYS.has(key)) return undefined;
+  const { image, s3Uri, topK, endpoint } = r;
+  if (image !== undefined && typeof image !== 'string') return undefined;
+  if (s3Uri !== undefined && (typeof s3Uri !== 'string' || s3Uri.length === 0)) return undefined;
+  if ((image === undefined) === (s3Uri === undefined)) return undefined;
+  if (
+    topK !== undefined &&
+    !(Number.isSafeInteger(topK) && (topK as number) >= 1 && (topK as number) <= maxTopK)
+  )
+    return undefined;
+  if (endpoint !== undefined && !EndpointChoice.options.includes(endpoint as EndpointChoice))
+    return undefined;
+  return { image, s3Uri, topK: topK as number | undefined, endpoint: endpoint as EndpointChoice | undefined };
+}
+
 /** Validates a JSON request object (from a body or a direct invoke). */
 export function parseJsonRequest(
   value: unknown,
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint'>,
   eventKind: InvokeRequest['eventKind'],
 ): InvokeRequest {
-  const parsed = jsonRequestSchema(config).safeParse(value);
-  if (!parsed.success) throw new HttpError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
-  const r = parsed.data;
+  let r = plainJsonRequest(value, config.maxTopK);
+  if (!r) {
+    const parsed = jsonRequestSchema(config).safeParse(value);
+    if (!parsed.success)
+      throw new HttpError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
+    r = parsed.data;
+  }
   return {
     eventKind,
     image: r.s3Uri !== undefined ? { kind: 's3', uri: r.s3Uri } : { kind: 'base64', base64: r.image ?? '' },
@@ -159,10 +232,14 @@ export function parseHttpEvent(
   event: unknown,
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
 ): InvokeRequest {
-  const parsed = HttpEventSchema.safeParse(event);
-  if (!parsed.success)
-    throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
-  const e = parsed.data;
+  let e = plainHttpEvent(event);
+  if (!e) {
+    httpEventSchema ??= buildHttpEventSchema();
+    const parsed = httpEventSchema.safeParse(event);
+    if (!parsed.success)
+      throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
+    e = parsed.data;
+  }
   const method = e.requestContext.http?.method?.toUpperCase();
   if (method !== undefined && method !== 'POST') throw new MethodNotAllowedError(method);
   const body = e.body ?? '';

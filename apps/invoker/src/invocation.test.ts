@@ -73,8 +73,11 @@ describe('runInvocation', () => {
       ContentType: 'image/png',
       Accept: 'application/json',
       CustomAttributes: 'topK=2',
+      // The request id as SageMaker's InferenceId: data capture records it for both variants of a shadow.
+      InferenceId: 'r-1',
     });
     expect(Buffer.from(sent?.Body as Uint8Array).equals(png)).toBe(true);
+    expect(out.answerConfidence).toBe(0.7);
   });
 
   it('JSON body choosing "multi" calls the multi endpoint named by the environment', async () => {

@@ -9,6 +9,7 @@ import { parseEvent, type ImageSource } from './event.js';
 import { checkBase64Image, checkImageBytes, type CheckedImage } from './image.js';
 import { errorResult, successResult, type InvokerResult } from './response.js';
 import { allowedS3Location, readS3Image } from './s3-input.js';
+import { answerConfidence } from './telemetry.js';
 
 export interface InvocationDeps {
   readonly config: InvokerConfig;
@@ -30,6 +31,8 @@ export interface InvocationOutcome {
   readonly endpointName?: string | undefined;
   /** Time spent in InvokeEndpoint, when it was called. */
   readonly endpointMs?: number | undefined;
+  /** The answer's quality signal (`answerConfidence`), when the endpoint answered with a prediction. */
+  readonly answerConfidence?: number | undefined;
   readonly error?: HttpError | undefined;
 }
 
@@ -84,6 +87,7 @@ export async function runInvocation(
         endpointName,
         image,
         topK: request.topK,
+        inferenceId: ctx.requestId,
         abortSignal,
       });
       endpointMs = performance.now() - started;
@@ -92,6 +96,7 @@ export async function runInvocation(
         result: successResult(trimmed, endpointName, ctx.requestId, variant),
         endpointName,
         endpointMs,
+        answerConfidence: answerConfidence(prediction),
       };
     } finally {
       endpointMs ??= performance.now() - started;
