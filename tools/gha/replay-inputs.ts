@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   dataCaptureFolder,
   loadPlatformSpec,
@@ -33,6 +33,7 @@ import { z } from 'zod';
 import { readFlags } from './args.js';
 import { ReplayInputError } from './errors.js';
 import { describePackage, packageOfMode, requireApproval } from './model-registry.js';
+import { optionalParameter } from './ssm.js';
 
 export const INPUTS_FILE = 'inputs.json';
 /** The held-out split below the dataset prefix (the launcher's default `--data-prefix`). */
@@ -111,15 +112,6 @@ interface Clients {
   readonly sagemaker: SageMakerClient;
 }
 
-async function parameter(ssm: SSMClient, name: string): Promise<string | undefined> {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ParameterNotFound') return undefined;
-    throw err;
-  }
-}
-
 /** `base/rel`, refusing a key that would land outside `base` (`..` segments, absolute paths). */
 export function inside(base: string, rel: string): string {
   const file = resolve(base, rel);
@@ -189,13 +181,13 @@ export async function fetchReplayInputs(
   const names = ssmParameterNames(spec);
   const pkg = await describePackage(clients.sagemaker, packageOfMode(spec, mode, options.packageArn).arn);
   requireApproval(pkg, 'PendingManualApproval');
-  const modelBucket = await parameter(clients.ssm, names.modelBucket);
+  const modelBucket = await optionalParameter(clients.ssm, names.modelBucket);
   if (!modelBucket)
     throw new ReplayInputError(`${names.modelBucket} is not set: deploy the data stack first`);
   const candidate = { dir: join(dir, 'candidate'), modelDataUrl: pkg.modelDataUrl };
   await fetchModel(clients.s3, candidate.modelDataUrl, modelBucket, candidate.dir);
   const deployedParam = mode === 'single' ? names.deployedModelSingle : names.deployedModelMulti;
-  const serving = await parameter(clients.ssm, deployedParam);
+  const serving = await optionalParameter(clients.ssm, deployedParam);
   if (!serving)
     return {
       mode,
@@ -206,7 +198,7 @@ export async function fetchReplayInputs(
   const baseline = { dir: join(dir, 'baseline'), modelDataUrl: serving };
   await fetchModel(clients.s3, serving, modelBucket, baseline.dir);
 
-  const dataBucket = await parameter(clients.ssm, names.dataBucket);
+  const dataBucket = await optionalParameter(clients.ssm, names.dataBucket);
   if (!dataBucket) throw new ReplayInputError(`${names.dataBucket} is not set: deploy the data stack first`);
   const listed = await listKeys(clients.s3, dataBucket, HELD_OUT_PREFIX, limits.maxListedKeys);
   const images = sampleEvenly(

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as core from '@actions/core';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   observationsOfJsonl,
   shadowVerdict,
@@ -39,6 +39,7 @@ import {
 } from '@dogbreed/platform-spec';
 import { readFlags } from './args.js';
 import { ShadowPhaseError } from './errors.js';
+import { optionalParameter } from './ssm.js';
 
 const MODES = TrainingMode.options;
 type Models = Readonly<Record<TrainingMode, string>>;
@@ -190,23 +191,14 @@ export function failedChecks(verdicts: Readonly<Record<string, ShadowVerdict>>):
     .join('; ');
 }
 
-async function parameter(ssm: SSMClient, name: string): Promise<string | undefined> {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (err) {
-    if ((err as { name?: string }).name === 'ParameterNotFound') return undefined;
-    throw err;
-  }
-}
-
 async function plan(flags: Record<string, string | undefined>, spec: PlatformSpec, ssm: SSMClient) {
   const candidates = { single: flags['model-single'] ?? '', multi: flags['model-multi'] ?? '' };
   for (const m of MODES)
     if (!candidates[m]) throw new ShadowPhaseError(`--model-${m} URI is required (the approved model)`);
   const names = ssmParameterNames(spec);
   const serving = {
-    single: await parameter(ssm, names.deployedModelSingle),
-    multi: await parameter(ssm, names.deployedModelMulti),
+    single: await optionalParameter(ssm, names.deployedModelSingle),
+    multi: await optionalParameter(ssm, names.deployedModelMulti),
   };
   const p = planShadow(spec, candidates, serving);
   core.setOutput('shadow', String(p.shadow));
@@ -245,7 +237,7 @@ async function verdict(
     core.info(`collecting live pairs until ${until.toISOString()} (${Math.round(waitMs / 1000)} s)`);
     await sleep(waitMs);
   }
-  const bucket = await parameter(clients.ssm, ssmParameterNames(spec).modelBucket);
+  const bucket = await optionalParameter(clients.ssm, ssmParameterNames(spec).modelBucket);
   if (!bucket)
     throw new ShadowPhaseError('the model bucket parameter is not set: deploy the data stack first');
   const verdicts: Record<string, ShadowVerdict> = {};
