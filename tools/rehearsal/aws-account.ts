@@ -21,9 +21,11 @@ import {
   type TemplateJson,
 } from '@dogbreed/testing';
 import {
+  dataCaptureFolder,
   PredictionResponseSchema,
   trainingJobArtifactKey,
   trainingJobOfArtifact,
+  type DataCaptureRecord,
   type PredictionResponse,
 } from '@dogbreed/platform-spec';
 import { parse as parseYaml } from 'yaml';
@@ -130,6 +132,29 @@ export const MOTO_GAPS: readonly AwsBehaviour[] = [
       "then passes that text back as the bootstrap's previous value. The proxy returns AWS's `a,b`.",
   },
   {
+    name: 'shadow-variants-dropped',
+    source:
+      'https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html (ShadowProductionVariants), ' +
+      'https://docs.aws.amazon.com/sagemaker/latest/dg/model-shadow-deployment.html',
+    what:
+      "moto 5.2 drops an endpoint config's ShadowProductionVariants (CreateEndpointConfig and CloudFormation alike) " +
+      "and DescribeEndpointConfig never returns them; the proxy keeps each config's shadow variants (from the request, " +
+      "or from the stack's template after each stack operation) and adds them to DescribeEndpointConfig's answer.",
+  },
+  {
+    name: 're-added-resource-reused',
+    source:
+      'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html ' +
+      '(a resource added to a stack by an update is created; one removed from the template is deleted)',
+    what:
+      "moto 5.2's UpdateStack deletes a removed resource but keeps its record under the logical id, so a later " +
+      'update that adds the same logical id again creates nothing and names the deleted resource (the shadow model ' +
+      'of a second shadow phase: the endpoint config names a model that is gone, and removing it again fails with ' +
+      '"Could not find model"). CloudFormation creates the resource anew. The proxy gives a resource the stack held ' +
+      'before and the current template lacks a fresh logical id (`<id>Readded<n>`, references renamed with it) and ' +
+      'keeps that id while the resource stays.',
+  },
+  {
     name: 'apis-moto-lacks',
     source:
       'https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_ListServiceQuotas.html, ' +
@@ -141,6 +166,68 @@ export const MOTO_GAPS: readonly AwsBehaviour[] = [
       'docs/deploy.md asks for), and no scaling activity (nothing scales in the emulator).',
   },
 ];
+
+/** re-added-resource-reused (moto-only): the logical id moto holds a template's resource under. */
+const READDED = 'Readded';
+
+/**
+ * re-added-resource-reused (moto-only): renames, in a template about to update a stack, each resource whose logical
+ * id the stack held before (`held`) but does not hold now (`current`) to a fresh id, so that moto creates it, and
+ * each resource the stack holds under such a fresh id (an earlier rename) to that id; `Ref`, `Fn::GetAtt`,
+ * `Fn::Sub` and `DependsOn` follow. Returns the renames (template id → id moto holds).
+ */
+export function renameReAddedResources(
+  template: TemplateJson,
+  current: ReadonlySet<string>,
+  held: ReadonlySet<string>,
+): Map<string, string> {
+  const renames = new Map<string, string>();
+  for (const id of Object.keys(template.Resources)) {
+    if (current.has(id)) continue;
+    const kept = [...current].find((c) => new RegExp(`^${id}${READDED}\\d+$`).test(c));
+    if (kept) renames.set(id, kept);
+    else if (held.has(id)) {
+      let n = 1;
+      while (held.has(`${id}${READDED}${n}`) || current.has(`${id}${READDED}${n}`)) n += 1;
+      renames.set(id, `${id}${READDED}${n}`);
+    }
+  }
+  if (renames.size === 0) return renames;
+  const id = (x: unknown) => (typeof x === 'string' ? (renames.get(x) ?? x) : x);
+  const sub = (s: unknown) =>
+    typeof s === 'string'
+      ? s.replace(
+          /\$\{([^}.!]+)((?:\.[^}]*)?)\}/g,
+          (_m, name: string, attr: string) => `\${${String(id(name))}${attr}}`,
+        )
+      : walk(s);
+  function walk(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => {
+        if (k === 'Ref' || k === 'DependsOn') return [k, Array.isArray(x) ? x.map(id) : id(x)];
+        if (k === 'Fn::GetAtt')
+          return [
+            k,
+            Array.isArray(x)
+              ? [id(x[0]), ...x.slice(1).map(walk)]
+              : typeof x === 'string'
+                ? x.replace(/^[^.]+/, (n) => String(id(n)))
+                : walk(x),
+          ];
+        if (k === 'Fn::Sub') return [k, Array.isArray(x) ? [sub(x[0]), ...x.slice(1).map(walk)] : sub(x)];
+        return [k, walk(x)];
+      }),
+    );
+  }
+  const t = template as unknown as Record<string, unknown>;
+  t['Resources'] = Object.fromEntries(
+    Object.entries(template.Resources).map(([k, r]) => [renames.get(k) ?? k, walk(r)]),
+  );
+  if (t['Outputs']) t['Outputs'] = walk(t['Outputs']);
+  return renames;
+}
 
 /** A principal the proxy knows by its access key. */
 export type Principal =
@@ -177,8 +264,11 @@ export interface EmulatedAccount {
   adminEnv(): Record<string, string>;
   /** Registers the keys STS gave for a role (the proxy also learns them from STS answers it forwards). */
   learnKeys(accessKeyId: string, roleArn: string): void;
-  /** What the next training jobs leave behind. */
-  setTrainingOutcome(outcome: TrainingOutcome): void;
+  /**
+   * What the next training jobs leave behind, and the top-1 label the models they train answer the live traffic's
+   * images with (the endpoints' stand-in answers in the model's name; a wrong model names another breed).
+   */
+  setTrainingOutcome(outcome: TrainingOutcome, answers?: { readonly topLabel: string }): void;
   /**
    * IAM's decision for a request of a role, evaluated by a real policy engine on what the account holds now: the
    * role's identity policies and permissions boundary (IAM), the bucket's or the key's policy (their stacks).
@@ -189,7 +279,10 @@ export interface EmulatedAccount {
     resource: string,
     context?: Record<string, string>,
   ): Promise<boolean>;
-  /** Answers for the function URL (k6 smoke): the rehearsal's stand-in for the deployed invoker. */
+  /**
+   * Answers for the function URL (k6 smoke, the live traffic of the shadow phase): the rehearsal's stand-in for the
+   * deployed invoker, which sets each request's InferenceId to its request id (the `x-request-id` header, else new).
+   */
   readonly functionUrl: string;
   stop(): Promise<void>;
 }
@@ -245,6 +338,11 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
   const faults: string[] = [];
   const keys = new Map<string, Principal>([[ADMIN_KEYS.accessKeyId, { kind: 'admin' }]]);
   let trainingOutcome: TrainingOutcome | undefined;
+  let trainingAnswers: { readonly topLabel: string } | undefined;
+  /** The top-1 label each trained artifact (s3 URL) answers with, as its training outcome said. */
+  const labelOfArtifact = new Map<string, string>();
+  /** shadow-variants-dropped (moto-only): each endpoint config's shadow variants, as AWS would keep them. */
+  const shadowsOfConfig = new Map<string, Record<string, unknown>[]>();
 
   /** An unsigned query-protocol call to moto as the administrator (the proxy's own reads). */
   const motoQuery = async (service: string, params: Record<string, string>): Promise<string> => {
@@ -439,6 +537,27 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
   }
 
   /** CloudFormation stack operations: the template as moto needs it (its transforms, the OIDC provider it skips). */
+  /** re-added-resource-reused (moto-only): each stack's logical ids, all it has held. */
+  const heldIds = new Map<string, Set<string>>();
+  /** The template moto holds for a stack (undefined when there is none). */
+  async function stackTemplate(stackName: string): Promise<TemplateJson | undefined> {
+    if (!stackName) return undefined;
+    const xml = await motoQuery('cloudformation', { Action: 'GetTemplate', StackName: stackName });
+    const body = xmlValue(xml, 'TemplateBody');
+    if (!body) return undefined;
+    try {
+      return parseYaml(
+        body
+          .replace(/&quot;/g, '"')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&amp;/g, '&'),
+      ) as TemplateJson;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function rewriteStackOperation(
     form: URLSearchParams,
   ): Promise<{ error?: string; form: URLSearchParams }> {
@@ -480,6 +599,13 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
       await motoQuery('iam', params); // an existing provider answers EntityAlreadyExists: kept as it is
     }
     for (const t of MOTO_TRANSFORMS) t.apply(template);
+    // re-added-resource-reused (moto-only): the logical ids the stack holds now, and every one it held before.
+    const stackName = form.get('StackName') ?? '';
+    const current = new Set(Object.keys((await stackTemplate(stackName))?.Resources ?? {}));
+    const held = heldIds.get(stackName) ?? new Set<string>();
+    for (const c of current) held.add(c);
+    heldIds.set(stackName, held);
+    renameReAddedResources(template, current, held);
     const out = new URLSearchParams(form);
     out.delete('TemplateURL');
     out.set('TemplateBody', JSON.stringify(template));
@@ -570,27 +696,77 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
     const xml = await motoQuery('cloudformation', { Action: 'DescribeStacks', StackName: name });
     return { id: xmlValue(xml, 'StackId'), status: xmlValue(xml, 'StackStatus') };
   };
-  /** A valid answer of the model server (the wire schema), or undefined when the endpoint does not exist. */
-  async function standInPrediction(endpointName: string): Promise<PredictionResponse | undefined> {
+  /** The model data URL of a SageMaker model. */
+  async function modelDataUrl(modelName: unknown): Promise<string> {
+    const model = await motoJson('sagemaker', 'SageMaker.DescribeModel', { ModelName: modelName });
+    return String((model['PrimaryContainer'] as { ModelDataUrl?: string } | undefined)?.ModelDataUrl ?? '');
+  }
+  /** A valid answer of the model server (the wire schema) for the artifact at `url`. */
+  const answerOf = (url: string): PredictionResponse =>
+    PredictionResponseSchema.parse({
+      predictions: [{ label: labelOfArtifact.get(url) ?? 'beagle', index: 0, probability: 0.9 }],
+      modelVersion: trainingJobOfArtifact(url) ?? url,
+      timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
+    });
+
+  /**
+   * The endpoint's answer (undefined when the endpoint does not exist). While its config runs a shadow variant, the
+   * request is also answered by the shadow (sampled by its weight relative to the production variant's 1), and
+   * SageMaker's data capture records both variants' sides of it under `<destination>/<endpoint>/<variant>/...` with
+   * the request's InferenceId, as the verdict reads them (captured only while a shadow runs: the verdict is the
+   * rehearsal's one reader of live captures).
+   */
+  async function standInPrediction(
+    endpointName: string,
+    request: { readonly inferenceId?: string; readonly body?: Buffer; readonly contentType?: string } = {},
+  ): Promise<PredictionResponse | undefined> {
     const endpoint = await motoJson('sagemaker', 'SageMaker.DescribeEndpoint', {
       EndpointName: endpointName,
     });
     if (typeof endpoint['EndpointName'] !== 'string') return undefined;
+    const configName = String(endpoint['EndpointConfigName']);
     const config = await motoJson('sagemaker', 'SageMaker.DescribeEndpointConfig', {
-      EndpointConfigName: endpoint['EndpointConfigName'],
+      EndpointConfigName: configName,
     });
-    const variants = (config['ProductionVariants'] ?? []) as { ModelName?: string }[];
-    const model = await motoJson('sagemaker', 'SageMaker.DescribeModel', {
-      ModelName: variants[0]?.ModelName,
-    });
-    const url = String(
-      (model['PrimaryContainer'] as { ModelDataUrl?: string } | undefined)?.ModelDataUrl ?? '',
-    );
-    return PredictionResponseSchema.parse({
-      predictions: [{ label: 'beagle', index: 0, probability: 0.9 }],
-      modelVersion: trainingJobOfArtifact(url) ?? url,
-      timingsMs: { decode: 1, preprocess: 1, inference: 1, total: 3 },
-    });
+    const variants = (config['ProductionVariants'] ?? []) as { VariantName?: string; ModelName?: string }[];
+    const answer = answerOf(await modelDataUrl(variants[0]?.ModelName));
+    const shadow = shadowsOfConfig.get(configName)?.[0];
+    const capture = config['DataCaptureConfig'] as
+      { EnableCapture?: boolean; DestinationS3Uri?: string } | undefined;
+    const destination = /^s3:\/\/([^/]+)\/?(.*)$/.exec(capture?.DestinationS3Uri ?? '');
+    if (shadow && capture?.EnableCapture && destination) {
+      const [, bucket = '', prefix = ''] = destination;
+      const at = new Date();
+      const inferenceId = request.inferenceId ?? randomUUID();
+      const input = request.body && request.body.length > 0 ? request.body : Buffer.from('{}');
+      const write = async (variant: string, output: PredictionResponse) => {
+        const record: DataCaptureRecord = {
+          captureData: {
+            endpointInput: {
+              observedContentType: request.contentType ?? 'application/octet-stream',
+              mode: 'INPUT',
+              data: input.toString('base64'),
+              encoding: 'BASE64',
+            },
+            endpointOutput: {
+              observedContentType: 'application/json',
+              mode: 'OUTPUT',
+              data: Buffer.from(JSON.stringify(output)).toString('base64'),
+              encoding: 'BASE64',
+            },
+          },
+          eventMetadata: { eventId: randomUUID(), inferenceTime: at.toISOString(), inferenceId },
+          eventVersion: '0',
+        };
+        const folder = dataCaptureFolder(endpointName, variant, at);
+        const key = `${prefix.replace(/\/$/, '')}/${folder}/${randomUUID()}.jsonl`.replace(/^\//, '');
+        await motoS3(`/${bucket}/${key}`, { method: 'PUT', body: `${JSON.stringify(record)}\n` });
+      };
+      await write(String(variants[0]?.VariantName ?? ''), answer);
+      if (Math.random() < Number(shadow['InitialVariantWeight'] ?? 1))
+        await write(String(shadow['VariantName']), answerOf(await modelDataUrl(shadow['ModelName'])));
+    }
+    return answer;
   }
 
   /**
@@ -697,6 +873,18 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
         });
         config = replacement;
       }
+      // shadow-variants-dropped (moto-only): the config's shadow variants as the template declares them.
+      const shadows = (template?.Resources[configId]?.Properties?.['ShadowProductionVariants'] ??
+        []) as Record<string, unknown>[];
+      if (shadows.length === 0) shadowsOfConfig.delete(config);
+      else
+        shadowsOfConfig.set(
+          config,
+          shadows.map((v) => ({
+            ...v,
+            ModelName: (physical.get(resolveId(v['ModelName'])) ?? '').split('/').pop() ?? '',
+          })),
+        );
       const current = await motoJson('sagemaker', 'SageMaker.DescribeEndpoint', { EndpointName: name });
       if (typeof current['EndpointName'] !== 'string')
         await motoJson('sagemaker', 'SageMaker.CreateEndpoint', {
@@ -874,7 +1062,11 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
       // answers only for an endpoint that is there, naming the artifact the endpoint serves as the model version.
       const invocation = /^\/endpoints\/([^/]+)\/invocations$/.exec(u.pathname);
       if (invocation && method === 'POST') {
-        const answer = await standInPrediction(invocation[1] ?? '');
+        const answer = await standInPrediction(invocation[1] ?? '', {
+          inferenceId: headers['x-amzn-sagemaker-inference-id'] || undefined,
+          body: raw,
+          contentType: headers['content-type'],
+        });
         record(answer ? 200 : 400);
         return answer
           ? reply(res, 200, JSON.stringify(answer), 'application/json')
@@ -889,6 +1081,11 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
         // The invoker calls the endpoint the request names (single by default).
         const answer = await standInPrediction(
           /endpoint=multi/.test(u.search + text) ? options.endpointNames.multi : options.endpointNames.single,
+          {
+            inferenceId: headers['x-request-id'] || randomUUID(),
+            body: raw,
+            contentType: headers['content-type'],
+          },
         );
         record(answer ? 200 : 502);
         return reply(
@@ -969,6 +1166,15 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
         );
         raw = Buffer.from(JSON.stringify({ ...request, CustomerMetadataProperties: merged }));
       }
+      // shadow-variants-dropped (moto-only): keep what moto drops.
+      if (service === 'sagemaker' && operation === 'CreateEndpointConfig') {
+        const request = JSON.parse(text) as {
+          EndpointConfigName: string;
+          ShadowProductionVariants?: Record<string, unknown>[];
+        };
+        if (request.ShadowProductionVariants?.length)
+          shadowsOfConfig.set(request.EndpointConfigName, request.ShadowProductionVariants);
+      }
       if (
         service === 'cloudformation' &&
         ['CreateChangeSet', 'CreateStack', 'UpdateStack'].includes(operation)
@@ -1023,6 +1229,11 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
                 `<ParameterValue>${[...items.matchAll(/'([^']*)'/g)].map((x) => x[1]).join(',')}</ParameterValue>`,
             ),
         );
+      if (service === 'sagemaker' && operation === 'DescribeEndpointConfig' && status === 200) {
+        const answer = JSON.parse(out.toString('utf8')) as Record<string, unknown>;
+        const shadows = shadowsOfConfig.get(String(answer['EndpointConfigName']));
+        if (shadows) out = Buffer.from(JSON.stringify({ ...answer, ShadowProductionVariants: shadows }));
+      }
       // delete-missing-change-set (moto-only)
       if (service === 'cloudformation' && operation === 'DeleteChangeSet' && status === 500) {
         status = 200;
@@ -1068,7 +1279,9 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
         const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
         const mode = /-(single|multi)-/.exec(body.TrainingJobName)?.[1] ?? 'single';
         const artifact = await trainingOutcome({ name: body.TrainingJobName, mode });
-        await motoS3(`/${bucket}/${trainingJobArtifactKey(base, body.TrainingJobName)}`, {
+        const artifactKey = trainingJobArtifactKey(base, body.TrainingJobName);
+        if (trainingAnswers) labelOfArtifact.set(`s3://${bucket}/${artifactKey}`, trainingAnswers.topLabel);
+        await motoS3(`/${bucket}/${artifactKey}`, {
           method: 'PUT',
           body: artifact,
         });
@@ -1122,8 +1335,9 @@ export async function startEmulatedAccount(options: EmulatedAccountOptions): Pro
     learnKeys: (accessKeyId, roleArn) =>
       keys.set(accessKeyId, { kind: 'role', roleName: roleArn.split('/').pop() ?? '', roleArn }),
     allowed: (roleName, action, resource, context = {}) => allowed(roleName, action, resource, context),
-    setTrainingOutcome: (o) => {
+    setTrainingOutcome: (o, answers) => {
       trainingOutcome = o;
+      trainingAnswers = answers;
     },
     stop: async () => {
       await new Promise<void>((resolve) => {

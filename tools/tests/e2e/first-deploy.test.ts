@@ -12,13 +12,16 @@
  * 2. a push that changes no training input (an invoker change): no training, the endpoints keep their artifacts;
  * 3. a push that changes a training input and trains a candidate the replay rejects: nothing deployed; the next push
  *    with the same inputs does not train again;
- * 4. a push whose candidate the replay passes and a reviewer approves: the endpoints serve it.
+ * 4. a push whose candidate the replay passes and a reviewer approves: it runs as a shadow beside the serving model
+ *    on live traffic, agrees, and the endpoints serve it;
+ * 5. a wrong candidate that passes a loosened replay: the live shadow's verdict stops it, the shadow is removed, the
+ *    job fails and the endpoints keep serving push 4's model.
  *
  * Where moto answers differently from AWS in a way this pipeline depends on, the account adds AWS's behaviour
  * (tools/rehearsal/aws-account.ts, AWS_BEHAVIOURS); the last tests prove each is still needed.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -26,10 +29,12 @@ import {
   CreateStackCommand,
   DescribeStacksCommand,
   ListStacksCommand,
+  UpdateStackCommand,
 } from '@aws-sdk/client-cloudformation';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointConfigCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DescribeEndpointCommand,
@@ -55,6 +60,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
   AWS_BEHAVIOURS,
+  MOTO_GAPS,
   startEmulatedAccount,
   type EmulatedAccount,
 } from '../../rehearsal/aws-account.js';
@@ -82,6 +88,10 @@ const CLASSES = [
 ] as const;
 /** Test images per class: 60 in all, above rollout.replay.minRequests (50). */
 const IMAGES_PER_CLASS = 20;
+/** Live requests per shadowed endpoint during the shadow phase: above rollout.shadow.minPairs (50). */
+const LIVE_REQUESTS = 60;
+/** The shadow phase's wait here: the live traffic is sent before the verdict step starts. */
+const SHADOW_SECONDS = 5;
 
 interface StepRun {
   readonly stopped?: boolean;
@@ -103,6 +113,9 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
     let tmp = '';
     let specFile = '';
     const deploy = parseWorkflow(readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8'));
+    /** The workflows the rehearsal plays, and those it does not (each named, so a new one is never skipped unseen). */
+    const PLAYED_WORKFLOWS = ['deploy.yml', 'loadtest.yml'];
+    const UNPLAYED_WORKFLOWS = ['drift.yml']; // the scheduled drift check: it only reads what the pushes deployed
     const steps: StepRun[] = [];
     const runs: Record<string, WorkflowRunResult> = {};
     let spec: PlatformSpec;
@@ -276,6 +289,9 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
             GITHUB_OUTPUT: outFile,
             GITHUB_STEP_SUMMARY: join(tmp, 'summary.md'),
           };
+          // Live traffic while the shadow runs: users' requests through the invoker (red images, each with its
+          // request id), sent before the verdict waits out the phase.
+          if (/tools\/gha\/shadow\.ts verdict/.test(script)) await liveTraffic(ctx.env['MODES'] ?? '');
           const before = account.calls.length;
           const reachedFunctionUrl = () =>
             account.calls.slice(before).some((c) => c.path.startsWith(new URL(account.functionUrl).pathname));
@@ -296,18 +312,35 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
       };
     }
 
+    /** `LIVE_REQUESTS` red images through the function URL to each endpoint of `modes` ("single multi"). */
+    async function liveTraffic(modes: string): Promise<void> {
+      const red = await solidPng(CLASSES[0].rgb, 32);
+      for (const mode of modes.split(/\s+/).filter(Boolean))
+        for (let i = 0; i < LIVE_REQUESTS; i += 1) {
+          const res = await fetch(`${account.functionUrl}?endpoint=${mode}`, {
+            method: 'POST',
+            headers: { 'content-type': 'image/png', 'x-request-id': `live-${mode}-${i}-${Date.now()}` },
+            body: red,
+          });
+          expect(res.status, `live request to ${mode}`).toBe(200);
+        }
+    }
+
     async function push(
       id: string,
       model: 'good' | 'wrong',
       event: Partial<RunEvent> = {},
     ): Promise<WorkflowRunResult> {
-      account.setTrainingOutcome(async ({ mode }) =>
-        tinyModelArtifact({
-          modelVersion: `push-${id}`,
-          trainingMode: TrainingMode.parse(mode),
-          // A wrong model: the same network with its class names shuffled (every answer a confident wrong breed).
-          ...(model === 'wrong' ? { classNames: ['green_dog', 'blue_dog', 'red_dog'] } : {}),
-        }),
+      account.setTrainingOutcome(
+        async ({ mode }) =>
+          tinyModelArtifact({
+            modelVersion: `push-${id}`,
+            trainingMode: TrainingMode.parse(mode),
+            // A wrong model: the same network with its class names shuffled (every answer a confident wrong breed).
+            ...(model === 'wrong' ? { classNames: ['green_dog', 'blue_dog', 'red_dog'] } : {}),
+          }),
+        // What the endpoint's stand-in answers a red image with: the model's own answer (shuffled names: green).
+        { topLabel: model === 'wrong' ? 'green_dog' : 'red_dog' },
       );
       writeFileSync(join(tmp, 'summary.md'), '');
       const run = await runWorkflow(deploy, { ...runEvent(id, 'push'), ...event }, hooks(id));
@@ -320,14 +353,35 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
      * a push changes a training input. The replay's latency ratio is the one threshold two model servers on a busy
      * 2-core machine cannot hold; the replay's own tests check it.
      */
-    function commitSpecOverride(training?: Record<string, unknown>): void {
+    function commitSpecOverride(
+      training?: Record<string, unknown>,
+      replay: Record<string, number> = {},
+    ): void {
       writeFileSync(
         specFile,
         JSON.stringify({
-          rollout: { replay: { maxP95LatencyRatio: 1000 } },
+          // The shadow phase runs as in production, only shorter: the live traffic is sent before its wait.
+          rollout: {
+            replay: { maxP95LatencyRatio: 1000, ...replay },
+            shadow: { durationSeconds: SHADOW_SECONDS },
+          },
           ...(training ? { training } : {}),
         }),
       );
+    }
+    const verdictStep = (id: string) =>
+      stepsOf(id, 'deploy-endpoints').find((s) => /tools\/gha\/shadow\.ts verdict/.test(s.command));
+    /** Whether an endpoint's config runs a shadow variant now (what the proxy keeps for moto). */
+    async function shadowRunning(): Promise<boolean> {
+      const sm = new SageMakerClient(aws());
+      for (const mode of TrainingMode.options) {
+        const ep = await sm.send(new DescribeEndpointCommand({ EndpointName: spec.endpoints[mode].name }));
+        const config = await sm.send(
+          new DescribeEndpointConfigCommand({ EndpointConfigName: ep.EndpointConfigName }),
+        );
+        if ((config.ShadowProductionVariants ?? []).length > 0) return true;
+      }
+      return false;
     }
 
     /** A run of a workflow on the deploy branch, with the repository's variables. */
@@ -509,14 +563,44 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
       expect(await serving()).toEqual(before);
     }, 1_800_000);
 
-    it('push 4, a candidate the replay passes and a reviewer approves: the endpoints serve it', async () => {
+    it('push 4, a candidate the replay passes and a reviewer approves: its live shadow agrees, the endpoints serve it', async () => {
       commitSpecOverride({ hyperparameters: { epochs: spec.training.hyperparameters.epochs + 2 } });
       const run = await push('1005', 'good');
       expect(results(run), explain('1005')).toEqual(ALL_SUCCEEDED);
+      const verdict = verdictStep('1005');
+      expect(verdict?.status, explain('1005')).toBe(0);
+      expect(verdict?.output).toMatch(/verdict pass/);
       expect(await serving()).toEqual(trainedArtifacts('1005'));
+      expect(await shadowRunning(), 'the promotion leaves no shadow').toBe(false);
+    }, 1_800_000);
+
+    it('push 5, a wrong candidate past a loosened replay: the live shadow disagrees, the shadow is removed and the job fails', async () => {
+      const before = await serving();
+      // The replay loosened (as DOGBREED_SPEC_JSON can for a deliberately different model): only the shadow judges.
+      commitSpecOverride(
+        { hyperparameters: { epochs: spec.training.hyperparameters.epochs + 3 } },
+        { minTop1Agreement: 0, maxAccuracyDrop: 1, maxMeanConfidenceShift: 1 },
+      );
+      const run = await push('1006', 'wrong');
+      expect(results(run), explain('1006')).toMatchObject({
+        train: 'success',
+        replay: 'success',
+        'approve-model': 'success',
+        'deploy-endpoints': 'failure',
+        smoke: 'skipped',
+      });
+      const verdict = verdictStep('1006');
+      expect(verdict?.output).toMatch(/verdict fail/);
+      const removal = stepsOf('1006', 'deploy-endpoints').at(-1);
+      expect(removal?.output).toMatch(
+        /The shadow verdict failed, the candidate is not promoted: .*minTop1Agreement/,
+      );
+      expect(await serving()).toEqual(before);
+      expect(await shadowRunning(), 'the failed verdict removes the shadow').toBe(false);
     }, 1_800_000);
 
     it('loadtest.yml, scheduled: the load test reaches the deployed function URL with the loadTest role', async () => {
+      expect(PLAYED_WORKFLOWS).toContain('loadtest.yml');
       const loadtest = parseWorkflow(readFileSync(join(ROOT, '.github/workflows/loadtest.yml'), 'utf8'));
       writeFileSync(join(tmp, 'summary.md'), '');
       const run = await runWorkflow(loadtest, runEvent('2001', 'schedule'), hooks('2001'));
@@ -526,7 +610,28 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
     }, 900_000);
 
     it('every call a CI role made is allowed by IAM: its policies and boundary, the bucket and key policies', async () => {
-      const ciRoles = new Set(Object.values(spec.ci.roles).map((r) => r.roleName));
+      // The CI roles of the played workflows' jobs: each job assumes the role of its `spec-outputs.ts --stage`.
+      const stagesOf = (file: string) =>
+        [
+          ...readFileSync(join(ROOT, '.github/workflows', file), 'utf8').matchAll(
+            /spec-outputs\.ts --stage (\w+)/g,
+          ),
+        ].map((m) => m[1] as keyof typeof spec.ci.roles);
+      const assuming = readdirSync(join(ROOT, '.github/workflows')).filter((f) => stagesOf(f).length > 0);
+      expect(
+        assuming.sort(),
+        'every workflow that assumes a CI role is played or named as not played',
+      ).toEqual([...PLAYED_WORKFLOWS, ...UNPLAYED_WORKFLOWS].sort());
+      expect(PLAYED_WORKFLOWS, 'drift.yml is not played').not.toContain('drift.yml');
+      const stages = (files: string[]) => new Set(files.flatMap(stagesOf));
+      expect(
+        Object.keys(spec.ci.roles).filter((s) => !stages(assuming).has(s as keyof typeof spec.ci.roles)),
+        'every spec role is assumed by a workflow',
+      ).toEqual([]);
+      const ciRoles = new Set([...stages(PLAYED_WORKFLOWS)].map((s) => spec.ci.roles[s].roleName));
+      expect(ciRoles, 'the drift role is not one the rehearsal exercises').not.toContain(
+        spec.ci.roles.drift.roleName,
+      );
       const names = ssmParameterNames(spec);
       const ssm = new SSMClient(aws());
       const param = async (name: string) =>
@@ -634,6 +739,86 @@ describe.skipIf(!motoAvailable() && !process.env['CI'])(
       };
       expect(await keeps(asAdmin, 'rehearsal-aws')).toBe('abc');
       expect(await keeps(direct, 'rehearsal-moto'), 'moto: still replaces the map').toBeUndefined();
+    });
+
+    it('shadow-variants-dropped (MOTO_GAPS) is still needed: moto forgets a config’s shadow variant, the proxy keeps it', async () => {
+      expect(MOTO_GAPS.map((g) => g.name)).toContain('shadow-variants-dropped');
+      const sm = new SageMakerClient(aws());
+      const serving = (
+        await sm.send(new DescribeEndpointCommand({ EndpointName: spec.endpoints.single.name }))
+      ).EndpointConfigName;
+      const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: serving }));
+      const variant = config.ProductionVariants?.[0];
+      const request = { EndpointConfigName: 'rehearsal-shadow-gap' };
+      await sm.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: request.EndpointConfigName,
+          ProductionVariants: [
+            {
+              VariantName: 'AllTraffic',
+              ModelName: variant?.ModelName,
+              InstanceType: variant?.InstanceType,
+              InitialInstanceCount: 1,
+              InitialVariantWeight: 1,
+            },
+          ],
+          ShadowProductionVariants: [
+            {
+              VariantName: 'AllTraffic-shadow',
+              ModelName: variant?.ModelName,
+              InstanceType: variant?.InstanceType,
+              InitialInstanceCount: 1,
+              InitialVariantWeight: 1,
+            },
+          ],
+        }),
+      );
+      const read = (endpoint: string) =>
+        new SageMakerClient({ ...aws(), endpoint })
+          .send(new DescribeEndpointConfigCommand({ EndpointConfigName: request.EndpointConfigName }))
+          .then((c) => c.ShadowProductionVariants?.map((v) => v.VariantName));
+      expect(await read(account.endpoint), 'AWS keeps the shadow variant').toEqual(['AllTraffic-shadow']);
+      expect(await read(account.motoEndpoint), 'moto: still drops it').toBeUndefined();
+    });
+
+    it('re-added-resource-reused (MOTO_GAPS) is still needed: moto creates nothing for a logical id an update adds back', async () => {
+      expect(MOTO_GAPS.map((g) => g.name)).toContain('re-added-resource-reused');
+      const param = (stack: string) => `/${spec.project.name}/rehearsal/${stack}`;
+      const template = (stack: string, withP: boolean) =>
+        JSON.stringify({
+          Resources: {
+            Kept: {
+              Type: 'AWS::SSM::Parameter',
+              Properties: { Name: `${param(stack)}-kept`, Type: 'String', Value: 'k' },
+            },
+            ...(withP
+              ? {
+                  P: {
+                    Type: 'AWS::SSM::Parameter',
+                    Properties: { Name: param(stack), Type: 'String', Value: 'p' },
+                  },
+                }
+              : {}),
+          },
+        });
+      // Created with P, updated without it (P deleted), updated with it again: does P exist?
+      const readded = async (endpoint: string, stack: string) => {
+        const cfn = new CloudFormationClient({ ...aws(), endpoint });
+        await cfn.send(new CreateStackCommand({ StackName: stack, TemplateBody: template(stack, true) }));
+        await cfn.send(new UpdateStackCommand({ StackName: stack, TemplateBody: template(stack, false) }));
+        await cfn.send(new UpdateStackCommand({ StackName: stack, TemplateBody: template(stack, true) }));
+        return new SSMClient({ ...aws(), endpoint })
+          .send(new GetParameterCommand({ Name: param(stack) }))
+          .then(
+            (r) => r.Parameter?.Value,
+            (e: Error) => e.name,
+          );
+      };
+      expect(await readded(account.endpoint, 'rehearsal-readded-aws'), 'AWS creates it again').toBe('p');
+      expect(
+        await readded(account.motoEndpoint, 'rehearsal-readded-moto'),
+        'moto: still creates nothing',
+      ).toBe('ParameterNotFound');
     });
 
     it('a parameter made by hand makes the stack that declares it fail (why a first deploy must need none): AWS, and moto too', async () => {
