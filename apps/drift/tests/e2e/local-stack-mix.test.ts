@@ -40,7 +40,8 @@ const ready = Boolean(
   [...MIX_A, ...MIX_B].every((c) => existsSync(join(test, c))) &&
   existsSync(stackMain) &&
   existsSync(driftMain) &&
-  existsSync(toolPaths.k6()),
+  existsSync(toolPaths.k6()) &&
+  existsSync(toolPaths.python()),
 );
 
 const photos = (classes: string[]) =>
@@ -65,19 +66,28 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function startStack(captures: string): Promise<string> {
+/**
+ * The stack serves the default model (the pretrained ImageNet dog-breed classifier, dog output included), written by
+ * the stack itself into a models dir of this test's own: nothing is read from or left in the checkout's state.
+ */
+async function startStack(modelsDir: string, captures: string): Promise<string> {
   const override = { rollout: { dataCapture: { enabled: true, samplingPercent: 100, localDir: captures } } };
   stack = spawn(
     process.execPath,
-    [stackMain, '--port', '0', '--no-train', '--spec-json', JSON.stringify(override)],
+    [stackMain, '--port', '0', '--models-dir', modelsDir, '--spec-json', JSON.stringify(override)],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const child = stack;
-  child.stderr?.resume();
+  // The stack's own words, for the error when it stops before it is ready.
+  let stderrTail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString()).slice(-4000);
+  });
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('local stack not ready within 120 s')), 120_000);
+    // Writing the default model (an ONNX export in the training venv) comes first on a fresh models dir.
+    const timer = setTimeout(() => reject(new Error('local stack not ready within 240 s')), 240_000);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
       const m = /LOCAL_STACK_READY url=(\S+)/.exec(l);
       if (m) {
@@ -85,7 +95,9 @@ async function startStack(captures: string): Promise<string> {
         resolve(m[1] as string);
       }
     });
-    child.once('exit', (code) => reject(new Error(`local stack exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`local stack exited with ${code} before it was ready:\n${stderrTail}`)),
+    );
   });
 }
 
@@ -176,7 +188,7 @@ describe('drift on the local stack under a k6 run whose photo mix changes halfwa
     async () => {
       work = mkdtempSync(join(tmpdir(), 'drift-e2e-'));
       const captures = join(work, 'captures');
-      const url = await startStack(captures);
+      const url = await startStack(join(work, 'models'), captures);
       const k6 = runK6(url, PLATFORM_SPEC, join(work, 'k6.json'));
       expect(k6, 'k6 exit code (0, or 99 for a threshold)').toBe(0);
       const span = captureSpan(captures);
