@@ -13,6 +13,7 @@ import {
   type QualityCheck,
 } from '@dogbreed/model-quality';
 import { z } from 'zod';
+import { escapeHtml as h } from '@dogbreed/html-report';
 import { barChartSvg } from './svg.js';
 
 export const DriftReportSchema = z.object({
@@ -124,9 +125,6 @@ export function renderMarkdown(r: DriftReport): string {
     '',
   ].join('\n');
 }
-
-const h = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function htmlTable(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((c) => `<th>${h(c)}</th>`).join('')}</tr></thead><tbody>${rows

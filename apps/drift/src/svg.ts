@@ -3,6 +3,7 @@
  * 0-100 % axis. Series are told apart by a pattern-free colour and by the legend's words; values are also in the
  * tables beside each chart.
  */
+import { escapeHtml as esc } from '@dogbreed/html-report';
 
 export interface BarChart {
   readonly title: string;
@@ -12,7 +13,6 @@ export interface BarChart {
 }
 
 const COLOURS = ['#4c78a8', '#f58518', '#54a24b'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function barChartSvg(c: BarChart): string {
   const plotH = 180;
