@@ -4,8 +4,8 @@
  * Python boto3 invoker (Debian's python3-boto3) against the same local InvokeEndpoint server. Writes
  * dist/benchmarks/invoker.json and prints a table.   npx nx benchmark invoker
  * With BENCH_COMPARE_BUNDLE=path/to/index.mjs (e.g. an earlier commit's build) that bundle is measured in the same
- * run and gets its own column ("before"). Init runs alternate between the bundles and Python, so machine noise hits
- * all alike; CPU times (user + system) come beside the wall times, being far steadier on a shared machine.
+ * run and gets its own column ("before"). Init runs alternate between the bundles and Python, and so do the latency
+ * samples, in blocks (BENCH_LATENCY_BLOCKS, default 4), so machine noise hits all alike; CPU times (user + system) come beside the wall times, being far steadier on a shared machine.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +34,9 @@ import {
 
 const INIT_RUNS = Number(process.env['BENCH_INIT_RUNS'] ?? 7);
 const LATENCY_SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 300);
+// The latency samples come in this many blocks, each bundle and Python taking turns block by block, so that a
+// loaded moment of the shared machine falls on every side rather than on whichever ran then.
+const LATENCY_BLOCKS = Number(process.env['BENCH_LATENCY_BLOCKS'] ?? 4);
 const COMPARE_BUNDLE = process.env['BENCH_COMPARE_BUNDLE'];
 const BUNDLE_LIMIT_BYTES = 1024 * 1024;
 // Issue 29: init at most half of boto3's (stretch: a third), handler p50 at most 1.5 × boto3's, added p50 ≤ 1 ms.
@@ -147,7 +150,7 @@ async function main(): Promise<void> {
     writeFileSync(eventFile, JSON.stringify(event));
     const bodyFile = join(work, 'body.bin');
     writeFileSync(bodyFile, image.bytes);
-    const latency = async (path: string) => {
+    const latencyBlock = async (path: string, rounds: number) => {
       const latencyOut = join(work, 'latency.json');
       await run(
         process.execPath,
@@ -159,7 +162,7 @@ async function main(): Promise<void> {
           String(direct.ContentType),
           String(direct.CustomAttributes),
           latencyOut,
-          String(LATENCY_SAMPLES),
+          String(rounds),
         ],
         {
           env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' },
@@ -175,8 +178,27 @@ async function main(): Promise<void> {
         directCpuMsMean: number;
       };
     };
-    const summarize = async (path: string, b: number) => {
-      const l = await latency(path);
+    type Latency = {
+      handlerMs: number[];
+      directMs: number[];
+      handlerCpuMsMean: number;
+      directCpuMsMean: number;
+    };
+    const merge = (parts: Latency[]): Latency => ({
+      handlerMs: parts.flatMap((p) => p.handlerMs),
+      directMs: parts.flatMap((p) => p.directMs),
+      handlerCpuMsMean: parts.reduce((a, p) => a + p.handlerCpuMsMean, 0) / parts.length,
+      directCpuMsMean: parts.reduce((a, p) => a + p.directCpuMsMean, 0) / parts.length,
+    });
+    const perBlock = Math.max(1, Math.round(LATENCY_SAMPLES / LATENCY_BLOCKS));
+    const nodeBlocks: Latency[][] = bundles.map(() => []);
+    const pyBlocks: Latency[] = [];
+    for (let blk = 0; blk < LATENCY_BLOCKS; blk++) {
+      for (const [b, path] of bundles.entries()) nodeBlocks[b]?.push(await latencyBlock(path, perBlock));
+      pyBlocks.push(await pyRun(perBlock));
+    }
+    const summarize = (path: string, b: number) => {
+      const l = merge(nodeBlocks[b] ?? []);
       const init = nodeInit[b] ?? { wall: [], cpu: [], process: [] };
       const files = bundleFiles(dirname(path));
       return {
@@ -196,9 +218,8 @@ async function main(): Promise<void> {
         directCpuMsMean: r2(l.directCpuMsMean),
       };
     };
-    const nodeRuns: Awaited<ReturnType<typeof summarize>>[] = [];
-    for (const [b, path] of bundles.entries()) nodeRuns.push(await summarize(path, b));
-    const py = await pyRun(LATENCY_SAMPLES);
+    const nodeRuns = bundles.map((path, b) => summarize(path, b));
+    const py = merge(pyBlocks);
 
     const [node, before] = nodeRuns;
     if (!node) throw new Error('no bundle measured');
@@ -226,7 +247,7 @@ async function main(): Promise<void> {
         contentType: image.type,
         customAttributes: direct.CustomAttributes,
       },
-      samples: { initRuns: INIT_RUNS, latency: LATENCY_SAMPLES },
+      samples: { initRuns: INIT_RUNS, latency: perBlock * LATENCY_BLOCKS, latencyBlocks: LATENCY_BLOCKS },
       bundleLimitBytes: BUNDLE_LIMIT_BYTES,
       nodeInvoker: node,
       ...(before ? { compareBundle: before } : {}),
@@ -279,7 +300,7 @@ async function main(): Promise<void> {
       ),
     ];
     console.log(
-      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${LATENCY_SAMPLES} samples)`,
+      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${perBlock * LATENCY_BLOCKS} latency samples in ${LATENCY_BLOCKS} alternating blocks)`,
     );
     const heads = ['node bundle', ...(before ? ['node (before)'] : []), `python boto3 ${boto3Version}`];
     console.log(`${'metric'.padEnd(40)} ${heads.map((h) => h.padEnd(20)).join(' ')}`);

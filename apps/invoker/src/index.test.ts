@@ -80,9 +80,10 @@ describe('handler', () => {
       endpoint: 'unit-single',
       statusCode: 200,
     });
-    const emf = out.find((l) => 'Latency' in l);
-    expect(emf).toMatchObject({ endpoint: 'unit-single', Requests: 1, FailedRequests: 0 });
-    expect(JSON.stringify(emf?.['_aws'])).toContain('"endpoint"');
+    // The log line is the EMF record too (telemetry.ts): one line per invocation.
+    expect(log).toMatchObject({ endpoint: 'unit-single', Requests: 1, FailedRequests: 0 });
+    expect(JSON.stringify(log?.['_aws'])).toContain('"endpoint"');
+    expect(out.filter((l) => 'Requests' in l)).toHaveLength(1);
   });
 
   // The serving stack's rollback alarm reads exactly this shape: namespace, {service, endpoint}, the two names.

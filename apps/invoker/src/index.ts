@@ -4,19 +4,18 @@
  * `runInvocation` and records its outcome. Tracer and the S3 client load only where they are used.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createRuntimeClient, createS3Client } from './clients.js';
 import { loadInvokerConfig } from './config.js';
 import { eventRequestId } from './event.js';
 import { runInvocation, type InvocationDeps } from './invocation.js';
 import type { InvokerResult } from './response.js';
-import { recordOutcome } from './telemetry.js';
+import { LogLineMetrics, recordOutcome } from './telemetry.js';
 import { loadTracer } from './tracing.js';
 
 const config = loadInvokerConfig(process.env);
 const logger = new Logger({ serviceName: config.serviceName });
-const metrics = new Metrics({ namespace: config.metricNamespace, serviceName: config.serviceName });
+const metrics = new LogLineMetrics({ namespace: config.metricNamespace, serviceName: config.serviceName });
 const tracer = await loadTracer(process.env, config.serviceName);
 const runtime = createRuntimeClient(config);
 const s3 = config.inputBucket ? await createS3Client(config) : undefined;
