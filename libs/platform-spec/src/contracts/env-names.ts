@@ -13,8 +13,14 @@ export const MODEL_SERVER_ENV = {
   host: 'MODEL_SERVER_HOST',
   intraOpThreads: 'MODEL_SERVER_INTRA_OP_THREADS',
   inferenceSessions: 'MODEL_SERVER_INFERENCE_SESSIONS',
+  /** `modelServer.soloIntraOpThreads`: intra-op threads of the session that runs a lone batch (0 = one per vCPU). */
+  soloIntraOpThreads: 'MODEL_SERVER_SOLO_INTRA_OP_THREADS',
+  /** `modelServer.soloSpinning`: the solo session's threads busy-wait between the parts of a run (`true`/`false`). */
+  soloSpinning: 'MODEL_SERVER_SOLO_SPINNING',
   maxQueueDepth: 'MODEL_SERVER_MAX_QUEUE_DEPTH',
   maxBodyBytes: 'MODEL_SERVER_MAX_BODY_BYTES',
+  /** `modelServer.shrinkOnLoadMargin`: a large image is reduced while decoding to this many times the resize target. */
+  shrinkOnLoadMargin: 'MODEL_SERVER_SHRINK_ON_LOAD_MARGIN',
   batching: 'MODEL_SERVER_BATCHING',
   maxBatchSize: 'MODEL_SERVER_MAX_BATCH_SIZE',
   maxBatchDelayMs: 'MODEL_SERVER_MAX_BATCH_DELAY_MS',
@@ -48,8 +54,11 @@ export function modelServerSettingsEnv(ms: ModelServerSpec): Record<string, stri
   return {
     [MODEL_SERVER_ENV.intraOpThreads]: String(ms.intraOpThreads),
     [MODEL_SERVER_ENV.inferenceSessions]: String(ms.inferenceSessions),
+    [MODEL_SERVER_ENV.soloIntraOpThreads]: String(ms.soloIntraOpThreads),
+    [MODEL_SERVER_ENV.soloSpinning]: String(ms.soloSpinning),
     [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
     [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
+    [MODEL_SERVER_ENV.shrinkOnLoadMargin]: String(ms.shrinkOnLoadMargin),
     [MODEL_SERVER_ENV.batching]: String(ms.batching.enabled),
     [MODEL_SERVER_ENV.maxBatchSize]: String(ms.batching.maxBatchSize),
     [MODEL_SERVER_ENV.maxBatchDelayMs]: String(ms.batching.maxDelayMs),

@@ -23,10 +23,31 @@ describe('model-dir contract', () => {
       'preprocessing.std',
     ],
     ['bad layout', { input: { ...sampleMetadata().input, layout: 'NHWC' } }, 'input.layout'],
+    ['unknown precision', { precision: { shipped: 'fp16', requested: 'float32' } }, 'precision.shipped'],
   ])('rejects %s', (_n, patch, path) => {
     const result = ModelMetadataSchema.safeParse({ ...sampleMetadata(), ...patch });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it('accepts the precision block of an INT8 export that fell back to float32', () => {
+    const precision = {
+      shipped: 'float32',
+      requested: 'int8',
+      reason: 'INT8 not shipped, float32 instead: top-1 drops 0.8 pt (> 0.5 pt allowed)',
+      int8Guard: {
+        float32Top1: 0.942,
+        int8Top1: 0.933,
+        top1DropPoints: 0.83,
+        agreement: 0.992,
+        images: 120,
+        calibrationImages: 128,
+        maxTop1DropPoints: 0.5,
+        minAgreement: 0.99,
+        passed: false,
+      },
+    };
+    expect(ModelMetadataSchema.parse({ ...sampleMetadata(), precision }).precision).toEqual(precision);
   });
 
   it('the committed JSON Schema equals the one generated from the zod schema', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Backbone, TrainingMode } from '../spec/index.js';
+import { Backbone, ModelPrecision, TrainingMode } from '../spec/index.js';
 
 /**
  * The model-dir contract between the training package (writer) and the model server (reader).
@@ -69,6 +69,32 @@ export const ModelMetadataSchema = z
       colorSpace: z.literal('RGB'),
     }),
     onnx: z.object({ opset: z.number().int().min(7), dynamicBatch: z.boolean() }),
+    /**
+     * What model.onnx computes in (`shipped`) against what the spec asked for (`training.export.precision`). The
+     * input and outputs stay float32 either way: an INT8 model quantizes inside the graph. `int8Guard`: INT8's
+     * accuracy check on the test split when it was tried; `reason`: why float32 shipped when INT8 was asked for.
+     * Absent in models exported before it existed (float32).
+     */
+    precision: z
+      .object({
+        shipped: ModelPrecision,
+        requested: ModelPrecision,
+        reason: z.string().min(1).optional(),
+        int8Guard: z
+          .object({
+            float32Top1: z.number().min(0).max(1),
+            int8Top1: z.number().min(0).max(1),
+            top1DropPoints: z.number(),
+            agreement: z.number().min(0).max(1),
+            images: z.number().int().positive(),
+            calibrationImages: z.number().int().positive(),
+            maxTop1DropPoints: z.number().min(0),
+            minAgreement: z.number().min(0).max(1),
+            passed: z.boolean(),
+          })
+          .optional(),
+      })
+      .optional(),
     framework: z.record(z.string(), z.string()),
     /** Final metrics (val_acc, val_loss, test_top1, ...). */
     metrics: z.record(z.string(), z.number()),

@@ -97,10 +97,19 @@ export const DEFAULT_SPEC = {
     port: 8080,
     maxBodyBytes: 5 * MIB,
     maxInputPixels: 40_000_000,
+    // A 12 MP JPEG decoded at 1/8 and resized by libvips: the cheapest, and as close to the exact path as a 1/4
+    // decode with the exact resize after (apps/model-server README, preprocessing).
+    shrinkOnLoadMargin: 1,
     // One single-threaded session per vCPU: on 2 vCPUs 12–28 % more images per second than one session with two
     // threads, p50 at concurrency 1 within 3 ms (apps/model-server README, serving efficiency).
     intraOpThreads: 1,
     inferenceSessions: 0,
+    // A lone request on every vCPU: EfficientNet-Lite0's batch-1 run took 0.67–0.79× the time on 2 threads as on 1
+    // (apps/model-server README, how it works).
+    soloIntraOpThreads: 0,
+    // Spinning made a lone run 8.7–8.9 ms instead of 10.3–11.4 in quiet minutes, but 31–35 ms whenever other
+    // processes wanted the cores (apps/model-server README, how it works).
+    soloSpinning: false,
     maxQueueDepth: 64,
     batching: { enabled: false, maxBatchSize: 8, maxDelayMs: 2 },
     dog: { threshold: 0.52, policy: 'flag' },
@@ -127,6 +136,11 @@ export const DEFAULT_SPEC = {
       freezeBackbone: true,
       earlyStoppingPatience: 3,
       imageSize: 224,
+    },
+    export: {
+      // float32 until INT8 passes its guard on real photos (training/README.md, Export: INT8).
+      precision: 'float32',
+      int8: { maxTop1DropPoints: 0.5, minAgreement: 0.99, calibrationImages: 128 },
     },
   },
   ci: {

@@ -10,6 +10,12 @@ export const ModelServerSpecSchema = z.object({
   maxBodyBytes: PositiveInt,
   /** sharp's limitInputPixels: refuses decompression bombs before decoding. */
   maxInputPixels: PositiveInt,
+  /**
+   * A large image (a phone's 12 MP JPEG) is reduced while decoding (JPEG: libjpeg's DCT scaling, shrink-on-load) to
+   * this many times the resize target, the exact resize (the trainer's arithmetic) doing the rest; images under 3×
+   * that are decoded whole and resized exactly. 1 = libvips resizes all the way.
+   */
+  shrinkOnLoadMargin: z.number().min(1),
   /** onnxruntime intra-op threads; 0 = one per vCPU. */
   intraOpThreads: NonNegativeInt,
   /**
@@ -18,6 +24,18 @@ export const ModelServerSpecSchema = z.object({
    * per second on 2 cores; one session with 2 threads leaves 13–14 % of the cores idle (apps/model-server README).
    */
   inferenceSessions: NonNegativeInt,
+  /**
+   * Intra-op threads of one more ORT session (in the first inference worker) that runs a batch finding every session
+   * idle and nothing else waiting, so that a lone request has every core; 0 = one per vCPU; a value at or below the
+   * effective `intraOpThreads` turns it off. Under load batches find company and run on the per-core sessions.
+   */
+  soloIntraOpThreads: NonNegativeInt,
+  /**
+   * Let the solo session's pool threads busy-wait between the parallel parts of a run (ORT's `allow_spinning`): it
+   * saves each op's wake-up, but a run waits for any spinning thread the OS has descheduled when other work wants
+   * the cores.
+   */
+  soloSpinning: z.boolean(),
   /** Requests waiting for inference beyond this are refused with 503 (back-pressure). */
   maxQueueDepth: PositiveInt,
   /** Micro-batching: group concurrent requests into one ORT run. */

@@ -84,6 +84,8 @@ describe('defaults', () => {
     expect(PLATFORM_SPEC.alarms.emails).toEqual([]);
     expect(PLATFORM_SPEC.training.ec2AmiId).toBeUndefined();
     expect(PLATFORM_SPEC.training.ec2PythonPath).toBe('/opt/pytorch/bin/python');
+    // INT8 stays off by default: it failed its guard on dogs-mini (training/README.md, Export: INT8).
+    expect(PLATFORM_SPEC.training.export.precision).toBe('float32');
   });
 
   it('has a distinct CI role per stage', () => {
@@ -134,6 +136,16 @@ describe('invalid overrides are rejected naming the field', () => {
     ['bad alarm e-mail', { alarms: { emails: ['ops'] } }, 'alarms.emails.0'],
     ['bad AMI id', { training: { ec2AmiId: 'latest' } }, 'training.ec2AmiId'],
     ['relative interpreter path', { training: { ec2PythonPath: 'python3' } }, 'training.ec2PythonPath'],
+    [
+      'unknown export precision',
+      { training: { export: { precision: 'fp16' } } },
+      'training.export.precision',
+    ],
+    [
+      'agreement over 1',
+      { training: { export: { int8: { minAgreement: 99 } } } },
+      'training.export.int8.minAgreement',
+    ],
     [
       'image over the model server body cap',
       { invoker: { maxImageBytes: 5 * 1024 * 1024 + 1 }, modelServer: { maxBodyBytes: 5 * 1024 * 1024 } },
@@ -235,6 +247,9 @@ describe('modelServerSettingsEnv', () => {
       modelServer: {
         intraOpThreads: 3,
         inferenceSessions: 2,
+        soloIntraOpThreads: 4,
+        soloSpinning: true,
+        shrinkOnLoadMargin: 2,
         batching: { enabled: true, maxBatchSize: 16, maxDelayMs: 5 },
         dog: { threshold: 0.25, policy: 'refuse' },
       },
@@ -242,8 +257,11 @@ describe('modelServerSettingsEnv', () => {
     expect(modelServerSettingsEnv(ms)).toEqual({
       [MODEL_SERVER_ENV.intraOpThreads]: '3',
       [MODEL_SERVER_ENV.inferenceSessions]: '2',
+      [MODEL_SERVER_ENV.soloIntraOpThreads]: '4',
+      [MODEL_SERVER_ENV.soloSpinning]: 'true',
       [MODEL_SERVER_ENV.maxQueueDepth]: String(ms.maxQueueDepth),
       [MODEL_SERVER_ENV.maxBodyBytes]: String(ms.maxBodyBytes),
+      [MODEL_SERVER_ENV.shrinkOnLoadMargin]: '2',
       [MODEL_SERVER_ENV.batching]: 'true',
       [MODEL_SERVER_ENV.maxBatchSize]: '16',
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '5',

@@ -10,6 +10,13 @@ export const Backbone = z.enum(['efficientnet_lite0', 'resnet50', 'mobilenet_v3_
 export type Backbone = z.infer<typeof Backbone>;
 
 /**
+ * What model.onnx computes in. `int8`: static INT8 quantization (onnxruntime, QDQ, weights per channel), shipped only
+ * when its accuracy guard holds on the test split (`training.export.int8`), else float32 ships and the export says why.
+ */
+export const ModelPrecision = z.enum(['float32', 'int8']);
+export type ModelPrecision = z.infer<typeof ModelPrecision>;
+
+/**
  * The longest a GitHub-hosted job may run: "Each job in a workflow can run for up to 6 hours of execution time"
  * (docs.github.com, Actions, "Usage limits, billing, and administration"; GitHub then cancels it). The deploy
  * workflow's train job sets `timeout-minutes` within it, and the training job it follows must end before it.
@@ -65,6 +72,19 @@ export const TrainingSpecSchema = z
       freezeBackbone: z.boolean(),
       earlyStoppingPatience: PositiveInt,
       imageSize: PositiveInt,
+    }),
+    /** How the trained model is exported (dogbreed_training.quantize reads it through spec_defaults.json). */
+    export: z.object({
+      precision: ModelPrecision,
+      /** INT8's guard, measured through onnxruntime on the test split against the float model. */
+      int8: z.object({
+        /** Largest top-1 loss allowed, in percentage points of the float model's top-1. */
+        maxTop1DropPoints: z.number().min(0).max(100),
+        /** Smallest share of test images on which INT8 and float must give the same top-1 class. */
+        minAgreement: z.number().min(0).max(1),
+        /** Training images (spread over the classes) the activation ranges are calibrated on. */
+        calibrationImages: PositiveInt,
+      }),
     }),
   })
   .refine((t) => !t.spot || t.maxWaitSeconds >= t.maxRuntimeSeconds, {
