@@ -2,14 +2,19 @@
 
 Usage: python -m dogbreed_training.benchmark [--device cpu|cuda] [--suites reference,trainer,frozen-cached,...]
        [--backbone efficientnet_lite0] [--image-size 224] [--batch-size 32] [--train-images 128] [--epochs 4]
-       [--out FILE.json]
+       [--data-dir DATASET] [--out FILE.json]
 
-Suites (each a separate measurement, all in one run, on generated JPEG photos of 400×320 px):
+Suites (each a separate measurement, all in one run, on generated JPEG photos of 400×320 px, or on the ImageFolder
+dataset of `--data-dir`):
 - `reference`: a bare fine-tuning step of the same model on tensors already on the device (AdamW, all parameters;
   on CUDA with the trainer's settings: bf16/fp16 autocast + channels_last, and also plain fp32 for context).
   What the GPU can do when nothing else is in the way.
 - `trainer`: the real entry point (`train.py`) fine-tuning (`--freeze-backbone false`) the same model: decoding,
   augmentation, host→device copies and all; the figure is the median images_per_sec of the epochs after the first.
+  It reads the pre-resized shard cache (the default); `trainer-decode` is the same with `--shard-cache false`
+  (every epoch decodes the JPEGs).
+- `loader`: the training DataLoader alone (crop + flip into uint8 batches, the trainer's worker count), decoding
+  the files vs reading the shard cache: images/s per pass, the two alternating so that load drifts hit both.
 - `frozen-cached` / `frozen-uncached`: the spec's default frozen backbone with and without the feature cache; the
   figure is the whole run's wall time and training images per second of wall time (cache building included).
 - `ddp`: 1 process vs 2 DDP processes (gloo on CPU), fine-tuning.
@@ -35,13 +40,17 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from dogbreed_training.config import default_num_workers
+from dogbreed_training.data import load_datasets, make_loader
 from dogbreed_training.model import build_model
+from dogbreed_training.shards import ShardImageDataset, build_shards
 from dogbreed_training.trainer import amp_dtype, make_grad_scaler
 from dogbreed_training.weights import installed_weights
 
 TRAIN_PY = Path(__file__).resolve().parent.parent / "train.py"
 _LINE = re.compile(r"\bepoch=(\d+) .*\bimages_per_sec=([0-9.]+)")
 _CACHE = re.compile(r"feature cache: (\d+) images in ([0-9.]+) s")
+_SHARDS = re.compile(r"shard cache: (\d+) training images .*\(built in ([0-9.]+) s")
 CLASSES = 8
 PHOTO_SIZE = (400, 320)
 DEFAULT_SUITES = "reference,trainer,frozen-cached,frozen-uncached"
@@ -147,6 +156,31 @@ def run_trainer(data: Path, work: Path, a: argparse.Namespace, extra: list[str],
     cache = _CACHE.search(proc.stdout)
     if cache:
         out["cacheImages"], out["cacheSeconds"] = int(cache.group(1)), float(cache.group(2))
+    shards = _SHARDS.search(proc.stdout)
+    if shards:
+        out["shardImages"], out["shardSeconds"] = int(shards.group(1)), float(shards.group(2))
+    return out
+
+
+def loader_throughput(data: Path, cache_dir: Path, a: argparse.Namespace, workers: int, passes: int) -> dict:
+    """Images/s of the training DataLoader alone (no model), decoding the files vs reading the shard cache."""
+    bundle = load_datasets(data / "train", data / "valid", None, a.image_size)
+    build = build_shards(bundle.train.samples, a.image_size, cache_dir, workers)
+    shards = ShardImageDataset(bundle.train.samples, build.folder, bundle.train.transform)
+    loaders = {
+        "decode": make_loader(bundle.train, a.batch_size, workers, shuffle=True),
+        "shards": make_loader(shards, a.batch_size, workers, shuffle=True),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in loaders}
+    for _ in range(passes):
+        for name, loader in loaders.items():
+            start = time.perf_counter()
+            n = sum(len(batch) for batch in loader)
+            rates[name].append(round(n / (time.perf_counter() - start), 1))
+    out: dict = {"images": len(shards), "workers": workers, "shardBuildSeconds": round(build.seconds, 1)}
+    for name, r in rates.items():
+        # The first pass also starts the (persistent) workers.
+        out[name] = {"imagesPerSec": statistics.median(r[1:] or r), "perPass": r}
     return out
 
 
@@ -163,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-workers", type=int, help="trainer loader processes (default: the trainer's auto)")
     ap.add_argument("--reference-steps", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--data-dir", type=Path, help="an ImageFolder dataset (train/ valid/) instead of generated photos")
+    ap.add_argument("--loader-passes", type=int, default=4, help="`loader` suite: passes over train/ per variant")
     a = ap.parse_args(argv)
     suites = [s.strip() for s in a.suites.split(",") if s.strip()]
     device = torch.device(a.device)
@@ -172,10 +208,15 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str]] = []
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="dogbreed-bench-") as tmp:
-        data = Path(tmp) / "data"
-        started = time.perf_counter()
-        make_photos(data, a.train_images, max(CLASSES, a.train_images // 8), os.cpu_count() or 1)
-        print(f"generated {a.train_images} training photos in {time.perf_counter() - started:.1f} s", flush=True)
+        shard_dir = ["--shard-cache-dir", str(Path(tmp) / "shards")]
+        if a.data_dir is not None:
+            data = a.data_dir
+            a.train_images = sum(1 for p in (data / "train").rglob("*") if p.is_file())
+        else:
+            data = Path(tmp) / "data"
+            started = time.perf_counter()
+            make_photos(data, a.train_images, max(CLASSES, a.train_images // 8), os.cpu_count() or 1)
+            print(f"generated {a.train_images} training photos in {time.perf_counter() - started:.1f} s", flush=True)
         if "reference" in suites:
             fast = reference_step(a.backbone, a.image_size, a.batch_size, device, True, a.reference_steps)
             precision = str(amp_dtype(device, True) or "fp32").replace("torch.", "")
@@ -185,23 +226,32 @@ def main(argv: list[str] | None = None) -> int:
                 plain = reference_step(a.backbone, a.image_size, a.batch_size, device, False, a.reference_steps)
                 results["referenceFp32"] = {"imagesPerSec": round(plain, 1)}
                 rows.append(("reference (bare step, fp32 NCHW)", f"{plain:.1f}", "fp32"))
-        if "trainer" in suites:
-            r = run_trainer(
-                data, Path(tmp) / "trainer", a, ["--freeze-backbone", "false", "--pretrained-weights", "none"]
-            )
-            results["trainer"] = r
-            share = ""
+        fine_tune = ["--freeze-backbone", "false", "--pretrained-weights", "none", *shard_dir]
+        for name, shards, label in (("trainer", "true", "shard cache"), ("trainer-decode", "false", "decoding")):
+            if name not in suites:
+                continue
+            r = run_trainer(data, Path(tmp) / name, a, [*fine_tune, "--shard-cache", shards])
+            results[name] = r
+            share = f"shard cache built in {r['shardSeconds']} s" if "shardSeconds" in r else ""
             if "reference" in results:
                 r["shareOfReference"] = round(r["imagesPerSec"] / results["reference"]["imagesPerSec"], 3)
-                share = f"{100 * r['shareOfReference']:.0f} % of reference"
-            rows.append(("trainer, fine-tune (median epoch)", f"{r['imagesPerSec']:.1f}", share))
+                share = f"{100 * r['shareOfReference']:.0f} % of reference" + (f"; {share}" if share else "")
+            rows.append((f"trainer, fine-tune, {label} (median epoch)", f"{r['imagesPerSec']:.1f}", share))
+        if "loader" in suites:
+            workers = a.num_workers if a.num_workers is not None else default_num_workers(a.device, os.cpu_count())
+            r = loader_throughput(data, Path(tmp) / "loader-shards", a, workers, a.loader_passes)
+            results["loader"] = r
+            for name in ("decode", "shards"):
+                rows.append((f"loader alone, {name} ({workers} workers)", f"{r[name]['imagesPerSec']:.1f}", ""))
         for name, cache in (("frozen-cached", "true"), ("frozen-uncached", "false")):
             if name not in suites:
                 continue
             if weights is None:
                 rows.append((name, "skipped", f"no installed {a.backbone} weights"))
                 continue
-            r = run_trainer(data, Path(tmp) / name, a, ["--freeze-backbone", "true", "--feature-cache", cache])
+            r = run_trainer(
+                data, Path(tmp) / name, a, ["--freeze-backbone", "true", "--feature-cache", cache, *shard_dir]
+            )
             r["trainImagesPerWallSecond"] = round(a.epochs * a.train_images / r["wallSeconds"], 1)
             results[name] = r
             note = f"wall {r['wallSeconds']} s for {a.epochs} epochs"
@@ -210,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"trainer, {name}: epoch images/s", f"{r['imagesPerSec']:.1f}", note))
         if "ddp" in suites:
             for procs in (1, 2):
-                r = run_trainer(data, Path(tmp) / f"ddp-{procs}", a, ["--freeze-backbone", "false"], procs)
+                r = run_trainer(data, Path(tmp) / f"ddp-{procs}", a, ["--freeze-backbone", "false", *shard_dir], procs)
                 results[f"ddp{procs}"] = r
                 rows.append((f"trainer, {procs} DDP process(es)", f"{r['imagesPerSec']:.1f}", ""))
     report = {

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from dogbreed_training.errors import ConfigError
+from dogbreed_training.shards import default_cache_dir
 from dogbreed_training.weights import installed_weights
 
 BACKBONES = ("efficientnet_lite0", "resnet50", "mobilenet_v3_large", "tiny_cnn")
@@ -31,6 +32,11 @@ def _spec_export() -> dict:
 def spec_defaults() -> dict:
     """Training hyperparameter defaults of the platform spec."""
     return _spec_export()["hyperparameters"]
+
+
+def spec_export_settings() -> dict:
+    """How the platform spec wants the model exported (`training.export`: precision and INT8's guard)."""
+    return _spec_export()["export"]
 
 
 # The model-dir contract (libs/platform-spec model-dir.ts): the files the model server and the registry read.
@@ -68,6 +74,8 @@ class TrainConfig:
     channels_last: bool = True
     cache_mirror: bool = False
     export: bool = True
+    shard_cache: bool = True
+    shard_cache_dir: Path | None = None
 
     def hyperparameters(self) -> dict[str, str | int | float | bool]:
         keep = (
@@ -82,6 +90,7 @@ class TrainConfig:
             "max_steps_per_epoch",
             "feature_cache",
             "cache_mirror",
+            "shard_cache",
         )
         d = asdict(self)
         out: dict[str, str | int | float | bool] = {k: d[k] for k in keep}
@@ -171,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=str2bool,
         default=False,
         help="feature cache: also cache each training image's mirror image (flip augmentation; twice the cost)",
+    )
+    add(
+        *_aliases("shard-cache"),
+        dest="shard_cache",
+        type=str2bool,
+        default=True,
+        help="image pipeline: decode and resize each training image once into cached shards (crop/flip per epoch)",
+    )
+    add(
+        *_aliases("shard-cache-dir"),
+        dest="shard_cache_dir",
+        help="where the shard cache lives (env DOGBREED_SHARD_CACHE_DIR; default: <temp dir>/dogbreed-shard-cache)",
     )
     add("--export", type=str2bool, default=True, help="false: skip evaluation and the model dir (benchmarks)")
     add("--amp", type=str2bool, default=True, help="mixed precision on GPU (bf16 where supported, else fp16)")
@@ -278,4 +299,6 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
         channels_last=a.channels_last,
         cache_mirror=a.cache_mirror,
         export=a.export,
+        shard_cache=a.shard_cache,
+        shard_cache_dir=Path(a.shard_cache_dir) if a.shard_cache_dir else default_cache_dir(env),
     )

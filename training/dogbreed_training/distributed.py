@@ -135,6 +135,22 @@ def all_reduce_sum(values: list[float], info: DistInfo) -> list[float]:
     return t.tolist()
 
 
+def all_gather_rows(t: torch.Tensor, info: DistInfo) -> list[torch.Tensor]:
+    """Every rank's `t` (on the CPU, in rank order); the row count (dim 0) may differ between ranks, the other
+    dims may not. Padded to the longest for the collective (nccl needs equal shapes and device tensors)."""
+    if info.world_size <= 1:
+        return [t]
+    n = torch.tensor([t.shape[0]], dtype=torch.long, device=info.device)
+    sizes = [torch.zeros_like(n) for _ in range(info.world_size)]
+    dist.all_gather(sizes, n)
+    counts = [int(s) for s in sizes]
+    padded = torch.zeros((max(counts), *t.shape[1:]), dtype=t.dtype, device=info.device)
+    padded[: t.shape[0]] = t.to(info.device)
+    out = [torch.empty_like(padded) for _ in range(info.world_size)]
+    dist.all_gather(out, padded)
+    return [o[:c].cpu() for o, c in zip(out, counts, strict=True)]
+
+
 def broadcast_object(obj, info: DistInfo):
     """Rank 0's object on every rank (rank 0 reads the checkpoint; each host need not have the file)."""
     if info.world_size <= 1:

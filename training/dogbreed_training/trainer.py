@@ -1,8 +1,10 @@
-"""The training loop: DDP when world size > 1, per-epoch checkpoints, resume, early stopping, final artifacts."""
+"""The training loop: DDP when world size > 1 (of the head alone on cached features when the backbone is frozen),
+the shard cache for the image pipeline, per-epoch checkpoints, resume, early stopping, final artifacts."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -13,7 +15,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from dogbreed_training import checkpoint as ckpt
 from dogbreed_training.artifacts import RankZeroWriter
-from dogbreed_training.config import EVALUATION_FILE, METADATA_FILE, MODEL_FILE, TrainConfig
+from dogbreed_training.config import EVALUATION_FILE, METADATA_FILE, MODEL_FILE, TrainConfig, spec_export_settings
 from dogbreed_training.data import (
     Batch,
     DataBundle,
@@ -29,10 +31,19 @@ from dogbreed_training.distributed import DistInfo, all_reduce_sum, barrier, bro
 from dogbreed_training.dog_output import with_dog_output
 from dogbreed_training.errors import ExportError
 from dogbreed_training.evaluate import evaluate
-from dogbreed_training.export import PARITY_FAIL, PARITY_TOLERANCE, build_metadata, onnx_max_abs_diff
-from dogbreed_training.features import FeatureCache, extract_features
+from dogbreed_training.export import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    PARITY_FAIL,
+    PARITY_TOLERANCE,
+    build_metadata,
+    onnx_max_abs_diff,
+)
+from dogbreed_training.features import FeatureCache, cached_head_logits, extract_features, gather_cache
 from dogbreed_training.metrics import EarlyStopping, format_metrics
-from dogbreed_training.model import HEAD_PREFIX, build_model, head_logits, set_train_mode
+from dogbreed_training.model import HEAD_ATTR, HEAD_PREFIX, build_model, set_train_mode
+from dogbreed_training.quantize import ExportPrecision, PrecisionInputs, apply_precision
+from dogbreed_training.shards import ShardImageDataset, build_shards, default_cache_dir, stored_side
 from dogbreed_training.weights import normalization
 
 CONFUSION_FILE = "confusion_matrix.png"
@@ -94,16 +105,23 @@ class Trainer:
         self.prep = DevicePrep(mean, std, self.device, channels_last=self.channels_last)
         self.amp = amp_dtype(self.device, cfg.amp)
         self.scaler = make_grad_scaler(self.amp)
-        # Frozen backbone: its features never change, so compute them once (one process; under DDP every rank
-        # would need every sample's features, so DDP keeps the image pipeline).
-        self.use_cache = cfg.freeze_backbone and cfg.feature_cache and info.world_size == 1
+        # Frozen backbone: its features never change, so compute them once (under DDP each rank a shard, then
+        # every rank holds all of them) and train only the head.
+        self.use_cache = cfg.freeze_backbone and cfg.feature_cache
+        # The image pipeline (fine-tuning, or --feature-cache false) reads pre-resized shards instead of JPEGs.
+        self.use_shards = cfg.shard_cache and not self.use_cache
         self.train_cache: FeatureCache | None = None
         self.valid_cache: FeatureCache | None = None
+        self.head_ddp: torch.nn.Module | None = None
+        self.model: torch.nn.Module = self.raw
         if info.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.model: torch.nn.Module = DistributedDataParallel(self.raw, device_ids=ids)
-        else:
-            self.model = self.raw
+            if self.use_cache:
+                # Only the head sees gradients; wrapping the whole network would also broadcast the frozen body's
+                # BatchNorm buffers on every step for nothing.
+                self.head_ddp = DistributedDataParallel(getattr(self.raw, HEAD_ATTR[cfg.backbone]), device_ids=ids)
+            else:
+                self.model = DistributedDataParallel(self.raw, device_ids=ids)
         head = HEAD_PREFIX[cfg.backbone]
         head_params = [p for n, p in self.raw.named_parameters() if p.requires_grad and n.startswith(head)]
         body_params = [p for n, p in self.raw.named_parameters() if p.requires_grad and not n.startswith(head)]
@@ -171,22 +189,51 @@ class Trainer:
         return loss.detach() * n, (out.argmax(dim=1) == y).sum(), n
 
     def _build_caches(self) -> None:
-        """Features of train/ (as seen by the eval transform, and its mirror image with --cache-mirror) and valid/."""
-        size, workers = self.cfg.image_size, self.cfg.num_workers
+        """Features of train/ (as seen by the eval transform, and its mirror image with --cache-mirror) and valid/;
+        under DDP each rank extracts every world-th image and the shards are gathered on every rank."""
+        size, workers, info = self.cfg.image_size, self.cfg.num_workers, self.info
+        pin = self.device.type == "cuda"
         start = time.perf_counter()
         train_eval = SafeImageDataset(self.data.train.samples, eval_pixels(size))
-        loader = make_loader(train_eval, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
-        self.train_cache = extract_features(
+        shard = ShardSampler(len(train_eval), info.rank, info.world_size)
+        loader = make_loader(train_eval, self.cfg.batch_size, workers, shard, pin_memory=pin)
+        train = extract_features(
             self.raw, self.cfg.backbone, loader, self.prep, self.autocast, mirror=self.cfg.cache_mirror
         )
-        loader = make_loader(self.data.valid, self.cfg.batch_size, workers, pin_memory=self.device.type == "cuda")
-        self.valid_cache = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast)
+        shard = ShardSampler(len(self.data.valid), info.rank, info.world_size)
+        loader = make_loader(self.data.valid, self.cfg.batch_size, workers, shard, pin_memory=pin)
+        valid = extract_features(self.raw, self.cfg.backbone, loader, self.prep, self.autocast)
+        self.train_cache, self.valid_cache = gather_cache(train, info), gather_cache(valid, info)
         seconds = time.perf_counter() - start
         n = self.train_cache.images + self.valid_cache.images
         self.log(
             f"feature cache: {n} images in {seconds:.1f} s "
             f"({n / seconds:.1f} images/s); the head trains on cached features without crop/colour augmentation"
             + (" (mirror images cached too)" if self.train_cache.views > 1 else "")
+            + (f"; extracted by {info.world_size} ranks, DDP on the head only" if info.world_size > 1 else "")
+        )
+
+    def _build_shards(self) -> None:
+        """Decode + resize train/ once into the shard cache (each host's local rank 0 writes; the other ranks wait
+        and then read the same files) and point the training loader at it."""
+        cfg, info = self.cfg, self.info
+        cache_dir = cfg.shard_cache_dir or default_cache_dir(os.environ)
+        samples = self.data.train.samples
+        build = None
+        if info.local_rank == 0:
+            build = build_shards(samples, cfg.image_size, cache_dir, cfg.num_workers)
+        barrier(info)
+        if build is None:
+            build = build_shards(samples, cfg.image_size, cache_dir, cfg.num_workers)
+        dataset = ShardImageDataset(samples, build.folder, self.data.train.transform)
+        what = f"built in {build.seconds:.1f} s" if build.built else "reused"
+        self.log(
+            f"shard cache: {len(dataset)} training images pre-resized to shorter side "
+            f"{stored_side(cfg.image_size)} ({what}: {build.folder}); epochs crop and flip without decoding"
+        )
+        pin = self.device.type == "cuda"
+        self.train_loader = make_loader(
+            dataset, cfg.batch_size, cfg.num_workers, self.sampler, seed=cfg.seed, pin_memory=pin
         )
 
     def _run_cached_epoch(self, epoch: int) -> EpochStats:
@@ -195,26 +242,35 @@ class Trainer:
         set_train_mode(self.raw, self.cfg.backbone, freeze_backbone=True)
         start = time.perf_counter()
         gen = torch.Generator().manual_seed(self.cfg.seed * 1000 + epoch)
+        # The same permutation on every rank (same seed); each rank takes every world-th entry of it, padded like
+        # DistributedSampler so that all ranks run the same number of steps (DDP needs every rank in every step).
         order = torch.randperm(cache.images, generator=gen)
         view = torch.randint(cache.views, (cache.images,), generator=gen)
+        world = self.info.world_size
+        if world > 1:
+            total = -(-cache.images // world) * world
+            order = order[torch.arange(total) % cache.images][self.info.rank :: world]
         steps = self.cfg.max_steps_per_epoch or None
         loss_sum = torch.zeros((), device=self.device)
         correct = torch.zeros((), device=self.device, dtype=torch.long)
         n = 0
-        for step, lo in enumerate(range(0, cache.images, self.cfg.batch_size)):
+        for step, lo in enumerate(range(0, len(order), self.cfg.batch_size)):
             if steps is not None and step >= steps:
                 break
             idx = order[lo : lo + self.cfg.batch_size]
             f = cache.features[view[idx], idx].to(self.device, non_blocking=True)
             y = cache.labels[idx].to(self.device, non_blocking=True)
-            out = head_logits(self.raw, self.cfg.backbone, f)
+            out = cached_head_logits(self.raw, self.cfg.backbone, f, self.head_ddp)
             loss = F.cross_entropy(out, y)
             self._step(loss)
             loss_sum += loss.detach() * len(idx)
             correct += (out.argmax(dim=1) == y).sum()
             n += len(idx)
         seconds = time.perf_counter() - start
-        return EpochStats(float(loss_sum) / max(n, 1), int(correct) / max(n, 1), n, 0, seconds)
+        total_loss, total_correct, total_n = all_reduce_sum([float(loss_sum), float(correct), float(n)], self.info)
+        (seconds,) = all_reduce_sum([seconds], self.info)
+        seconds /= world
+        return EpochStats(total_loss / max(total_n, 1), total_correct / max(total_n, 1), int(total_n), 0, seconds)
 
     @torch.no_grad()
     def _validate_cached(self) -> EpochStats:
@@ -222,8 +278,9 @@ class Trainer:
         assert cache is not None
         self.raw.eval()
         start = time.perf_counter()
+        # Every rank holds the whole validation cache and the same head: each computes the same exact figures.
         f, y = cache.features[0].to(self.device), cache.labels.to(self.device)
-        out = head_logits(self.raw, self.cfg.backbone, f)
+        out = cached_head_logits(self.raw, self.cfg.backbone, f)
         loss = float(F.cross_entropy(out, y, reduction="sum"))
         correct = int((out.argmax(dim=1) == y).sum())
         n = cache.images
@@ -314,6 +371,8 @@ class Trainer:
         stopped = self.stopper.should_stop
         if self.use_cache and not stopped and self.start_epoch <= self.cfg.epochs:
             self._build_caches()
+        if self.use_shards and not stopped and self.start_epoch <= self.cfg.epochs:
+            self._build_shards()
         for epoch in range(self.start_epoch, self.cfg.epochs + 1):
             if stopped:
                 break
@@ -351,6 +410,10 @@ class Trainer:
     # -- final outputs (rank 0), then every rank meets at a barrier
     def finish(self, summary: TrainSummary) -> None:
         if self.info.is_main and self.cfg.export:
+            if self.device.type == "cpu" and self.info.world_size > 1:
+                # The other ranks only wait at the barrier below, so rank 0's evaluation and export may use every
+                # core of the host instead of its 1/N share (init_distributed).
+                torch.set_num_threads(os.cpu_count() or 1)
             self._write_outputs(summary)
         elif self.info.is_main:
             self.writer.json(self.cfg.output_dir / "history.json", self.history)
@@ -380,6 +443,16 @@ class Trainer:
             raise ExportError(f"ONNX outputs differ from PyTorch by {diff:.2e} (> {PARITY_FAIL}); not shipping it")
         elif diff > PARITY_TOLERANCE:
             self.warn(f"ONNX outputs differ from PyTorch by {diff:.2e} (> {PARITY_TOLERANCE})")
+        # After the parity check (it holds for the float graph only): INT8 when the spec asks and its guard allows.
+        mean, std = normalization(cfg.backbone)
+        precision = apply_precision(
+            onnx_path,
+            ExportPrecision.from_spec(spec_export_settings()),
+            PrecisionInputs(
+                self.data.train.samples, dataset.samples, cfg.image_size, mean, std, INPUT_NAME, OUTPUT_NAME
+            ),
+            log=self.log,
+        )
         best = next((h for h in self.history if h["epoch"] == summary.best_epoch), None)
         metrics: dict[str, float] = {
             "epochs_completed": summary.epochs_completed,
@@ -405,6 +478,7 @@ class Trainer:
             hyperparameters={**cfg.hyperparameters(), "world_size": self.info.world_size},
             model_version=cfg.model_version,
             dog=dog,
+            precision=precision,
         )
         self.writer.json(cfg.model_dir / METADATA_FILE, meta)
         evaluation = ev.to_json(names, split)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from dogbreed_training.shards import CACHE_DIR_ENV
 from dogbreed_training.synthetic import make_dataset
 
 TRAINING_DIR = Path(__file__).resolve().parent.parent
@@ -18,6 +21,9 @@ METADATA_SCHEMA = WORKSPACE / "libs" / "platform-spec" / "schemas" / "model-meta
 # Small and fast on CPU; tiny_cnn learns the shapes from scratch (no weights are downloaded in tests).
 FAST_ARGS = ["--backbone", "tiny_cnn", "--image-size", "48", "--batch-size", "16", "--lr", "0.01"]
 FAST_ARGS += ["--freeze-backbone", "false", "--num-workers", "0", "--device", "cpu"]
+# The training runs' shard caches go to a folder of this session, not the machine's shared temp dir. Named, not
+# created: processes a test spawns import this module too, and the first build creates it.
+SHARD_CACHE_DIR = Path(tempfile.gettempdir()) / f"dogbreed-test-shards-{os.getpid()}"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -25,6 +31,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     drop = ("SM_", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env["PYTHONPATH"] = str(TRAINING_DIR)
+    env[CACHE_DIR_ENV] = str(SHARD_CACHE_DIR)
     env.update(extra)
     return env
 
@@ -58,6 +65,12 @@ def add_broken_files(root: Path, class_name: str) -> list[Path]:
     truncated = folder / "truncated.png"
     truncated.write_bytes(good[: len(good) // 2])
     return [garbage, truncated]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_shard_cache():
+    yield
+    shutil.rmtree(SHARD_CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

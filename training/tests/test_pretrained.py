@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
@@ -20,6 +21,7 @@ from dogbreed_training.efficientnet import EfficientNetLite0, same_padding
 from dogbreed_training.errors import WeightsError
 from dogbreed_training.imagenet_dogs import DOG_FIRST, DOG_LAST, dog_class_names, write_model_dir
 from dogbreed_training.model import build_model, read_state_dict
+from dogbreed_training.onnx_graph import pads_feeding_conv
 from dogbreed_training.synthetic import make_dataset
 from dogbreed_training.weights import hash_matches, install, installed_weights, load_registry, normalization, verify
 
@@ -127,6 +129,7 @@ def test_frozen_run_trains_the_head_on_cached_features(tmp_path: Path) -> None:
     assert meta["architecture"] == "efficientnet_lite0" and meta["kind"] == "trained"
     assert meta["preprocessing"]["mean"] == [0.5, 0.5, 0.5] and meta["hyperparameters"]["feature_cache"] is True
     assert meta["metrics"]["onnx_max_abs_diff"] < 1e-4  # both outputs: breed logits and dog probability
+    assert pads_feeding_conv(onnx.load(str(tmp_path / "m" / "model.onnx"))) == []  # SAME padding inside the Convs
     dog = meta["output"]["dog"]
     assert dog["name"] == "dog_probability" and "frozen: the pretrained features" in dog["source"]
 
