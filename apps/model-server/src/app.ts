@@ -128,6 +128,7 @@ export function createHandler(config: ServerConfig, state: ServingState, logger:
         const response = await predict(model, invocation.image, {
           topK: invocation.topK,
           maxInputPixels: config.maxInputPixels,
+          shrinkOnLoadMargin: config.shrinkOnLoadMargin,
           startedAt,
           dog: config.dog,
         });

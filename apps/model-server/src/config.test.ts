@@ -2,7 +2,7 @@ import { MODEL_SERVER_ENV, modelServerSettingsEnv, PLATFORM_SPEC } from '@dogbre
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { SAGEMAKER_MODEL_DIR } from '@dogbreed/platform-spec';
-import { DEFAULT_HOST, effectiveThreads, resolveConfig, sessionsFor } from './config.js';
+import { DEFAULT_HOST, effectiveThreads, resolveConfig, sessionsFor, soloThreadsFor } from './config.js';
 import { StartupError } from './errors.js';
 
 describe('resolveConfig', () => {
@@ -16,6 +16,8 @@ describe('resolveConfig', () => {
       intraOpThreads: ms.intraOpThreads,
       // The spec's 0: one single-threaded session per vCPU.
       inferenceSessions: sessionsFor(ms.inferenceSessions, ms.intraOpThreads),
+      soloIntraOpThreads: soloThreadsFor(ms.soloIntraOpThreads, ms.intraOpThreads),
+      soloSpinning: ms.soloSpinning,
       maxQueueDepth: ms.maxQueueDepth,
       maxBodyBytes: ms.maxBodyBytes,
       maxInputPixels: ms.maxInputPixels,
@@ -50,6 +52,8 @@ describe('resolveConfig', () => {
       [MODEL_SERVER_ENV.maxBatchDelayMs]: '0',
       [MODEL_SERVER_ENV.logLevel]: 'warn',
       [MODEL_SERVER_ENV.inferenceSessions]: '3',
+      [MODEL_SERVER_ENV.soloIntraOpThreads]: '5',
+      [MODEL_SERVER_ENV.soloSpinning]: 'on',
       [MODEL_SERVER_ENV.dogThreshold]: '0.75',
       [MODEL_SERVER_ENV.dogPolicy]: 'refuse',
     });
@@ -59,6 +63,8 @@ describe('resolveConfig', () => {
       port: 0,
       intraOpThreads: 2,
       inferenceSessions: 3,
+      soloIntraOpThreads: 5,
+      soloSpinning: true,
       maxQueueDepth: 5,
       maxBodyBytes: 1000,
       batching: { enabled: true, maxBatchSize: 4, maxDelayMs: 0 },
@@ -75,6 +81,12 @@ describe('resolveConfig', () => {
     expect(resolveConfig(PLATFORM_SPEC, { [MODEL_SERVER_ENV.dogThreshold]: '.5' }).dog.threshold).toBe(0.5);
   });
 
+  it('reads the solo settings that modelServerSettingsEnv writes', () => {
+    const spec = specWith({ modelServer: { intraOpThreads: 1, soloIntraOpThreads: 3, soloSpinning: true } });
+    const c = resolveConfig(PLATFORM_SPEC, modelServerSettingsEnv(spec.modelServer));
+    expect([c.soloIntraOpThreads, c.soloSpinning]).toEqual([3, true]);
+  });
+
   it.each([
     [MODEL_SERVER_ENV.port, '70000'],
     [MODEL_SERVER_ENV.port, 'eighty'],
@@ -82,6 +94,8 @@ describe('resolveConfig', () => {
     [MODEL_SERVER_ENV.batching, 'maybe'],
     [MODEL_SERVER_ENV.intraOpThreads, '-1'],
     [MODEL_SERVER_ENV.inferenceSessions, 'two'],
+    [MODEL_SERVER_ENV.soloIntraOpThreads, '1.5'],
+    [MODEL_SERVER_ENV.soloSpinning, 'spin'],
     [MODEL_SERVER_ENV.dogThreshold, '1.5'],
     [MODEL_SERVER_ENV.dogThreshold, '-0.1'],
     [MODEL_SERVER_ENV.dogThreshold, 'half'],
@@ -106,5 +120,18 @@ describe('sessionsFor', () => {
     expect(sessionsFor(0, 0, 4)).toBe(1);
     expect(sessionsFor(0, 2, 4)).toBe(2);
     expect(sessionsFor(0, 3, 2)).toBe(1);
+  });
+});
+
+describe('soloThreadsFor', () => {
+  it('gives the solo session every vCPU for 0, an explicit count as asked, and none when it adds no threads', () => {
+    expect(soloThreadsFor(0, 1, 2)).toBe(2);
+    expect(soloThreadsFor(0, 1, 8)).toBe(8);
+    expect(soloThreadsFor(3, 1, 8)).toBe(3);
+    expect(soloThreadsFor(0, 2, 2)).toBe(0);
+    expect(soloThreadsFor(0, 0, 4)).toBe(0);
+    expect(soloThreadsFor(2, 2, 8)).toBe(0);
+    expect(soloThreadsFor(1, 1, 1)).toBe(0);
+    expect(soloThreadsFor(0, 1, 1)).toBe(0);
   });
 });

@@ -21,9 +21,15 @@ export interface ServerConfig {
   readonly intraOpThreads: number;
   /** Inference workers (one ORT session each) that run at the same time; ≥ 1 (see `sessionsFor`). */
   readonly inferenceSessions: number;
+  /** Intra-op threads of the solo session that runs a lone batch; 0 = no solo session (see `soloThreadsFor`). */
+  readonly soloIntraOpThreads: number;
+  /** The solo session's pool threads busy-wait between the parallel parts of a run. */
+  readonly soloSpinning: boolean;
   readonly maxQueueDepth: number;
   readonly maxBodyBytes: number;
   readonly maxInputPixels: number;
+  /** A large image is reduced while decoding to this many times the resize target (`reducedSize`). */
+  readonly shrinkOnLoadMargin: number;
   readonly batching: {
     readonly enabled: boolean;
     readonly maxBatchSize: number;
@@ -44,18 +50,28 @@ const intFrom = (min: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min));
 
+const onOff = z
+  .enum(['true', 'false', '1', '0', 'on', 'off'])
+  .transform((v) => ['true', '1', 'on'].includes(v));
+
 const EnvSchema = z.object({
   [MODEL_SERVER_ENV.modelDir]: z.string().min(1).optional(),
   [MODEL_SERVER_ENV.host]: z.string().min(1).optional(),
   [MODEL_SERVER_ENV.port]: intFrom(0).pipe(z.number().max(65535)).optional(),
   [MODEL_SERVER_ENV.intraOpThreads]: intFrom(0).optional(),
   [MODEL_SERVER_ENV.inferenceSessions]: intFrom(0).optional(),
+  [MODEL_SERVER_ENV.soloIntraOpThreads]: intFrom(0).optional(),
   [MODEL_SERVER_ENV.maxQueueDepth]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBodyBytes]: intFrom(1).optional(),
-  [MODEL_SERVER_ENV.batching]: z
-    .enum(['true', 'false', '1', '0', 'on', 'off'])
-    .transform((v) => ['true', '1', 'on'].includes(v))
+  [MODEL_SERVER_ENV.shrinkOnLoadMargin]: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number of at least 1')
+    .transform(Number)
+    .pipe(z.number().min(1, 'must be a number of at least 1'))
     .optional(),
+  [MODEL_SERVER_ENV.batching]: onOff.optional(),
+  [MODEL_SERVER_ENV.soloSpinning]: onOff.optional(),
   [MODEL_SERVER_ENV.maxBatchSize]: intFrom(1).optional(),
   [MODEL_SERVER_ENV.maxBatchDelayMs]: intFrom(0).optional(),
   [MODEL_SERVER_ENV.dogThreshold]: z
@@ -93,9 +109,15 @@ export function resolveConfig(spec: PlatformSpec, env: NodeJS.ProcessEnv): Serve
       e[MODEL_SERVER_ENV.inferenceSessions] ?? ms.inferenceSessions,
       e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
     ),
+    soloIntraOpThreads: soloThreadsFor(
+      e[MODEL_SERVER_ENV.soloIntraOpThreads] ?? ms.soloIntraOpThreads,
+      e[MODEL_SERVER_ENV.intraOpThreads] ?? ms.intraOpThreads,
+    ),
+    soloSpinning: e[MODEL_SERVER_ENV.soloSpinning] ?? ms.soloSpinning,
     maxQueueDepth: e[MODEL_SERVER_ENV.maxQueueDepth] ?? ms.maxQueueDepth,
     maxBodyBytes: e[MODEL_SERVER_ENV.maxBodyBytes] ?? ms.maxBodyBytes,
     maxInputPixels: ms.maxInputPixels,
+    shrinkOnLoadMargin: e[MODEL_SERVER_ENV.shrinkOnLoadMargin] ?? ms.shrinkOnLoadMargin,
     batching: {
       enabled: e[MODEL_SERVER_ENV.batching] ?? ms.batching.enabled,
       maxBatchSize: e[MODEL_SERVER_ENV.maxBatchSize] ?? ms.batching.maxBatchSize,
@@ -129,4 +151,17 @@ export function sessionsFor(
 ): number {
   if (requested > 0) return requested;
   return Math.max(1, Math.floor(cpus / effectiveThreads(intraOpThreads, cpus)));
+}
+
+/**
+ * The solo session's intra-op threads: `requested` (0 = one per vCPU), or 0 (no solo session) when that is no more
+ * than the per-session threads, where it would only duplicate a session.
+ */
+export function soloThreadsFor(
+  requested: number,
+  intraOpThreads: number,
+  cpus: number = availableParallelism(),
+): number {
+  const solo = effectiveThreads(requested, cpus);
+  return solo > effectiveThreads(intraOpThreads, cpus) ? solo : 0;
 }

@@ -14,6 +14,11 @@ export interface PredictOptions {
   readonly topK: number;
   /** sharp's `limitInputPixels`: larger images are refused before decoding. */
   readonly maxInputPixels: number;
+  /**
+   * How many times the resize target a large image is reduced to while decoding.
+   * @default spec.modelServer.shrinkOnLoadMargin
+   */
+  readonly shrinkOnLoadMargin?: number;
   /** `performance.now()` when the request arrived, so `total` includes reading the body and queueing. */
   readonly startedAt: number;
   /** The dog verdict's threshold and policy; used only when the model has a dog output. */
@@ -50,7 +55,9 @@ export async function predict(
   opts: PredictOptions,
 ): Promise<PredictionResponse> {
   const t0 = performance.now();
-  const decoded = await decodeSource(image, model.preprocess, opts.maxInputPixels);
+  const decoded = await decodeSource(image, model.preprocess, opts.maxInputPixels, {
+    ...(opts.shrinkOnLoadMargin === undefined ? {} : { margin: opts.shrinkOnLoadMargin }),
+  });
   const decodeMs = performance.now() - t0;
   const result = await model.infer(decoded);
   const meta = model.metadata;

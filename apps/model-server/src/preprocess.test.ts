@@ -9,6 +9,7 @@ import {
   decodeSource,
   evalGeometry,
   preprocessSpecOf,
+  reducedSize,
   roundHalfEven,
   sharpPixelDecoder,
   type PixelDecoder,
@@ -52,6 +53,38 @@ const codeOf = async (p: Promise<unknown>) => {
   );
   return err instanceof HttpError ? err.code : String(err);
 };
+
+describe('reducedSize', () => {
+  it('reduces a phone photo to the margin times the resize target, keeping its aspect, upright', () => {
+    expect(reducedSize(4032, 3024, spec224, 1.25)).toEqual({ width: 427, height: 320 });
+    expect(reducedSize(3024, 4032, spec224, 2)).toEqual({ width: 512, height: 683 });
+    expect(reducedSize(4032, 3024, spec224, 1)).toEqual({ width: 341, height: 256 });
+  });
+
+  it('leaves whatever is under 3 × the reduced size, and stretch, to the exact path', () => {
+    expect(reducedSize(1280, 960, spec224, 1.25)).toEqual({ width: 427, height: 320 });
+    expect(reducedSize(1280, 959, spec224, 1.25)).toBeUndefined();
+    expect(reducedSize(4032, 3024, spec224, 4)).toBeUndefined();
+    expect(reducedSize(4032, 3024, { ...spec224, policy: 'stretch' }, 1.25)).toBeUndefined();
+  });
+
+  it('never reduces below the resize geometry', () => {
+    // A panorama: the long side scaled alike, never under the short side's target.
+    for (const [w, h] of [
+      [12000, 1000],
+      [4032, 3024],
+      [999, 5000],
+    ] as const) {
+      const r = reducedSize(w, h, spec224, 1.25);
+      const geo = evalGeometry(w, h, spec224);
+      if (r) expect(r.width >= geo.resizeWidth && r.height >= geo.resizeHeight, `${w}×${h}`).toBe(true);
+    }
+  });
+
+  it('refuses a margin below 1', () => {
+    expect(() => reducedSize(4032, 3024, spec224, 0.5)).toThrow(RangeError);
+  });
+});
 
 describe('evalGeometry', () => {
   it('is Resize(256) then CenterCrop(224) on a landscape source', () => {
@@ -123,11 +156,13 @@ describe('decodeImage', () => {
     expect(at(218, 5)[2]).toBeGreaterThan(200); // top right blue
   });
 
-  it('resizes large photos with libvips (JPEG shrink-on-load) and the rest with the exact Pillow arithmetic', async () => {
+  it('reduces large photos with libvips (JPEG shrink-on-load) and the rest with the exact Pillow arithmetic', async () => {
     const big = await solid(1600, 1200, [30, 60, 90], 'jpeg');
-    expect((await decodeImage(big, spec224, 4_000_000)).path).toBe('libvips');
+    expect((await decodeImage(big, spec224, 4_000_000, { margin: 1.25 })).path).toBe('libvips');
+    // 1200 is under 3 × 2 × 256: decoded whole.
+    expect((await decodeImage(big, spec224, 4_000_000, { margin: 2 })).path).toBe('exact');
     const small = await solid(700, 500, [30, 60, 90], 'jpeg');
-    expect((await decodeImage(small, spec224, 4_000_000)).path).toBe('exact');
+    expect((await decodeImage(small, spec224, 4_000_000, { margin: 1 })).path).toBe('exact');
   });
 
   it('decodeSource leaves the exact resize and the crop to do (the worker does them); done, they give decodeImage', async () => {
@@ -147,15 +182,23 @@ describe('decodeImage', () => {
         Buffer.from((await decodeImage(photo, spec224, 1_000_000)).rgb),
       ),
     ).toBe(true);
-    // Large: libvips resized while decoding, only the crop is left.
-    const big = await decodeSource(await solid(1600, 1200, [30, 60, 90], 'jpeg'), spec224, 4_000_000);
+    // Large: libvips reduced it while decoding to 1.25 × the target; the exact resize and the crop are left.
+    const big = await decodeSource(await solid(1600, 1200, [30, 60, 90], 'jpeg'), spec224, 4_000_000, {
+      margin: 1.25,
+    });
     expect(big).toMatchObject({
-      width: 341,
-      height: 256,
+      width: 427,
+      height: 320,
       resizeWidth: 341,
       resizeHeight: 256,
       path: 'libvips',
     });
+    expect(big.crop).toEqual({ left: 58, top: 16, width: 224, height: 224 });
+    // Margin 1: libvips resizes all the way, only the crop is left.
+    const whole = await decodeSource(await solid(1600, 1200, [30, 60, 90], 'jpeg'), spec224, 4_000_000, {
+      margin: 1,
+    });
+    expect([whole.width, whole.height, whole.resizeWidth, whole.resizeHeight]).toEqual([341, 256, 341, 256]);
   });
 
   it('refuses images over the pixel limit from the header', async () => {
@@ -189,7 +232,9 @@ describe('decodeImage', () => {
       [1600, 1200],
     ] as const) {
       const photo = await solid(w, h, [30, 60, 90], 'jpeg');
-      const err: unknown = await decodeSource(photo, spec224, 4_000_000, short).catch((e: unknown) => e);
+      const err: unknown = await decodeSource(photo, spec224, 4_000_000, { decode: short }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ImagePipelineError);
       expect(toErrorResponse(err)).toMatchObject({
         statusCode: 500,
@@ -201,6 +246,6 @@ describe('decodeImage', () => {
   it("maps the decoder's own failure to 400 INVALID_IMAGE", async () => {
     const failing: PixelDecoder = () => Promise.reject(new Error('VipsJpeg: premature end of JPEG image'));
     const photo = await solid(300, 200, [30, 60, 90], 'jpeg');
-    expect(await codeOf(decodeSource(photo, spec224, 1_000_000, failing))).toBe('INVALID_IMAGE');
+    expect(await codeOf(decodeSource(photo, spec224, 1_000_000, { decode: failing }))).toBe('INVALID_IMAGE');
   });
 });

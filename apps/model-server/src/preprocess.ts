@@ -4,7 +4,7 @@
  * (x/255 - mean) / std from metadata.json. Decoding (`decodeSource`) runs on the event loop's side (sharp's threads);
  * the rest (`preprocessInto`) is plain JavaScript, run by the inference worker for the images of its batch.
  */
-import { HttpError, type ModelMetadata } from '@dogbreed/platform-spec';
+import { HttpError, PLATFORM_SPEC, type ModelMetadata } from '@dogbreed/platform-spec';
 import sharp from 'sharp';
 import { ImagePipelineError } from './errors.js';
 import type { Crop } from './resample.js';
@@ -71,16 +71,36 @@ export function evalGeometry(srcWidth: number, srcHeight: number, spec: Preproce
 }
 
 /**
- * At or beyond this ratio of the source's shorter side to the resize target, libvips resizes (for JPEG with
- * shrink-on-load: the DCT decodes at 1/2, 1/4 or 1/8 size, which sharp does from a ratio of 3 up), trading bit
- * exactness (within a few /255 of torchvision) for a decode several times faster. Below it, the full decode is
- * cheap and the resize is Pillow's own arithmetic, so pixels equal the trainer's exactly.
+ * sharp shrinks a JPEG on load (the DCT decodes at 1/2, 1/4 or 1/8 size) only when it is to be reduced at least this
+ * many times (from 2, less the factors it lowers for libjpeg's rounding): below it a libvips reduction would cost a
+ * full decode and a second resampling, so such an image takes the exact path.
  */
 export const LIBVIPS_RESIZE_RATIO = 3;
 
 /**
+ * The size libvips reduces a large image to while decoding (JPEG: shrink-on-load, then libvips' own resampling for
+ * the rest): the upright source scaled so that its shorter side is `margin` × `resizeShorterSide`, the exact resize
+ * (Pillow's arithmetic) doing the last ≥ `margin` times, so that the pixels stay close to the trainer's. Undefined
+ * (the exact path, bit-identical to the trainer) for `stretch` and for images under `LIBVIPS_RESIZE_RATIO` × that.
+ */
+export function reducedSize(
+  width: number,
+  height: number,
+  spec: PreprocessSpec,
+  margin: number,
+): { readonly width: number; readonly height: number } | undefined {
+  if (!(margin >= 1)) throw new RangeError(`the shrink-on-load margin must be at least 1, got ${margin}`);
+  if (spec.policy === 'stretch') return undefined;
+  const short = Math.min(width, height);
+  const side = Math.ceil(margin * spec.resizeShorterSide);
+  if (short < LIBVIPS_RESIZE_RATIO * side) return undefined;
+  const scaled = (n: number) => (n === short ? side : Math.max(side, Math.round((n * side) / short)));
+  return { width: scaled(width), height: scaled(height) };
+}
+
+/**
  * What sharp decoded, before the exact resize: HWC RGB bytes at the upright source size (the `exact` path), or
- * already resized by libvips (the `libvips` path: large images, JPEG shrink-on-load), and the geometry that remains
+ * already reduced by libvips (the `libvips` path: large images, JPEG shrink-on-load), and the geometry that remains
  * to apply. `resizeSource` finishes it; the inference worker does that for the images of its batch, so that the
  * resize runs beside the event loop instead of on it.
  */
@@ -88,7 +108,10 @@ export interface DecodedSource extends SourceImage {
   /** Size of the upright image (EXIF orientation applied). */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
-  /** `exact`: Pillow-identical resize still to do; `libvips`: sharp resized (large images, shrink-on-load). */
+  /**
+   * `exact`: decoded at full size, the whole resize still to do (bit-identical to the trainer); `libvips`: a large
+   * image libvips reduced while decoding (`reducedSize`), the rest of the resize still to do.
+   */
   readonly path: 'exact' | 'libvips';
 }
 
@@ -106,8 +129,9 @@ export async function decodeImage(
   bytes: Buffer,
   spec: PreprocessSpec,
   maxInputPixels: number,
+  options: DecodeOptions = {},
 ): Promise<DecodedImage> {
-  const src = await decodeSource(bytes, spec, maxInputPixels);
+  const src = await decodeSource(bytes, spec, maxInputPixels, options);
   // Not the client's fault when it throws: decodeSource has checked the pixels, so a failure here is the server's
   // own (a 500), not INVALID_IMAGE.
   const rgb = resizeSource(src, spec);
@@ -141,6 +165,19 @@ export const sharpPixelDecoder: PixelDecoder = (bytes, options, resize) => {
     .toBuffer({ resolveWithObject: true });
 };
 
+export interface DecodeOptions {
+  /**
+   * How many times the resize target a large image is reduced to while decoding (`reducedSize`).
+   * @default spec.modelServer.shrinkOnLoadMargin
+   */
+  readonly margin?: number;
+  /**
+   * The pixel decoder (a test stands in one that breaks its contract).
+   * @default sharpPixelDecoder
+   */
+  readonly decode?: PixelDecoder;
+}
+
 /** EXIF orientations 5–8 store the image rotated by 90°: width and height swap once it is upright. */
 const swapsAxes = (orientation: number | undefined): boolean =>
   (orientation ?? 1) >= 5 && (orientation ?? 1) <= 8;
@@ -148,15 +185,15 @@ const swapsAxes = (orientation: number | undefined): boolean =>
 /**
  * Decodes JPEG/PNG/WebP bytes with sharp: EXIF orientation applied (like the trainer's `ImageOps.exif_transpose`),
  * 8-bit sRGB with alpha dropped, and torchvision's Resize + CenterCrop (or stretch) from metadata worked out, not yet
- * applied (large images excepted: libvips resizes those while decoding). Refuses images over `maxInputPixels` from
- * the header alone, before decoding. Only the decoder's own failures are the image's fault (400 INVALID_IMAGE); pixels
+ * applied (large images excepted: libvips reduces those while decoding, `reducedSize`). Refuses images over
+ * `maxInputPixels` from the header alone, before decoding. Only the decoder's own failures are the image's fault (400 INVALID_IMAGE); pixels
  * of another size than asked for are the server's (`ImagePipelineError`, 500).
  */
 export async function decodeSource(
   bytes: Buffer,
   spec: PreprocessSpec,
   maxInputPixels: number,
-  decode: PixelDecoder = sharpPixelDecoder,
+  { margin = PLATFORM_SPEC.modelServer.shrinkOnLoadMargin, decode = sharpPixelDecoder }: DecodeOptions = {},
 ): Promise<DecodedSource> {
   // autoOrient as an input option (not `.rotate()`) keeps JPEG shrink-on-load available to sharp.
   const options = { limitInputPixels: maxInputPixels, failOn: 'warning' as const, autoOrient: true };
@@ -185,11 +222,9 @@ export async function decodeSource(
   }
   const [width, height] = swapsAxes(info.orientation) ? [rawHeight, rawWidth] : [rawWidth, rawHeight];
   const geo = evalGeometry(width, height, spec);
-  const large =
-    spec.policy !== 'stretch' && Math.min(width, height) >= LIBVIPS_RESIZE_RATIO * spec.resizeShorterSide;
   // Resize straight from the input when large, so that sharp may shrink on load; the crop is left to `resizeSource`,
   // because a sharp `extract` would make it orient before resizing, which disables shrink-on-load for rotated photos.
-  const resize = large ? { width: geo.resizeWidth, height: geo.resizeHeight } : undefined;
+  const resize = reducedSize(width, height, spec, margin);
   let out: RawPixels;
   try {
     out = await decode(bytes, options, resize);
@@ -213,8 +248,8 @@ export async function decodeSource(
   return {
     rgb: out.data,
     ...want,
-    resizeWidth: resize ? want.width : geo.resizeWidth,
-    resizeHeight: resize ? want.height : geo.resizeHeight,
+    resizeWidth: geo.resizeWidth,
+    resizeHeight: geo.resizeHeight,
     crop: geo.crop,
     sourceWidth: width,
     sourceHeight: height,

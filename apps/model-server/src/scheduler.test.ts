@@ -1,13 +1,18 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '@dogbreed/platform-spec';
-import { BatchScheduler } from './scheduler.js';
+import { BatchScheduler, type BatchContext } from './scheduler.js';
 
 /** A runner whose batches finish only when the test says so. */
 function controlledRunner() {
-  const batches: { items: number[]; finish: () => void; fail: (e: Error) => void }[] = [];
-  const run = (items: number[]) =>
+  const batches: { items: number[]; alone: boolean; finish: () => void; fail: (e: Error) => void }[] = [];
+  const run = (items: number[], context: BatchContext) =>
     new Promise<number[]>((resolve, reject) => {
-      batches.push({ items, finish: () => resolve(items.map((i) => i * 10)), fail: reject });
+      batches.push({
+        items,
+        alone: context.alone,
+        finish: () => resolve(items.map((i) => i * 10)),
+        fail: reject,
+      });
     });
   return { run, batches };
 }
@@ -117,6 +122,53 @@ describe('BatchScheduler', () => {
     await flush();
     expect(idle).toBe(true);
     expect(s.runningBatches).toBe(0);
+  });
+
+  it('tells a batch it is alone only when nothing else runs or waits as it starts', async () => {
+    const r = controlledRunner();
+    const s = new BatchScheduler(r.run, { maxQueueDepth: 10, maxBatchSize: 1, maxDelayMs: 0, runners: 2 });
+    const done = [s.submit(1)];
+    await flush();
+    // Arriving while 1 runs: not alone, though a runner is free.
+    done.push(s.submit(2));
+    await flush();
+    // 3 and 4 wait for a runner; 3 starts with 4 still waiting, 4 starts while 2 runs.
+    done.push(s.submit(3), s.submit(4));
+    r.batches[0]?.finish();
+    await flush();
+    r.batches[1]?.finish();
+    await flush();
+    r.batches[2]?.finish();
+    r.batches[3]?.finish();
+    await Promise.all(done);
+    await s.idle();
+    // Idle again: the next one is alone.
+    done.push(s.submit(5));
+    await flush();
+    r.batches[4]?.finish();
+    await Promise.all(done);
+    expect(r.batches.map((b) => [b.items[0], b.alone])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+      [4, false],
+      [5, true],
+    ]);
+  });
+
+  it('counts a whole batch that leaves nothing waiting as alone', async () => {
+    const r = controlledRunner();
+    const s = new BatchScheduler(r.run, { maxQueueDepth: 10, maxBatchSize: 2, maxDelayMs: 0 });
+    const done = [1, 2, 3].map((i) => s.submit(i));
+    await flush();
+    r.batches[0]?.finish();
+    await flush();
+    r.batches[1]?.finish();
+    await Promise.all(done);
+    expect(r.batches.map((b) => [b.items, b.alone])).toEqual([
+      [[1], true],
+      [[2, 3], true],
+    ]);
   });
 
   it('refuses a runner count below 1', () => {

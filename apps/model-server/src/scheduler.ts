@@ -11,6 +11,15 @@ export interface SchedulerOptions {
   readonly runners?: number;
 }
 
+/** What the scheduler knows about a batch as it starts it. */
+export interface BatchContext {
+  /**
+   * Nothing else is running and nothing is waiting: the batch may use every core (the solo session) without taking
+   * them from another batch. A batch that finds company later keeps its session; the newcomer shares the cores.
+   */
+  readonly alone: boolean;
+}
+
 interface Pending<T, R> {
   readonly item: T;
   readonly resolve: (r: R) => void;
@@ -30,7 +39,7 @@ export class BatchScheduler<T, R> {
   private idleWaiters: (() => void)[] = [];
 
   constructor(
-    private readonly runBatch: (items: T[]) => Promise<R[]>,
+    private readonly runBatch: (items: T[], context: BatchContext) => Promise<R[]>,
     private readonly options: SchedulerOptions,
   ) {
     if (options.maxBatchSize < 1) throw new RangeError('maxBatchSize must be at least 1');
@@ -98,10 +107,14 @@ export class BatchScheduler<T, R> {
 
   private start(): void {
     const batch = this.queue.splice(0, this.options.maxBatchSize);
+    const alone = this.running === 0 && this.queue.length === 0;
     this.running++;
     let outcome: Promise<R[]>;
     try {
-      outcome = this.runBatch(batch.map((p) => p.item));
+      outcome = this.runBatch(
+        batch.map((p) => p.item),
+        { alone },
+      );
     } catch (err) {
       outcome = Promise.reject(err);
     }

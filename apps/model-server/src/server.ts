@@ -54,6 +54,8 @@ export async function startServer(
       workerUrl,
       intraOpThreads: threads,
       sessions: config.inferenceSessions,
+      soloIntraOpThreads: config.soloIntraOpThreads,
+      soloSpinning: config.soloSpinning,
       maxQueueDepth: config.maxQueueDepth,
       batching: config.batching,
     });
@@ -70,6 +72,8 @@ export async function startServer(
         input: [m.input.height, m.input.width],
         intraOpThreads: threads,
         sessions: model.sessions,
+        soloIntraOpThreads: model.soloIntraOpThreads,
+        soloSpinning: config.soloSpinning,
         maxBatchSize: model.maxBatchSize,
         loadMs: Date.now() - started,
       },

@@ -39,6 +39,8 @@ export class InferenceWorker {
   private constructor(
     private readonly worker: Worker,
     readonly signature: Signature,
+    /** The worker also holds a solo session (`run(…, true)`). */
+    readonly hasSolo: boolean,
   ) {
     worker.on('message', (raw: unknown) => this.onMessage(raw));
     worker.on('error', (err) =>
@@ -50,7 +52,13 @@ export class InferenceWorker {
   /** Starts the worker and loads the model; rejects with a StartupError when ONNX Runtime refuses the model. */
   static start(
     workerUrl: URL,
-    o: { modelBytes: Uint8Array; intraOpThreads: number; tensor: TensorSpec },
+    o: {
+      modelBytes: Uint8Array;
+      intraOpThreads: number;
+      soloIntraOpThreads: number;
+      soloSpinning: boolean;
+      tensor: TensorSpec;
+    },
   ): Promise<InferenceWorker> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerUrl, { workerData: o });
@@ -65,7 +73,7 @@ export class InferenceWorker {
         worker.off('error', onError);
         const msg = WorkerMessageSchema.safeParse(raw);
         if (msg.success && msg.data.type === 'ready') {
-          resolve(new InferenceWorker(worker, msg.data));
+          resolve(new InferenceWorker(worker, msg.data, o.soloIntraOpThreads > 0));
           return;
         }
         void worker.terminate();
@@ -83,10 +91,11 @@ export class InferenceWorker {
   /**
    * Preprocesses and runs one batch of decoded images. An image's bytes are transferred when their buffer can be (a
    * plain ArrayBuffer they fill whole); sharp's output is external memory, which Node copies instead (0.36 MB for a
-   * 400×300 photo, tens of microseconds).
+   * 400×300 photo, tens of microseconds). `solo` runs the batch on the worker's solo session.
    */
-  run(names: RunNames, images: readonly SourceImage[]): Promise<RunResult> {
+  run(names: RunNames, images: readonly SourceImage[], solo = false): Promise<RunResult> {
     if (this.failure) return Promise.reject(this.failure);
+    if (solo && !this.hasSolo) return Promise.reject(new InferenceError('this worker has no solo session'));
     const id = this.nextId++;
     const transfer = images.flatMap(({ rgb }) =>
       rgb.byteOffset === 0 && rgb.byteLength === rgb.buffer.byteLength ? [rgb.buffer as ArrayBuffer] : [],
@@ -100,6 +109,7 @@ export class InferenceWorker {
         outputName: names.output,
         ...(names.dog ? { dogOutputName: names.dog } : {}),
         images,
+        ...(solo ? { solo } : {}),
       };
       this.worker.postMessage(msg, [...new Set(transfer)]);
     });

@@ -14,19 +14,28 @@ if (!parentPort) throw new Error('inference-worker must run in a worker thread')
 const port = parentPort;
 const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 
+const createSession = (modelBytes: Uint8Array, intraOpNumThreads: number, spinning = false) =>
+  ort.InferenceSession.create(modelBytes, {
+    intraOpNumThreads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    // ORT's pool threads busy-wait after each run by default: on an instance's few cores that spinning takes CPU
+    // from sharp's decode of the next request (measured: ~6 ms of 17 ms CPU per MobileNetV3 run on 2 cores), and
+    // from the other sessions' runs. The solo session may (`soloSpinning`): it runs only when nothing else does.
+    extra: {
+      session: { intra_op: { allow_spinning: spinning ? '1' : '0' }, inter_op: { allow_spinning: '0' } },
+    },
+  });
+
 async function main(): Promise<void> {
   const init = WorkerInitSchema.parse(workerData);
   let session: ort.InferenceSession;
+  let solo: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(init.modelBytes, {
-      intraOpNumThreads: init.intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // ORT's pool threads busy-wait after each run by default: on an instance's few cores that spinning takes CPU
-      // from sharp's decode of the next request (measured: ~6 ms of 17 ms CPU per MobileNetV3 run on 2 cores).
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
+    session = await createSession(init.modelBytes, init.intraOpThreads);
+    if (init.soloIntraOpThreads > 0)
+      solo = await createSession(init.modelBytes, init.soloIntraOpThreads, init.soloSpinning);
   } catch (err) {
     post({
       type: 'init-error',
@@ -52,7 +61,9 @@ async function main(): Promise<void> {
       const start = performance.now();
       const input = new ort.Tensor('float32', data, [n, 3, tensor.height, tensor.width]);
       const names = req.dogOutputName ? [req.outputName, req.dogOutputName] : [req.outputName];
-      const outputs = await session.run({ [req.inputName]: input }, names);
+      const runner = req.solo ? solo : session;
+      if (!runner) throw new Error('this worker has no solo session');
+      const outputs = await runner.run({ [req.inputName]: input }, names);
       const inferenceMs = performance.now() - start;
       const [classes, dog] = names.map((name) => {
         const out = outputs[name];

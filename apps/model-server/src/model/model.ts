@@ -25,6 +25,16 @@ export interface ModelOptions {
   readonly intraOpThreads: number;
   /** Inference workers, each with its own ORT session: that many runs at once (see `sessionsFor` in config.ts). */
   readonly sessions: number;
+  /**
+   * Threads of the solo session (in the first worker) that runs a batch alone; 0 = none.
+   * @default 0
+   */
+  readonly soloIntraOpThreads?: number;
+  /**
+   * The solo session's pool threads busy-wait between the parallel parts of a run.
+   * @default false
+   */
+  readonly soloSpinning?: boolean;
   readonly maxQueueDepth: number;
   readonly batching: {
     readonly enabled: boolean;
@@ -39,6 +49,8 @@ export interface ServingModel {
   readonly preprocess: PreprocessSpec;
   readonly maxBatchSize: number;
   readonly sessions: number;
+  /** Threads of the solo session for lone batches; 0 = none. */
+  readonly soloIntraOpThreads: number;
   /**
    * Queue one decoded image; a worker resizes, crops and normalises it into its batch tensor and runs the batch.
    * Resolves with its output row. The image's bytes go to the worker (transferred where they can be).
@@ -58,6 +70,26 @@ export function splitRows(data: Float32Array, n: number): Float32Array[] {
 }
 
 /**
+ * Where a batch runs: the solo session when it is alone and a worker with one is free, else the free worker that
+ * finished last (`free` in the order workers came back): its thread and caches are the warmest, where taking turns
+ * woke a cold worker for every request at concurrency 1. The solo-capable worker is taken last, so that it stays
+ * free for the next lone batch.
+ */
+export function pickWorker<W extends { readonly hasSolo: boolean }>(
+  free: readonly W[],
+  alone: boolean,
+): { worker: W; solo: boolean } | undefined {
+  const soloWorker = alone ? free.find((w) => w.hasSolo) : undefined;
+  if (soloWorker) return { worker: soloWorker, solo: true };
+  for (let i = free.length - 1; i >= 0; i--) {
+    const w = free[i] as W;
+    if (!w.hasSolo) return { worker: w, solo: false };
+  }
+  const last = free[free.length - 1];
+  return last && { worker: last, solo: false };
+}
+
+/**
  * Starts the inference workers, checks the graph against metadata.json, runs the warm-up inference on each (batch 1,
  * and a full batch when micro-batching is on) and checks the output shape. Any mismatch is a StartupError.
  */
@@ -65,10 +97,13 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
   const meta = model.metadata;
   const preprocess = preprocessSpecOf(meta);
   const started = await Promise.allSettled(
-    Array.from({ length: opts.sessions }, () =>
+    Array.from({ length: opts.sessions }, (_, i) =>
       InferenceWorker.start(opts.workerUrl, {
         modelBytes: model.modelBytes,
         intraOpThreads: opts.intraOpThreads,
+        // One solo session is enough: a lone batch finds every worker free.
+        soloIntraOpThreads: i === 0 ? (opts.soloIntraOpThreads ?? 0) : 0,
+        soloSpinning: opts.soloSpinning ?? false,
         tensor: preprocess,
       }),
     ),
@@ -86,8 +121,8 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
     const maxBatchSize = opts.batching.enabled && meta.onnx.dynamicBatch ? opts.batching.maxBatchSize : 1;
 
     const names = { input: meta.input.name, output: meta.output.name, dog: meta.output.dog?.name };
-    const run = async (worker: InferenceWorker, images: readonly SourceImage[]) => {
-      const r = await worker.run(names, images);
+    const run = async (worker: InferenceWorker, images: readonly SourceImage[], solo = false) => {
+      const r = await worker.run(names, images, solo);
       return { ...r, n: images.length };
     };
     // Warm-up images already at the input size: the transform only crops (nothing) and normalises.
@@ -100,8 +135,11 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
       crop: { left: 0, top: 0, width, height },
     });
     for (const worker of workers)
-      for (const n of new Set([1, maxBatchSize])) {
-        const r = await run(worker, Array.from({ length: n }, blank));
+      for (const [n, solo] of [1, maxBatchSize].flatMap((n) => [
+        [n, false] as const,
+        ...(worker.hasSolo ? [[n, true] as const] : []),
+      ])) {
+        const r = await run(worker, Array.from({ length: n }, blank), solo);
         checkOutputShape(meta, r.dims, n);
         if (names.dog) checkDogOutputShape(meta, r.dog?.dims ?? [], n);
         // A model whose output on a blank image is not a distribution never serves (a StartupError below).
@@ -112,11 +150,13 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
     // The scheduler runs at most one batch per worker, so a batch always finds a free one here.
     const free = [...workers];
     const scheduler = new BatchScheduler<SourceImage, RowResult>(
-      async (items) => {
-        const worker = free.pop();
-        if (!worker) throw new InferenceError('no free inference worker (scheduler bug)');
+      async (items, { alone }) => {
+        const picked = pickWorker(free, alone);
+        if (!picked) throw new InferenceError('no free inference worker (scheduler bug)');
+        const { worker, solo } = picked;
+        free.splice(free.indexOf(worker), 1);
         try {
-          const r = await run(worker, items);
+          const r = await run(worker, items, solo);
           checkBatchShape({
             output: meta.output.name,
             dims: r.dims,
@@ -156,6 +196,7 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
       preprocess,
       maxBatchSize,
       sessions: workers.length,
+      soloIntraOpThreads: workers.some((w) => w.hasSolo) ? (opts.soloIntraOpThreads ?? 0) : 0,
       infer: (image) => scheduler.submit(image),
       idle: () => scheduler.idle(),
       close: closeAll,

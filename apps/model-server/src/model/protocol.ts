@@ -7,6 +7,10 @@ const Triple = z.tuple([z.number(), z.number(), z.number()]);
 export const WorkerInitSchema = z.object({
   modelBytes: z.instanceof(Uint8Array),
   intraOpThreads: z.number().int().positive(),
+  /** Threads of the worker's solo session, for batches that run alone; 0 = the worker has none. */
+  soloIntraOpThreads: z.number().int().nonnegative(),
+  /** The solo session's pool threads busy-wait between the parallel parts of a run. */
+  soloSpinning: z.boolean(),
   /** The model input the worker's transform writes (transform.ts `TensorSpec`). */
   tensor: z.object({ height: Size, width: Size, mean: Triple, std: Triple }),
 });
@@ -36,6 +40,8 @@ export const RunRequestSchema = z.object({
   /** The dog output (metadata.json's `output.dog.name`), run in the same session.run when the model has one. */
   dogOutputName: z.string().optional(),
   images: z.array(SourceImageSchema).min(1),
+  /** Run on the solo session (every core) instead of the worker's own; only for a worker that has one. */
+  solo: z.boolean().optional(),
 });
 export type RunRequest = z.infer<typeof RunRequestSchema>;
 
