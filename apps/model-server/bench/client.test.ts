@@ -77,11 +77,17 @@ describe('Connection', () => {
     const connections = await Connection.openMany(port, 2);
     const before = seen.length;
     const echoed: number[] = [];
-    await drive(connections, requests, { count: 7 }, (reply, ms) => {
+    const indices: number[] = [];
+    await drive(connections, requests, { count: 7 }, (reply, ms, index) => {
       expect(ms).toBeGreaterThanOrEqual(0);
-      echoed.push((JSON.parse(reply.body.toString()) as { echo: number }).echo);
+      const echo = (JSON.parse(reply.body.toString()) as { echo: number }).echo;
+      echoed.push(echo);
+      // Request i carries i + 1 bytes: the index names the request the reply answers.
+      expect(echo).toBe(index + 1);
+      indices.push(index);
     });
     expect(echoed.sort()).toEqual([1, 1, 1, 2, 2, 3, 3]);
+    expect(indices.sort()).toEqual([0, 0, 0, 1, 1, 2, 2]);
     expect(new Set(seen.slice(before).map((s) => s.socket)).size).toBe(2);
     await expect(connections[0]?.send(requests[0] as Buffer)).rejects.toThrow('closed');
   });

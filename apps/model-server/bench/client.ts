@@ -116,24 +116,24 @@ export class Connection {
 /**
  * Sends `requests` in turn over `connections`, one in flight on each, until `count` were sent or `deadline` (a
  * `performance.now()` time) passed, then closes the connections. Any status but 200 fails the run; `onReply` gets
- * every reply with its latency.
+ * every reply with its latency and the index in `requests` of what it answers.
  */
 export async function drive(
   connections: readonly Connection[],
   requests: readonly Buffer[],
   o: { readonly count: number; readonly deadline?: number },
-  onReply: (reply: Reply, ms: number) => void = () => undefined,
+  onReply: (reply: Reply, ms: number, index: number) => void = () => undefined,
 ): Promise<void> {
   let next = 0;
   const deadline = o.deadline ?? Number.POSITIVE_INFINITY;
   const caller = async (connection: Connection) => {
     while (next < o.count && performance.now() < deadline) {
-      const request = requests[next++ % requests.length] as Buffer;
+      const index = next++ % requests.length;
       const t0 = performance.now();
-      const reply = await connection.send(request);
+      const reply = await connection.send(requests[index] as Buffer);
       const ms = performance.now() - t0;
       if (reply.status !== 200) throw new Error(`HTTP ${reply.status}: ${reply.body.toString()}`);
-      onReply(reply, ms);
+      onReply(reply, ms, index);
     }
   };
   try {

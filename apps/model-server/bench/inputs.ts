@@ -10,8 +10,14 @@ import sharp from 'sharp';
 import { startServerProcess, waitForPing, type ServerProcess } from '../tests/support/server-process.js';
 import { encodeRequest } from './client.js';
 
-/** dogs-mini test photos when ../shared exists (a few per breed), else generated JPEGs of a similar size. */
-export async function benchImages(benchDir: string): Promise<{ source: string; paths: string[] }> {
+/**
+ * dogs-mini test photos when ../shared exists (`perBreed` per breed, sorted by breed), else generated JPEGs of a
+ * similar size.
+ */
+export async function benchImages(
+  benchDir: string,
+  perBreed = 4,
+): Promise<{ source: string; paths: string[] }> {
   const photos = sharedDir() && join(sharedDir() as string, 'data/dogs-mini/test');
   if (photos && existsSync(photos)) {
     const paths = readdirSync(photos)
@@ -20,7 +26,7 @@ export async function benchImages(benchDir: string): Promise<{ source: string; p
         readdirSync(join(photos, d))
           .filter((f) => f.endsWith('.jpg'))
           .sort()
-          .slice(0, 4)
+          .slice(0, perBreed)
           .map((f) => join(photos, d, f)),
       );
     return { source: 'dogs-mini test photos', paths };

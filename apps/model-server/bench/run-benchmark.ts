@@ -1,43 +1,43 @@
 /**
- * Benchmark (an Nx target, not a test): the BUILT server with a MobileNetV3-Large-sized model (133 classes,
- * random init), images/s and p50/p95 at concurrency 1, 2, 4, 8 with micro-batching off and on, and in the same run
- * the same weights through PyTorch eager (torch.no_grad, same thread count) on the same JPEGs.
- * Writes dist/benchmarks/model-server.json and prints a table.
+ * Benchmark (an Nx target, not a test) of the BUILT server. Suites (`--suites`, comma-separated):
+ * - `peer` (default): ours against the peer (bench/peer: FastAPI + uvicorn + onnxruntime + Pillow, its own venv)
+ *   on the default EfficientNet-Lite0 dog model, same client, same photos (small and phone), same run: images/s and
+ *   p50/p95 at concurrency 1, 4, 16 and the ratios with issue 26's targets (bench/peer-suite.ts).
+ * - `mobilenet`: serving efficiency on a random-init MobileNetV3 (stages alone, the cores' bound, in-process
+ *   pipeline) and PyTorch eager on the same weights (bench/mobilenet-suite.ts).
+ * The export figures (plain / folded / INT8 inference ms per image) are the training package's; when its
+ * dist/benchmarks/export.json exists they are included. Writes dist/benchmarks/model-server.json, prints tables.
  *
- * Also measures decode, preprocess and inference alone (CPU and wall time per image, bench/components.ts) and
- * reports the throughput bound the cores imply and the best server throughput as a fraction of it; per level, the
- * CPU per request of the client (bench/client.ts: keep-alive, pre-encoded requests) and of the server process, so
- * that the bound can also be read with the client's share taken out, and a contended machine shows as such.
- *
- *   npx nx benchmark model-server [-- --threads 2 --sessions 1 --requests 64 --max-seconds 60 --arch resnet50 --skip-pytorch]
+ *   npx nx benchmark model-server [-- --suites peer,mobilenet --threads 1 --sessions 2 --max-seconds 15
+ *     --small-requests 160 --phone-requests 60 --sweep-requests 64 --rounds 1 --requests 240 --arch resnet50 --skip-pytorch]
  */
-import { loadPlatformSpec, MODEL_SERVER_ENV, PredictionResponseSchema } from '@dogbreed/platform-spec';
-import { toolPaths, workspaceRoot } from '@dogbreed/workspace';
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadPlatformSpec, MODEL_SERVER_ENV } from '@dogbreed/platform-spec';
+import { workspaceRoot } from '@dogbreed/workspace';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { effectiveThreads, sessionsFor } from '../src/config.js';
 import { killAll } from '../tests/support/server-process.js';
-import { Connection, drive } from './client.js';
-import { cheapest, measureComponents, measurePipeline, readCpuTimes } from './components.js';
-import { benchImages, processCpuMs, startBenchServer } from './inputs.js';
-import { efficiency, idleShare, summarise, type LevelFigures, type Sample } from './stats.js';
-
-const LEVELS = [1, 2, 4, 8] as const;
-const TARGETS = { speedupVsPytorch: 1.5, overheadVsModel: 0.15 } as const;
-const run = promisify(execFile);
+import { exportTable, readExportFigures } from './export-figures.js';
+import { MOBILENET_ARCHS, runMobilenetSuite } from './mobilenet-suite.js';
+import { killPeers } from './peer-process.js';
+import { runPeerSuite } from './peer-suite.js';
+import { comparisonTable, levelTable, PEER_TARGETS } from './versus.js';
 
 const args = parseArgs({
   options: {
+    suites: { type: 'string', default: 'peer' },
     threads: { type: 'string' },
     sessions: { type: 'string' },
+    'max-seconds': { type: 'string' },
+    'small-requests': { type: 'string', default: '160' },
+    'phone-requests': { type: 'string', default: '60' },
+    'sweep-requests': { type: 'string', default: '64' },
+    rounds: { type: 'string', default: '1' },
     requests: { type: 'string', default: '240' },
-    'max-seconds': { type: 'string', default: '60' },
     'pytorch-requests': { type: 'string', default: '30' },
     'component-rounds': { type: 'string', default: '5' },
     'skip-pytorch': { type: 'boolean', default: false },
@@ -46,6 +46,8 @@ const args = parseArgs({
   },
 }).values;
 
+const Suites = z.array(z.enum(['peer', 'mobilenet'])).min(1);
+const suites = Suites.parse((args.suites ?? 'peer').split(',').map((s) => s.trim()));
 const root = workspaceRoot();
 const spec = loadPlatformSpec(process.env);
 const threads = args.threads ? Number(args.threads) : effectiveThreads(spec.modelServer.intraOpThreads);
@@ -56,239 +58,101 @@ const sessions = sessionsFor(
   ),
   threads,
 );
-const requestsPerLevel = Number(args.requests);
-const maxSeconds = Number(args['max-seconds']);
 const benchDir = join(root, 'dist/benchmarks');
-const arch = z.enum(['mobilenet_v3_large', 'resnet50']).parse(args.arch);
-const modelDir = join(benchDir, `model-server-model-${arch}`);
+const arch = z.enum(MOBILENET_ARCHS).parse(args.arch);
 const outFile =
   args.out ?? `dist/benchmarks/model-server${arch === 'mobilenet_v3_large' ? '' : `-${arch}`}.json`;
 
-async function ensureModel(): Promise<void> {
-  if (existsSync(join(modelDir, 'model.onnx')) && existsSync(join(modelDir, 'weights.pt'))) return;
-  console.log(`exporting ${arch}(num_classes=133) to ONNX ...`);
-  await run(
-    toolPaths.python(),
-    [join(root, 'apps/model-server/bench/export_mobilenet_v3.py'), modelDir, '--arch', arch],
-    { timeout: 300_000 },
-  );
-}
-
-async function level(
-  server: { port: number; pid: number },
-  requests: readonly Buffer[],
-  concurrency: number,
-): Promise<LevelFigures> {
-  const connections = await Connection.openMany(server.port, concurrency);
-  const samples: Sample[] = [];
-  const deadline = performance.now() + maxSeconds * 1000;
-  const clientCpu = process.cpuUsage();
-  const serverCpu = processCpuMs(server.pid);
-  const machine = readCpuTimes();
-  const start = performance.now();
-  await drive(connections, requests, { count: requestsPerLevel, deadline }, (reply, clientMs) => {
-    const parsed = PredictionResponseSchema.parse(JSON.parse(reply.body.toString()));
-    samples.push({ clientMs, ...parsed.timingsMs });
-  });
-  const wallSeconds = (performance.now() - start) / 1000;
-  const used = process.cpuUsage(clientCpu);
-  const machineAfter = readCpuTimes();
-  return summarise(concurrency, samples, wallSeconds, {
-    clientMs: (used.user + used.system) / 1000,
-    serverMs: processCpuMs(server.pid) - serverCpu,
-    cores: availableParallelism(),
-    idleShare: machine && machineAfter ? idleShare(machine, machineAfter) : Number.NaN,
-  });
-}
-
-async function serverRun(batching: boolean, bodies: Buffer[]): Promise<LevelFigures[]> {
-  const { server, requests } = await startBenchServer({ modelDir, threads, sessions, batching, bodies });
-  try {
-    await level(server, requests, 2); // warm-up (JIT, allocator, ORT arenas)
-    const out: LevelFigures[] = [];
-    for (const c of LEVELS) out.push(await level(server, requests, c));
-    return out;
-  } finally {
-    await server.stop();
-  }
-}
-
-const PytorchSchema = z.object({
-  framework: z.string(),
-  threads: z.number(),
-  requests: z.number(),
-  imagesPerSecond: z.number(),
-  p50Ms: z.number(),
-  p95Ms: z.number(),
-  modelMeanMs: z.number(),
-  modelOnlyImagesPerSecond: z.number(),
-});
-
-async function pytorch(paths: string[], torchThreads: number): Promise<z.infer<typeof PytorchSchema>> {
-  const list = join(benchDir, 'bench-images.txt');
-  writeFileSync(list, paths.join('\n'));
-  const { stdout } = await run(
-    toolPaths.python(),
-    [
-      join(root, 'apps/model-server/bench/pytorch_baseline.py'),
-      modelDir,
-      list,
-      '--threads',
-      String(torchThreads),
-      '--requests',
-      args['pytorch-requests'],
-    ],
-    { timeout: maxSeconds * 4 * 1000 },
-  );
-  return PytorchSchema.parse(JSON.parse(stdout.trim().split('\n').pop() as string));
-}
-
-const f1 = (n: number) => n.toFixed(1);
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
-
 async function main(): Promise<void> {
+  const t0 = performance.now();
   mkdirSync(benchDir, { recursive: true });
-  await ensureModel();
-  const imgs = await benchImages(benchDir);
-  const bodies = imgs.paths.map((p) => readFileSync(p));
-  const meta = JSON.parse(readFileSync(join(modelDir, 'metadata.json'), 'utf8')) as {
-    architecture: string;
-    numClasses: number;
-  };
-  console.log(
-    `model ${meta.architecture} (${meta.numClasses} classes), ${bodies.length} ${imgs.source}, ${sessions} inference session(s) × ${threads} intra-op thread(s)`,
-  );
-  const loadBefore = loadavg();
-  const alone = () =>
-    measureComponents({
-      bodies,
-      modelDir,
-      workerUrl: pathToFileURL(join(root, 'dist/apps/model-server/model/inference-worker.js')),
-      threads,
-      maxInputPixels: spec.modelServer.maxInputPixels,
-      rounds: Number(args['component-rounds']),
-    });
-  // The stages alone are measured before, between and after the server runs and the cheapest is kept: on a shared
-  // (virtual) machine the same work took from 10 to 14 ms CPU from one minute to the next, so one measurement taken
-  // at a slow moment would inflate the bound's denominator and flatter the server.
-  const aloneRuns = [await alone()];
-  const off = await serverRun(false, bodies);
-  aloneRuns.push(await alone());
-  const on = await serverRun(true, bodies);
-  const all = [...off.map((f) => ({ batching: false, ...f })), ...on.map((f) => ({ batching: true, ...f }))];
-  const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
-  // The same path without HTTP, at the best level's settings: separates what the cores allow the stages running
-  // side by side from what the server and its client add.
-  const pipeline = await measurePipeline({
-    bodies,
-    modelDir,
-    model: {
-      workerUrl: pathToFileURL(join(root, 'dist/apps/model-server/model/inference-worker.js')),
-      intraOpThreads: threads,
-      sessions,
-      batching: { ...spec.modelServer.batching, enabled: best.batching },
-    },
-    maxInputPixels: spec.modelServer.maxInputPixels,
-    concurrency: best.concurrency,
-    images: requestsPerLevel,
-  });
-  aloneRuns.push(await alone());
-  const components = cheapest(aloneRuns);
-  const skipTorch = args['skip-pytorch'] === true;
-  const torch = skipTorch ? undefined : await pytorch(imgs.paths, threads);
-  // Context only: on an oversubscribed machine OpenMP with >1 thread can be far slower than 1 thread.
-  const torchOneThread = skipTorch ? undefined : threads === 1 ? torch : await pytorch(imgs.paths, 1);
-  const bestTorch = Math.max(
-    torch?.imagesPerSecond ?? Number.NaN,
-    torchOneThread?.imagesPerSecond ?? Number.NaN,
-  );
-  const c1 = off[0] as LevelFigures;
-  const eff = efficiency({
-    stages: [components.decode, components.preprocess, components.inference],
-    cores: availableParallelism(),
-    best,
-    p95AtConcurrency1Ms: c1.p95Ms,
-    pipeline,
-  });
-  const summary = {
-    best: { batching: best.batching, concurrency: best.concurrency, imagesPerSecond: best.imagesPerSecond },
-    components,
-    efficiency: eff,
-    speedupVsPytorch: torch ? best.imagesPerSecond / torch.imagesPerSecond : undefined,
-    speedupVsBestPytorchEitherThreadCount: best.imagesPerSecond / bestTorch,
-    speedupTarget: TARGETS.speedupVsPytorch,
-    overheadVsModelAtConcurrency1: c1.overheadVsModel,
-    overheadVsModelMedianAtConcurrency1: c1.overheadVsModelMedian,
-    serverShareOutsideModelAtConcurrency1: c1.serverShareOutsideModel,
-    overheadTarget: TARGETS.overheadVsModel,
-  };
+  const loadavgBefore = loadavg();
+  const peer = suites.includes('peer')
+    ? await runPeerSuite(
+        {
+          root,
+          benchDir,
+          cores: availableParallelism(),
+          topK: spec.invoker.defaultTopK,
+          requests: { small: Number(args['small-requests']), phone: Number(args['phone-requests']) },
+          maxSeconds: Number(args['max-seconds'] ?? 15),
+          sweepRequests: Number(args['sweep-requests']),
+          rounds: Number(args.rounds),
+          log: console.log,
+        },
+        { threads, sessions },
+      )
+    : undefined;
+  const mobilenet = suites.includes('mobilenet')
+    ? await runMobilenetSuite({
+        root,
+        benchDir,
+        spec,
+        threads,
+        sessions,
+        requestsPerLevel: Number(args.requests),
+        maxSeconds: Number(args['max-seconds'] ?? 60),
+        pytorchRequests: Number(args['pytorch-requests']),
+        componentRounds: Number(args['component-rounds']),
+        skipPytorch: args['skip-pytorch'] === true,
+        arch,
+      })
+    : undefined;
+  const exports = readExportFigures(join(benchDir, 'export.json'));
   const report = {
     generatedAt: new Date().toISOString(),
+    seconds: (performance.now() - t0) / 1000,
     machine: {
       cpus: availableParallelism(),
       cpuModel: cpus()[0]?.model,
       node: process.version,
-      loadavgBefore: loadBefore,
+      loadavgBefore,
       loadavgAfter: loadavg(),
     },
-    model: { dir: modelDir, architecture: meta.architecture, numClasses: meta.numClasses },
-    images: { source: imgs.source, count: bodies.length },
-    threads,
-    sessions,
-    requestsPerLevel,
-    server: { batchingOff: off, batchingOn: on },
-    pytorch: torch,
-    pytorchOneThread: torchOneThread,
-    summary,
+    suites,
+    peer: peer && { ...peer, targets: PEER_TARGETS },
+    mobilenet,
+    exports,
   };
-  writeFileSync(join(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(resolve(root, outFile), `${JSON.stringify(report, null, 2)}\n`);
 
-  console.log(
-    '\nbatching  conc  img/s   p50 ms  p95 ms  decode  prep  infer  overhead/model  server-outside-model  CPU ms server/client  cores used  idle',
-  );
-  for (const r of all) {
+  if (peer) {
+    console.log(`\nours against the peer, ${peer.model.architecture} (${peer.model.numClasses} classes):`);
+    if (peer.rounds > 1) console.log(`(each level the best of ${peer.rounds} alternating rounds)`);
+    console.log(levelTable(peer.best.map((r) => ({ ...r, server: serverLabel(r) }))));
+    console.log('');
+    console.log(comparisonTable(peer.comparisons));
+    const lt = peer.latencyTuned;
     console.log(
-      `${(r.batching ? 'on' : 'off').padEnd(9)} ${String(r.concurrency).padStart(4)} ${f1(r.imagesPerSecond).padStart(6)} ${f1(r.p50Ms).padStart(8)} ${f1(r.p95Ms).padStart(7)} ${f1(r.meanDecodeMs).padStart(7)} ${f1(r.meanPreprocessMs).padStart(5)} ${f1(r.meanInferenceMs).padStart(6)} ${pct(r.overheadVsModel).padStart(15)} ${pct(r.serverShareOutsideModel).padStart(21)} ${`${f1(r.serverCpuMsPerImage)} / ${r.clientCpuMsPerRequest.toFixed(2)}`.padStart(22)} ${pct(r.cpuShareOfCores).padStart(11)} ${pct(r.idleShareOfCores).padStart(5)}`,
+      `latency-tuned (each one's lowest p50 at concurrency 1 in the sweep, small photos): ours ${lt.ours.p50AtConcurrency1Ms.toFixed(1)} ms ` +
+        `(${serverLabel({ server: 'ours', config: lt.ours.config })}) / peer ${lt.peer.p50AtConcurrency1Ms.toFixed(1)} ms ` +
+        `(${serverLabel({ server: 'peer', config: lt.peer.config })}) = ${lt.ratio.toFixed(2)}× (context; the target is read at the throughput-best configurations above)`,
     );
+    for (const [set, a] of Object.entries(peer.topOneAgreement)) {
+      console.log(`top-1 agreement, ${set} photos: ${a.agreed} of ${a.compared}`);
+    }
   }
-  for (const t of skipTorch ? [] : threads === 1 ? [torch] : [torch, torchOneThread]) {
-    if (!t) continue;
-    console.log(
-      `pytorch   1    ${f1(t.imagesPerSecond).padStart(6)} ${f1(t.p50Ms).padStart(8)} ${f1(t.p95Ms).padStart(7)}  (${t.threads} thread(s), model only ${f1(t.modelMeanMs)} ms)`,
-    );
-  }
+  console.log('');
   console.log(
-    `\nbest server ${f1(best.imagesPerSecond)} img/s (batching ${best.batching ? 'on' : 'off'}, concurrency ${best.concurrency}) = ${summary.speedupVsPytorch?.toFixed(2) ?? 'n/a'}× PyTorch eager (target ≥ ${TARGETS.speedupVsPytorch}×)`,
-  );
-  const st = (name: string, c: { cpuMs: number; wallMs: number }) =>
-    `${name} ${f1(c.cpuMs)} ms CPU / ${f1(c.wallMs)} ms wall`;
-  console.log(
-    `alone, per image: ${st('decode', components.decode)}, ${st('preprocess', components.preprocess)}, ${st('inference', components.inference)}`,
+    exports.status === 'found'
+      ? exportTable(exports)
+      : `export figures (plain / folded / INT8): ${exports.reason}`,
   );
   console.log(
-    `bound ${eff.cores} cores ÷ ${f1(eff.cpuMsPerImage)} ms CPU/image = ${f1(eff.boundImagesPerSecond)} img/s; best is ${pct(eff.fractionOfBound)} of it (goal ≥ 90%); ` +
-      `p95 at concurrency 1 is ${eff.p95AtConcurrency1VsAlone.toFixed(2)}× the ${f1(eff.aloneWallMsPerImage)} ms alone (goal ≤ 1.3×)`,
+    `\n${((performance.now() - t0) / 1000).toFixed(0)} s; load average ${loadavgBefore[0]?.toFixed(1)} → ${loadavg()[0]?.toFixed(1)}; figures written to ${outFile}`,
   );
-  console.log(
-    `the client took ${eff.clientCpuMsPerRequest.toFixed(2)} ms CPU per request of the same cores: bound with it ${f1(eff.boundWithClientImagesPerSecond)} img/s, best is ${pct(eff.fractionOfBoundWithClient)} of that; ` +
-      `at the best level the server used ${eff.serverCpuVsStages.toFixed(2)}× the stages' CPU per image and the pair used ${pct(eff.cpuShareOfCores)} of the cores (load average ${loadavg()[0]?.toFixed(1)})`,
-  );
-  const p = eff.pipeline;
-  console.log(
-    `the same path in-process (no HTTP, no client), batching ${best.batching ? 'on' : 'off'}, concurrency ${p.concurrency}: ${f1(p.imagesPerSecond)} img/s = ${pct(p.fractionOfBound)} of the bound ` +
-      `(${f1(p.cpuMsPerImage)} ms CPU/image, ${pct(p.idleShareOfCores)} of the cores idle; the server's best level: ${pct(best.idleShareOfCores)} idle); the server reached ${pct(p.serverVsPipeline)} of it`,
-  );
-  console.log(
-    `(vs the faster PyTorch run, either thread count: ${summary.speedupVsBestPytorchEitherThreadCount.toFixed(2)}×)`,
-  );
-  console.log(
-    `overhead outside the model at concurrency 1, batching off: ${pct(c1.overheadVsModel)} of model time by means, ${pct(c1.overheadVsModelMedian)} by medians (target ≤ ${pct(TARGETS.overheadVsModel)})`,
-  );
-  console.log(`figures written to ${outFile}`);
+}
+
+function serverLabel(r: { server: string; config: object }): string {
+  const c = r.config as { sessions?: number; workers?: number; threads: number };
+  return r.server === 'ours'
+    ? `ours (${c.sessions} sess × ${c.threads} thr)`
+    : `peer (${c.workers} wkr × ${c.threads} thr)`;
 }
 
 main().catch((err: unknown) => {
   killAll();
+  killPeers();
   console.error(err);
   process.exit(1);
 });
