@@ -193,9 +193,14 @@ async function main(): Promise<void> {
     const perBlock = Math.max(1, Math.round(LATENCY_SAMPLES / LATENCY_BLOCKS));
     const nodeBlocks: Latency[][] = bundles.map(() => []);
     const pyBlocks: Latency[] = [];
+    // Every other block runs the sides in reverse order: whichever runs first in a block was measured slower (the
+    // same direct SDK call 0.1-0.4 ms apart between two columns), so each side takes each place as often.
+    const sides = [...bundles.map((path, b) => ({ b, path })), { b: -1, path: '' }];
     for (let blk = 0; blk < LATENCY_BLOCKS; blk++) {
-      for (const [b, path] of bundles.entries()) nodeBlocks[b]?.push(await latencyBlock(path, perBlock));
-      pyBlocks.push(await pyRun(perBlock));
+      for (const { b, path } of blk % 2 === 0 ? sides : [...sides].reverse()) {
+        if (b < 0) pyBlocks.push(await pyRun(perBlock));
+        else nodeBlocks[b]?.push(await latencyBlock(path, perBlock));
+      }
     }
     const summarize = (path: string, b: number) => {
       const l = merge(nodeBlocks[b] ?? []);
