@@ -153,6 +153,7 @@ export async function measurePipeline(o: {
           await predict(model, body, {
             topK: 5,
             maxInputPixels: o.maxInputPixels,
+            shrinkOnLoadMargin: PLATFORM_SPEC.modelServer.shrinkOnLoadMargin,
             startedAt: performance.now(),
             dog: PLATFORM_SPEC.modelServer.dog,
           });

@@ -86,8 +86,12 @@ export async function startBenchServer(o: {
     await server.stop();
     throw err;
   }
-  const requests = o.bodies.map((b) =>
-    encodeRequest(`127.0.0.1:${server.port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
+  return { server, requests: invocationRequests(server.port, o.bodies) };
+}
+
+/** Each JPEG as a ready-to-send `POST /invocations` to the server on `port` (ours or the peer: same route). */
+export function invocationRequests(port: number, bodies: readonly Buffer[]): Buffer[] {
+  return bodies.map((b) =>
+    encodeRequest(`127.0.0.1:${port}`, '/invocations', b, { 'content-type': 'image/jpeg' }),
   );
-  return { server, requests };
 }

@@ -11,8 +11,8 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Connection, drive, encodeRequest } from './client.js';
-import { startBenchServer } from './inputs.js';
+import { Connection, drive } from './client.js';
+import { invocationRequests, startBenchServer } from './inputs.js';
 import { ensurePeerVenv, startPeer, type PeerConfig } from './peer-process.js';
 import { phonePhotos, smallPhotos, type PhotoSet } from './photo-sets.js';
 import { percentile } from './stats.js';
@@ -154,9 +154,6 @@ async function level(
   };
 }
 
-const encodeAll = (port: number, bodies: readonly Buffer[]) =>
-  bodies.map((b) => encodeRequest(`127.0.0.1:${port}`, '/invocations', b, { 'content-type': 'image/jpeg' }));
-
 /** Starts `c`, warms it (JIT, allocators, ORT arenas), runs `body` against it, stops it whatever happens. */
 async function withServer<T>(
   c: Contender,
@@ -167,7 +164,7 @@ async function withServer<T>(
 ): Promise<T> {
   const server = await start(c, modelDir, o.topK);
   try {
-    const requests = encodeAll(server.port, bodies);
+    const requests = invocationRequests(server.port, bodies);
     await level(server.port, requests, 4, Math.min(32, requests.length * 2), o.maxSeconds);
     return await body(server.port, requests);
   } finally {

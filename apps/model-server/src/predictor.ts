@@ -14,11 +14,8 @@ export interface PredictOptions {
   readonly topK: number;
   /** sharp's `limitInputPixels`: larger images are refused before decoding. */
   readonly maxInputPixels: number;
-  /**
-   * How many times the resize target a large image is reduced to while decoding.
-   * @default spec.modelServer.shrinkOnLoadMargin
-   */
-  readonly shrinkOnLoadMargin?: number;
+  /** How many times the resize target a large image is reduced to while decoding (the server's setting). */
+  readonly shrinkOnLoadMargin: number;
   /** `performance.now()` when the request arrived, so `total` includes reading the body and queueing. */
   readonly startedAt: number;
   /** The dog verdict's threshold and policy; used only when the model has a dog output. */
@@ -56,7 +53,7 @@ export async function predict(
 ): Promise<PredictionResponse> {
   const t0 = performance.now();
   const decoded = await decodeSource(image, model.preprocess, opts.maxInputPixels, {
-    ...(opts.shrinkOnLoadMargin === undefined ? {} : { margin: opts.shrinkOnLoadMargin }),
+    margin: opts.shrinkOnLoadMargin,
   });
   const decodeMs = performance.now() - t0;
   const result = await model.infer(decoded);

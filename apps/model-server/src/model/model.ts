@@ -134,18 +134,17 @@ export async function startModel(model: ModelDir, opts: ModelOptions): Promise<S
       resizeHeight: height,
       crop: { left: 0, top: 0, width, height },
     });
+    // A Set: with batching off maxBatchSize is 1, and one warm-up per size and session is enough.
     for (const worker of workers)
-      for (const [n, solo] of [1, maxBatchSize].flatMap((n) => [
-        [n, false] as const,
-        ...(worker.hasSolo ? [[n, true] as const] : []),
-      ])) {
-        const r = await run(worker, Array.from({ length: n }, blank), solo);
-        checkOutputShape(meta, r.dims, n);
-        if (names.dog) checkDogOutputShape(meta, r.dog?.dims ?? [], n);
-        // A model whose output on a blank image is not a distribution never serves (a StartupError below).
-        for (const row of splitRows(r.data, n)) classProbabilities(row, meta);
-        if (names.dog && r.dog) for (const v of r.dog.data) dogProbability(v, names.dog);
-      }
+      for (const n of new Set([1, maxBatchSize]))
+        for (const solo of worker.hasSolo ? [false, true] : [false]) {
+          const r = await run(worker, Array.from({ length: n }, blank), solo);
+          checkOutputShape(meta, r.dims, n);
+          if (names.dog) checkDogOutputShape(meta, r.dog?.dims ?? [], n);
+          // A model whose output on a blank image is not a distribution never serves (a StartupError below).
+          for (const row of splitRows(r.data, n)) classProbabilities(row, meta);
+          if (names.dog && r.dog) for (const v of r.dog.data) dogProbability(v, names.dog);
+        }
 
     // The scheduler runs at most one batch per worker, so a batch always finds a free one here.
     const free = [...workers];
