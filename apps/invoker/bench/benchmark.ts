@@ -150,7 +150,14 @@ async function main(): Promise<void> {
     writeFileSync(eventFile, JSON.stringify(event));
     const bodyFile = join(work, 'body.bin');
     writeFileSync(bodyFile, image.bytes);
-    const latencyBlock = async (path: string, rounds: number) => {
+    /** What one latency-runner.mjs process measured. */
+    type Latency = {
+      handlerMs: number[];
+      directMs: number[];
+      handlerCpuMsMean: number;
+      directCpuMsMean: number;
+    };
+    const latencyBlock = async (path: string, rounds: number): Promise<Latency> => {
       const latencyOut = join(work, 'latency.json');
       await run(
         process.execPath,
@@ -171,18 +178,7 @@ async function main(): Promise<void> {
           maxBuffer: 256 * 1024 * 1024,
         },
       );
-      return JSON.parse(readFileSync(latencyOut, 'utf8')) as {
-        handlerMs: number[];
-        directMs: number[];
-        handlerCpuMsMean: number;
-        directCpuMsMean: number;
-      };
-    };
-    type Latency = {
-      handlerMs: number[];
-      directMs: number[];
-      handlerCpuMsMean: number;
-      directCpuMsMean: number;
+      return JSON.parse(readFileSync(latencyOut, 'utf8')) as Latency;
     };
     const merge = (parts: Latency[]): Latency => ({
       handlerMs: parts.flatMap((p) => p.handlerMs),
@@ -191,6 +187,7 @@ async function main(): Promise<void> {
       directCpuMsMean: parts.reduce((a, p) => a + p.directCpuMsMean, 0) / parts.length,
     });
     const perBlock = Math.max(1, Math.round(LATENCY_SAMPLES / LATENCY_BLOCKS));
+    const latencySamples = perBlock * LATENCY_BLOCKS;
     const nodeBlocks: Latency[][] = bundles.map(() => []);
     const pyBlocks: Latency[] = [];
     // Every other block runs the sides in reverse order: whichever runs first in a block was measured slower (the
@@ -252,7 +249,7 @@ async function main(): Promise<void> {
         contentType: image.type,
         customAttributes: direct.CustomAttributes,
       },
-      samples: { initRuns: INIT_RUNS, latency: perBlock * LATENCY_BLOCKS, latencyBlocks: LATENCY_BLOCKS },
+      samples: { initRuns: INIT_RUNS, latency: latencySamples, latencyBlocks: LATENCY_BLOCKS },
       bundleLimitBytes: BUNDLE_LIMIT_BYTES,
       nodeInvoker: node,
       ...(before ? { compareBundle: before } : {}),
@@ -305,7 +302,7 @@ async function main(): Promise<void> {
       ),
     ];
     console.log(
-      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${perBlock * LATENCY_BLOCKS} latency samples in ${LATENCY_BLOCKS} alternating blocks)`,
+      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${latencySamples} latency samples in ${LATENCY_BLOCKS} alternating blocks)`,
     );
     const heads = ['node bundle', ...(before ? ['node (before)'] : []), `python boto3 ${boto3Version}`];
     console.log(`${'metric'.padEnd(40)} ${heads.map((h) => h.padEnd(20)).join(' ')}`);

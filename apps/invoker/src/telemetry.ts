@@ -58,6 +58,11 @@ export class LogLineMetrics extends Metrics {
 }
 
 type Level = 'info' | 'warn' | 'error';
+const MESSAGE: Readonly<Record<Level, string>> = {
+  info: 'invocation',
+  warn: 'invocation rejected',
+  error: 'invocation failed',
+};
 const THRESHOLD: Readonly<Record<Level, number>> = {
   info: LogLevelThreshold.INFO,
   warn: LogLevelThreshold.WARN,
@@ -69,7 +74,7 @@ const THRESHOLD: Readonly<Record<Level, number>> = {
  * line): the line's own `service` is the same name (index.ts gives Logger and Metrics one service name), and that
  * is the dimension's value CloudWatch reads.
  */
-export function emfFields(record: EmfRecord): Record<string, unknown> {
+function emfFields(record: EmfRecord): Record<string, unknown> {
   const { service: _service, ...fields } = record as Record<string, unknown>;
   return fields;
 }
@@ -100,29 +105,29 @@ export function recordOutcome(
     metrics.addMetric(INVOKER_METRICS.endpointLatency, MetricUnit.Milliseconds, outcome.endpointMs);
   const quality = qualityOf(outcome);
   if (quality !== undefined) metrics.addMetric(INVOKER_METRICS.answerConfidence, MetricUnit.NoUnit, quality);
-  if (outcome.error) {
+  const error = outcome.error;
+  if (error) {
     const single = metrics.singleMetric();
     single.addDimensions({
       [INVOKER_METRICS.dimensions.endpoint]: endpoint,
-      [INVOKER_METRICS.dimensions.code]: outcome.error.code,
+      [INVOKER_METRICS.dimensions.code]: error.code,
     });
     single.addMetric(INVOKER_METRICS.errors, MetricUnit.Count, 1);
   }
-  const level: Level = !outcome.error ? 'info' : status < 500 ? 'warn' : 'error';
+  const level: Level = !error ? 'info' : isFailedRequest(status) ? 'error' : 'warn';
   if (logger.level > THRESHOLD[level]) {
     metrics.publishStoredMetrics();
     return;
   }
   const record = metrics.takeRecord();
   const line = { ...fields, ...(record ? emfFields(record) : {}) };
-  if (!outcome.error) logger.info('invocation', line);
-  else if (status < 500) logger.warn('invocation rejected', { ...line, code: outcome.error.code });
-  else
-    logger.error('invocation failed', {
-      ...line,
-      code: outcome.error.code,
-      error: outcome.error.cause ?? outcome.error,
-    });
+  // A 4xx names its code; a 5xx also carries the cause, for the log only.
+  const detail = !error
+    ? {}
+    : level === 'warn'
+      ? { code: error.code }
+      : { code: error.code, error: error.cause ?? error };
+  logger[level](MESSAGE[level], { ...line, ...detail });
 }
 
 function round(ms: number | undefined): number | undefined {
