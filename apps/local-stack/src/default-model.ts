@@ -115,16 +115,11 @@ function readEntry(dir: string): ModelMetadata | undefined {
   }
 }
 
-export interface CachedDefaultModel {
-  /** The cache entry: model.onnx + metadata.json as the training package wrote them. */
-  readonly dir: string;
-  readonly metadata: ModelMetadata;
-  /** Python ran now (false: an earlier export with the same key was reused). */
-  readonly exportedNow: boolean;
-}
-
-/** The default model's cache entry for the current weights, training code and Python; exported when missing. */
-export async function cachedDefaultModel(opts: DefaultModelOptions): Promise<CachedDefaultModel> {
+/**
+ * The default model's cache entry (its dir: model.onnx + metadata.json as the training package wrote them) for the
+ * current weights, training code and Python; exported when missing.
+ */
+export async function cachedDefaultModel(opts: DefaultModelOptions): Promise<string> {
   const env = opts.env ?? process.env;
   const paths = defaultModelPaths(opts.root);
   const cacheDir = opts.cacheDir ?? paths.cacheDir;
@@ -144,10 +139,9 @@ export async function cachedDefaultModel(opts: DefaultModelOptions): Promise<Cac
     venvStamps: venvStamps(opts.python),
   });
   const dir = join(cacheDir, key);
-  const cached = readEntry(dir);
-  if (cached) {
+  if (readEntry(dir)) {
     opts.log(`reusing the default model exported earlier (same weights, training code and Python): ${dir}`);
-    return { dir, metadata: cached, exportedNow: false };
+    return dir;
   }
 
   opts.log(`writing the default model… (log: ${logFile})`);
@@ -175,10 +169,9 @@ export async function cachedDefaultModel(opts: DefaultModelOptions): Promise<Cac
   }
   for (const old of staleEntries(readdirSync(cacheDir), key))
     rmSync(join(cacheDir, old), { recursive: true, force: true });
-  const metadata = readEntry(dir);
-  if (!metadata) throw new ModelDirError(`the default model's cache entry ${dir} is incomplete after export`);
+  // publish() left a complete entry: ours (checked above) or an identical one another start renamed there first.
   opts.log(`wrote the default model into the cache; later starts reuse it: ${dir}`);
-  return { dir, metadata, exportedNow: true };
+  return dir;
 }
 
 function publish(tmp: string, dir: string): void {

@@ -17,8 +17,6 @@ import { cachedDefaultModel, writeEndpointModelDir, type DefaultModelOptions } f
 import { ModelDirError } from './errors.js';
 import { readModelDir } from './model-dir.js';
 
-export { readModelDir } from './model-dir.js';
-
 /** The default model's kind in metadata.json (libs/platform-spec model-dir contract). */
 export const DEFAULT_MODEL_KIND = 'imagenet-dogs';
 
@@ -98,8 +96,8 @@ export async function ensureModels(
       `no model in ${missing.map((m) => m.dir).join(', ')}: serving the DEFAULT model there, the pretrained ImageNet ` +
         `EfficientNet-Lite0 reduced to ImageNet's 118 dog breeds (not trained on your data).`,
     );
-    const cached = await cachedDefaultModel(opts);
-    for (const m of missing) writeEndpointModelDir(cached.dir, m.dir, m.mode);
+    const entry = await cachedDefaultModel(opts);
+    for (const m of missing) writeEndpointModelDir(entry, m.dir, m.mode);
   }
   return found.map(({ mode, dir, metadata }) => {
     if (metadata) return { mode, dir, metadata, createdNow: false };

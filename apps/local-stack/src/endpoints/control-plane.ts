@@ -19,7 +19,7 @@ import {
   type RollbackAlarmKind,
 } from '@dogbreed/platform-spec';
 import { AwsApiError, ModelDirError } from '../errors.js';
-import { readModelDir } from '../models.js';
+import { readModelDir } from '../model-dir.js';
 import { planFromSeconds, specPlanInput, type PlanInput } from './rollout.js';
 import { shadowSamplingPercent } from './shadow.js';
 
