@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _find_split(root: Path, split: str) -> Path | None:
+def find_split(root: Path, split: str) -> Path | None:
     for name in SPLIT_NAMES[split]:
         if (root / name).is_dir():
             return root / name
@@ -252,16 +252,16 @@ def parse_config(argv: Sequence[str], env: Mapping[str, str]) -> TrainConfig:
     if not root.is_dir():
         raise ConfigError(f"dataset directory {root} does not exist")
     # Either one channel holding train/ valid/ test/, or one channel per split.
-    train_dir = _find_split(root, "train") or root
+    train_dir = find_split(root, "train") or root
     valid_raw = _pick(a.valid_dir, env, "SM_CHANNEL_VALID", "SM_CHANNEL_VALIDATION")
-    valid_dir = Path(valid_raw) if valid_raw else _find_split(root, "valid")
+    valid_dir = Path(valid_raw) if valid_raw else find_split(root, "valid")
     if valid_dir is None:
         raise ConfigError(
             f"no validation split: {root} has no valid/ (or val/, validation/) folder; "
             "pass --valid-dir or set SM_CHANNEL_VALID"
         )
     test_raw = _pick(a.test_dir, env, "SM_CHANNEL_TEST")
-    test_dir = Path(test_raw) if test_raw else _find_split(root, "test")
+    test_dir = Path(test_raw) if test_raw else find_split(root, "test")
 
     model_raw = a.model_dir if a.model_dir and not a.model_dir.startswith("s3://") else None
     model_dir = _pick(model_raw, env, "SM_MODEL_DIR")

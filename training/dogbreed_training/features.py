@@ -8,8 +8,8 @@ backbone on a few thousand photos this loses little (dogs-mini: 94 % top-1 eithe
 (`--freeze-backbone false`) keeps the full augmented image pipeline.
 
 Under DDP each rank extracts the features of its own shard of the images (a `ShardSampler`), `gather_cache` gives
-every rank the whole cache, and only the head is wrapped in DDP (`cached_head_logits`): the frozen body takes no part
-in the optimisation, so there is nothing of it to synchronise.
+every rank the whole cache, and only the head is wrapped in DDP (passed to `model.head_logits` as its `head`): the
+frozen body takes no part in the optimisation, so there is nothing of it to synchronise.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch.utils.data import DataLoader
 
 from dogbreed_training.data import DevicePrep
 from dogbreed_training.distributed import DistInfo, all_gather_rows, all_reduce_sum
-from dogbreed_training.model import HEAD_ATTR, body_features, head_logits
+from dogbreed_training.model import body_features
 
 
 @dataclass
@@ -87,20 +87,3 @@ def gather_cache(cache: FeatureCache, info: DistInfo) -> FeatureCache:
     labels = all_gather_rows(cache.labels, info)
     (skipped,) = all_reduce_sum([float(cache.skipped)], info)
     return FeatureCache(torch.cat(rows).transpose(0, 1).contiguous(), torch.cat(labels), int(skipped))
-
-
-def cached_head_logits(
-    model: nn.Module, backbone: str, features: torch.Tensor, head: nn.Module | None = None
-) -> torch.Tensor:
-    """`head_logits`, with the head module replaced by `head` (its DDP wrapper) for this call when given: DDP then
-    averages the head's gradients across ranks, and the parts of `head_logits` outside the module (EfficientNet's
-    dropout) stay where model.py defines them."""
-    if head is None:
-        return head_logits(model, backbone, features)
-    name = HEAD_ATTR[backbone]
-    original = getattr(model, name)
-    setattr(model, name, head)
-    try:
-        return head_logits(model, backbone, features)
-    finally:
-        setattr(model, name, original)

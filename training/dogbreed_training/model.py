@@ -171,8 +171,11 @@ def body_features(model: nn.Module, backbone: str, x: torch.Tensor) -> torch.Ten
         setattr(model, name, head)
 
 
-def head_logits(model: nn.Module, backbone: str, features: torch.Tensor) -> torch.Tensor:
-    """The head on cached features; EfficientNet's dropout before `_fc` stays part of it (active in train mode)."""
+def head_logits(model: nn.Module, backbone: str, features: torch.Tensor, head: nn.Module | None = None) -> torch.Tensor:
+    """The head on cached features; EfficientNet's dropout before `_fc` stays part of it (active in train mode).
+    `head` stands in for the model's own head module: its DDP wrapper, so that DDP averages the head's gradients
+    across ranks while the parts outside the module (the dropout) stay as defined here."""
+    module = head if head is not None else getattr(model, HEAD_ATTR[backbone])
     if backbone == "efficientnet_lite0":
-        return model._fc(model._dropout(features))
-    return getattr(model, HEAD_ATTR[backbone])(features)
+        return module(model._dropout(features))
+    return module(features)

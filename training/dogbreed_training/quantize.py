@@ -30,8 +30,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from dogbreed_training.config import METADATA_FILE, MODEL_FILE, SPLIT_NAMES, spec_export_settings
-from dogbreed_training.data import IMAGE_ERRORS, eval_transform, image_is_readable, load_rgb, scan_split
+from dogbreed_training.config import METADATA_FILE, MODEL_FILE, find_split, spec_export_settings
+from dogbreed_training.data import SafeImageDataset, collate_skipping, eval_transform, image_is_readable, scan_split
 from dogbreed_training.errors import PrecisionError, TrainingError
 
 PRECISIONS = ("float32", "int8")
@@ -161,18 +161,12 @@ def preprocess(
     samples: Sequence[tuple[Path, int]], image_size: int, mean: Sequence[float], std: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The eval transform (what metadata.json tells the model server to do) → (float32 [N, 3, H, W], labels [N]).
-    An image that fails to decode is left out, as the trainer leaves it out of its batch."""
-    transform = eval_transform(image_size, mean, std)
-    images, labels = [], []
-    for path, label in samples:
-        try:
-            images.append(transform(load_rgb(path)).numpy())
-        except IMAGE_ERRORS:
-            continue
-        labels.append(label)
-    if not images:
+    An image that fails to decode is left out, as the trainer leaves it out of its batch (the same dataset and
+    collate function)."""
+    batch = collate_skipping(list(SafeImageDataset(samples, eval_transform(image_size, mean, std))))
+    if batch.images is None or batch.labels is None:
         raise PrecisionError(f"none of the {len(samples)} images could be decoded")
-    return np.stack(images).astype(np.float32), np.array(labels)
+    return batch.images.numpy().astype(np.float32), batch.labels.numpy()
 
 
 def _batches(x: np.ndarray, size: int) -> Iterator[np.ndarray]:
@@ -180,13 +174,10 @@ def _batches(x: np.ndarray, size: int) -> Iterator[np.ndarray]:
         yield x[i : i + size]
 
 
-def logits_of(path: Path, x: np.ndarray, input_name: str, output_name: str, threads: int | None = None) -> np.ndarray:
+def logits_of(path: Path, x: np.ndarray, input_name: str, output_name: str) -> np.ndarray:
     import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return np.concatenate([session.run([output_name], {input_name: b})[0] for b in _batches(x, BATCH)])
 
 
@@ -294,10 +285,6 @@ def apply_precision(
         int8_path.unlink(missing_ok=True)
 
 
-def _split_dir(root: Path, split: str) -> Path | None:
-    return next((root / n for n in SPLIT_NAMES[split] if (root / n).is_dir()), None)
-
-
 def apply_to_model_dir(model_dir: Path, data_dir: Path, spec: ExportPrecision, log: Callable[[str], None]) -> dict:
     """apply_precision on a model dir written by the trainer: calibrates on `data_dir`'s train split, judges on its
     test split (valid when there is none), and records the result in metadata.json."""
@@ -305,7 +292,7 @@ def apply_to_model_dir(model_dir: Path, data_dir: Path, spec: ExportPrecision, l
     meta = json.loads(meta_path.read_text())
     if meta.get("precision", {}).get("shipped") == "int8":
         raise PrecisionError(f"{model_dir / MODEL_FILE} is already INT8: quantize the float export, not this one")
-    train, judge = _split_dir(data_dir, "train"), _split_dir(data_dir, "test") or _split_dir(data_dir, "valid")
+    train, judge = find_split(data_dir, "train"), find_split(data_dir, "test") or find_split(data_dir, "valid")
     if train is None or judge is None:
         raise PrecisionError(f"{data_dir} needs a train/ split and a test/ (or valid/) split")
     names = meta["classNames"]

@@ -39,9 +39,9 @@ from dogbreed_training.export import (
     build_metadata,
     onnx_max_abs_diff,
 )
-from dogbreed_training.features import FeatureCache, cached_head_logits, extract_features, gather_cache
+from dogbreed_training.features import FeatureCache, extract_features, gather_cache
 from dogbreed_training.metrics import EarlyStopping, format_metrics
-from dogbreed_training.model import HEAD_ATTR, HEAD_PREFIX, build_model, set_train_mode
+from dogbreed_training.model import HEAD_ATTR, HEAD_PREFIX, build_model, head_logits, set_train_mode
 from dogbreed_training.quantize import ExportPrecision, PrecisionInputs, apply_precision
 from dogbreed_training.shards import ShardImageDataset, build_shards, default_cache_dir, stored_side
 from dogbreed_training.weights import normalization
@@ -260,7 +260,7 @@ class Trainer:
             idx = order[lo : lo + self.cfg.batch_size]
             f = cache.features[view[idx], idx].to(self.device, non_blocking=True)
             y = cache.labels[idx].to(self.device, non_blocking=True)
-            out = cached_head_logits(self.raw, self.cfg.backbone, f, self.head_ddp)
+            out = head_logits(self.raw, self.cfg.backbone, f, self.head_ddp)
             loss = F.cross_entropy(out, y)
             self._step(loss)
             loss_sum += loss.detach() * len(idx)
@@ -280,7 +280,7 @@ class Trainer:
         start = time.perf_counter()
         # Every rank holds the whole validation cache and the same head: each computes the same exact figures.
         f, y = cache.features[0].to(self.device), cache.labels.to(self.device)
-        out = cached_head_logits(self.raw, self.cfg.backbone, f)
+        out = head_logits(self.raw, self.cfg.backbone, f)
         loss = float(F.cross_entropy(out, y, reduction="sum"))
         correct = int((out.argmax(dim=1) == y).sum())
         n = cache.images
