@@ -3,7 +3,12 @@
  * spec, but through the writer of that environment (the CDK construct, the local stack: `invokerSettingsEnv`):
  * the handler neither loads nor validates the spec, which would cost most of its cold start.
  */
-import { EndpointChoice, INVOKER_ENV } from '@dogbreed/platform-spec';
+import {
+  ENDPOINT_CHOICES,
+  type EndpointChoice,
+  INVOKER_ENV,
+  isEndpointChoice,
+} from '@dogbreed/platform-spec';
 import { InvokerConfigError } from './errors.js';
 
 /** Everything the invoker needs at run time: endpoint names and limits, resolved once at init. */
@@ -34,7 +39,6 @@ interface EnvRule<T> {
   readonly value: (text: string) => T;
 }
 
-const ENDPOINT_CHOICES = EndpointChoice.options;
 const matches = (pattern: RegExp) => (value: string) => pattern.test(value);
 const text = (value: string) => value;
 
@@ -60,12 +64,7 @@ const PositiveIntString: EnvRule<number> = {
   value: Number,
 };
 const Endpoint: EnvRule<EndpointChoice> = {
-  checks: [
-    [
-      (value) => (ENDPOINT_CHOICES as readonly string[]).includes(value),
-      `must be one of ${ENDPOINT_CHOICES.map((c) => JSON.stringify(c)).join(', ')}`,
-    ],
-  ],
+  checks: [[isEndpointChoice, `must be one of ${ENDPOINT_CHOICES.map((c) => JSON.stringify(c)).join(', ')}`]],
   value: (value) => value as EndpointChoice,
 };
 

@@ -5,16 +5,15 @@ import {
   type SageMakerRuntimeClient,
 } from '@aws-sdk/client-sagemaker-runtime';
 import {
-  ErrorBodySchema,
   formatCustomAttributes,
   type ErrorBody,
   HttpError,
-  PredictionResponseSchema,
   type PredictionResponse,
 } from '@dogbreed/platform-spec';
 import { InternalError } from './errors.js';
 import type { CheckedImage } from './image.js';
-import { plainPrediction } from './prediction.js';
+import { loadSchemaChecks } from './load-schema-checks.js';
+import { plainErrorBody, plainPrediction } from './prediction.js';
 
 export interface EndpointResult {
   readonly prediction: PredictionResponse;
@@ -68,11 +67,11 @@ export async function invokeEndpoint(
   } catch (err) {
     throw mapEndpointError(err);
   }
-  return { prediction: parsePrediction(out.Body), variant: out.InvokedProductionVariant };
+  return { prediction: await parsePrediction(out.Body), variant: out.InvokedProductionVariant };
 }
 
 /** The model server's reply, validated: a contract break is a 502, never passed on unchecked. */
-export function parsePrediction(body: Uint8Array | undefined): PredictionResponse {
+export async function parsePrediction(body: Uint8Array | undefined): Promise<PredictionResponse> {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(body ?? new Uint8Array(0)).toString('utf8'));
@@ -80,15 +79,7 @@ export function parsePrediction(body: Uint8Array | undefined): PredictionRespons
     throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned a body that is not JSON', { cause: err });
   }
   // The common reply skips zod (see prediction.ts); the schema judges, and explains, the rest.
-  const plain = plainPrediction(value);
-  if (plain) return plain;
-  const parsed = PredictionResponseSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new HttpError('BAD_MODEL_RESPONSE', 'The model returned an unexpected response', {
-      cause: parsed.error,
-    });
-  }
-  return parsed.data;
+  return plainPrediction(value) ?? (await loadSchemaChecks()).checkPrediction(value);
 }
 
 interface SdkErrorLike {
@@ -127,12 +118,11 @@ const THROTTLING = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** The model server's error body, if its message is an `ErrorBodySchema` JSON. */
+/** The model server's error body, if its message is an `ErrorBodySchema` JSON (checked by `plainErrorBody`). */
 function modelErrorBody(originalMessage: string | undefined): ErrorBody['error'] | undefined {
   if (!originalMessage) return undefined;
   try {
-    const parsed = ErrorBodySchema.safeParse(JSON.parse(originalMessage));
-    return parsed.success ? parsed.data.error : undefined;
+    return plainErrorBody(JSON.parse(originalMessage))?.error;
   } catch {
     return undefined;
   }

@@ -2,22 +2,16 @@ import { DEFAULT_SPEC } from '@dogbreed/platform-spec';
 import { specWith } from '@dogbreed/testing';
 import { describe, expect, it } from 'vitest';
 import { configFor } from '../tests/support/env.js';
-import {
-  eventRequestId,
-  isHttpEvent,
-  jsonRequestSchema,
-  mediaType,
-  parseEvent,
-  parseJsonRequest,
-} from './event.js';
+import { eventRequestId, isHttpEvent, mediaType, parseEvent, parseJsonRequest } from './event.js';
+import { jsonRequestSchema, querySchema } from './schema-checks.js';
 import { httpEvent, jsonHttpEvent, rawImageHttpEvent } from '../tests/support/fixtures.js';
 import { solidImage } from '../tests/support/images.js';
 
 const config = configFor(specWith({}));
 
-function thrown(fn: () => unknown): Record<string, unknown> {
+async function thrown(fn: () => Promise<unknown>): Promise<Record<string, unknown>> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     return e as Record<string, unknown>;
   }
@@ -25,8 +19,8 @@ function thrown(fn: () => unknown): Record<string, unknown> {
 }
 
 describe('parseEvent: function URL / HTTP API payload 2.0', () => {
-  it('reads a JSON body with image, topK and endpoint', () => {
-    const r = parseEvent(jsonHttpEvent({ image: 'abcd', topK: 3, endpoint: 'multi' }), config);
+  it('reads a JSON body with image, topK and endpoint', async () => {
+    const r = await parseEvent(jsonHttpEvent({ image: 'abcd', topK: 3, endpoint: 'multi' }), config);
     expect(r).toEqual({
       eventKind: 'http',
       image: { kind: 'base64', base64: 'abcd' },
@@ -35,17 +29,17 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     });
   });
 
-  it('reads a base64-encoded JSON body and applies the spec defaults', () => {
+  it('reads a base64-encoded JSON body and applies the spec defaults', async () => {
     const body = Buffer.from(JSON.stringify({ image: 'abcd' })).toString('base64');
-    const r = parseEvent(
+    const r = await parseEvent(
       httpEvent({ body, isBase64Encoded: true, contentType: 'application/json; charset=utf-8' }),
       config,
     );
     expect(r).toMatchObject({ topK: DEFAULT_SPEC.invoker.defaultTopK, endpoint: 'single' });
   });
 
-  it('reads a JSON body without a content type', () => {
-    expect(parseEvent(httpEvent({ body: '{"image":"abcd"}' }), config).image).toEqual({
+  it('reads a JSON body without a content type', async () => {
+    expect((await parseEvent(httpEvent({ body: '{"image":"abcd"}' }), config)).image).toEqual({
       kind: 'base64',
       base64: 'abcd',
     });
@@ -55,7 +49,7 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     'passes a raw %s body through as base64, options from the query',
     async (type) => {
       const png = await solidImage('png');
-      const r = parseEvent(rawImageHttpEvent(png, type, { topK: '2', endpoint: 'multi' }), config);
+      const r = await parseEvent(rawImageHttpEvent(png, type, { topK: '2', endpoint: 'multi' }), config);
       expect(r).toEqual({
         eventKind: 'http',
         image: { kind: 'base64', base64: png.toString('base64') },
@@ -65,50 +59,54 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     },
   );
 
-  it('takes a raw body that is not base64-encoded byte for byte', () => {
+  it('takes a raw body that is not base64-encoded byte for byte', async () => {
     const body = Buffer.from([0xff, 0xd8, 0xff, 0xe0]).toString('latin1');
-    const r = parseEvent(httpEvent({ body, contentType: 'image/jpeg' }), config);
+    const r = await parseEvent(httpEvent({ body, contentType: 'image/jpeg' }), config);
     expect(r.image).toEqual({ kind: 'bytes', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0]) });
   });
 
   it.each([
     ['GET', 405, 'METHOD_NOT_ALLOWED'],
     ['PUT', 405, 'METHOD_NOT_ALLOWED'],
-  ])('refuses method %s with %d', (method, status, code) => {
-    expect(thrown(() => parseEvent(httpEvent({ method, body: '{}' }), config))).toMatchObject({
+  ])('refuses method %s with %d', async (method, status, code) => {
+    expect(await thrown(() => parseEvent(httpEvent({ method, body: '{}' }), config))).toMatchObject({
       statusCode: status,
       code,
     });
   });
 
-  it('refuses an empty body with 400 EMPTY_BODY', () => {
-    expect(thrown(() => parseEvent(httpEvent({}), config))).toMatchObject({
+  it('refuses an empty body with 400 EMPTY_BODY', async () => {
+    expect(await thrown(() => parseEvent(httpEvent({}), config))).toMatchObject({
       statusCode: 400,
       code: 'EMPTY_BODY',
     });
   });
 
-  it('refuses invalid JSON with 400 INVALID_JSON', () => {
+  it('refuses invalid JSON with 400 INVALID_JSON', async () => {
     expect(
-      thrown(() => parseEvent(httpEvent({ body: '{"image":', contentType: 'application/json' }), config)),
+      await thrown(() =>
+        parseEvent(httpEvent({ body: '{"image":', contentType: 'application/json' }), config),
+      ),
     ).toMatchObject({
       statusCode: 400,
       code: 'INVALID_JSON',
     });
   });
 
-  it('refuses unsupported content types with 415', () => {
+  it('refuses unsupported content types with 415', async () => {
     for (const type of ['text/plain', 'image/gif', 'multipart/form-data; boundary=x']) {
-      expect(thrown(() => parseEvent(httpEvent({ body: 'x', contentType: type }), config))).toMatchObject({
+      expect(
+        await thrown(() => parseEvent(httpEvent({ body: 'x', contentType: type }), config)),
+      ).toMatchObject({
         statusCode: 415,
         code: 'UNSUPPORTED_MEDIA_TYPE',
       });
     }
   });
 
-  it('refuses a body over the Lambda payload limit from the spec with 413', () => {
+  it('refuses a body over the Lambda payload limit from the spec with 413', async () => {
     const small = configFor(specWith({ invoker: { maxRequestBytes: 100, maxImageBytes: 50 } }));
-    const e = thrown(() => parseEvent(jsonHttpEvent({ image: 'A'.repeat(200) }), small));
+    const e = await thrown(() => parseEvent(jsonHttpEvent({ image: 'A'.repeat(200) }), small));
     expect(e).toMatchObject({ statusCode: 413, code: 'REQUEST_TOO_LARGE' });
     expect(String(e['message'])).toContain('100');
   });
@@ -121,32 +119,32 @@ describe('parseEvent: function URL / HTTP API payload 2.0', () => {
     [{ query: { unknown: '1' } }],
   ])('refuses bad query options %j with 400', async ({ query }) => {
     const event = rawImageHttpEvent(await solidImage('png'), 'image/png', query);
-    expect(thrown(() => parseEvent(event, config))).toMatchObject({
+    expect(await thrown(() => parseEvent(event, config))).toMatchObject({
       statusCode: 400,
       code: 'INVALID_REQUEST',
     });
   });
 
-  it('uses the HTTP request id', () => {
+  it('uses the HTTP request id', async () => {
     expect(eventRequestId(jsonHttpEvent({ image: 'x' }, 'rid-7'), 'lambda')).toBe('rid-7');
     expect(eventRequestId({ image: 'x' }, 'lambda')).toBe('lambda');
   });
 });
 
 describe('parseEvent: direct invoke', () => {
-  it('reads the JSON request as the event', () => {
-    expect(parseEvent({ image: 'abcd', topK: 1 }, config)).toEqual({
+  it('reads the JSON request as the event', async () => {
+    expect(await parseEvent({ image: 'abcd', topK: 1 }, config)).toEqual({
       eventKind: 'direct',
       image: { kind: 'base64', base64: 'abcd' },
       topK: 1,
       endpoint: 'single',
     });
-    expect(parseEvent({ s3Uri: 's3://b/k' }, config).image).toEqual({ kind: 's3', uri: 's3://b/k' });
+    expect((await parseEvent({ s3Uri: 's3://b/k' }, config)).image).toEqual({ kind: 's3', uri: 's3://b/k' });
   });
 
-  it('uses the configured default endpoint', () => {
+  it('uses the configured default endpoint', async () => {
     const multi = configFor(specWith({}), { DOGBREED_DEFAULT_ENDPOINT: 'multi' });
-    expect(parseEvent({ image: 'abcd' }, multi).endpoint).toBe('multi');
+    expect((await parseEvent({ image: 'abcd' }, multi)).endpoint).toBe('multi');
   });
 
   it.each([
@@ -160,35 +158,37 @@ describe('parseEvent: direct invoke', () => {
     ['an image that is not a string', { image: 42 }],
     ['null', null],
     ['an array', [1, 2]],
-  ])('refuses %s with 400 INVALID_REQUEST', (_name, event) => {
-    expect(thrown(() => parseEvent(event, config))).toMatchObject({
+  ])('refuses %s with 400 INVALID_REQUEST', async (_name, event) => {
+    expect(await thrown(() => parseEvent(event, config))).toMatchObject({
       statusCode: 400,
       code: 'INVALID_REQUEST',
     });
   });
 
-  it('refuses a string event with 400', () => {
-    expect(thrown(() => parseEvent('{"image":"x"}', config))).toMatchObject({
+  it('refuses a string event with 400', async () => {
+    expect(await thrown(() => parseEvent('{"image":"x"}', config))).toMatchObject({
       statusCode: 400,
       code: 'INVALID_EVENT',
     });
   });
 
-  it('takes the topK bound from the spec', () => {
+  it('takes the topK bound from the spec', async () => {
     const narrow = configFor(specWith({ invoker: { maxTopK: 3, defaultTopK: 2 } }));
-    expect(parseEvent({ image: 'abcd' }, narrow).topK).toBe(2);
-    expect(thrown(() => parseEvent({ image: 'abcd', topK: 4 }, narrow))).toMatchObject({ statusCode: 400 });
+    expect((await parseEvent({ image: 'abcd' }, narrow)).topK).toBe(2);
+    expect(await thrown(() => parseEvent({ image: 'abcd', topK: 4 }, narrow))).toMatchObject({
+      statusCode: 400,
+    });
   });
 });
 
 describe('helpers', () => {
-  it('tells HTTP events from direct invokes', () => {
+  it('tells HTTP events from direct invokes', async () => {
     expect(isHttpEvent(jsonHttpEvent({}))).toBe(true);
     expect(isHttpEvent({ image: 'x', requestContext: 'no' })).toBe(false);
     expect(isHttpEvent({ image: 'x' })).toBe(false);
   });
 
-  it('normalises media types', () => {
+  it('normalises media types', async () => {
     expect(mediaType('Image/JPEG ; q=1')).toBe('image/jpeg');
     expect(mediaType(undefined)).toBeUndefined();
   });
@@ -220,20 +220,55 @@ describe('the checks without zod on the common path', () => {
 
   it.each(requests.map((r) => [JSON.stringify(r) ?? String(r), r]))(
     'agrees with the schema on %s',
-    (_, r) => {
-      const schema = jsonRequestSchema(config).safeParse(r);
+    async (_, r) => {
+      const schema = jsonRequestSchema(config.maxTopK).safeParse(r);
       if (!schema.success) {
-        expect(thrown(() => parseJsonRequest(r, config, 'direct'))).toMatchObject({
+        expect(await thrown(() => parseJsonRequest(r, config, 'direct'))).toMatchObject({
           code: 'INVALID_REQUEST',
         });
         return;
       }
       const d = schema.data;
-      expect(parseJsonRequest(r, config, 'direct')).toEqual({
+      expect(await parseJsonRequest(r, config, 'direct')).toEqual({
         eventKind: 'direct',
         image: d.s3Uri !== undefined ? { kind: 's3', uri: d.s3Uri } : { kind: 'base64', base64: d.image },
         topK: d.topK ?? config.defaultTopK,
         endpoint: d.endpoint ?? config.defaultEndpoint,
+      });
+    },
+  );
+
+  // The raw-image body's query options, through the same two checks.
+  const queries: (Record<string, string> | undefined)[] = [
+    undefined,
+    {},
+    { topK: '1' },
+    { topK: String(config.maxTopK), endpoint: 'multi' },
+    { topK: '007' },
+    { topK: '0' },
+    { topK: String(config.maxTopK + 1) },
+    { topK: '' },
+    { topK: '2.0' },
+    { topK: '-1' },
+    { topK: ' 2' },
+    { topK: '99999999999999999999' },
+    { endpoint: 'single' },
+    { endpoint: 'both' },
+    { other: '1' },
+  ];
+
+  it.each(queries.map((q) => [JSON.stringify(q) ?? 'no query', q]))(
+    'agrees with the query schema on %s',
+    async (_, query) => {
+      const event = rawImageHttpEvent(Buffer.from('abcd'), 'image/jpeg', query);
+      const schema = querySchema(config.maxTopK).safeParse(query ?? {});
+      if (!schema.success) {
+        expect(await thrown(() => parseEvent(event, config))).toMatchObject({ code: 'INVALID_REQUEST' });
+        return;
+      }
+      expect(await parseEvent(event, config)).toMatchObject({
+        topK: schema.data.topK ?? config.defaultTopK,
+        endpoint: schema.data.endpoint ?? config.defaultEndpoint,
       });
     },
   );
@@ -244,8 +279,8 @@ describe('the checks without zod on the common path', () => {
     ['no request id', { requestContext: { http: { method: 'POST' } } }],
     ['isBase64Encoded a string', { isBase64Encoded: 'true' }],
     ['query values not strings', { queryStringParameters: { topK: 2 } }],
-  ])('refuses an HTTP event with %s as the schema does (INVALID_EVENT)', (_, change) => {
+  ])('refuses an HTTP event with %s as the schema does (INVALID_EVENT)', async (_, change) => {
     const event = { ...jsonHttpEvent({ image: 'abcd' }), ...change };
-    expect(thrown(() => parseEvent(event, config))).toMatchObject({ code: 'INVALID_EVENT' });
+    expect(await thrown(() => parseEvent(event, config))).toMatchObject({ code: 'INVALID_EVENT' });
   });
 });

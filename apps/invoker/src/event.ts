@@ -2,10 +2,11 @@
  * Event parsing: a Lambda function URL / API Gateway HTTP API (payload 2.0) event, or a direct-invoke event
  * carrying the JSON request itself, becomes one `InvokeRequest`. Pure.
  */
-import { EndpointChoice, HttpError } from '@dogbreed/platform-spec';
-import * as z from 'zod';
+import { type EndpointChoice, HttpError, isEndpointChoice } from '@dogbreed/platform-spec';
 import type { InvokerConfig } from './config.js';
 import { MethodNotAllowedError } from './errors.js';
+import { loadSchemaChecks } from './load-schema-checks.js';
+import type { HttpEvent, JsonRequest, QueryOptions } from './schema-checks.js';
 
 /** Where the image comes from: base64 text (JSON `image` or a raw body) or an object in the input bucket. */
 export type ImageSource =
@@ -20,23 +21,6 @@ export interface InvokeRequest {
   readonly topK: number;
   readonly endpoint: EndpointChoice;
 }
-
-/** The subset of a payload 2.0 event the invoker reads; built on first need (see `plainHttpEvent`). */
-function buildHttpEventSchema() {
-  return z.object({
-    version: z.string().optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    queryStringParameters: z.record(z.string(), z.string()).optional(),
-    body: z.string().optional(),
-    isBase64Encoded: z.boolean().optional(),
-    requestContext: z.object({
-      requestId: z.string(),
-      http: z.object({ method: z.string() }).optional(),
-    }),
-  });
-}
-let httpEventSchema: ReturnType<typeof buildHttpEventSchema> | undefined;
-export type HttpEvent = z.infer<ReturnType<typeof buildHttpEventSchema>>;
 
 const isFields = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -54,7 +38,7 @@ const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 
 /**
  * A function URL / HTTP API event checked without zod, as `plainJsonRequest` does for the request: only what the
- * schema accepts, as the fields the invoker reads; undefined hands the event to the schema.
+ * schema (`schema-checks.ts`) accepts, as the fields the invoker reads; undefined hands the event to the schema.
  */
 function plainHttpEvent(event: unknown): HttpEvent | undefined {
   if (!isFields(event) || !isFields(event['requestContext'])) return undefined;
@@ -93,57 +77,13 @@ export function eventRequestId(event: unknown, fallback: string): string {
   return typeof id === 'string' && id.length > 0 ? id : fallback;
 }
 
-/**
- * Built once per `maxTopK` (one value per execution environment), not per request: zod compiles an object schema
- * on its first parse, which would otherwise be paid by every invocation.
- */
-function once<T>(cache: Map<number, T>, key: number, build: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    value = build();
-    cache.set(key, value);
-  }
-  return value;
-}
-
-const jsonSchemas = new Map<number, ReturnType<typeof buildJsonRequestSchema>>();
-const querySchemas = new Map<number, ReturnType<typeof buildQuerySchema>>();
-
-/** JSON request: `image` (base64) or `s3Uri`, optional `topK` and `endpoint`. Unknown keys are refused. */
-export function jsonRequestSchema(config: Pick<InvokerConfig, 'maxTopK'>) {
-  return once(jsonSchemas, config.maxTopK, () => buildJsonRequestSchema(config.maxTopK));
-}
-
-function buildJsonRequestSchema(maxTopK: number) {
-  return z
-    .strictObject({
-      image: z.string().optional(),
-      s3Uri: z.string().min(1).optional(),
-      topK: z.number().int().min(1).max(maxTopK).optional(),
-      endpoint: EndpointChoice.optional(),
-    })
-    .refine((r) => (r.image === undefined) !== (r.s3Uri === undefined), {
-      message: 'give exactly one of "image" (base64) or "s3Uri"',
-    });
-}
-
-function zodMessage(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.map(String).join('.');
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join('; ');
-}
-
-type JsonRequest = z.infer<ReturnType<typeof buildJsonRequestSchema>>;
 const JSON_REQUEST_KEYS = new Set(['image', 's3Uri', 'topK', 'endpoint']);
 
 /**
  * The common request checked without zod: an object of known keys, each of the right type and range, exactly one
  * of `image` and `s3Uri`. It only accepts what `jsonRequestSchema` accepts; anything else (undefined) goes to the
- * schema, which decides and words the error. The schema's run costs several times this on every request, and its
- * first run (zod compiles the object schema) lands in the cold start.
+ * schema, which decides and words the error. The schema's run costs several times this on every request, and
+ * loading zod at all would land in the cold start.
  */
 function plainJsonRequest(value: unknown, maxTopK: number): JsonRequest | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -158,24 +98,19 @@ function plainJsonRequest(value: unknown, maxTopK: number): JsonRequest | undefi
     !(Number.isSafeInteger(topK) && (topK as number) >= 1 && (topK as number) <= maxTopK)
   )
     return undefined;
-  if (endpoint !== undefined && !EndpointChoice.options.includes(endpoint as EndpointChoice))
-    return undefined;
+  if (endpoint !== undefined && !isEndpointChoice(endpoint)) return undefined;
   return { image, s3Uri, topK: topK as number | undefined, endpoint: endpoint as EndpointChoice | undefined };
 }
 
 /** Validates a JSON request object (from a body or a direct invoke). */
-export function parseJsonRequest(
+export async function parseJsonRequest(
   value: unknown,
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint'>,
   eventKind: InvokeRequest['eventKind'],
-): InvokeRequest {
-  let r = plainJsonRequest(value, config.maxTopK);
-  if (!r) {
-    const parsed = jsonRequestSchema(config).safeParse(value);
-    if (!parsed.success)
-      throw new HttpError('INVALID_REQUEST', `Invalid request: ${zodMessage(parsed.error)}`);
-    r = parsed.data;
-  }
+): Promise<InvokeRequest> {
+  const r =
+    plainJsonRequest(value, config.maxTopK) ??
+    (await loadSchemaChecks()).checkJsonRequest(value, config.maxTopK);
   return {
     eventKind,
     image: r.s3Uri !== undefined ? { kind: 's3', uri: r.s3Uri } : { kind: 'base64', base64: r.image ?? '' },
@@ -184,24 +119,24 @@ export function parseJsonRequest(
   };
 }
 
-function buildQuerySchema(maxTopK: number) {
-  return z.strictObject({
-    topK: z
-      .string()
-      .regex(/^[0-9]+$/, 'must be an integer')
-      .transform(Number)
-      .pipe(z.number().int().min(1).max(maxTopK))
-      .optional(),
-    endpoint: EndpointChoice.optional(),
-  });
-}
+const QUERY_KEYS = new Set(['topK', 'endpoint']);
 
-/** Query parameters for a raw-image body: `?topK=3&endpoint=multi`. */
-function queryOptions(query: Record<string, string> | undefined, config: Pick<InvokerConfig, 'maxTopK'>) {
-  const schema = once(querySchemas, config.maxTopK, () => buildQuerySchema(config.maxTopK));
-  const parsed = schema.safeParse(query ?? {});
-  if (!parsed.success) throw new HttpError('INVALID_REQUEST', `Invalid query: ${zodMessage(parsed.error)}`);
-  return parsed.data;
+/**
+ * Query parameters for a raw-image body (`?topK=3&endpoint=multi`) checked without zod: only what `querySchema`
+ * accepts; undefined hands them to the schema.
+ */
+function plainQuery(query: Record<string, string> | undefined, maxTopK: number): QueryOptions | undefined {
+  if (query === undefined) return {};
+  for (const key in query) if (!QUERY_KEYS.has(key)) return undefined;
+  const { topK, endpoint } = query;
+  let k: number | undefined;
+  if (topK !== undefined) {
+    if (!/^[0-9]+$/.test(topK)) return undefined;
+    k = Number(topK);
+    if (!Number.isSafeInteger(k) || k < 1 || k > maxTopK) return undefined;
+  }
+  if (endpoint !== undefined && !isEndpointChoice(endpoint)) return undefined;
+  return { ...(k !== undefined ? { topK: k } : {}), ...(endpoint !== undefined ? { endpoint } : {}) };
 }
 
 function header(headers: Record<string, string> | undefined, name: string): string | undefined {
@@ -228,18 +163,11 @@ const isJsonType = (t: string | undefined) =>
   t === undefined || t === 'application/json' || t.endsWith('+json');
 
 /** Parses a function URL / HTTP API payload 2.0 event. */
-export function parseHttpEvent(
+export async function parseHttpEvent(
   event: unknown,
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
-): InvokeRequest {
-  let e = plainHttpEvent(event);
-  if (!e) {
-    httpEventSchema ??= buildHttpEventSchema();
-    const parsed = httpEventSchema.safeParse(event);
-    if (!parsed.success)
-      throw new HttpError('INVALID_EVENT', `Unrecognised HTTP event: ${zodMessage(parsed.error)}`);
-    e = parsed.data;
-  }
+): Promise<InvokeRequest> {
+  const e = plainHttpEvent(event) ?? (await loadSchemaChecks()).checkHttpEvent(event);
   const method = e.requestContext.http?.method?.toUpperCase();
   if (method !== undefined && method !== 'POST') throw new MethodNotAllowedError(method);
   const body = e.body ?? '';
@@ -265,7 +193,9 @@ export function parseHttpEvent(
     return parseJsonRequest(value, config, 'http');
   }
   if (type !== undefined && RAW_IMAGE_TYPES.has(type)) {
-    const q = queryOptions(e.queryStringParameters, config);
+    const query = e.queryStringParameters;
+    const q =
+      plainQuery(query, config.maxTopK) ?? (await loadSchemaChecks()).checkQuery(query, config.maxTopK);
     return {
       eventKind: 'http',
       // Function URLs and HTTP APIs base64-encode binary bodies; a body that is not encoded is taken byte for byte.
@@ -283,10 +213,10 @@ export function parseHttpEvent(
 }
 
 /** Any supported event → `InvokeRequest`. */
-export function parseEvent(
+export async function parseEvent(
   event: unknown,
   config: Pick<InvokerConfig, 'maxTopK' | 'defaultTopK' | 'defaultEndpoint' | 'maxRequestBytes'>,
-): InvokeRequest {
+): Promise<InvokeRequest> {
   if (isHttpEvent(event)) return parseHttpEvent(event, config);
   if (typeof event === 'string') {
     throw new HttpError('INVALID_EVENT', 'A direct invoke must carry a JSON object, not a string');

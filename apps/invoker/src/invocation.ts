@@ -77,7 +77,7 @@ export async function runInvocation(
   let endpointName: string | undefined;
   let endpointMs: number | undefined;
   try {
-    const request = parseEvent(event, config);
+    const request = await parseEvent(event, config);
     endpointName = config.endpoints[request.endpoint];
     const abortSignal = AbortSignal.timeout(endpointBudgetMs(config, ctx.remainingTimeMs));
     const image = await loadImage(request.image, deps, config.maxImageBytes, abortSignal);

@@ -1,7 +1,10 @@
-/** `plainPrediction` against `PredictionResponseSchema`: the same keys, and never accepting what the schema refuses. */
-import { PredictionResponseSchema, PredictionSchema } from '@dogbreed/platform-spec';
+/**
+ * `plainPrediction` against `PredictionResponseSchema` (the same keys, never accepting what the schema refuses) and
+ * `plainErrorBody` against `ErrorBodySchema` (the same verdict and the same data, both ways).
+ */
+import { ErrorBodySchema, PredictionResponseSchema, PredictionSchema } from '@dogbreed/platform-spec';
 import { describe, expect, it } from 'vitest';
-import { plainPrediction, PREDICTION_RESPONSE_KEYS } from './prediction.js';
+import { ERROR_BODY_KEYS, plainErrorBody, plainPrediction, PREDICTION_RESPONSE_KEYS } from './prediction.js';
 
 const valid = {
   predictions: [
@@ -73,5 +76,42 @@ describe('plainPrediction', () => {
   it('takes the common replies itself', () => {
     expect(plainPrediction(valid)).toEqual(valid);
     expect(plainPrediction(withDog)).toEqual(withDog);
+  });
+});
+
+const errorBody = { error: { code: 'NOT_A_DOG', message: 'no dog', requestId: 'r-1' } };
+/** Each case changes one field of a valid error body. */
+const errorVariants: [string, unknown][] = [
+  ['valid', errorBody],
+  ['no request id', { error: { code: 'MODEL_BUSY', message: 'busy' } }],
+  ['request id undefined', { error: { ...errorBody.error, requestId: undefined } }],
+  ['unknown keys', { extra: 1, error: { ...errorBody.error, detail: 'x' } }],
+  ['an empty message', { error: { code: 'A1', message: '' } }],
+  ['a one-letter code', { error: { code: 'A', message: 'm' } }],
+  ['a lower-case code', { error: { code: 'not_a_dog', message: 'm' } }],
+  ['a code with a dash', { error: { code: 'NOT-A-DOG', message: 'm' } }],
+  ['a code starting with a digit', { error: { code: '1ABC', message: 'm' } }],
+  ['a code that is a number', { error: { code: 404, message: 'm' } }],
+  ['no message', { error: { code: 'MODEL_BUSY' } }],
+  ['a request id that is a number', { error: { ...errorBody.error, requestId: 1 } }],
+  ['a request id null', { error: { ...errorBody.error, requestId: null } }],
+  ['error null', { error: null }],
+  ['error an array', { error: [] }],
+  ['no error', { message: 'm' }],
+  ['a string', 'error'],
+  ['null', null],
+];
+
+describe('plainErrorBody', () => {
+  it('knows exactly the keys of ErrorBodySchema, in its order', () => {
+    expect(Object.keys(ErrorBodySchema.shape)).toEqual(ERROR_BODY_KEYS.body);
+    expect(Object.keys(ErrorBodySchema.shape.error.shape)).toEqual(ERROR_BODY_KEYS.error);
+  });
+
+  it.each(errorVariants)('decides as the schema does: %s', (_name, value) => {
+    const schema = ErrorBodySchema.safeParse(value);
+    const plain = plainErrorBody(value);
+    expect(plain !== undefined).toBe(schema.success);
+    if (schema.success) expect(JSON.stringify(plain)).toBe(JSON.stringify(schema.data));
   });
 });

@@ -1,11 +1,12 @@
 /**
- * The model server's reply checked without zod on the common path: `PredictionResponseSchema` costs several times
- * this on every request, and its first run (zod compiles each object schema) lands in the cold start. It only
- * ever accepts what the schema accepts, returning the same object the schema would (known keys only, in the
- * schema's order); anything else returns undefined, and the caller lets the schema decide and explain.
- * `prediction.test.ts` holds it to the schema, field by field.
+ * The model server's replies checked without zod: zod and the wire schemas load only when one of these is unsure
+ * (see `load-schema-checks.ts`), so a cold start does not read them. `plainPrediction` only ever accepts what
+ * `PredictionResponseSchema` accepts, returning the same object the schema would (known keys only, in the schema's
+ * order); anything else returns undefined, and the caller lets the schema decide and explain. `plainErrorBody`
+ * decides alone, exactly as `ErrorBodySchema` would: an error body that fails is only ever ignored, so there is
+ * nothing for a schema to explain. `prediction.test.ts` holds both to their schemas, field by field.
  */
-import type { Prediction, PredictionResponse } from '@dogbreed/platform-spec';
+import type { ErrorBody, Prediction, PredictionResponse } from '@dogbreed/platform-spec';
 
 /** The keys of each object in the reply, in `PredictionResponseSchema`'s order (the test compares them). */
 export const PREDICTION_RESPONSE_KEYS = {
@@ -62,4 +63,17 @@ export function plainPrediction(value: unknown): PredictionResponse | undefined 
       ? { dog: { probability: dog['probability'] as number, isDog: dog['isDog'] as boolean } }
       : {}),
   };
+}
+
+/** The keys of an error body, in `ErrorBodySchema`'s order (the test compares them). */
+export const ERROR_BODY_KEYS = { body: ['error'], error: ['code', 'message', 'requestId'] } as const;
+
+/** `ErrorBodySchema.safeParse(value)`'s data, or undefined where it fails. */
+export function plainErrorBody(value: unknown): ErrorBody | undefined {
+  if (!isObject(value) || !isObject(value['error'])) return undefined;
+  const { code, message, requestId } = value['error'];
+  if (typeof code !== 'string' || !/^[A-Z][A-Z0-9_]+$/.test(code) || typeof message !== 'string')
+    return undefined;
+  if (requestId !== undefined && typeof requestId !== 'string') return undefined;
+  return { error: { code, message, ...(requestId !== undefined ? { requestId } : {}) } };
 }

@@ -1,6 +1,7 @@
 /**
  * What a cold start of the bundle reads and needs: `index.mjs` and the chunks it imports statically hold neither
- * the platform spec's defaults and loader, nor the X-Ray SDK, nor the S3 client (those chunks load on demand), and
+ * the platform spec's defaults and loader, nor the X-Ray SDK, nor the S3 client, nor zod (those chunks load on
+ * demand), and
  * the handler's configuration is its environment alone, so a variable the construct writes missing fails at init.
  */
 import { DEFAULT_SPEC, INVOKER_ENV } from '@dogbreed/platform-spec';
@@ -30,6 +31,7 @@ describe('the invoker bundle', () => {
     ['the platform spec defaults', DEFAULT_SPEC.endpoints.single.name],
     ['the X-Ray SDK', 'AWS_XRAY_CONTEXT_MISSING'],
     ['the S3 client', '"GetObject"'],
+    ['zod (a request the plain checks take never loads it)', '"ZodObject"'],
   ];
 
   it.each(parts)('starts without %s (left in an on-demand chunk or out of the bundle)', (_part, marker) => {
@@ -44,10 +46,11 @@ describe('the invoker bundle', () => {
     expect(text(bundleFiles(dirname(invokerBundle())))).not.toContain('ZodTemplateLiteral');
   });
 
-  it('still carries Tracer and the S3 client for the environments that use them', () => {
+  it('still carries Tracer, the S3 client and zod for the requests that use them', () => {
     const everything = text(bundleFiles(dirname(invokerBundle())));
     expect(everything).toContain('AWS_XRAY_CONTEXT_MISSING');
     expect(everything).toContain('"GetObject"');
+    expect(everything).toContain('"ZodObject"');
   });
 
   it('fails at init, naming the variable, when one the construct writes is missing', async () => {

@@ -254,7 +254,7 @@ describe('bundled handler (dist/apps/invoker/index.mjs) in a fresh Node process'
     await ensureInvokerBundle();
   }, 180_000);
 
-  it('loads, honours AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, signs, and maps errors like the sources', async () => {
+  it('loads, honours AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, signs, and maps errors like the sources (zod loaded on demand)', async () => {
     singleBackend = cannedBackend();
     const png = await solidImage('png');
     const before = server.calls.length;
@@ -263,15 +263,22 @@ describe('bundled handler (dist/apps/invoker/index.mjs) in a fresh Node process'
         rawImageHttpEvent(png, 'image/png', { topK: '1' }),
         { image: png.toString('base64'), endpoint: 'multi' },
         { image: 'not base64' },
+        // The plain check hands this one to the schema, in the chunk the bundle loads on first need.
+        { image: png.toString('base64'), topK: 0 },
       ],
       invokerEnv(server.url),
     );
-    const [ok, multi, bad] = run.results;
+    const [ok, multi, bad, outOfRange] = run.results;
     expect(ok?.statusCode).toBe(200);
     expect(parse(ok?.body ?? '')).toMatchObject({ endpoint: SINGLE, predictions: [{ label: 'beagle' }] });
     expect(parse(multi?.body ?? '')).toMatchObject({ endpoint: MULTI });
     expect(bad?.statusCode).toBe(400);
     expect(ErrorBodySchema.parse(parse(bad?.body ?? '')).error.code).toBe('INVALID_BASE64');
+    expect(outOfRange?.statusCode).toBe(400);
+    expect(ErrorBodySchema.parse(parse(outOfRange?.body ?? '')).error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining('topK'),
+    });
     expect(
       server.calls
         .slice(before)
