@@ -6,6 +6,10 @@
  * With BENCH_COMPARE_BUNDLE=path/to/index.mjs (e.g. an earlier commit's build) that bundle is measured in the same
  * run and gets its own column ("before"). Init runs alternate between the bundles and Python, and so do the latency
  * samples, in blocks (BENCH_LATENCY_BLOCKS, default 4), so machine noise hits all alike; CPU times (user + system) come beside the wall times, being far steadier on a shared machine.
+ * Latency has two phases in each process: "early" (the calls right after the first 20, while V8 still runs the
+ * request path in its lower tiers) and "steady" (after BENCH_WARM_ROUNDS more rounds, once it is optimised, where a
+ * warm Lambda environment under load spends nearly all its calls). The handler target is judged on the steady phase;
+ * both are reported.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +38,10 @@ import {
 
 const INIT_RUNS = Number(process.env['BENCH_INIT_RUNS'] ?? 7);
 const LATENCY_SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 300);
+const STEADY_SAMPLES = Number(process.env['BENCH_STEADY_SAMPLES'] ?? 300);
+// Rounds (one handler call and one direct call each) between the phases, in each block's process: the per-call
+// curve flattens after about 1,000 (README, Benchmark).
+const WARM_ROUNDS = Number(process.env['BENCH_WARM_ROUNDS'] ?? 1500);
 // The latency samples come in this many blocks, each bundle and Python taking turns block by block, so that a
 // loaded moment of the shared machine falls on every side rather than on whichever ran then.
 const LATENCY_BLOCKS = Number(process.env['BENCH_LATENCY_BLOCKS'] ?? 4);
@@ -100,20 +108,31 @@ async function main(): Promise<void> {
     const eventsFile = join(work, 'events.json');
     writeFileSync(eventsFile, JSON.stringify([event]));
     const script = join(workspaceRoot(), 'apps/invoker/bench/baseline_invoker.py');
-    const pyRun = async (repeat: number) => {
-      const out = join(work, `py-${repeat}-${Math.random()}.json`);
+    /** What one phase of latency-runner.mjs (or of the Python baseline) measured. */
+    type Latency = {
+      handlerMs: number[];
+      directMs: number[];
+      handlerCpuMsMean: number;
+      directCpuMsMean: number;
+    };
+    /** The handler's and the direct call's p50 per 250 rounds, through the early and the warm-up rounds. */
+    type Curve = { fromRound: number; handlerP50Ms: number; directP50Ms: number }[];
+    type Phases = { early: Latency; steady: Latency; curve: Curve };
+    /** One block's rounds: early, warm-up (a curve only), steady (all 0: init only). */
+    type Rounds = [early: number, warm: number, steady: number];
+    const pyRun = async (rounds: Rounds) => {
+      const out = join(work, `py-${rounds.join('-')}-${Math.random()}.json`);
       const started = performance.now();
-      await run('/usr/bin/python3', [script, eventsFile, out, String(repeat)], { env, timeout: 300_000 });
+      await run('/usr/bin/python3', [script, eventsFile, out, ...rounds.map(String)], {
+        env,
+        timeout: 300_000,
+      });
       const wallMs = performance.now() - started;
       return {
-        ...(JSON.parse(readFileSync(out, 'utf8')) as {
+        ...(JSON.parse(readFileSync(out, 'utf8')) as Phases & {
           initMs: number;
           initCpuMs: number;
           firstStatus: number;
-          handlerMs: number[];
-          directMs: number[];
-          handlerCpuMsMean: number;
-          directCpuMsMean: number;
           boto3: string;
         }),
         wallMs,
@@ -137,7 +156,7 @@ async function main(): Promise<void> {
         nodeInit[b]?.cpu.push(r.initCpuMs);
         nodeInit[b]?.process.push(r.wallMs);
       }
-      const p = await pyRun(0);
+      const p = await pyRun([0, 0, 0]);
       if (p.firstStatus !== 200) throw new Error('python baseline invocation failed');
       pyInit.wall.push(p.initMs);
       pyInit.cpu.push(p.initCpuMs);
@@ -150,14 +169,7 @@ async function main(): Promise<void> {
     writeFileSync(eventFile, JSON.stringify(event));
     const bodyFile = join(work, 'body.bin');
     writeFileSync(bodyFile, image.bytes);
-    /** What one latency-runner.mjs process measured. */
-    type Latency = {
-      handlerMs: number[];
-      directMs: number[];
-      handlerCpuMsMean: number;
-      directCpuMsMean: number;
-    };
-    const latencyBlock = async (path: string, rounds: number): Promise<Latency> => {
+    const latencyBlock = async (path: string, rounds: Rounds): Promise<Phases> => {
       const latencyOut = join(work, 'latency.json');
       await run(
         process.execPath,
@@ -169,7 +181,7 @@ async function main(): Promise<void> {
           String(direct.ContentType),
           String(direct.CustomAttributes),
           latencyOut,
-          String(rounds),
+          ...rounds.map(String),
         ],
         {
           env: { ...env, POWERTOOLS_LOG_LEVEL: 'INFO' },
@@ -178,7 +190,7 @@ async function main(): Promise<void> {
           maxBuffer: 256 * 1024 * 1024,
         },
       );
-      return JSON.parse(readFileSync(latencyOut, 'utf8')) as Latency;
+      return JSON.parse(readFileSync(latencyOut, 'utf8')) as Phases;
     };
     const merge = (parts: Latency[]): Latency => ({
       handlerMs: parts.flatMap((p) => p.handlerMs),
@@ -186,21 +198,50 @@ async function main(): Promise<void> {
       handlerCpuMsMean: parts.reduce((a, p) => a + p.handlerCpuMsMean, 0) / parts.length,
       directCpuMsMean: parts.reduce((a, p) => a + p.directCpuMsMean, 0) / parts.length,
     });
-    const perBlock = Math.max(1, Math.round(LATENCY_SAMPLES / LATENCY_BLOCKS));
-    const latencySamples = perBlock * LATENCY_BLOCKS;
-    const nodeBlocks: Latency[][] = bundles.map(() => []);
-    const pyBlocks: Latency[] = [];
+    const perBlock = (samples: number) => Math.max(1, Math.round(samples / LATENCY_BLOCKS));
+    const blockRounds: Rounds = [perBlock(LATENCY_SAMPLES), WARM_ROUNDS, perBlock(STEADY_SAMPLES)];
+    const latencySamples = blockRounds[0] * LATENCY_BLOCKS;
+    const steadySamples = blockRounds[2] * LATENCY_BLOCKS;
+    const nodeBlocks: Phases[][] = bundles.map(() => []);
+    const pyBlocks: Phases[] = [];
     // Every other block runs the sides in reverse order: whichever runs first in a block was measured slower (the
     // same direct SDK call 0.1-0.4 ms apart between two columns), so each side takes each place as often.
     const sides = [...bundles.map((path, b) => ({ b, path })), { b: -1, path: '' }];
     for (let blk = 0; blk < LATENCY_BLOCKS; blk++) {
       for (const { b, path } of blk % 2 === 0 ? sides : [...sides].reverse()) {
-        if (b < 0) pyBlocks.push(await pyRun(perBlock));
-        else nodeBlocks[b]?.push(await latencyBlock(path, perBlock));
+        if (b < 0) pyBlocks.push(await pyRun(blockRounds));
+        else nodeBlocks[b]?.push(await latencyBlock(path, blockRounds));
       }
     }
+    /** One phase's figures, merged over the blocks. */
+    const latencyFigures = (l: Latency) => ({
+      handlerP50Ms: r2(median(l.handlerMs)),
+      handlerP95Ms: r2(percentile(l.handlerMs, 95)),
+      directP50Ms: r2(median(l.directMs)),
+      addedP50Ms: r2(median(l.handlerMs) - median(l.directMs)),
+      handlerCpuMsMean: r2(l.handlerCpuMsMean),
+      directCpuMsMean: r2(l.directCpuMsMean),
+    });
+    /** Each bucket's p50, averaged over the blocks. */
+    const meanCurve = (blocks: Phases[]) =>
+      (blocks[0]?.curve ?? []).map(({ fromRound }, i) => {
+        const mean = (f: (c: Curve[number]) => number) =>
+          r2(
+            blocks.reduce((a, b) => a + f(b.curve[i] ?? { fromRound, handlerP50Ms: 0, directP50Ms: 0 }), 0) /
+              blocks.length,
+          );
+        return {
+          fromRound,
+          handlerP50Ms: mean((c) => c.handlerP50Ms),
+          directP50Ms: mean((c) => c.directP50Ms),
+        };
+      });
+    const phases = (blocks: Phases[]) => ({
+      early: latencyFigures(merge(blocks.map((p) => p.early))),
+      steady: latencyFigures(merge(blocks.map((p) => p.steady))),
+      warmUpCurve: meanCurve(blocks),
+    });
     const summarize = (path: string, b: number) => {
-      const l = merge(nodeBlocks[b] ?? []);
       const init = nodeInit[b] ?? { wall: [], cpu: [], process: [] };
       const files = bundleFiles(dirname(path));
       return {
@@ -212,16 +253,10 @@ async function main(): Promise<void> {
         initMsRuns: init.wall.map(r2),
         initCpuMsMedian: r2(median(init.cpu)),
         processWallMsMedian: r2(median(init.process)),
-        handlerP50Ms: r2(median(l.handlerMs)),
-        handlerP95Ms: r2(percentile(l.handlerMs, 95)),
-        directP50Ms: r2(median(l.directMs)),
-        addedP50Ms: r2(median(l.handlerMs) - median(l.directMs)),
-        handlerCpuMsMean: r2(l.handlerCpuMsMean),
-        directCpuMsMean: r2(l.directCpuMsMean),
+        ...phases(nodeBlocks[b] ?? []),
       };
     };
     const nodeRuns = bundles.map((path, b) => summarize(path, b));
-    const py = merge(pyBlocks);
 
     const [node, before] = nodeRuns;
     if (!node) throw new Error('no bundle measured');
@@ -231,15 +266,10 @@ async function main(): Promise<void> {
       initMsRuns: pyInit.wall.map(r2),
       initCpuMsMedian: r2(median(pyInit.cpu)),
       processWallMsMedian: r2(median(pyInit.process)),
-      handlerP50Ms: r2(median(py.handlerMs)),
-      handlerP95Ms: r2(percentile(py.handlerMs, 95)),
-      directP50Ms: r2(median(py.directMs)),
-      addedP50Ms: r2(median(py.handlerMs) - median(py.directMs)),
-      handlerCpuMsMean: r2(py.handlerCpuMsMean),
-      directCpuMsMean: r2(py.directCpuMsMean),
+      ...phases(pyBlocks),
     };
     const initRatio = node.initMsMedian / python.initMsMedian;
-    const handlerRatio = node.handlerP50Ms / python.handlerP50Ms;
+    const handlerRatio = node.steady.handlerP50Ms / python.steady.handlerP50Ms;
     const report = {
       measuredAt: new Date().toISOString(),
       node: process.version,
@@ -249,7 +279,13 @@ async function main(): Promise<void> {
         contentType: image.type,
         customAttributes: direct.CustomAttributes,
       },
-      samples: { initRuns: INIT_RUNS, latency: latencySamples, latencyBlocks: LATENCY_BLOCKS },
+      samples: {
+        initRuns: INIT_RUNS,
+        latencyEarly: latencySamples,
+        latencySteady: steadySamples,
+        warmRoundsPerBlock: WARM_ROUNDS,
+        latencyBlocks: LATENCY_BLOCKS,
+      },
       bundleLimitBytes: BUNDLE_LIMIT_BYTES,
       nodeInvoker: node,
       ...(before ? { compareBundle: before } : {}),
@@ -261,8 +297,10 @@ async function main(): Promise<void> {
         initAtMostHalfOfPython: initRatio <= TARGET_INIT_RATIO,
         initAtMostOneThirdOfPython: initRatio <= STRETCH_INIT_RATIO,
         handlerRatio: r2(handlerRatio),
+        handlerRatioEarly: r2(node.early.handlerP50Ms / python.early.handlerP50Ms),
         handlerP50AtMost1_5xPython: handlerRatio <= TARGET_HANDLER_RATIO,
-        addedP50AtMost1Ms: node.addedP50Ms <= TARGET_ADDED_P50_MS,
+        addedP50AtMost1Ms: node.steady.addedP50Ms <= TARGET_ADDED_P50_MS,
+        addedP50AtMost1MsEarly: node.early.addedP50Ms <= TARGET_ADDED_P50_MS,
       },
     };
     const outDir = join(workspaceRoot(), 'dist/benchmarks');
@@ -288,30 +326,45 @@ async function main(): Promise<void> {
         (n) => String(n.processWallMsMedian),
         String(python.processWallMsMedian),
       ),
-      row(
-        'handler p50 / p95 ms',
-        (n) => `${n.handlerP50Ms} / ${n.handlerP95Ms}`,
-        `${python.handlerP50Ms} / ${python.handlerP95Ms}`,
-      ),
-      row('direct call p50 ms', (n) => String(n.directP50Ms), String(python.directP50Ms)),
-      row('added latency p50 ms', (n) => String(n.addedP50Ms), String(python.addedP50Ms)),
-      row(
-        'CPU per call, handler / direct, mean ms',
-        (n) => `${n.handlerCpuMsMean} / ${n.directCpuMsMean}`,
-        `${python.handlerCpuMsMean} / ${python.directCpuMsMean}`,
-      ),
+      ...(['early', 'steady'] as const).flatMap((phase) => [
+        row(
+          `${phase}: handler p50 / p95 ms`,
+          (n) => `${n[phase].handlerP50Ms} / ${n[phase].handlerP95Ms}`,
+          `${python[phase].handlerP50Ms} / ${python[phase].handlerP95Ms}`,
+        ),
+        row(
+          `${phase}: direct call p50 ms`,
+          (n) => String(n[phase].directP50Ms),
+          String(python[phase].directP50Ms),
+        ),
+        row(
+          `${phase}: added latency p50 ms`,
+          (n) => String(n[phase].addedP50Ms),
+          String(python[phase].addedP50Ms),
+        ),
+        row(
+          `${phase}: CPU per call, handler / direct`,
+          (n) => `${n[phase].handlerCpuMsMean} / ${n[phase].directCpuMsMean}`,
+          `${python[phase].handlerCpuMsMean} / ${python[phase].directCpuMsMean}`,
+        ),
+      ]),
     ];
     console.log(
-      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs, ${latencySamples} latency samples in ${LATENCY_BLOCKS} alternating blocks)`,
+      `\nInvoker benchmark (payload: ${source}, ${image.bytes.length} bytes; ${INIT_RUNS} init runs; latency in ${LATENCY_BLOCKS} alternating blocks: ${latencySamples} early samples, ${WARM_ROUNDS} rounds each block, ${steadySamples} steady samples)`,
     );
     const heads = ['node bundle', ...(before ? ['node (before)'] : []), `python boto3 ${boto3Version}`];
     console.log(`${'metric'.padEnd(40)} ${heads.map((h) => h.padEnd(20)).join(' ')}`);
     for (const [m = '', ...v] of rows) console.log(`${m.padEnd(40)} ${v.map((x) => x.padEnd(20)).join(' ')}`);
     if (before) console.log(`before = ${before.bundle}`);
+    const curveLine = (name: string, c: { handlerP50Ms: number }[]) =>
+      `  ${name.padEnd(14)} ${c.map((b) => b.handlerP50Ms.toFixed(2)).join(' ')}`;
+    console.log('handler p50 ms per 250 rounds from the first early round (mean of the blocks):');
+    nodeRuns.forEach((n, b) => console.log(curveLine(b === 0 ? 'node' : 'node (before)', n.warmUpCurve)));
+    console.log(curveLine('python boto3', python.warmUpCurve));
     const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
     const t = report.targets;
     console.log(
-      `targets: bundle < 1 MiB ${met(t.bundleUnder1MiB)}; init ratio ${t.initRatio} (≤ ${TARGET_INIT_RATIO}) ${met(t.initAtMostHalfOfPython)}, (stretch ≤ 0.33) ${met(t.initAtMostOneThirdOfPython)} [CPU ratio ${t.initCpuRatio}]; handler p50 ratio ${t.handlerRatio} (≤ ${TARGET_HANDLER_RATIO}) ${met(t.handlerP50AtMost1_5xPython)}; added p50 ≤ ${TARGET_ADDED_P50_MS} ms ${met(t.addedP50AtMost1Ms)}`,
+      `targets: bundle < 1 MiB ${met(t.bundleUnder1MiB)}; init ratio ${t.initRatio} (≤ ${TARGET_INIT_RATIO}) ${met(t.initAtMostHalfOfPython)}, (stretch ≤ 0.33) ${met(t.initAtMostOneThirdOfPython)} [CPU ratio ${t.initCpuRatio}]; steady handler p50 ratio ${t.handlerRatio} (≤ ${TARGET_HANDLER_RATIO}) ${met(t.handlerP50AtMost1_5xPython)} [early ${t.handlerRatioEarly}]; steady added p50 ≤ ${TARGET_ADDED_P50_MS} ms ${met(t.addedP50AtMost1Ms)} [early ${met(t.addedP50AtMost1MsEarly)}]`,
     );
     console.log(`written: dist/benchmarks/invoker.json`);
   } finally {
