@@ -11,7 +11,14 @@ import torch.multiprocessing as mp
 
 from dogbreed_training.config import TrainConfig, parse_config
 from dogbreed_training.data import load_datasets, unreadable_total
-from dogbreed_training.distributed import LaunchPlan, init_distributed, plan_launch, rank_env, shutdown
+from dogbreed_training.distributed import (
+    LaunchPlan,
+    exit_finished_rank,
+    init_distributed,
+    plan_launch,
+    rank_env,
+    shutdown,
+)
 from dogbreed_training.errors import TrainingError
 from dogbreed_training.trainer import Trainer
 
@@ -38,6 +45,8 @@ def run(cfg: TrainConfig, env: Mapping[str, str], launcher: str) -> None:
         trainer.finish(trainer.train())
     finally:
         shutdown(info)
+    if info.world_size > 1:
+        exit_finished_rank()
 
 
 def _spawned(local_rank: int, cfg: TrainConfig, plan: LaunchPlan) -> None:
