@@ -123,6 +123,6 @@ describe('targets', () => {
   it('checks a model dir against the contract', () => {
     expect(readModelDir(good).classNames).toEqual(sampleMetadata().classNames);
     expect(() => readModelDir(join(work, 'absent'))).toThrow(/does not exist/);
-    expect(() => readModelDir(modelDir('not-json', '{'))).toThrow(/is not JSON/);
+    expect(() => readModelDir(modelDir('not-json', '{'))).toThrow(/is not valid JSON/);
   });
 });

@@ -13,7 +13,7 @@ import {
   MODEL_FILE,
   listeningPort,
   MODEL_SERVER_ENV,
-  ModelMetadataSchema,
+  checkModelMetadata,
   modelServerSettingsEnv,
   type ModelMetadata,
   type ModelServerSpec,
@@ -56,21 +56,12 @@ export function readModelDir(dir: string): ModelMetadata {
         `${dir} is not a model dir: ${f} is missing (needs ${MODEL_FILE} + ${METADATA_FILE})`,
         dir,
       );
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8'));
-  } catch (err) {
-    throw new ModelDirError(`${dir}/${METADATA_FILE} is not JSON: ${(err as Error).message}`, dir, {
-      cause: err,
-    });
-  }
-  const parsed = ModelMetadataSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ModelDirError(
-      `${dir}/${METADATA_FILE} breaks the model-dir contract: ${parsed.error.message}`,
-      dir,
-    );
-  return parsed.data;
+  const checked = checkModelMetadata(
+    readFileSync(join(dir, METADATA_FILE), 'utf8'),
+    `${dir}/${METADATA_FILE}`,
+  );
+  if (!checked.ok) throw new ModelDirError(checked.message, dir, { cause: checked.cause });
+  return checked.metadata;
 }
 
 async function ping(url: string): Promise<boolean> {

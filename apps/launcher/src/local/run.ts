@@ -1,4 +1,4 @@
-import { METADATA_FILE, MODEL_FILE, ModelMetadataSchema, type ModelMetadata } from '@dogbreed/platform-spec';
+import { checkModelMetadata, METADATA_FILE, MODEL_FILE, type ModelMetadata } from '@dogbreed/platform-spec';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,19 +28,11 @@ export function planLocal(ctx: LaunchContext, env: NodeJS.ProcessEnv = process.e
 export function validateModelDir(dir: string): ModelMetadata {
   if (!existsSync(join(dir, MODEL_FILE)))
     throw new TrainingFailedError(`training finished but ${join(dir, MODEL_FILE)} is missing`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(join(dir, METADATA_FILE), 'utf8'));
-  } catch (err) {
-    throw new TrainingFailedError(`${join(dir, METADATA_FILE)} is missing or not JSON`, { cause: err });
-  }
-  const parsed = ModelMetadataSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new TrainingFailedError(
-      `${join(dir, METADATA_FILE)} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return parsed.data;
+  const metaPath = join(dir, METADATA_FILE);
+  if (!existsSync(metaPath)) throw new TrainingFailedError(`training finished but ${metaPath} is missing`);
+  const checked = checkModelMetadata(readFileSync(metaPath, 'utf8'), metaPath);
+  if (!checked.ok) throw new TrainingFailedError(checked.message, { cause: checked.cause });
+  return checked.metadata;
 }
 
 /** Runs the training here, streaming its output with a progress line per epoch; returns the model dir. */

@@ -1,4 +1,4 @@
-import { METADATA_FILE, MODEL_FILE, ModelMetadataSchema, type ModelMetadata } from '@dogbreed/platform-spec';
+import { checkModelMetadata, METADATA_FILE, MODEL_FILE, type ModelMetadata } from '@dogbreed/platform-spec';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StartupError } from '../errors.js';
@@ -13,18 +13,9 @@ const CONTRACT = `a model dir holds ${MODEL_FILE} + ${METADATA_FILE} as written 
 
 /** Validates metadata.json text against the model-dir contract; every bad field is named. */
 export function parseMetadata(text: string, where: string): ModelMetadata {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new StartupError(`${where} is not valid JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const parsed = ModelMetadataSchema.safeParse(value);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new StartupError(`${where} does not match the model-dir contract:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  const checked = checkModelMetadata(text, where);
+  if (!checked.ok) throw new StartupError(checked.message, { cause: checked.cause });
+  return checked.metadata;
 }
 
 async function mustExist(path: string, what: string): Promise<void> {

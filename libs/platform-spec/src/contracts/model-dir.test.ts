@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MODEL_METADATA_EXAMPLE, ModelMetadataSchema, modelMetadataJsonSchema } from '../index.js';
+import {
+  checkModelMetadata,
+  MODEL_METADATA_EXAMPLE,
+  ModelMetadataSchema,
+  modelMetadataJsonSchema,
+} from '../index.js';
 
 // The contract's example with other classes (the testing library's `sampleMetadata` would import this library).
 const sampleMetadata = (classNames = MODEL_METADATA_EXAMPLE.classNames) => ({
@@ -61,5 +66,32 @@ describe('model-dir contract', () => {
     expect(committed.required).toEqual(
       expect.arrayContaining(['classNames', 'input', 'preprocessing', 'modelVersion']),
     );
+  });
+});
+
+describe('checkModelMetadata: the one reading of metadata.json text', () => {
+  it('returns the metadata of a valid file', () => {
+    const checked = checkModelMetadata(JSON.stringify(sampleMetadata(['a', 'b'])), 'm/metadata.json');
+    expect(checked).toMatchObject({ ok: true, metadata: { numClasses: 2, classNames: ['a', 'b'] } });
+  });
+
+  it('names the file when the text is not JSON', () => {
+    const checked = checkModelMetadata('{', 'm/metadata.json');
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) {
+      expect(checked.message).toMatch(/^m\/metadata\.json is not valid JSON: /);
+      expect(checked.cause).toBeInstanceOf(SyntaxError);
+    }
+  });
+
+  it('names the file and every field that breaks the contract, one a line', () => {
+    const bad = { ...sampleMetadata(), numClasses: 5, input: { ...sampleMetadata().input, layout: 'NHWC' } };
+    const checked = checkModelMetadata(JSON.stringify(bad), 'm/metadata.json');
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) {
+      const [head, ...lines] = checked.message.split('\n');
+      expect(head).toBe('m/metadata.json breaks the model-dir contract:');
+      expect(lines.map((l) => l.split(':')[0])).toEqual(expect.arrayContaining(['  - input.layout']));
+    }
   });
 });

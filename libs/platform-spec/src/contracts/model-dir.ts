@@ -106,6 +106,32 @@ export const ModelMetadataSchema = z
   });
 export type ModelMetadata = z.infer<typeof ModelMetadataSchema>;
 
+/** `metadata.json` text checked against the contract: the metadata, or a message naming the file and every bad field. */
+export type ModelMetadataCheck =
+  | { readonly ok: true; readonly metadata: ModelMetadata }
+  | { readonly ok: false; readonly message: string; readonly cause: unknown };
+
+/**
+ * The one reading of `metadata.json` text, for every app that opens a model dir (each throws its own error with the
+ * message): `where` names the file in the message.
+ */
+export function checkModelMetadata(text: string, where: string): ModelMetadataCheck {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, message: `${where} is not valid JSON: ${(err as Error).message}`, cause: err };
+  }
+  const parsed = ModelMetadataSchema.safeParse(value);
+  if (parsed.success) return { ok: true, metadata: parsed.data };
+  const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+  return {
+    ok: false,
+    message: `${where} breaks the model-dir contract:\n${lines.join('\n')}`,
+    cause: parsed.error,
+  };
+}
+
 /** JSON Schema of metadata.json (draft 2020-12), for non-TypeScript readers and writers. */
 export function modelMetadataJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(ModelMetadataSchema, { target: 'draft-2020-12', io: 'input' }) as Record<
