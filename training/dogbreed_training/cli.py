@@ -19,7 +19,7 @@ from dogbreed_training.distributed import (
     rank_env,
     shutdown,
 )
-from dogbreed_training.errors import TrainingError
+from dogbreed_training.errors import TrainingError, report
 from dogbreed_training.trainer import Trainer
 
 
@@ -75,8 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             run(cfg, env, plan.launcher)
         return 0
     except TrainingError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr, flush=True)
-        return 2
+        return report(err)
     except (mp.ProcessRaisedException, mp.ProcessExitedException) as err:
         print(f"ERROR: a training rank failed:\n{err}", file=sys.stderr, flush=True)
         return 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class TrainingError(Exception):
     """Base class: every error the package raises on purpose."""
@@ -40,3 +42,10 @@ class FetchError(TrainingError):
 
 class PrecisionError(ExportError):
     """The spec's export precision settings are malformed, or a model dir cannot be quantized."""
+
+
+def report(err: TrainingError, exit_code: int = 2) -> int:
+    """How every command of the package ends on one of its own errors: `ERROR <Name>: message` on stderr, and the
+    exit code to return (2 unless the command documents another)."""
+    print(f"ERROR {err.name}: {err}", file=sys.stderr, flush=True)
+    return exit_code

@@ -34,7 +34,7 @@ from dogbreed_training.data import image_is_readable, list_classes, scan_split
 from dogbreed_training.dog_detector_eval import default_dogs_dir
 from dogbreed_training.dog_output import with_dog_output
 from dogbreed_training.efficientnet import pad_nodes_on_export
-from dogbreed_training.errors import TrainingError, WeightsError
+from dogbreed_training.errors import TrainingError, WeightsError, report
 from dogbreed_training.export import INPUT_NAME, OUTPUT_NAME, export_onnx, onnx_output_diffs
 from dogbreed_training.model import build_model
 from dogbreed_training.onnx_graph import REORDER_OPS, op_counts, optimized_model
@@ -218,8 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             result = run(a.data_dir, a.checkpoint_dir, a.rounds, Path(tmp), command)
     except TrainingError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr, flush=True)
-        return 2
+        return report(err)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=2) + "\n")
     for threads, figures in result["latency"].items():

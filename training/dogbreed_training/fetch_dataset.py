@@ -12,7 +12,6 @@ import argparse
 import hashlib
 import json
 import shutil
-import sys
 import tarfile
 import tempfile
 import urllib.error
@@ -20,7 +19,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from dogbreed_training.errors import FetchError
+from dogbreed_training.errors import FetchError, report
 
 # The archive the original project used (Udacity's dog-project; ImageFolder train/ valid/ test/, 133 breeds).
 DEFAULT_URL = "https://s3-us-west-1.amazonaws.com/udacity-aind/dog-project/dogImages.zip"
@@ -136,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fetch(a.out, a.url, a.archive, a.sha256)
     except FetchError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr)
-        return 1
+        return report(err, exit_code=1)
     return 0
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 import torch
@@ -25,7 +24,7 @@ from torchvision.models._meta import _IMAGENET_CATEGORIES
 from dogbreed_training.config import METADATA_FILE, MODEL_FILE
 from dogbreed_training.dog_output import DOG_FIRST, DOG_LAST, DOG_OUTPUT_NAME, BreedAndDog, DogProbability, source_text
 from dogbreed_training.efficientnet import EfficientNetLite0
-from dogbreed_training.errors import ExportError, TrainingError, WeightsError
+from dogbreed_training.errors import ExportError, TrainingError, WeightsError, report
 from dogbreed_training.export import PARITY_FAIL, build_metadata, export_onnx, onnx_max_abs_diff
 from dogbreed_training.model import check_pinned, read_state_dict
 from dogbreed_training.weights import installed_weights
@@ -106,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"MODEL_DIR={a.model_dir} classes={meta['numClasses']} version={meta['modelVersion']}", flush=True)
         return 0
     except TrainingError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr, flush=True)
-        return 2
+        return report(err)
 
 
 if __name__ == "__main__":

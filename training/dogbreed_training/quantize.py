@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -32,7 +31,7 @@ import numpy as np
 
 from dogbreed_training.config import METADATA_FILE, MODEL_FILE, find_split, spec_export_settings
 from dogbreed_training.data import SafeImageDataset, collate_skipping, eval_transform, image_is_readable, scan_split
-from dogbreed_training.errors import PrecisionError, TrainingError
+from dogbreed_training.errors import PrecisionError, TrainingError, report
 
 PRECISIONS = ("float32", "int8")
 CALIBRATION_PERCENTILE = 99.999
@@ -327,8 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PRECISION shipped={block['shipped']} requested={block['requested']}", flush=True)
         return 0
     except TrainingError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr, flush=True)
-        return 2
+        return report(err)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from dogbreed_training.errors import WeightsError
+from dogbreed_training.errors import WeightsError, report
 
 TRAINING_ROOT = Path(__file__).resolve().parent.parent
 REGISTRY_FILE = TRAINING_ROOT / "pretrained-weights.json"
@@ -185,8 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
         return 0
     except WeightsError as err:
-        print(f"ERROR {err.name}: {err}", file=sys.stderr)
-        return 2
+        return report(err)
 
 
 if __name__ == "__main__":
