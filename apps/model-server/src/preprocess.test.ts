@@ -13,18 +13,9 @@ import {
   roundHalfEven,
   sharpPixelDecoder,
   type PixelDecoder,
-  type PreprocessSpec,
 } from './preprocess.js';
 import { resizeSource } from './transform.js';
-
-const spec224: PreprocessSpec = {
-  height: 224,
-  width: 224,
-  policy: 'resize-shorter-center-crop',
-  resizeShorterSide: 256,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
+import { IMAGENET_224 as spec224 } from '../tests/support/preprocess-spec.js';
 
 const solid = (
   w: number,

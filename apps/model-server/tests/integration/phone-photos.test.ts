@@ -20,6 +20,7 @@ import {
   type PreprocessSpec,
 } from '../../src/preprocess.js';
 import { normalizeInto } from '../../src/transform.js';
+import { IMAGENET_224 as imagenet } from '../support/preprocess-spec.js';
 
 const shared = sharedDir();
 const mobilenet = shared && join(shared, 'models', 'mobilenetv2-12-int8.onnx');
@@ -27,14 +28,6 @@ const photos = shared && join(shared, 'data', 'dogs-mini', 'test');
 const available = Boolean(mobilenet && photos && existsSync(mobilenet) && existsSync(photos));
 const dogModelDir = join(workspaceRoot(), 'dist/benchmarks/model-server-model-efficientnet_lite0');
 
-const imagenet: PreprocessSpec = {
-  height: 224,
-  width: 224,
-  policy: 'resize-shorter-center-crop',
-  resizeShorterSide: 256,
-  mean: [0.485, 0.456, 0.406],
-  std: [0.229, 0.224, 0.225],
-};
 const PHONE = { width: 4032, height: 3024 };
 const PER_BREED = 3;
 /** A margin no photo reaches 3× of: every image takes the exact path. */
