@@ -225,11 +225,10 @@ async function main(): Promise<void> {
     /** Each bucket's p50, averaged over the blocks. */
     const meanCurve = (blocks: Phases[]) =>
       (blocks[0]?.curve ?? []).map(({ fromRound }, i) => {
+        // Every block runs the same rounds, so each has bucket i.
+        const buckets = blocks.flatMap((b) => b.curve[i] ?? []);
         const mean = (f: (c: Curve[number]) => number) =>
-          r2(
-            blocks.reduce((a, b) => a + f(b.curve[i] ?? { fromRound, handlerP50Ms: 0, directP50Ms: 0 }), 0) /
-              blocks.length,
-          );
+          r2(buckets.reduce((a, c) => a + f(c), 0) / buckets.length);
         return {
           fromRound,
           handlerP50Ms: mean((c) => c.handlerP50Ms),
